@@ -1,0 +1,5 @@
+import { hideBin } from 'yargs/helpers';
+import { COMMANDS } from './commands.js';
+import { runCli } from './runCli.js';
+
+await runCli(hideBin(process.argv), COMMANDS);

@@ -1,0 +1,88 @@
+/**
+ * The contract between the scheduler (same object in the simulator and on the GPU) and a memory
+ * policy. Calls are per request and per iteration, never per token: the simulator's inner loop
+ * depends on it. Policies keep their own state in typed arrays; nothing here allocates per call.
+ *
+ * Semantics every policy honours (the model-based tests check them):
+ * - `admit`/`grow` either succeed completely or change nothing and return false;
+ * - after every call: allocated + free = capacity, no block/page/slot owned twice,
+ *   a request's allocation covers its tokens;
+ * - `release` returns everything the request held (deferred reclamation keeps pages *mapped* in a
+ *   free slot, counted as allocated but not live, and says so in `snapshot().cachedBytes`).
+ */
+export interface MemoryPolicy {
+  /** Policy family: 'static' | 'paged' | 'vattention' | 'recurrent' | 'hybrid'. */
+  readonly kind: PolicyKind;
+  /** Human-readable label including the key option, e.g. `paged(block=16)`, `vattention(page=2MiB)`. */
+  readonly label: string;
+  /** Bytes this policy manages (KV pool, VMM page pool, state pool). */
+  readonly capacityBytes: number;
+  /** Largest total tokens one request may hold (maxContext); Infinity when unbounded (pure recurrent). */
+  readonly maxTokensPerRequest: number;
+  /** How VMM work overlaps compute: 'overlapped' (background thread) or 'sync'; 'none' for no VMM. */
+  readonly allocationMode: 'overlapped' | 'sync' | 'none';
+
+  /** Whether a new request needing `tokens` tokens now would be admitted (watermark included). */
+  canAdmit(tokens: number): boolean;
+  /** Admits request `id` holding `tokens` tokens. False, with no change, when there is no room. */
+  admit(id: number, tokens: number): boolean;
+  /** Grows request `id` to hold `totalTokens` tokens in all. False, with no change, when no room. */
+  grow(id: number, totalTokens: number): boolean;
+  /** Tokens request `id` can hold without any new allocation (so the engine can skip ahead). */
+  tokenCapacity(id: number): number;
+  /** Frees (or, with deferred reclamation, parks) everything request `id` holds. */
+  release(id: number): void;
+
+  /** Memory accounting now. Writes into `out` when given (no allocation in hot loops). */
+  snapshot(out?: MemorySnapshot): MemorySnapshot;
+  /** Cumulative allocation work since construction (engine takes per-iteration differences). */
+  readonly stats: AllocationStats;
+  /**
+   * The concrete memory operations since the last call, for the GPU backend to enact; empty unless
+   * the policy was built with `recordOps: true` (the simulator leaves it off for speed).
+   */
+  takeOps(): MemoryOp[];
+}
+
+export type PolicyKind = 'static' | 'paged' | 'vattention' | 'recurrent' | 'hybrid';
+
+export interface MemorySnapshot {
+  capacityBytes: number;
+  /** Bytes holding live tokens / live state. */
+  liveBytes: number;
+  /** Bytes physically allocated (blocks in use, pages mapped, slots taken, static reservations). */
+  allocatedBytes: number;
+  /** Bytes reserved: virtual (vAttention) or static reservations; equals allocated for paged. */
+  reservedBytes: number;
+  /** capacity - allocated. */
+  freeBytes: number;
+  /** allocated - live among requests in use (internal fragmentation), excluding cached/eager extras. */
+  fragmentationBytes: number;
+  /** Pages mapped ahead of need (eager allocation), included in allocated. */
+  eagerBytes: number;
+  /** Pages kept mapped in free slots (deferred reclamation), included in allocated. */
+  cachedBytes: number;
+  /** Requests currently holding memory. */
+  requests: number;
+}
+
+export interface AllocationStats {
+  /** Allocation operations (VMM map+setAccess per page, block assignments, slot takes). */
+  allocOps: number;
+  /** Deallocation operations (unmaps, block frees, slot frees). */
+  freeOps: number;
+  /** Modelled time of all allocation and deallocation work, seconds. */
+  allocTimeS: number;
+  /** Requests refused by canAdmit/admit since construction. */
+  refused: number;
+}
+
+/** One concrete operation for the GPU backend to enact. */
+export type MemoryOp =
+  | { op: 'assignBlocks'; requestId: number; blockIds: number[] }
+  | { op: 'freeBlocks'; requestId: number; blockIds: number[] }
+  /** Map `count` pages starting at page `firstPage` of `slot`, in every one of the 2L virtual buffers. */
+  | { op: 'mapPages'; requestId: number; slot: number; firstPage: number; count: number }
+  | { op: 'unmapPages'; slot: number; firstPage: number; count: number }
+  | { op: 'assignSlot'; requestId: number; slot: number; part: 'kv' | 'state' }
+  | { op: 'freeSlot'; requestId: number; slot: number; part: 'kv' | 'state' };

@@ -1,0 +1,100 @@
+/**
+ * The JSON a replay writes (simulator or GPU backend alike) and the report reads. Columnar arrays keep
+ * it compact; `schema` is bumped on any incompatible change.
+ */
+export interface RunResult {
+  schema: 'kvsim.run/1';
+  config: RunConfig;
+  summary: RunSummary;
+  /** Per request, columnar; index i is request i of the (transformed) trace. Times in seconds. */
+  requests: RequestColumns;
+  /** Per iteration, columnar. May be downsampled for huge runs: `iterations.stride` says by how much. */
+  iterations: IterationColumns;
+}
+
+export interface RunConfig {
+  trace: string;
+  model: string;
+  gpu: string;
+  tp: number;
+  policy: string;
+  policyOptions: Record<string, unknown>;
+  scheduler: string;
+  schedulerOptions: Record<string, unknown>;
+  backend: 'sim' | 'gpu';
+  /** Cost model or device used, with provenance (e.g. which profile). */
+  executor: string;
+  seed: number;
+  kvsimVersion: string;
+}
+
+export interface Percentiles {
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface RunSummary {
+  requests: number;
+  completed: number;
+  /** Time from first arrival to last completion, seconds. */
+  makespanS: number;
+  outputTokensPerS: number;
+  requestsPerS: number;
+  ttftS: Percentiles;
+  tbtS: Percentiles;
+  e2eS: Percentiles;
+  /** E2E latency divided by output tokens, seconds per token. */
+  normalizedLatencyS: Percentiles;
+  iterations: number;
+  maxBatch: number;
+  meanBatch: number;
+  /** Largest number of requests holding memory at once. */
+  maxConcurrentRequests: number;
+  peakLiveBytes: number;
+  peakAllocatedBytes: number;
+  peakReservedBytes: number;
+  capacityBytes: number;
+  /** Mean over iterations of fragmentation / allocated. */
+  meanFragmentationRatio: number;
+  peakFragmentationBytes: number;
+  preemptions: number;
+  refused: number;
+  allocOps: number;
+  allocTimeS: number;
+  stallS: number;
+}
+
+export interface RequestColumns {
+  arrivalS: number[];
+  promptTokens: number[];
+  outputTokens: number[];
+  admittedS: number[];
+  firstTokenS: number[];
+  finishS: number[];
+  preemptions: number[];
+}
+
+export interface IterationColumns {
+  stride: number;
+  startS: number[];
+  durationS: number[];
+  batchSize: number[];
+  prefillTokens: number[];
+  decodeTokens: number[];
+  queueLength: number[];
+  liveBytes: number[];
+  allocatedBytes: number[];
+  reservedBytes: number[];
+  fragmentationBytes: number[];
+  allocOps: number[];
+  stallS: number[];
+  gemmS: number[];
+  prefillAttentionS: number[];
+  decodeAttentionS: number[];
+  recurrentS: number[];
+  allocationS: number[];
+  overheadS: number[];
+}

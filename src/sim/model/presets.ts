@@ -1,0 +1,93 @@
+import { UserError } from '../../errors.js';
+import type { Dtype } from './dtype.js';
+import type { AttentionLayerSpec, LayerSpec, MlstmLayerSpec, ModelSpec } from './ModelSpec.js';
+
+function attention(n: number, heads: number, kvHeads: number, headDim: number, dtype: Dtype = 'bf16'): LayerSpec[] {
+  const layer: AttentionLayerSpec = { kind: 'attention', heads, kvHeads, headDim, dtype };
+  return Array.from({ length: n }, () => ({ ...layer }));
+}
+
+function mlstm(heads: number, dqk: number, dv: number, stateDtype: Dtype): MlstmLayerSpec {
+  return { kind: 'mlstm', heads, dqk, dv, stateDtype, convKernel: 0, convChannels: 0 };
+}
+
+interface DenseShape {
+  name: string;
+  layers: number;
+  hidden: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  ffn: number;
+  vocab: number;
+  params?: number;
+  maxContext: number;
+  tied?: boolean;
+}
+
+function dense(s: DenseShape): ModelSpec {
+  return {
+    name: s.name,
+    hiddenSize: s.hidden,
+    ffnSize: s.ffn,
+    vocabSize: s.vocab,
+    layers: attention(s.layers, s.heads, s.kvHeads, s.headDim),
+    weightDtype: 'bf16',
+    paramCount: s.params,
+    tiedEmbeddings: s.tied ?? false,
+    maxContextTokens: s.maxContext,
+  };
+}
+
+// Shapes from each model's Hugging Face config.json; parameter counts from the checkpoints' model cards.
+const BUILDERS: Record<string, () => ModelSpec> = {
+  'llama-3-8b': () =>
+    dense({ name: 'llama-3-8b', layers: 32, hidden: 4096, heads: 32, kvHeads: 8, headDim: 128, ffn: 14336, vocab: 128256, params: 8_030_261_248, maxContext: 8192 }),
+  'llama-3-70b': () =>
+    dense({ name: 'llama-3-70b', layers: 80, hidden: 8192, heads: 64, kvHeads: 8, headDim: 128, ffn: 28672, vocab: 128256, params: 70_553_706_496, maxContext: 8192 }),
+  'llama-2-7b': () =>
+    dense({ name: 'llama-2-7b', layers: 32, hidden: 4096, heads: 32, kvHeads: 32, headDim: 128, ffn: 11008, vocab: 32000, params: 6_738_415_616, maxContext: 4096 }),
+  'yi-6b': () =>
+    dense({ name: 'yi-6b', layers: 32, hidden: 4096, heads: 32, kvHeads: 4, headDim: 128, ffn: 11008, vocab: 64000, params: 6_061_035_520, maxContext: 4096 }),
+  'yi-34b': () =>
+    dense({ name: 'yi-34b', layers: 60, hidden: 7168, heads: 56, kvHeads: 8, headDim: 128, ffn: 20480, vocab: 64000, params: 34_388_917_248, maxContext: 4096 }),
+  'mistral-7b': () =>
+    dense({ name: 'mistral-7b', layers: 32, hidden: 4096, heads: 32, kvHeads: 8, headDim: 128, ffn: 14336, vocab: 32000, params: 7_241_732_096, maxContext: 32768 }),
+  // xLSTM-7B (NX-AI/xLSTM-7b): 32 mLSTM blocks, no sLSTM, no conv; 8 heads, dqk = d/2/8 = 256, dv = d/8 = 512.
+  // State kept in fp32 by the reference kernels.
+  'xlstm-7b': () => ({
+    name: 'xlstm-7b',
+    hiddenSize: 4096,
+    ffnSize: 10944,
+    vocabSize: 50304,
+    layers: Array.from({ length: 32 }, () => mlstm(8, 256, 512, 'fp32')),
+    weightDtype: 'bf16',
+    tiedEmbeddings: false,
+    maxContextTokens: 131072,
+  }),
+  // A hybrid in the spirit of Jamba / xLSTM-hybrids: every fourth layer attention (Llama-3-8B shapes),
+  // the others mLSTM (xLSTM-7B shapes). Illustrative, not a released checkpoint.
+  'hybrid-7b': () => ({
+    name: 'hybrid-7b',
+    hiddenSize: 4096,
+    ffnSize: 14336,
+    vocabSize: 128256,
+    layers: Array.from({ length: 32 }, (_, i): LayerSpec =>
+      i % 4 === 3 ? { kind: 'attention', heads: 32, kvHeads: 8, headDim: 128, dtype: 'bf16' } : mlstm(8, 256, 512, 'fp32'),
+    ),
+    weightDtype: 'bf16',
+    tiedEmbeddings: false,
+    maxContextTokens: 131072,
+  }),
+};
+
+export const MODEL_PRESET_NAMES: readonly string[] = Object.keys(BUILDERS);
+
+/** A fresh copy of a preset (callers may mutate it). Throws a UserError naming the known presets. */
+export function modelPreset(name: string): ModelSpec {
+  const build = BUILDERS[name.toLowerCase()];
+  if (!build) {
+    throw new UserError('UNKNOWN_MODEL', `Unknown model "${name}": expected one of ${MODEL_PRESET_NAMES.join(', ')} or a path to a Hugging Face config.json`);
+  }
+  return build();
+}
