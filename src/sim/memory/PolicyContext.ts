@@ -1,0 +1,20 @@
+import type { HardwareSpec } from '../hardware/HardwareSpec.js';
+import type { ModelSpec } from '../model/ModelSpec.js';
+
+/** What every policy is built from. */
+export interface PolicyContext {
+  model: ModelSpec;
+  hardware: HardwareSpec;
+  /** Tensor-parallel degree: the policy models one GPU's share. */
+  tp: number;
+  /**
+   * Bytes the policy manages, overriding the budget derived from the hardware (tests, small scenarios).
+   * @defaultValue kvBudgetBytes(model, hardware, tp, options)
+   */
+  capacityBytes?: number;
+  /**
+   * Record concrete memory operations for `takeOps()` (the GPU backend); off for simulator speed.
+   * @defaultValue false
+   */
+  recordOps?: boolean;
+}

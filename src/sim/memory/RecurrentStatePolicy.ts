@@ -1,0 +1,144 @@
+import { checkInt } from '../../errors.js';
+import { checkTensorParallel } from '../model/derived.js';
+import { emptySnapshot, emptyStats } from './emptySnapshot.js';
+import { IdIndex } from './IdIndex.js';
+import { kvBudgetBytes } from './kvBudget.js';
+import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './MemoryPolicy.js';
+import type { PolicyContext } from './PolicyContext.js';
+import { recurrentStateBytes } from './recurrentStateBytes.js';
+import { resolveRecurrentOptions, type RecurrentOptions, type ResolvedRecurrentOptions } from './RecurrentOptions.js';
+import { checkRequest, duplicateRequest, PolicyMisuseError, shrinkingGrow, unknownRequest } from './requestChecks.js';
+
+/**
+ * Constant-size recurrent state (xLSTM mLSTM/sLSTM): one state slot per request, allocated at
+ * admission, the same size at 10 tokens and at 100k. Capacity = floor(budget / stateBytes) requests,
+ * independent of context length; growth never allocates. Slots come from a pool carved up front, so
+ * taking one costs no allocation time (zeroing the state is compute, the cost model's business).
+ */
+export class RecurrentStatePolicy implements MemoryPolicy {
+  readonly kind = 'recurrent' as const;
+  readonly label: string;
+  readonly capacityBytes: number;
+  readonly maxTokensPerRequest = Number.POSITIVE_INFINITY;
+  readonly allocationMode = 'none' as const;
+  readonly options: ResolvedRecurrentOptions;
+  readonly stats: AllocationStats = emptyStats();
+
+  /** State bytes of one request, all recurrent layers, one GPU. */
+  readonly stateBytes: number;
+  readonly numSlots: number;
+
+  private readonly freeSlots: Int32Array;
+  private freeTop: number;
+  private readonly slotId: Int32Array;
+  private readonly ids = new IdIndex();
+  private readonly tokens: Float64Array;
+  private ops: MemoryOp[] | null;
+
+  constructor(ctx: PolicyContext, options: RecurrentOptions = {}) {
+    checkTensorParallel(ctx.model, ctx.tp);
+    this.options = resolveRecurrentOptions(options);
+    this.stateBytes = recurrentStateBytes(ctx.model, ctx.tp, this.options.stateDtype);
+    if (this.stateBytes === 0) throw new PolicyMisuseError(`recurrent: ${ctx.model.name} has no recurrent layers`);
+    const budget =
+      ctx.capacityBytes === undefined
+        ? kvBudgetBytes(ctx.model, ctx.hardware, ctx.tp, this.options)
+        : checkInt('capacityBytes', ctx.capacityBytes, 0);
+    this.numSlots = Math.floor(budget / this.stateBytes);
+    this.capacityBytes = this.numSlots * this.stateBytes;
+    this.label = `recurrent(state=${(this.stateBytes / 2 ** 20).toFixed(2)}MiB)`;
+    this.freeSlots = new Int32Array(this.numSlots);
+    for (let i = 0; i < this.numSlots; i++) this.freeSlots[i] = this.numSlots - 1 - i;
+    this.freeTop = this.numSlots;
+    this.slotId = new Int32Array(this.numSlots).fill(-1);
+    this.tokens = new Float64Array(this.numSlots);
+    this.ops = ctx.recordOps ? [] : null;
+  }
+
+  canAdmit(_tokens: number): boolean {
+    return this.freeTop > 0;
+  }
+
+  admit(id: number, tokens: number): boolean {
+    checkRequest(this.label, id, tokens);
+    if (this.ids.get(id) >= 0) throw duplicateRequest(this.label, id);
+    if (this.freeTop === 0) {
+      this.stats.refused++;
+      return false;
+    }
+    const slot = this.freeSlots[--this.freeTop];
+    this.slotId[slot] = id;
+    this.tokens[slot] = tokens;
+    this.ids.set(id, slot);
+    this.stats.allocOps++;
+    this.ops?.push({ op: 'assignSlot', requestId: id, slot, part: 'state' });
+    return true;
+  }
+
+  grow(id: number, totalTokens: number): boolean {
+    checkRequest(this.label, id, totalTokens);
+    const slot = this.ids.get(id);
+    if (slot < 0) throw unknownRequest(this.label, id, 'grow');
+    if (totalTokens < this.tokens[slot]) throw shrinkingGrow(this.label, id, this.tokens[slot], totalTokens);
+    this.tokens[slot] = totalTokens;
+    return true;
+  }
+
+  tokenCapacity(id: number): number {
+    if (this.ids.get(id) < 0) throw unknownRequest(this.label, id, 'tokenCapacity');
+    return Number.POSITIVE_INFINITY;
+  }
+
+  /** The state slot request `id` holds, -1 if none (the GPU backend indexes its state pool with it). */
+  slotOf(id: number): number {
+    return this.ids.get(id);
+  }
+
+  release(id: number): void {
+    const slot = this.ids.get(id);
+    if (slot < 0) throw unknownRequest(this.label, id, 'release');
+    this.slotId[slot] = -1;
+    this.tokens[slot] = 0;
+    this.freeSlots[this.freeTop++] = slot;
+    this.ids.delete(id);
+    this.stats.freeOps++;
+    this.ops?.push({ op: 'freeSlot', requestId: id, slot, part: 'state' });
+  }
+
+  snapshot(out: MemorySnapshot = emptySnapshot()): MemorySnapshot {
+    const requests = this.numSlots - this.freeTop;
+    const allocated = requests * this.stateBytes;
+    out.capacityBytes = this.capacityBytes;
+    out.liveBytes = allocated;
+    out.allocatedBytes = allocated;
+    out.reservedBytes = allocated;
+    out.freeBytes = this.capacityBytes - allocated;
+    out.fragmentationBytes = 0;
+    out.eagerBytes = 0;
+    out.cachedBytes = 0;
+    out.requests = requests;
+    return out;
+  }
+
+  takeOps(): MemoryOp[] {
+    if (!this.ops || this.ops.length === 0) return [];
+    const ops = this.ops;
+    this.ops = [];
+    return ops;
+  }
+
+  /** Recomputes ownership from scratch and throws on any inconsistency (tests). */
+  checkInvariants(): void {
+    const seen = new Uint8Array(this.numSlots);
+    for (let i = 0; i < this.freeTop; i++) {
+      const s = this.freeSlots[i];
+      if (seen[s] || this.slotId[s] !== -1) throw new Error(`recurrent: slot ${s} free twice or free while owned`);
+      seen[s] = 1;
+    }
+    for (let s = 0; s < this.numSlots; s++) {
+      if (seen[s]) continue;
+      const id = this.slotId[s];
+      if (id < 0 || this.ids.get(id) !== s) throw new Error(`recurrent: slot ${s} neither free nor owned`);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { UserError } from '../../errors.js';
+import type { MemoryPolicy, PolicyKind } from './MemoryPolicy.js';
+import { PagedPolicy } from './PagedPolicy.js';
+import type { PolicyContext } from './PolicyContext.js';
+import { policyKindsFor } from './policyKindsFor.js';
+import type { PolicyOptionsByKind } from './PolicyOptions.js';
+import { RecurrentStatePolicy } from './RecurrentStatePolicy.js';
+import { StaticPolicy } from './StaticPolicy.js';
+
+export const POLICY_KINDS: readonly PolicyKind[] = ['static', 'paged', 'vattention', 'recurrent', 'hybrid'];
+
+/**
+ * Builds a memory policy for one GPU of a model served at tensor-parallel degree `ctx.tp`.
+ * Throws a UserError when the kind does not apply to the model (see {@link policyKindsFor}) or an
+ * option is invalid (the message names it).
+ */
+export function createPolicy<K extends PolicyKind>(kind: K, ctx: PolicyContext, options?: PolicyOptionsByKind[K]): MemoryPolicy {
+  if (!POLICY_KINDS.includes(kind)) {
+    throw new UserError('INVALID_OPTION', `Expected one of ${POLICY_KINDS.join(', ')} for policy but received ${JSON.stringify(kind)}`);
+  }
+  const applicable = policyKindsFor(ctx.model);
+  if (!applicable.includes(kind)) {
+    throw new UserError(
+      'POLICY_NOT_APPLICABLE',
+      `Policy "${kind}" does not apply to ${ctx.model.name}: its layers call for ${applicable.join(', ')}`,
+    );
+  }
+  switch (kind) {
+    case 'static':
+      return new StaticPolicy(ctx, options as PolicyOptionsByKind['static']);
+    case 'paged':
+      return new PagedPolicy(ctx, options as PolicyOptionsByKind['paged']);
+    case 'recurrent':
+      return new RecurrentStatePolicy(ctx, options as PolicyOptionsByKind['recurrent']);
+    default:
+      throw new UserError('NOT_YET', `Policy "${kind}" lands in the next commit`);
+  }
+}
