@@ -1,0 +1,55 @@
+/**
+ * A calibration profile: per-operation times measured on one GPU for one model's shapes
+ * (profiles/<gpu>/<model>.json, written by `kvsim calibrate`). Every time is seconds for ONE layer
+ * unless the field says otherwise, so the calibrated model multiplies by the layer count it prices.
+ */
+export interface CalibrationProfile {
+  schema: 'kvsim.profile/1';
+  /** Device name as the driver reports it, e.g. `NVIDIA H100 80GB HBM3`. */
+  card: string;
+  /** kvsim hardware preset this card corresponds to (e.g. `h100-sxm-80gb`). */
+  gpu: string;
+  driver: string;
+  cudaRuntime: string;
+  /** ISO date of the measurement. */
+  date: string;
+  model: string;
+  tp: number;
+  /** KV / state element type the kernels ran with. */
+  dtype: string;
+  /** How each figure was obtained (events, warm-up, repeats, statistic). */
+  method: string;
+  /** All dense GEMMs of one layer of each kind (QKV/O/MLP, or the recurrent projections + MLP) over N tokens. */
+  layerGemm?: Partial<Record<'attention' | 'mlstm' | 'slstm', Table1D>>;
+  /** LM head over N sampled rows. */
+  lmHead?: Table1D;
+  /** Decode attention per layer: a batch of `batch` requests each with `contextTokens` of KV. */
+  decodeAttention?: { contiguous?: Table2D; paged?: Record<string, Table2D> };
+  /** Prefill attention per layer for ONE request: `chunkTokens` new queries over `contextTokens` cached. */
+  prefillAttention?: { contiguous?: Table2D; paged?: Record<string, Table2D> };
+  /** Recurrent step per layer over a batch of requests (one token each). */
+  recurrentStep?: Table1D;
+  /** Recurrent chunkwise prefill per layer for one request of N tokens. */
+  recurrentPrefill?: Table1D;
+  /** Per-page VMM call costs per page size. */
+  vmm?: { pageBytes: number[]; mapS: number[]; setAccessS: number[]; unmapS: number[] };
+  /** Fixed per-iteration cost (launches, host work) of the GPU executor. */
+  iterationOverheadS?: number;
+}
+
+/** y measured at increasing x. */
+export interface Table1D {
+  x: number[];
+  timeS: number[];
+  /** Name of x, for messages (e.g. `tokens`, `batch`). */
+  xName: string;
+}
+
+/** timeS[i][j] measured at (a[i], b[j]), both increasing. */
+export interface Table2D {
+  a: number[];
+  b: number[];
+  timeS: number[][];
+  aName: string;
+  bName: string;
+}

@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package's profiles/ folder (works from src/ under vitest and from dist/ when installed). */
+export function profilesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'profiles');
+    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return join(process.cwd(), 'profiles');
+}
+
+/**
+ * The committed profile measured for this GPU preset and model at this TP, if one exists:
+ * profiles/<gpu>/<model>[-tp<N>].json. Returns undefined when none does (the roofline model is used).
+ */
+export function findProfile(gpu: string, model: string, tp = 1, dir = profilesDir()): string | undefined {
+  const name = tp === 1 ? `${model}.json` : `${model}-tp${tp}.json`;
+  const path = join(dir, gpu, name);
+  return existsSync(path) ? path : undefined;
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import type { CalibrationProfile, Table1D, Table2D } from './CalibrationProfile.js';
+import { ProfileError } from './ProfileError.js';
+
+/** Reads and validates a calibration profile; every problem names the file and the field. */
+export function readProfile(path: string): CalibrationProfile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ProfileError(`${path}: cannot read calibration profile (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ProfileError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  return validateProfile(json, path);
+}
+
+/** Validates a parsed profile object. */
+export function validateProfile(json: unknown, path: string): CalibrationProfile {
+  const fail = (field: string, what: string): never => {
+    throw new ProfileError(`${path}: ${field}: expected ${what}`);
+  };
+  if (typeof json !== 'object' || json === null) fail('(root)', 'an object');
+  const p = json as Record<string, unknown>;
+  if (p.schema !== 'kvsim.profile/1') fail('schema', '"kvsim.profile/1"');
+  for (const f of ['card', 'gpu', 'driver', 'cudaRuntime', 'date', 'model', 'dtype', 'method']) {
+    if (typeof p[f] !== 'string' || (p[f] as string).length === 0) fail(f, 'a non-empty string');
+  }
+  if (typeof p.tp !== 'number' || !Number.isInteger(p.tp) || p.tp < 1) fail('tp', 'an integer >= 1');
+  const gemm = p.layerGemm as Record<string, unknown> | undefined;
+  if (gemm !== undefined) for (const k of Object.keys(gemm)) check1D(gemm[k], `layerGemm.${k}`, fail);
+  if (p.lmHead !== undefined) check1D(p.lmHead, 'lmHead', fail);
+  if (p.recurrentStep !== undefined) check1D(p.recurrentStep, 'recurrentStep', fail);
+  if (p.recurrentPrefill !== undefined) check1D(p.recurrentPrefill, 'recurrentPrefill', fail);
+  for (const part of ['decodeAttention', 'prefillAttention'] as const) {
+    const v = p[part] as { contiguous?: unknown; paged?: Record<string, unknown> } | undefined;
+    if (v === undefined) continue;
+    if (v.contiguous !== undefined) check2D(v.contiguous, `${part}.contiguous`, fail);
+    for (const [k, t] of Object.entries(v.paged ?? {})) check2D(t, `${part}.paged.${k}`, fail);
+  }
+  if (p.iterationOverheadS !== undefined && !(typeof p.iterationOverheadS === 'number' && p.iterationOverheadS >= 0)) {
+    fail('iterationOverheadS', 'a number >= 0');
+  }
+  return json as CalibrationProfile;
+}
+
+type Fail = (field: string, what: string) => never;
+
+function increasing(xs: unknown, field: string, fail: Fail): number[] {
+  if (!Array.isArray(xs) || xs.length === 0) return fail(field, 'a non-empty array of numbers');
+  for (let i = 0; i < xs.length; i++) {
+    if (typeof xs[i] !== 'number' || !(xs[i] > 0)) fail(`${field}[${i}]`, 'a positive number');
+    if (i > 0 && !(xs[i] > xs[i - 1])) fail(`${field}[${i}]`, `a value greater than ${field}[${i - 1}] (strictly increasing grid)`);
+  }
+  return xs as number[];
+}
+
+function times(ys: unknown, n: number, field: string, fail: Fail): void {
+  if (!Array.isArray(ys) || ys.length !== n) fail(field, `an array of ${n} times`);
+  (ys as unknown[]).forEach((y, i) => {
+    if (typeof y !== 'number' || !Number.isFinite(y) || y < 0) fail(`${field}[${i}]`, 'a finite time >= 0 in seconds');
+  });
+}
+
+function check1D(t: unknown, field: string, fail: Fail): asserts t is Table1D {
+  if (typeof t !== 'object' || t === null) fail(field, 'a table {x, timeS, xName}');
+  const v = t as Record<string, unknown>;
+  const xs = increasing(v.x, `${field}.x`, fail);
+  times(v.timeS, xs.length, `${field}.timeS`, fail);
+}
+
+function check2D(t: unknown, field: string, fail: Fail): asserts t is Table2D {
+  if (typeof t !== 'object' || t === null) fail(field, 'a table {a, b, timeS, aName, bName}');
+  const v = t as Record<string, unknown>;
+  const a = increasing(v.a, `${field}.a`, fail);
+  const b = increasing(v.b, `${field}.b`, fail);
+  if (!Array.isArray(v.timeS) || v.timeS.length !== a.length) fail(`${field}.timeS`, `${a.length} rows`);
+  (v.timeS as unknown[]).forEach((row, i) => times(row, b.length, `${field}.timeS[${i}]`, fail));
+}

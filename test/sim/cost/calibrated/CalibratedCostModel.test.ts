@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { CalibratedCostModel } from '../../../../src/sim/cost/calibrated/CalibratedCostModel.js';
+import type { CalibrationProfile } from '../../../../src/sim/cost/calibrated/CalibrationProfile.js';
+import { emptyIterationCost } from '../../../../src/sim/cost/CostModel.js';
+import { emptyAggregate } from '../../../../src/sim/cost/IterationAggregate.js';
+import { RooflineCostModel } from '../../../../src/sim/cost/RooflineCostModel.js';
+import { hardwarePreset } from '../../../../src/sim/hardware/presets.js';
+import { modelPreset } from '../../../../src/sim/model/presets.js';
+
+// A fixture with round numbers to check the arithmetic, not a measurement.
+const profile: CalibrationProfile = {
+  schema: 'kvsim.profile/1', card: 'fixture', gpu: 'h100-sxm-80gb', driver: '0', cudaRuntime: '0', date: '2026-01-01',
+  model: 'llama-3-8b', tp: 1, dtype: 'bf16', method: 'fixture',
+  layerGemm: { attention: { x: [1, 1024], timeS: [1e-4, 1e-3], xName: 'tokens' } },
+  lmHead: { x: [1, 256], timeS: [1e-4, 2e-4], xName: 'rows' },
+  decodeAttention: {
+    contiguous: { a: [1, 64], b: [128, 4096], timeS: [[1e-5, 2e-5], [4e-5, 6e-4]], aName: 'batch', bName: 'context' },
+    paged: { '16': { a: [1, 64], b: [128, 4096], timeS: [[2e-5, 4e-5], [8e-5, 12e-4]], aName: 'batch', bName: 'context' } },
+  },
+  iterationOverheadS: 1e-3,
+};
+
+function ctx(paged: boolean) {
+  return {
+    model: modelPreset('llama-3-8b'), hardware: hardwarePreset('h100'), tp: 1, pagedKernels: paged,
+    allocationMode: 'overlapped' as const, profile, profilePath: 'fixture.json', blockSizeTokens: 16,
+  };
+}
+
+describe('CalibratedCostModel', () => {
+  it('prices a decode iteration from the tables: 32 layers of GEMM + decode attention + LM head + overhead', () => {
+    const m = new CalibratedCostModel(ctx(false));
+    const agg = { ...emptyAggregate(), batchSize: 64, decodeTokens: 64, decodeKvTokens: 64 * 4096 };
+    const c = m.iterationCost(agg, emptyIterationCost());
+    const gemm = 32 * (1e-4 + ((64 - 1) / (1024 - 1)) * (1e-3 - 1e-4));
+    const lm = 1e-4 + ((64 - 1) / (256 - 1)) * 1e-4;
+    expect(c.terms.gemmS).toBeCloseTo(gemm + lm, 12);
+    expect(c.terms.decodeAttentionS).toBeCloseTo(32 * 6e-4, 12);
+    expect(c.terms.overheadS).toBe(1e-3);
+    expect(c.durationS).toBeCloseTo(gemm + lm + 32 * 6e-4 + 1e-3, 12);
+  });
+
+  it('uses the paged table for paged kernels', () => {
+    const agg = { ...emptyAggregate(), batchSize: 64, decodeTokens: 64, decodeKvTokens: 64 * 4096 };
+    const c = new CalibratedCostModel(ctx(true)).iterationCost(agg, emptyIterationCost());
+    expect(c.terms.decodeAttentionS).toBeCloseTo(32 * 12e-4, 12);
+  });
+
+  it('falls back to the roofline for terms the profile lacks, and counts where every estimate came from', () => {
+    const m = new CalibratedCostModel(ctx(false));
+    const agg = { ...emptyAggregate(), batchSize: 1, prefillTokens: 512, prefillRequests: 1, prefillAttentionPairs: 512 * 256, prefillKvTokens: 512 };
+    const c = m.iterationCost(agg, emptyIterationCost());
+    const r = new RooflineCostModel(ctx(false)).iterationCost(agg, emptyIterationCost());
+    expect(c.terms.prefillAttentionS).toBe(r.terms.prefillAttentionS);
+    const prov = m.describe().provenance as Record<string, Record<string, number>>;
+    expect(prov.prefillAttention['roofline-fallback']).toBe(1);
+    expect(prov.gemm.interpolated).toBe(1);
+  });
+
+  it('stalls only for mapping work beyond the iteration when overlapped', () => {
+    const m = new CalibratedCostModel(ctx(false));
+    const agg = { ...emptyAggregate(), batchSize: 1, decodeTokens: 1, decodeKvTokens: 128, allocTimeS: 1 };
+    const c = m.iterationCost(agg, emptyIterationCost());
+    const compute = c.terms.gemmS + c.terms.decodeAttentionS + c.terms.overheadS;
+    expect(c.stallS).toBeCloseTo(1 - compute, 12);
+    expect(c.durationS).toBeCloseTo(1, 12);
+  });
+});
