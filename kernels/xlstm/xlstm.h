@@ -1,0 +1,146 @@
+/*
+ * xLSTM CUDA kernels: plain C ABI (no CUDA or N-API types), so the addon and the standalone
+ * bench harness include the same header.
+ *
+ * Every device pointer is a raw device address; `stream` is a cudaStream_t passed as void*
+ * (NULL = legacy default stream). Every entry point validates its arguments on the host,
+ * launches asynchronously and returns an xlstm_status; XLSTM_ERR_CUDA carries the CUDA error
+ * of the launch, readable with xlstm_last_cuda_error().
+ *
+ * Element layouts (row-major, last index fastest):
+ *   mLSTM state pool  C [numSlots][heads][dqk][dv] (stateDtype), n [numSlots][heads][dqk]
+ *                     (stateDtype), m [numSlots][heads] (always fp32: the stabilizer is an
+ *                     exponent, bf16 would round it by up to ~0.06 and scale C by ~6%).
+ *   sLSTM state pool  h, c, n [numSlots][heads][headDim] (stateDtype), m same shape, fp32.
+ *   A fresh request's state is all zeros (C, n, m = 0; xLSTM's reference initial state):
+ *   xlstm_mlstm_reset_slots / xlstm_slstm_reset_slots write it.
+ * Gate pre-activations are fp32. With gateSoftCap > 0 the mLSTM kernels apply
+ * cap*tanh(x/cap) to both gate pre-activations first (xLSTM-7B uses cap 15).
+ * Slot indices are device int32 arrays; a slot outside [0, numSlots) makes the kernel write
+ * NaN to that request's outputs and leave the pool untouched. Two requests of one call must
+ * not share a slot (the caller validates; the kernels would race).
+ */
+#ifndef KVSIM_XLSTM_H
+#define KVSIM_XLSTM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum xlstm_dtype {
+  XLSTM_F32 = 0,
+  XLSTM_BF16 = 1,
+  XLSTM_F16 = 2
+} xlstm_dtype;
+
+typedef enum xlstm_status {
+  XLSTM_OK = 0,
+  XLSTM_ERR_INVALID_ARGUMENT = 1, /* a null pointer, a non-positive size, a bad dtype */
+  XLSTM_ERR_UNSUPPORTED_SHAPE = 2, /* a size outside what the kernel handles (see limits) */
+  XLSTM_ERR_CUDA = 3 /* the launch failed: see xlstm_last_cuda_error() */
+} xlstm_status;
+
+/* mLSTM state pool (one layer). */
+typedef struct xlstm_mlstm_state {
+  void* C;
+  void* n;
+  float* m;
+  int32_t numSlots;
+  xlstm_dtype dtype; /* XLSTM_F32 or XLSTM_BF16 */
+} xlstm_mlstm_state;
+
+/*
+ * One decode step for `batch` requests.
+ * q, k [batch][heads][dqk], v [batch][heads][dv], h (out) [batch][heads][dv] in inputDtype;
+ * igatePre, fgatePre [batch][heads]; slots [batch].
+ * Limits: dv % 8 == 0; dv <= 512 (fp32 state) or 1024 (bf16 state); 1 <= dqk <= 2048.
+ */
+typedef struct xlstm_mlstm_step_args {
+  int32_t batch, heads, dqk, dv;
+  xlstm_dtype inputDtype; /* XLSTM_BF16 or XLSTM_F16 */
+  const void* q;
+  const void* k;
+  const void* v;
+  const float* igatePre;
+  const float* fgatePre;
+  const int32_t* slots;
+  float gateSoftCap;
+  void* h;
+  xlstm_mlstm_state state;
+} xlstm_mlstm_step_args;
+
+/*
+ * Chunkwise-parallel prefill of `seqLen` tokens for `batch` requests, continuing from the
+ * state in each request's slot and leaving the final state there.
+ * q, k [batch][seqLen][heads][dqk], v and h (out) [batch][seqLen][heads][dv];
+ * igatePre, fgatePre [batch][seqLen][heads].
+ * Limits: dqk % 16 == 0 and dqk <= 256; dv % 16 == 0 and dv <= 512. Chunk size 64.
+ */
+typedef struct xlstm_mlstm_prefill_args {
+  int32_t batch, seqLen, heads, dqk, dv;
+  xlstm_dtype inputDtype;
+  const void* q;
+  const void* k;
+  const void* v;
+  const float* igatePre;
+  const float* fgatePre;
+  const int32_t* slots;
+  float gateSoftCap;
+  void* h;
+  xlstm_mlstm_state state;
+} xlstm_mlstm_prefill_args;
+
+/* sLSTM state pool (one layer). */
+typedef struct xlstm_slstm_state {
+  void* h;
+  void* c;
+  void* n;
+  float* m;
+  int32_t numSlots;
+  xlstm_dtype dtype; /* XLSTM_F32 or XLSTM_BF16 */
+} xlstm_slstm_state;
+
+/*
+ * One sLSTM step. Gate order everywhere: i, f, z, o.
+ * xPre [batch][4][heads][headDim] (inputDtype): the input projections W x_t;
+ * R [heads][4][headDim (k, input)][headDim (j, output)] (inputDtype): block-diagonal recurrent
+ * weights, pre-activation_j += sum_k h_{t-1,k} R[k][j]; bias [4][heads][headDim] fp32 or NULL;
+ * y (out) [batch][heads][headDim] (inputDtype) = the new h.
+ * Limits: headDim <= 1024.
+ */
+typedef struct xlstm_slstm_step_args {
+  int32_t batch, heads, headDim;
+  xlstm_dtype inputDtype;
+  const void* xPre;
+  const void* R;
+  const float* bias;
+  const int32_t* slots;
+  void* y;
+  xlstm_slstm_state state;
+} xlstm_slstm_step_args;
+
+int xlstm_mlstm_step(const xlstm_mlstm_step_args* args, void* stream);
+int xlstm_mlstm_prefill(const xlstm_mlstm_prefill_args* args, void* stream);
+int xlstm_slstm_step(const xlstm_slstm_step_args* args, void* stream);
+
+/* Zero the states of `count` slots (device int32 array) of a pool with `heads` x dims. */
+int xlstm_mlstm_reset_slots(const xlstm_mlstm_state* state, int32_t heads, int32_t dqk, int32_t dv,
+                            const int32_t* slots, int32_t count, void* stream);
+int xlstm_slstm_reset_slots(const xlstm_slstm_state* state, int32_t heads, int32_t headDim,
+                            const int32_t* slots, int32_t count, void* stream);
+
+/* Bytes of one slot's state (for pool sizing and bandwidth accounting). */
+int64_t xlstm_mlstm_slot_bytes(int32_t heads, int32_t dqk, int32_t dv, xlstm_dtype stateDtype);
+int64_t xlstm_slstm_slot_bytes(int32_t heads, int32_t headDim, xlstm_dtype stateDtype);
+
+const char* xlstm_status_string(int status);
+/* The CUDA error code (cudaError_t as int) of the last XLSTM_ERR_CUDA on this thread. */
+int xlstm_last_cuda_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

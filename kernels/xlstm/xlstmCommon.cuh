@@ -1,0 +1,94 @@
+// Shared device helpers for the xLSTM kernels: element conversion, gate math, launch plumbing.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <math.h>
+#include <stdint.h>
+
+#include "xlstm.h"
+
+namespace kvsim_xlstm {
+
+// Why a separate epsilon constant: it is part of the function (xLSTM adds it to the
+// normalizer), so the reference and every kernel must use the same value.
+constexpr float kNormEps = 1e-6f;
+
+__device__ __forceinline__ float toF(float x) { return x; }
+__device__ __forceinline__ float toF(__nv_bfloat16 x) { return __bfloat162float(x); }
+__device__ __forceinline__ float toF(__half x) { return __half2float(x); }
+
+template <typename T> __device__ __forceinline__ T fromF(float x);
+template <> __device__ __forceinline__ float fromF<float>(float x) { return x; }
+template <> __device__ __forceinline__ __nv_bfloat16 fromF<__nv_bfloat16>(float x) {
+  return __float2bfloat16_rn(x);
+}
+template <> __device__ __forceinline__ __half fromF<__half>(float x) { return __float2half_rn(x); }
+
+// log(sigmoid(x)) without overflow for large |x|.
+__device__ __forceinline__ float logSigmoid(float x) {
+  return fminf(x, 0.0f) - log1pf(expf(-fabsf(x)));
+}
+
+__device__ __forceinline__ float softCap(float x, float cap) {
+  return cap > 0.0f ? cap * tanhf(x / cap) : x;
+}
+
+// Split cluster barrier: `arrive` after a block has read the shared per-(request, head) values
+// (n, m, h_prev) and `wait` before one block overwrites them, so blocks of one cluster never
+// see a neighbour's new value. Release/acquire order the reads before the writes.
+__device__ __forceinline__ void clusterArrive() {
+  asm volatile("barrier.cluster.arrive.release.aligned;\n" ::: "memory");
+}
+__device__ __forceinline__ void clusterWait() {
+  asm volatile("barrier.cluster.wait.acquire.aligned;\n" ::: "memory");
+}
+__device__ __forceinline__ unsigned clusterRank() {
+  unsigned r;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;\n" : "=r"(r));
+  return r;
+}
+
+__device__ __forceinline__ float warpSum(float v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+}  // namespace kvsim_xlstm
+
+// Host-side helpers shared by the .cu files of this folder.
+namespace kvsim_xlstm_host {
+
+void setLastCudaError(cudaError_t e);
+
+// Launch `kernel` with a (clusterX, 1, 1) thread-block cluster; returns an xlstm_status.
+template <typename Kernel, typename... Args>
+int launchWithCluster(Kernel kernel, dim3 grid, dim3 block, size_t smemBytes, int clusterX,
+                      cudaStream_t stream, Args... args) {
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = grid;
+  cfg.blockDim = block;
+  cfg.dynamicSmemBytes = smemBytes;
+  cfg.stream = stream;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeClusterDimension;
+  attr[0].val.clusterDim.x = clusterX;
+  attr[0].val.clusterDim.y = 1;
+  attr[0].val.clusterDim.z = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = 1;
+  cudaError_t e = cudaLaunchKernelEx(&cfg, kernel, args...);
+  if (e != cudaSuccess) {
+    setLastCudaError(e);
+    return XLSTM_ERR_CUDA;
+  }
+  return XLSTM_OK;
+}
+
+inline bool isInputDtype(xlstm_dtype d) { return d == XLSTM_BF16 || d == XLSTM_F16; }
+inline bool isStateDtype(xlstm_dtype d) { return d == XLSTM_F32 || d == XLSTM_BF16; }
+
+}  // namespace kvsim_xlstm_host

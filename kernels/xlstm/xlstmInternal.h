@@ -1,0 +1,20 @@
+// Entry points for the bench harness only: pick a tuning variant explicitly so one device run can
+// time them side by side. The public API (xlstm.h) uses the default variant.
+#pragma once
+
+#include "xlstm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* mLSTM step variants: streaming = evict-first state loads/stores (0 or 1); unroll = row passes
+ * batched per thread, i.e. 16-byte state loads in flight per thread (1, 4 or 8). */
+int xlstm_mlstm_step_variant(const xlstm_mlstm_step_args* args, void* stream, int streaming,
+                             int unroll);
+extern const int xlstm_mlstm_step_default_streaming;
+extern const int xlstm_mlstm_step_default_unroll;
+
+#ifdef __cplusplus
+}
+#endif
