@@ -1,7 +1,9 @@
 import type { CommandModule } from 'yargs';
+import { memoryCommand } from './memory.js';
+import { reportCommand } from './report.js';
 
 /**
  * Every kvsim command, one per file in src/cli/. Add a command by importing its module here.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [];
+export const COMMANDS: CommandModule<any, any>[] = [reportCommand, memoryCommand];

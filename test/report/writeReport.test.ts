@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { writeReport } from '../../src/report/writeReport.js';
+import type { ValidationResult } from '../../src/report/ValidationResult.js';
+import { syntheticRun } from './fixtures/syntheticRun.js';
+import { chartsIn } from './reportDom.js';
+
+// Round-trip through JSON as the CLI does: NaN/undefined become null, as in a real file.
+const runs = JSON.parse(JSON.stringify((['static', 'paged', 'vattention'] as const).map((p) => syntheticRun(p))));
+
+function validationSet(n: number): ValidationResult {
+  const gpuS = Array.from({ length: n }, (_, i) => 0.01 + i * 1e-4);
+  return { schema: 'kvsim.validation/1', card: 'NVIDIA H100 80GB HBM3', model: 'llama-3-8b', policy: 'paged', trace: 'fixture', iterations: { gpuS, simS: gpuS.map((g, i) => g * (1 + ((i % 7) - 3) / 100)) } };
+}
+
+describe('writeReport', () => {
+  it('draws every chart with data marks, a title and labelled axes', () => {
+    const charts = chartsIn(writeReport(runs));
+    const ids = charts.map((c) => c.id);
+    expect(ids).toEqual([
+      'memory-1', 'memory-2', 'memory-3', 'fragmentation', 'batch-size', 'queue-length',
+      'latency-ttft', 'latency-tbt', 'latency-e2e', 'throughput', 'capacity', 'state-vs-kv',
+    ]);
+    for (const c of charts) {
+      expect(c.marks, c.id).toBeGreaterThan(0);
+      expect(c.title.length, c.id).toBeGreaterThan(3);
+      expect(c.xLabel.length, c.id).toBeGreaterThan(2);
+      expect(c.yLabel.length, c.id).toBeGreaterThan(2);
+    }
+    // One line per run in the multi-run charts; three memory lines per memory chart.
+    expect(charts.find((c) => c.id === 'batch-size')?.marks).toBe(3);
+    expect(charts.find((c) => c.id === 'memory-2')?.marks).toBe(3);
+    expect(charts.find((c) => c.id === 'capacity')?.marks).toBe(6);
+  });
+
+  it('puts units in the axis labels of quantities that have them', () => {
+    const charts = chartsIn(writeReport(runs));
+    const byId = new Map(charts.map((c) => [c.id, c]));
+    expect(byId.get('memory-1')?.yLabel).toMatch(/\((GiB|MiB|KiB|B)\)/);
+    expect(byId.get('memory-1')?.xLabel).toContain('(s)');
+    expect(byId.get('latency-ttft')?.xLabel).toContain('(s');
+    expect(byId.get('state-vs-kv')?.xLabel).toContain('(tokens)');
+  });
+
+  it('is self-contained: no script, no external resource, and byte-identical on repeat', () => {
+    const a = writeReport(runs, { validation: [validationSet(50)] });
+    const b = writeReport(runs, { validation: [validationSet(50)] });
+    expect(a).toBe(b);
+    expect(a).not.toMatch(/<script/i);
+    expect(a).not.toMatch(/\b(src|href)=/i);
+    // The only URL is the SVG namespace.
+    expect(a.match(/https?:\/\/[^\s"')]+/g)?.filter((u) => u !== 'http://www.w3.org/2000/svg') ?? []).toEqual([]);
+  });
+
+  it('draws the validation scatter only when validation data is given, and says so otherwise', () => {
+    const without = writeReport(runs);
+    expect(chartsIn(without).some((c) => c.id === 'validation')).toBe(false);
+    expect(without).toContain('No validation data was given');
+    const withIt = writeReport(runs, { validation: [validationSet(80)] });
+    const scatter = chartsIn(withIt).find((c) => c.id === 'validation');
+    expect(scatter?.marks).toBe(80);
+    // Errors are -3%..+3%: the caption's median must say so (|e| median of 0,1,2,3 pattern is 2%).
+    expect(withIt).toMatch(/median 2\.0%/);
+  });
+
+  it('works with no runs (model-level charts only) and rejects a bad option by name', () => {
+    const charts = chartsIn(writeReport([]));
+    expect(charts.map((c) => c.id)).toEqual(['state-vs-kv']);
+    expect(() => writeReport(runs, { maxPointsPerSeries: 3 })).toThrow(/maxPointsPerSeries/);
+  });
+
+  it('thins long runs but keeps the peak the caption reports', () => {
+    const long = syntheticRun('paged', 3, 50, 20_000);
+    const html = writeReport([long], { maxPointsPerSeries: 200, stateComparison: false });
+    expect(html.length).toBeLessThan(400_000);
+    expect(html).toContain(`peak live`);
+  });
+});
