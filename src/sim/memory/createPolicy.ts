@@ -1,11 +1,13 @@
 import { UserError } from '../../errors.js';
 import type { MemoryPolicy, PolicyKind } from './MemoryPolicy.js';
+import { HybridPolicy } from './HybridPolicy.js';
 import { PagedPolicy } from './PagedPolicy.js';
 import type { PolicyContext } from './PolicyContext.js';
 import { policyKindsFor } from './policyKindsFor.js';
 import type { PolicyOptionsByKind } from './PolicyOptions.js';
 import { RecurrentStatePolicy } from './RecurrentStatePolicy.js';
 import { StaticPolicy } from './StaticPolicy.js';
+import { VAttentionPolicy } from './VAttentionPolicy.js';
 
 export const POLICY_KINDS: readonly PolicyKind[] = ['static', 'paged', 'vattention', 'recurrent', 'hybrid'];
 
@@ -32,7 +34,10 @@ export function createPolicy<K extends PolicyKind>(kind: K, ctx: PolicyContext, 
       return new PagedPolicy(ctx, options as PolicyOptionsByKind['paged']);
     case 'recurrent':
       return new RecurrentStatePolicy(ctx, options as PolicyOptionsByKind['recurrent']);
-    default:
-      throw new UserError('NOT_YET', `Policy "${kind}" lands in the next commit`);
+    case 'vattention':
+      return new VAttentionPolicy(ctx, options as PolicyOptionsByKind['vattention']);
+    case 'hybrid':
+      return new HybridPolicy(ctx, options as PolicyOptionsByKind['hybrid']);
   }
+  throw new UserError('INVALID_OPTION', `Unhandled policy kind ${String(kind)}`);
 }

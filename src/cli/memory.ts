@@ -1,0 +1,114 @@
+import type { CommandModule } from 'yargs';
+import { expected } from '../errors.js';
+import { hardwarePreset } from '../sim/hardware/presets.js';
+import { memoryTable, type MemoryTable } from '../sim/memory/memoryTable.js';
+import { modelPreset } from '../sim/model/presets.js';
+
+interface MemoryArgs {
+  model: string;
+  gpu: string;
+  tp: number;
+  context: string;
+  'block-sizes': string;
+  'page-sizes': string;
+  util: number;
+  'max-context'?: number;
+  json: boolean;
+}
+
+/** `kvsim memory --model llama-3-8b --gpu h100`: per policy and page/block size, what memory buys. */
+export const memoryCommand: CommandModule<object, MemoryArgs> = {
+  command: 'memory',
+  describe: 'Tabulate each memory policy and page/block size: bytes per token, growth step, worst fragmentation, max concurrent requests',
+  builder: (y) =>
+    y
+      .option('model', { type: 'string', demandOption: true, describe: 'model preset (llama-3-8b, yi-6b, xlstm-7b, hybrid-7b, ...)' })
+      .option('gpu', { type: 'string', default: 'h100', describe: 'GPU preset (h100, h200, a100)' })
+      .option('tp', { type: 'number', default: 1, describe: 'tensor-parallel degree (the table is per GPU)' })
+      .option('context', { type: 'string', default: '1000,4000,8000', describe: 'context lengths in tokens, comma-separated' })
+      .option('block-sizes', { type: 'string', default: '16,32,128', describe: 'paged block sizes in tokens, comma-separated' })
+      .option('page-sizes', { type: 'string', default: '64K,128K,256K,2M', describe: 'vAttention page sizes (64K, 128K, 256K, 2M, 4M, ...)' })
+      .option('util', { type: 'number', default: 0.9, describe: 'fraction of GPU memory the server may use' })
+      .option('max-context', { type: 'number', describe: 'largest context per request (default: the model\'s)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the table as JSON' })
+      .example('$0 memory --model llama-3-8b --gpu h100 --context 1024,4096', 'choose a page size for Llama-3-8B')
+      .example('$0 memory --model xlstm-7b --json', 'recurrent state: capacity independent of context'),
+  handler: (args) => {
+    const table = memoryTable(modelPreset(args.model), hardwarePreset(args.gpu), args.tp, parseList('--context', args.context, parseTokens), {
+      blockSizesTokens: parseList('--block-sizes', args['block-sizes'], parseTokens),
+      pageSizesBytes: parseList('--page-sizes', args['page-sizes'], parseSize),
+      gpuMemoryUtilization: args.util,
+      maxContextTokens: args['max-context'],
+    });
+    process.stdout.write(args.json ? `${JSON.stringify(table, null, 2)}\n` : formatMemoryTable(table));
+  },
+};
+
+function parseList(name: string, text: string, parse: (item: string, name: string) => number): number[] {
+  const items = String(text).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (items.length === 0) throw expected('a comma-separated list', name, text);
+  return items.map((item) => parse(item, name));
+}
+
+function parseTokens(item: string, name: string): number {
+  const n = Number(item);
+  if (!/^\d+$/.test(item) || !Number.isSafeInteger(n) || n < 1) throw expected('positive integers', name, item);
+  return n;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/** `64K`, `64KiB`, `2M`, `2MiB` or plain bytes (binary units: page sizes are powers of two). */
+export function parseSize(item: string, name: string): number {
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(item);
+  const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw expected('sizes like 64K, 2M or 65536', name, item);
+  return Number(m[1]) * unit;
+}
+
+/** Binary-prefixed bytes, e.g. `2 MiB`, `128.25 MiB`, `50.79 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  const text = Number.isInteger(v) ? String(v) : v.toFixed(2);
+  return `${text} ${units[i]}`;
+}
+
+/** The human-readable table. */
+export function formatMemoryTable(t: MemoryTable): string {
+  const header = ['policy', 'KV/token', 'state/req', 'grows by', 'worst frag/req', 'capacity', ...t.contextsTokens.map((c) => `max req @${c}`)];
+  const body = t.rows.map((r) => [
+    r.label,
+    r.bytesPerToken ? formatBytes(r.bytesPerToken) : '-',
+    r.stateBytesPerRequest ? formatBytes(r.stateBytesPerRequest) : '-',
+    r.growthTokens === null ? `${formatBytes(r.growthBytes)} once` : `${formatTokens(r.growthTokens)} tok = ${formatBytes(r.growthBytes)}`,
+    r.growthTokens === null ? '0' : `${r.worstFragmentationTokens} tok = ${formatBytes(r.worstFragmentationBytes)}`,
+    formatBytes(r.capacityBytes),
+    ...r.maxRequests.map(String),
+  ]);
+  const rows = [header, ...body];
+  const widths = header.map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const out = [
+    `${t.model} on ${t.gpu}, tp=${t.tp}: ${formatBytes(t.budgetBytes)} per GPU for KV/state (memory x utilization - weights - activation reserve)`,
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+    '',
+    'grows by: tokens (and bytes) one allocation adds: a paged block, a vAttention page group (one page in each',
+    '  of the 2L K/V buffers), a static max-context reservation, or the recurrent state taken once at admission.',
+    'max req @N: requests of N tokens admitted at once before the first refusal (paged keeps its 1% watermark).',
+    'vAttention pages of 64K/128K/256K need the vAttention authors\' modified driver; stock CUDA maps 2 MiB multiples.',
+  ];
+  return `${out.join('\n')}\n`;
+}
+
+function formatTokens(tokens: number): string {
+  return Number.isInteger(tokens) ? String(tokens) : tokens.toFixed(2);
+}
