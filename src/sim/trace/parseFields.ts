@@ -1,0 +1,49 @@
+/**
+ * Field parsers shared by the trace readers. Each returns the value, or NaN when the text is not
+ * acceptable, so the hot loop allocates nothing; the caller builds the error message.
+ */
+
+/** A token count: a positive integer written as digits, optionally followed by `.0` (pandas floats). */
+export function parseTokenCount(text: string): number {
+  let s = text;
+  if (s.length > 0 && (s.charCodeAt(0) === 32 || s.charCodeAt(s.length - 1) === 32)) s = s.trim();
+  const n = s.length;
+  if (n === 0 || n > 24) return NaN;
+  let value = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    value = value * 10 + d;
+  }
+  if (i === 0) return NaN;
+  if (i < n) {
+    if (s.charCodeAt(i) !== 46 || i === n - 1) return NaN;
+    for (let j = i + 1; j < n; j++) if (s.charCodeAt(j) !== 48) return NaN;
+  }
+  if (value < 1 || value > Number.MAX_SAFE_INTEGER) return NaN;
+  return value;
+}
+
+export const TOKEN_COUNT_EXPECTED = 'expected a positive integer';
+
+/** Seconds: a finite, non-negative decimal number (exponent allowed; no hex, no Infinity, no blanks). */
+export function parseSeconds(text: string): number {
+  const s = text.trim();
+  if (s.length === 0 || s.length > 64) return NaN;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ok = (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;
+    if (!ok) return NaN;
+  }
+  const v = Number(s);
+  return Number.isFinite(v) && v >= 0 ? v : NaN;
+}
+
+export const SECONDS_EXPECTED = 'expected a non-negative number of seconds';
+
+/** Quotes a field for an error message, cut short so one line stays one line. */
+export function quoteField(text: string): string {
+  const cut = text.length > 40 ? `${text.slice(0, 37)}...` : text;
+  return JSON.stringify(cut);
+}

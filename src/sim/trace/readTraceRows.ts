@@ -1,0 +1,187 @@
+import type { RequestSpec } from './RequestSpec.js';
+import { parseSeconds, parseTokenCount, quoteField, SECONDS_EXPECTED, TOKEN_COUNT_EXPECTED } from './parseFields.js';
+import { readLines } from './readLines.js';
+import { recordSkip, type SkipReport } from './SkipReport.js';
+import { splitCsvLine } from './splitCsvLine.js';
+import { TimestampParser } from './TimestampParser.js';
+import { type CsvLayout, detectLayout, type TraceFormat } from './TraceFormat.js';
+import { TraceParseError } from './TraceParseError.js';
+import { TRACE_CHUNK_SIZE } from './TraceSource.js';
+
+/** Where a file's rows come from and how to treat bad ones. */
+export interface ReadRowsOptions {
+  /** Path on disk. */
+  path: string;
+  /** Name used in error messages (what the user typed). */
+  displayName: string;
+  format: TraceFormat | 'auto';
+  skipInvalid: boolean;
+  /** Receives skipped rows when `skipInvalid`. */
+  skipped: SkipReport;
+}
+
+/**
+ * Streams a trace file's valid rows in chunks. Arrivals are seconds since the first valid row (NaN
+ * for length-only formats); ids are left at -1 for the transformation stage to number. Every bad
+ * row raises a TraceParseError naming file, line and field, or is counted in `skipped`.
+ */
+export async function* readTraceRows(options: ReadRowsOptions): AsyncGenerator<RequestSpec[]> {
+  const { displayName: file, skipInvalid, skipped } = options;
+  let parseRow: ((line: string, lineNo: number) => RequestSpec) | undefined;
+  let chunk: RequestSpec[] = [];
+  let rows = 0;
+  let sawHeader = false;
+  for await (const batch of readLines(options.path, file)) {
+    for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i];
+      const lineNo = batch.firstLineNo + i;
+      if (line.length === 0 || isBlank(line)) continue;
+      if (parseRow === undefined) {
+        const layout = detectLayout(line, options.format, file);
+        sawHeader = true;
+        if (layout === 'jsonl') {
+          parseRow = jsonlRowParser(file);
+        } else {
+          parseRow = csvRowParser(layout, file);
+          continue; // the header is not a request
+        }
+      }
+      let request: RequestSpec;
+      try {
+        request = parseRow(line, lineNo);
+      } catch (err) {
+        if (skipInvalid && err instanceof TraceParseError) {
+          recordSkip(skipped, err.message);
+          continue;
+        }
+        throw err;
+      }
+      chunk.push(request);
+      rows++;
+      if (chunk.length >= TRACE_CHUNK_SIZE) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+  }
+  if (!sawHeader) throw new TraceParseError(file, undefined, undefined, 'empty file (expected a CSV header or JSONL records)');
+  if (rows === 0) {
+    const why = skipped.count > 0 ? `no valid requests (${skipped.count} invalid rows skipped)` : 'no requests after the header';
+    throw new TraceParseError(file, undefined, undefined, why);
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
+/** Tracks arrival order: the first valid row is time 0, a later row may not come earlier. */
+class ArrivalClock {
+  private prevS = -Infinity;
+  private prevLine = 0;
+
+  check(file: string, lineNo: number, field: string, arrivalS: number, text: string): void {
+    if (arrivalS < this.prevS) {
+      const gap = (this.prevS - arrivalS).toPrecision(3);
+      throw new TraceParseError(file, lineNo, field, `arrivals go backwards: ${quoteField(text)} is ${gap} s before line ${this.prevLine}`);
+    }
+    this.prevS = arrivalS;
+    this.prevLine = lineNo;
+  }
+}
+
+function csvRowParser(layout: CsvLayout, file: string): (line: string, lineNo: number) => RequestSpec {
+  const fields: string[] = [];
+  const timestamps = new TimestampParser();
+  const clock = new ArrivalClock();
+  let baseWholeS = NaN;
+  let baseFracS = 0;
+  let baseS = NaN;
+  const { names, columnCount } = layout;
+  return (line, lineNo) => {
+    const n = splitCsvLine(line, fields);
+    if (n < 0) throw new TraceParseError(file, lineNo, undefined, 'unterminated quoted field');
+    if (n < columnCount) {
+      throw new TraceParseError(file, lineNo, names[n], `missing column (row has ${n} of the header's ${columnCount} fields)`);
+    }
+    if (n > columnCount) throw new TraceParseError(file, lineNo, undefined, `row has ${n} fields but the header has ${columnCount}`);
+    const promptText = fields[layout.prompt];
+    const promptTokens = parseTokenCount(promptText);
+    if (Number.isNaN(promptTokens)) {
+      throw new TraceParseError(file, lineNo, names[layout.prompt], `${TOKEN_COUNT_EXPECTED} but found ${quoteField(promptText)}`);
+    }
+    const outputText = fields[layout.output];
+    const outputTokens = parseTokenCount(outputText);
+    if (Number.isNaN(outputTokens)) {
+      throw new TraceParseError(file, lineNo, names[layout.output], `${TOKEN_COUNT_EXPECTED} but found ${quoteField(outputText)}`);
+    }
+    let arrivalS = NaN;
+    if (layout.arrival >= 0) {
+      const text = fields[layout.arrival];
+      const name = names[layout.arrival];
+      if (layout.format === 'azure') {
+        const why = timestamps.parse(text.trim());
+        if (why !== null) throw new TraceParseError(file, lineNo, name, `${why} but found ${quoteField(text)}`);
+        if (Number.isNaN(baseWholeS)) {
+          baseWholeS = timestamps.wholeS;
+          baseFracS = timestamps.fracS;
+        }
+        // Whole and fractional parts are subtracted apart so the 7 fractional digits survive.
+        arrivalS = timestamps.wholeS - baseWholeS + (timestamps.fracS - baseFracS);
+      } else {
+        const absS = parseSeconds(text);
+        if (Number.isNaN(absS)) throw new TraceParseError(file, lineNo, name, `${SECONDS_EXPECTED} but found ${quoteField(text)}`);
+        if (Number.isNaN(baseS)) baseS = absS;
+        arrivalS = absS - baseS;
+      }
+      clock.check(file, lineNo, name, arrivalS, text);
+    }
+    return { id: -1, arrivalS, promptTokens, outputTokens };
+  };
+}
+
+function jsonlRowParser(file: string): (line: string, lineNo: number) => RequestSpec {
+  const clock = new ArrivalClock();
+  let baseS = NaN;
+  return (line, lineNo) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new TraceParseError(file, lineNo, undefined, `invalid JSON (${(err as Error).message.split('\n')[0]})`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new TraceParseError(file, lineNo, undefined, `expected a JSON object but found ${quoteField(JSON.stringify(value) ?? String(value))}`);
+    }
+    const record = value as Record<string, unknown>;
+    const promptTokens = tokenField(record, 'promptTokens', file, lineNo);
+    const outputTokens = tokenField(record, 'outputTokens', file, lineNo);
+    const arrival = record.arrivalS;
+    if (typeof arrival !== 'number' || !Number.isFinite(arrival) || arrival < 0) {
+      throw new TraceParseError(file, lineNo, 'arrivalS', `${SECONDS_EXPECTED} but found ${describe(arrival)}`);
+    }
+    if (Number.isNaN(baseS)) baseS = arrival;
+    const arrivalS = arrival - baseS;
+    clock.check(file, lineNo, 'arrivalS', arrivalS, String(arrival));
+    return { id: -1, arrivalS, promptTokens, outputTokens };
+  };
+}
+
+function tokenField(record: Record<string, unknown>, name: string, file: string, lineNo: number): number {
+  const v = record[name];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > Number.MAX_SAFE_INTEGER) {
+    throw new TraceParseError(file, lineNo, name, `${TOKEN_COUNT_EXPECTED} but found ${describe(v)}`);
+  }
+  return v;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing (field missing)';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
