@@ -65,7 +65,7 @@ export async function traceStats(source: TraceSource): Promise<TraceStats> {
   return stats;
 }
 
-function grow(a: Int32Array, size: number): Int32Array {
+function grow(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(size);
   b.set(a);
   return b;
