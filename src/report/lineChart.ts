@@ -59,7 +59,9 @@ export function lineChart(spec: LineChartSpec): string {
   if (spec.yMax === undefined) y.nice();
   if (!log) x.nice();
 
-  drawAxes(frame, { x, y, xLabel: spec.xLabel, yLabel: spec.yLabel, xTickFormat: spec.xTickFormat, yTickFormat: spec.yTickFormat });
+  // On a log axis the scale's own formatter blanks crowded minor ticks.
+  const xTickFormat = spec.xTickFormat ?? (log ? x.tickFormat(8, '~g') : undefined);
+  drawAxes(frame, { x, y, xLabel: spec.xLabel, yLabel: spec.yLabel, xTickFormat, yTickFormat: spec.yTickFormat });
 
   for (const rule of spec.rules ?? []) {
     const color = rule.color ?? '#555';

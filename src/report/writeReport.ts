@@ -98,7 +98,7 @@ export function writeReport(runs: readonly RunResult[], options: ReportOptions =
 
 function renderSection(s: Section): string {
   const figures = s.charts
-    .map((c) => `<figure class="chart" id="${escapeHtml(c.id)}">${c.svg}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>`)
+    .map((c) => `<figure class="chart" id="chart-${escapeHtml(c.id)}">${c.svg}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>`)
     .join('\n');
   const note = s.note ? `<p class="note">${escapeHtml(s.note)}</p>` : '';
   const lead = s.lead ? `<p class="lead">${escapeHtml(s.lead)}</p>` : '';

@@ -46,6 +46,8 @@ describe('writeReport', () => {
     const b = writeReport(runs, { validation: [validationSet(50)] });
     expect(a).toBe(b);
     expect(a).not.toMatch(/<script/i);
+    const ids = [...a.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
     expect(a).not.toMatch(/\b(src|href)=/i);
     // The only URL is the SVG namespace.
     expect(a.match(/https?:\/\/[^\s"')]+/g)?.filter((u) => u !== 'http://www.w3.org/2000/svg') ?? []).toEqual([]);

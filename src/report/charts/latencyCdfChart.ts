@@ -48,7 +48,7 @@ export function latencyCdfChart(runs: readonly RunResult[], labels: readonly str
     xScale: log ? 'log' : 'linear',
     yMax: 1,
     step: true,
-    xTickFormat: format('~g'),
+    xTickFormat: log ? undefined : format('~g'),
     series: runs.map((_, i) => ({ label: labels[i], color: colors[i], points: ecdf(values[i], maxPoints) })),
   });
   const counts = runs.map((_, i) => `${labels[i]} n=${values[i].length}`).join(', ');

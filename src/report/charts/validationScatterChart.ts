@@ -1,4 +1,4 @@
-import { format, max, min, scaleLog } from 'd3';
+import { max, min, scaleLog } from 'd3';
 import type { Chart } from '../Chart.js';
 import { chartFrame, drawAxes, serialize } from '../chartFrame.js';
 import { seriesColors } from '../palette.js';
@@ -33,13 +33,16 @@ export function validationScatterChart(sets: readonly ValidationResult[]): Chart
     y,
     xLabel: 'measured on GPU (s per iteration, log scale)',
     yLabel: 'simulated (s per iteration, log)',
-    xTickFormat: format('~g'),
-    yTickFormat: format('~g'),
+    // The log scale's own formatter blanks crowded minor ticks.
+    xTickFormat: x.tickFormat(6, '~g'),
+    yTickFormat: y.tickFormat(6, '~g'),
     xTicks: 6,
     yTicks: 6,
   });
   const r2 = (v: number) => Math.round(v * 100) / 100;
-  const bands = frame.plot.append('g').attr('class', 'bands');
+  // Bands run past the plot's corners; clip them to it.
+  frame.plot.append('clipPath').attr('id', 'clip-validation').append('rect').attr('width', frame.plotWidthPx).attr('height', frame.plotHeightPx);
+  const bands = frame.plot.append('g').attr('class', 'bands').attr('clip-path', 'url(#clip-validation)');
   for (let i = BANDS.length - 1; i >= 0; i--) {
     const b = BANDS[i];
     const pts = [[lo, lo * (1 + b)], [hi, hi * (1 + b)], [hi, hi * (1 - b)], [lo, lo * (1 - b)]];
@@ -73,7 +76,7 @@ export function validationScatterChart(sets: readonly ValidationResult[]): Chart
 }
 
 function bandColor(i: number): string {
-  return ['#d9ecd9', '#eef5e6', '#f7f7ef'][i] ?? '#f7f7f7';
+  return ['#c7e3c7', '#dcedd3', '#eef4e4'][i] ?? '#f4f4f4';
 }
 
 function pct(v: number): string {
