@@ -1,0 +1,326 @@
+#include "gpuModelCore.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "cudaError.h"
+
+namespace {
+
+std::string Dims(std::initializer_list<int64_t> v) {
+  std::string s;
+  for (int64_t x : v) s += (s.empty() ? "" : "x") + std::to_string(x);
+  return s;
+}
+
+int64_t RoundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+}  // namespace
+
+void GpuModelCore::Check(int code, const char* call, const std::string& args) {
+  if (code == 0) return;
+  if (code > 0) CheckRuntime(static_cast<cudaError_t>(code), call, args);
+  ThrowState(call, args, "invalid arguments (kernel returned " + std::to_string(code) + ")");
+}
+
+void* GpuModelCore::Alloc(size_t bytes, const char* what) {
+  void* p = nullptr;
+  CheckRuntime(cudaMalloc(&p, bytes), "cudaMalloc", "size=" + std::to_string(bytes) + " (" + what + ")");
+  allocs_.push_back(p);
+  deviceBytes_ += bytes;
+  return p;
+}
+
+const GpuLayerShape& GpuModelCore::ShapeOf(int kind) const {
+  for (const auto& l : c_.layers)
+    if (l.kind == kind) return l;
+  ThrowState("GpuModel", "kind=" + std::to_string(kind), "the model has no layer of this kind");
+}
+
+GpuModelCore::GpuModelCore(const GpuModelConfig& c) : c_(c) {
+  blas_ = Cublas();
+  if (!blas_) ThrowState("GpuModel", "", CublasUnavailableReason());
+  CheckRuntime(cudaSetDevice(c_.device), "cudaSetDevice", std::to_string(c_.device));
+  CheckRuntime(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate", "");
+  CheckRuntime(cudaEventCreate(&ev0_), "cudaEventCreate", "");
+  CheckRuntime(cudaEventCreate(&ev1_), "cudaEventCreate", "");
+  if (blas_->create(&handle_) != 0) ThrowState("cublasCreate", "", "cuBLAS could not create a handle");
+  blas_->setStream(handle_, stream_);
+  const size_t blasWs = 32u << 20;
+  cublasWs_ = Alloc(blasWs, "cuBLAS workspace");
+  if (blas_->setWorkspace) blas_->setWorkspace(handle_, cublasWs_, blasWs);
+
+  const int d = c_.hidden, F = c_.ffn, T = c_.maxTokens;
+  bool hasAttn = false, hasMlstm = false;
+  int maxMix = 0, maxProj = 0, maxQk = 0, maxV = 0, maxH = 0;
+  for (const auto& l : c_.layers) {
+    if (l.kind == 0) {
+      hasAttn = true;
+      maxProj = std::max(maxProj, (l.heads + 2 * l.kvHeads) * l.headDim);
+      maxMix = std::max(maxMix, l.heads * l.headDim);
+    } else {
+      hasMlstm = true;
+      maxProj = std::max(maxProj, l.heads * (2 * l.dqk + l.dv) + 2 * l.heads);
+      maxMix = std::max(maxMix, l.heads * l.dv);
+      maxQk = std::max(maxQk, l.heads * l.dqk);
+      maxV = std::max(maxV, l.heads * l.dv);
+      maxH = std::max(maxH, l.heads);
+    }
+  }
+  auto fill = [&](void* p, int64_t n, float scale) {
+    Check(kvsim_fill_random_bf16(p, n, c_.seed + allocs_.size(), scale, stream_), "kvsim_fill_random_bf16", Dims({n}));
+  };
+  auto weight = [&](int64_t rows, int64_t cols, const char* what) {
+    void* p = Alloc(rows * cols * 2, what);
+    fill(p, rows * cols, 1.0f / std::sqrt(static_cast<float>(rows)));  // keeps activations O(1)
+    return p;
+  };
+  if (hasAttn) {
+    const auto& a = ShapeOf(0);
+    attn_.inWidth = (a.heads + 2 * a.kvHeads) * a.headDim;
+    attn_.outIn = a.heads * a.headDim;
+    attn_.wIn = weight(d, attn_.inWidth, "attention QKV weights");
+    attn_.wOut = weight(attn_.outIn, d, "attention O weights");
+    kvsim_attn_shape_t shape{KVSIM_DTYPE_BF16, a.heads, a.kvHeads, a.headDim, 1.0f / std::sqrt((float)a.headDim)};
+    workspaceBytes_ = kvsim_attn_decode_workspace_bytes(&shape, std::max(c_.maxBatch, 1), std::max(c_.maxContext, 1), 0);
+    if (workspaceBytes_ > 0) workspace_ = Alloc(workspaceBytes_, "decode attention workspace");
+  }
+  if (hasMlstm) {
+    const auto& m = ShapeOf(1);
+    mlstm_.inWidth = m.heads * (2 * m.dqk + m.dv) + 2 * m.heads;
+    mlstm_.outIn = m.heads * m.dv;
+    mlstm_.wIn = weight(d, mlstm_.inWidth, "mLSTM projection weights");
+    mlstm_.wGate = weight(d, m.heads * m.dv, "mLSTM output-gate weights");
+    mlstm_.wOut = weight(mlstm_.outIn, d, "mLSTM output weights");
+    ogate_ = Alloc(static_cast<size_t>(T) * m.heads * m.dv * 2, "mLSTM output gate");
+    k_ = Alloc(static_cast<size_t>(T) * maxQk * 2, "mLSTM k");
+    v_ = Alloc(static_cast<size_t>(T) * maxV * 2, "mLSTM v");
+    ig_ = static_cast<float*>(Alloc(static_cast<size_t>(T) * maxH * 4, "mLSTM input gates"));
+    fg_ = static_cast<float*>(Alloc(static_cast<size_t>(T) * maxH * 4, "mLSTM forget gates"));
+    const xlstm_dtype sd = c_.stateDtype == 1 ? XLSTM_BF16 : XLSTM_F32;
+    for (const auto& l : c_.layers) {
+      if (l.kind != 1 || c_.stateSlots <= 0) continue;
+      const int64_t cBytes = (int64_t)c_.stateSlots * l.heads * l.dqk * l.dv * (sd == XLSTM_F32 ? 4 : 2);
+      const int64_t nBytes = (int64_t)c_.stateSlots * l.heads * l.dqk * (sd == XLSTM_F32 ? 4 : 2);
+      xlstm_mlstm_state s{};
+      s.C = Alloc(cBytes, "mLSTM state C");
+      s.n = Alloc(nBytes, "mLSTM state n");
+      s.m = static_cast<float*>(Alloc((size_t)c_.stateSlots * l.heads * 4, "mLSTM state m"));
+      s.numSlots = c_.stateSlots;
+      s.dtype = sd;
+      states_.push_back(s);
+    }
+  }
+  wGateUp_ = weight(d, 2 * F, "MLP gate/up weights");
+  wDown_ = weight(F, d, "MLP down weights");
+  wLm_ = weight(d, c_.vocab, "LM head weights");
+  x_ = Alloc(static_cast<size_t>(T) * d * 2, "hidden states");
+  fill(x_, (int64_t)T * d, 1.0f);
+  proj_ = Alloc(static_cast<size_t>(T) * maxProj * 2, "projections");
+  q_ = Alloc(static_cast<size_t>(T) * std::max(maxMix, maxQk) * 2, "queries");
+  mix_ = Alloc(static_cast<size_t>(T) * maxMix * 2, "mixer output");
+  y_ = Alloc(static_cast<size_t>(T) * d * 2, "layer output");
+  gu_ = Alloc(static_cast<size_t>(T) * 2 * F * 2, "MLP gate/up");
+  act_ = Alloc(static_cast<size_t>(T) * F * 2, "MLP activation");
+  logits_ = Alloc(static_cast<size_t>(std::max(c_.maxBatch, 1)) * c_.vocab * 2, "logits");
+  metaInts_ = 2ull * T + static_cast<size_t>(c_.maxBatch) * (std::max(c_.maxBlocksPerSeq, 0) + 8) + 16;
+  meta_ = static_cast<int32_t*>(Alloc(metaInts_ * 4, "iteration metadata"));
+  CheckRuntime(cudaMallocHost(reinterpret_cast<void**>(&metaHost_), metaInts_ * 4), "cudaMallocHost", std::to_string(metaInts_ * 4));
+  CheckRuntime(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", "weight init");
+}
+
+GpuModelCore::~GpuModelCore() {
+  try {
+    Destroy();
+  } catch (...) {
+  }
+}
+
+void GpuModelCore::Destroy() {
+  if (destroyed_) return;
+  destroyed_ = true;
+  if (stream_) cudaStreamSynchronize(stream_);
+  for (void* p : allocs_) cudaFree(p);
+  allocs_.clear();
+  if (metaHost_) cudaFreeHost(metaHost_);
+  if (handle_) blas_->destroy(handle_);
+  if (ev0_) cudaEventDestroy(ev0_);
+  if (ev1_) cudaEventDestroy(ev1_);
+  if (stream_) cudaStreamDestroy(stream_);
+  metaHost_ = nullptr;
+  handle_ = nullptr;
+  stream_ = nullptr;
+  deviceBytes_ = 0;
+}
+
+// Row-major Y[T][N] = X[T][K] W[K][N], as cuBLAS's column-major Y^T = W^T X^T.
+void GpuModelCore::Gemm(const void* x, const void* w, void* y, int T, int K, int N) {
+  if (T == 0) return;
+  const float one = 1.0f, zero = 0.0f;
+  const int r = blas_->gemmEx(handle_, kCublasOpN, kCublasOpN, N, T, K, &one, w, kCudaR16BF, N, x, kCudaR16BF, K, &zero,
+                              y, kCudaR16BF, N, kCublasCompute32F, kCublasGemmDefault);
+  if (r != 0) ThrowState("cublasGemmEx", "T=" + std::to_string(T) + " K=" + std::to_string(K) + " N=" + std::to_string(N),
+                         "cuBLAS status " + std::to_string(r));
+}
+
+void GpuModelCore::LayerGemms(int kind, int T) {
+  const int d = c_.hidden, F = c_.ffn;
+  const KindWeights& w = kind == 0 ? attn_ : mlstm_;
+  Gemm(x_, w.wIn, proj_, T, d, w.inWidth);
+  if (kind == 1) Gemm(x_, w.wGate, ogate_, T, d, ShapeOf(1).heads * ShapeOf(1).dv);
+  Gemm(mix_, w.wOut, y_, T, w.outIn, d);
+  Gemm(y_, wGateUp_, gu_, T, d, 2 * F);
+  Check(kvsim_silu_mul_bf16(gu_, act_, T, F, stream_), "kvsim_silu_mul_bf16", Dims({T, F}));
+  Gemm(act_, wDown_, x_, T, F, d);
+}
+
+GpuIterationTimes GpuModelCore::Run(const GpuIteration& it) {
+  const auto host0 = std::chrono::steady_clock::now();
+  const int n = it.rows;
+  if (n <= 0 || n > c_.maxBatch) ThrowState("GpuModel.run", "rows=" + std::to_string(n), "rows outside [1, maxBatch]");
+  // Decode rows first, then prefill rows: each kernel then sees one contiguous group.
+  std::vector<int> order;
+  order.reserve(n);
+  for (int i = 0; i < n; i++)
+    if (it.prefill[i] == 0) order.push_back(i);
+  const int nd = static_cast<int>(order.size());
+  for (int i = 0; i < n; i++)
+    if (it.prefill[i] > 0) order.push_back(i);
+  int T = 0, maxQ = 0, maxCtxDecode = 0;
+  for (int j = 0; j < n; j++) {
+    const int i = order[j];
+    const int q = it.prefill[i] + it.decode[i];
+    T += q;
+    if (j >= nd) maxQ = std::max(maxQ, q);
+    else maxCtxDecode = std::max(maxCtxDecode, it.context[i] + q);
+  }
+  if (T > c_.maxTokens) ThrowState("GpuModel.run", "tokens=" + std::to_string(T), "more tokens than maxTokens");
+  const int mb = std::max(c_.maxBlocksPerSeq, 0);
+  // Metadata layout in one upload: tokenRow[T] tokenPos[T] kvSlot[n] blockTable[n*mb] decodeLens[nd]
+  // prefillCu[np+1] prefillLens[np] stateSlot[n] resetSlots[n].
+  int32_t* h = metaHost_;
+  size_t o = 0;
+  const size_t oRow = o;
+  o += T;
+  const size_t oPos = o;
+  o += T;
+  const size_t oKvSlot = o;
+  o += n;
+  const size_t oBt = o;
+  o += static_cast<size_t>(n) * mb;
+  const size_t oDec = o;
+  o += nd;
+  const size_t oCu = o;
+  o += (n - nd) + 1;
+  const size_t oPre = o;
+  o += n - nd;
+  const size_t oState = o;
+  o += n;
+  const size_t oReset = o;
+  o += n;
+  if (o > metaInts_) ThrowState("GpuModel.run", "", "iteration metadata exceeds its buffer");
+  int t = 0, resets = 0;
+  h[oCu] = 0;
+  for (int j = 0; j < n; j++) {
+    const int i = order[j];
+    const int q = it.prefill[i] + it.decode[i];
+    for (int k = 0; k < q; k++, t++) {
+      h[oRow + t] = j;
+      h[oPos + t] = it.context[i] + k;
+    }
+    h[oKvSlot + j] = it.kvSlot.empty() ? 0 : it.kvSlot[i];
+    h[oState + j] = it.stateSlot.empty() ? 0 : it.stateSlot[i];
+    if (!it.stateSlot.empty() && it.context[i] == 0) h[oReset + resets++] = it.stateSlot[i];
+    if (mb > 0 && !it.blockTable.empty())
+      std::copy(it.blockTable.begin() + (size_t)i * mb, it.blockTable.begin() + (size_t)(i + 1) * mb, h + oBt + (size_t)j * mb);
+    if (j < nd) {
+      h[oDec + j] = it.context[i] + q;
+    } else {
+      h[oCu + (j - nd) + 1] = h[oCu + (j - nd)] + q;
+      h[oPre + (j - nd)] = it.context[i] + q;
+    }
+  }
+  CheckRuntime(cudaEventRecord(ev0_, stream_), "cudaEventRecord", "");
+  CheckRuntime(cudaMemcpyAsync(meta_, h, o * 4, cudaMemcpyHostToDevice, stream_), "cudaMemcpyAsync", "iteration metadata");
+  int attnIdx = 0, mlstmIdx = 0;
+  for (const auto& l : c_.layers) {
+    if (l.kind == 0) {
+      const int qd = l.heads * l.headDim;
+      Gemm(x_, attn_.wIn, proj_, T, c_.hidden, attn_.inWidth);
+      kvsim_kv_write_t kw{c_.kvLayout, reinterpret_cast<void*>(c_.kBase.at(attnIdx)), reinterpret_cast<void*>(c_.vBase.at(attnIdx)),
+                          c_.slotStrideBytes, meta_ + oKvSlot, meta_ + oBt, mb, c_.blockSizeTokens};
+      Check(kvsim_split_qkv_append(proj_, T, l.heads, l.kvHeads, l.headDim, meta_ + oRow, meta_ + oPos, q_, &kw, stream_),
+            "kvsim_split_qkv_append", Dims({T, l.heads, l.kvHeads, l.headDim}));
+      kvsim_attn_shape_t shape{KVSIM_DTYPE_BF16, l.heads, l.kvHeads, l.headDim, 1.0f / std::sqrt((float)l.headDim)};
+      kvsim_kv_cache_t kv{};
+      kv.layout = c_.kvLayout == 1 ? KVSIM_KV_PAGED : KVSIM_KV_CONTIGUOUS;
+      kv.k = kw.k;
+      kv.v = kw.v;
+      kv.slotStrideBytes = c_.slotStrideBytes;
+      kv.maxBlocksPerSeq = mb;
+      kv.blockSizeTokens = c_.blockSizeTokens;
+      if (nd > 0) {
+        kv.slotOfRequest = meta_ + oKvSlot;
+        kv.blockTable = meta_ + oBt;
+        Check(kvsim_attn_decode(&shape, &kv, q_, mix_, meta_ + oDec, nd, maxCtxDecode, 0, workspace_, workspaceBytes_, stream_),
+              "kvsim_attn_decode", Dims({nd, maxCtxDecode}));
+      }
+      if (n > nd) {
+        kv.slotOfRequest = meta_ + oKvSlot + nd;
+        kv.blockTable = meta_ + oBt + (size_t)nd * mb;
+        Check(kvsim_attn_prefill(&shape, &kv, static_cast<char*>(q_) + (size_t)nd * qd * 2, static_cast<char*>(mix_) + (size_t)nd * qd * 2,
+                                 meta_ + oCu, meta_ + oPre, n - nd, maxQ, 1, stream_),
+              "kvsim_attn_prefill", Dims({n - nd, maxQ}));
+      }
+      Gemm(mix_, attn_.wOut, y_, T, qd, c_.hidden);
+      attnIdx++;
+    } else {
+      Gemm(x_, mlstm_.wIn, proj_, T, c_.hidden, mlstm_.inWidth);
+      Gemm(x_, mlstm_.wGate, ogate_, T, c_.hidden, l.heads * l.dv);
+      Check(kvsim_split_mlstm(proj_, T, l.heads, l.dqk, l.dv, q_, k_, v_, ig_, fg_, stream_), "kvsim_split_mlstm", Dims({T}));
+      xlstm_mlstm_state& st = states_.at(mlstmIdx);
+      if (resets > 0) Check(xlstm_mlstm_reset_slots(&st, l.heads, l.dqk, l.dv, meta_ + oReset, resets, stream_), "xlstm_mlstm_reset_slots", "");
+      if (nd > 0) {
+        xlstm_mlstm_step_args a{};
+        a.batch = nd; a.heads = l.heads; a.dqk = l.dqk; a.dv = l.dv; a.inputDtype = XLSTM_BF16;
+        a.q = q_; a.k = k_; a.v = v_; a.igatePre = ig_; a.fgatePre = fg_; a.slots = meta_ + oState; a.gateSoftCap = 15.0f;
+        a.h = mix_; a.state = st;
+        Check(xlstm_mlstm_step(&a, stream_), "xlstm_mlstm_step", Dims({nd, l.heads, l.dqk, l.dv}));
+      }
+      int tok = nd;
+      for (int j = nd; j < n; j++) {
+        const int q = h[oCu + (j - nd) + 1] - h[oCu + (j - nd)];
+        xlstm_mlstm_prefill_args a{};
+        a.batch = 1; a.seqLen = q; a.heads = l.heads; a.dqk = l.dqk; a.dv = l.dv; a.inputDtype = XLSTM_BF16;
+        a.q = static_cast<char*>(q_) + (size_t)tok * l.heads * l.dqk * 2;
+        a.k = static_cast<char*>(k_) + (size_t)tok * l.heads * l.dqk * 2;
+        a.v = static_cast<char*>(v_) + (size_t)tok * l.heads * l.dv * 2;
+        a.igatePre = ig_ + (size_t)tok * l.heads;
+        a.fgatePre = fg_ + (size_t)tok * l.heads;
+        a.slots = meta_ + oState + j;
+        a.gateSoftCap = 15.0f;
+        a.h = static_cast<char*>(mix_) + (size_t)tok * l.heads * l.dv * 2;
+        a.state = st;
+        Check(xlstm_mlstm_prefill(&a, stream_), "xlstm_mlstm_prefill", Dims({q, l.heads, l.dqk, l.dv}));
+        tok += q;
+      }
+      Gemm(mix_, mlstm_.wOut, y_, T, l.heads * l.dv, c_.hidden);
+      mlstmIdx++;
+    }
+    Gemm(y_, wGateUp_, gu_, T, c_.hidden, 2 * c_.ffn);
+    Check(kvsim_silu_mul_bf16(gu_, act_, T, c_.ffn, stream_), "kvsim_silu_mul_bf16", Dims({T, c_.ffn}));
+    Gemm(act_, wDown_, x_, T, c_.ffn, c_.hidden);
+  }
+  Gemm(x_, wLm_, logits_, n, c_.hidden, c_.vocab);  // one sampled row per request
+  CheckRuntime(cudaEventRecord(ev1_, stream_), "cudaEventRecord", "");
+  CheckRuntime(cudaEventSynchronize(ev1_), "cudaEventSynchronize", "iteration end");
+  float ms = 0;
+  CheckRuntime(cudaEventElapsedTime(&ms, ev0_, ev1_), "cudaEventElapsedTime", "");
+  GpuIterationTimes r;
+  r.totalS = ms * 1e-3;
+  r.hostS = std::chrono::duration<double>(std::chrono::steady_clock::now() - host0).count();
+  return r;
+}

@@ -1,0 +1,109 @@
+// The GPU executor's synthetic model without N-API: a model with the preset's real shapes and random
+// weights that runs one serving iteration (or one profiled operation) on the GPU and times it with CUDA
+// events. Weights are shared by all layers of one kind: each layer's weights (hundreds of MB) dwarf the
+// L2, so every layer still streams its weights from HBM and GEMM time is that of distinct weights,
+// while the memory left for KV-cache and state is what the memory policy was given.
+#pragma once
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "attention/attention.h"
+#include "cublasApi.h"
+#include "model/modelGlue.h"
+#include "xlstm/xlstm.h"
+
+struct GpuLayerShape {
+  int kind = 0;  // 0 attention, 1 mlstm
+  int heads = 0, kvHeads = 0, headDim = 0;
+  int dqk = 0, dv = 0;
+};
+
+struct GpuModelConfig {
+  int device = 0;
+  int hidden = 0, ffn = 0, vocab = 0;
+  std::vector<GpuLayerShape> layers;
+  int maxTokens = 0;      // largest token count of one iteration
+  int maxBatch = 0;       // largest batch of one iteration
+  int maxContext = 0;     // largest context of a request (decode workspace sizing)
+  uint64_t seed = 1;
+  // KV-cache of the attention layers: 0 contiguous (VMM arena slots), 1 paged (block pool), -1 none.
+  int kvLayout = -1;
+  std::vector<uint64_t> kBase, vBase;  // per attention layer
+  int64_t slotStrideBytes = 0;
+  int maxBlocksPerSeq = 0;
+  int blockSizeTokens = 0;
+  // mLSTM state pools (allocated here): slots per layer and the state dtype (XLSTM_F32 / XLSTM_BF16).
+  int stateSlots = 0;
+  int stateDtype = 0;
+};
+
+// One iteration, rows in any order: row i brings prefill[i] + decode[i] new tokens after context[i].
+struct GpuIteration {
+  int rows = 0;
+  std::vector<int32_t> prefill, decode, context, kvSlot, stateSlot;
+  std::vector<int32_t> blockTable;  // [rows][maxBlocksPerSeq] (paged)
+};
+
+struct GpuIterationTimes {
+  double totalS = 0;        // CUDA events around the whole iteration
+  double hostS = 0;         // host wall time: staging, launches and the final synchronize
+};
+
+class GpuModelCore {
+ public:
+  explicit GpuModelCore(const GpuModelConfig& c);
+  ~GpuModelCore();
+  GpuModelCore(const GpuModelCore&) = delete;
+  GpuModelCore& operator=(const GpuModelCore&) = delete;
+
+  GpuIterationTimes Run(const GpuIteration& it);
+  // Profiling: median seconds over `reps` event-timed runs after warm-up.
+  double TimeLayerGemm(int kind, int tokens, int reps);
+  double TimeLmHead(int rows, int reps);
+  double TimeDecode(int batch, int context, int paged, int blockSize, int reps);
+  double TimePrefill(int chunk, int context, int paged, int blockSize, int reps);
+  double TimeMlstmStep(int batch, int reps);
+  double TimeMlstmPrefill(int tokens, int reps);
+  void Destroy();
+  uint64_t deviceBytes() const { return deviceBytes_; }
+
+ private:
+  struct KindWeights {
+    void* wIn = nullptr;   // attention: [d][(H+2Hkv)D]; mlstm: [d][H(2dqk+dv)+2H]
+    void* wGate = nullptr; // mlstm output gate [d][H dv]
+    void* wOut = nullptr;  // [H D or H dv][d]
+    int inWidth = 0, outIn = 0;
+  };
+  void* Alloc(size_t bytes, const char* what);
+  void Gemm(const void* x, const void* w, void* y, int T, int K, int N);
+  void LayerGemms(int kind, int T);  // projections + output + MLP over T tokens
+  void Check(int code, const char* call, const std::string& args);
+  const GpuLayerShape& ShapeOf(int kind) const;
+
+  GpuModelConfig c_;
+  const CublasApi* blas_ = nullptr;
+  cublasHandle_t handle_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+  cudaEvent_t ev0_ = nullptr, ev1_ = nullptr;
+  std::vector<void*> allocs_;
+  uint64_t deviceBytes_ = 0;
+  KindWeights attn_, mlstm_;
+  void *wGateUp_ = nullptr, *wDown_ = nullptr, *wLm_ = nullptr;
+  // Activations sized for maxTokens.
+  void *x_ = nullptr, *proj_ = nullptr, *q_ = nullptr, *k_ = nullptr, *v_ = nullptr, *mix_ = nullptr, *y_ = nullptr,
+       *gu_ = nullptr, *act_ = nullptr, *logits_ = nullptr, *ogate_ = nullptr;
+  float *ig_ = nullptr, *fg_ = nullptr;
+  void* workspace_ = nullptr;
+  size_t workspaceBytes_ = 0;
+  void* cublasWs_ = nullptr;
+  // Per-iteration metadata on the device (one upload) and its pinned staging copy.
+  int32_t* meta_ = nullptr;
+  int32_t* metaHost_ = nullptr;
+  size_t metaInts_ = 0;
+  // mLSTM state pools, one per mLSTM layer.
+  std::vector<xlstm_mlstm_state> states_;
+  bool destroyed_ = false;
+};

@@ -1,0 +1,183 @@
+// The calibration grid's single operations, each timed with CUDA events: warm-up, then the median of
+// `reps` runs. Attention and recurrent operations run on scratch caches and states of their own (filled
+// with random values, never zeros), sized for the point being measured.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "cudaError.h"
+#include "gpuModelCore.h"
+
+namespace {
+
+// Scratch device memory released at scope exit, also when a measurement throws.
+struct Scratch {
+  std::vector<void*> ptrs;
+  void* Get(size_t bytes, const char* what) {
+    void* p = nullptr;
+    CheckRuntime(cudaMalloc(&p, std::max<size_t>(bytes, 16)), "cudaMalloc", "size=" + std::to_string(bytes) + " (" + what + ")");
+    ptrs.push_back(p);
+    return p;
+  }
+  ~Scratch() {
+    for (void* p : ptrs) cudaFree(p);
+  }
+};
+
+template <typename F>
+double Median(cudaStream_t s, int reps, F&& body) {
+  for (int i = 0; i < 3; i++) body();  // warm-up: module load, cuBLAS heuristics, caches
+  cudaEvent_t a, b;
+  CheckRuntime(cudaEventCreate(&a), "cudaEventCreate", "");
+  CheckRuntime(cudaEventCreate(&b), "cudaEventCreate", "");
+  std::vector<double> t;
+  for (int i = 0; i < reps; i++) {
+    cudaEventRecord(a, s);
+    body();
+    cudaEventRecord(b, s);
+    CheckRuntime(cudaEventSynchronize(b), "cudaEventSynchronize", "profiling");
+    float ms = 0;
+    cudaEventElapsedTime(&ms, a, b);
+    t.push_back(ms * 1e-3);
+  }
+  cudaEventDestroy(a);
+  cudaEventDestroy(b);
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+void Fill(void* p, int64_t elems, uint64_t seed, cudaStream_t s) {
+  const int r = kvsim_fill_random_bf16(p, elems, seed, 1.0f, s);
+  if (r != 0) ThrowState("kvsim_fill_random_bf16", std::to_string(elems), "fill failed (" + std::to_string(r) + ")");
+}
+
+void Ok(int code, const char* call) {
+  if (code == 0) return;
+  if (code > 0) CheckRuntime(static_cast<cudaError_t>(code), call, "");
+  ThrowState(call, "", "invalid arguments (" + std::to_string(code) + ")");
+}
+
+// A cache for `batch` requests of `context` tokens: contiguous slots or randomly permuted paged blocks.
+struct ProfileCache {
+  kvsim_kv_cache_t kv{};
+  void* slots = nullptr;
+};
+
+ProfileCache MakeCache(Scratch& sc, const GpuLayerShape& a, int batch, int context, int paged, int blockSize, cudaStream_t s) {
+  ProfileCache c;
+  const int64_t tokenBytes = (int64_t)a.kvHeads * a.headDim * 2;
+  if (!paged) {
+    const int64_t stride = ((int64_t)context * tokenBytes + 255) / 256 * 256;
+    c.kv.layout = KVSIM_KV_CONTIGUOUS;
+    c.kv.slotStrideBytes = stride;
+    c.kv.k = sc.Get(stride * batch, "profile K");
+    c.kv.v = sc.Get(stride * batch, "profile V");
+    Fill(const_cast<void*>(c.kv.k), stride * batch / 2, 11, s);
+    Fill(const_cast<void*>(c.kv.v), stride * batch / 2, 12, s);
+    c.kv.slotOfRequest = nullptr;
+  } else {
+    const int perSeq = (context + blockSize - 1) / blockSize;
+    const int64_t blocks = (int64_t)perSeq * batch;
+    const int64_t blockBytes = tokenBytes * blockSize;
+    c.kv.layout = KVSIM_KV_PAGED;
+    c.kv.k = sc.Get(blocks * blockBytes, "profile K blocks");
+    c.kv.v = sc.Get(blocks * blockBytes, "profile V blocks");
+    Fill(const_cast<void*>(c.kv.k), blocks * blockBytes / 2, 13, s);
+    Fill(const_cast<void*>(c.kv.v), blocks * blockBytes / 2, 14, s);
+    // A shuffled block table, as a long-running pool hands out blocks in no particular order.
+    std::vector<int32_t> table(blocks);
+    std::iota(table.begin(), table.end(), 0);
+    std::mt19937 rng(7);
+    std::shuffle(table.begin(), table.end(), rng);
+    void* dt = sc.Get(table.size() * 4, "profile block table");
+    CheckRuntime(cudaMemcpy(dt, table.data(), table.size() * 4, cudaMemcpyHostToDevice), "cudaMemcpy", "block table");
+    c.kv.blockTable = static_cast<const int32_t*>(dt);
+    c.kv.maxBlocksPerSeq = perSeq;
+    c.kv.blockSizeTokens = blockSize;
+  }
+  return c;
+}
+
+}  // namespace
+
+double GpuModelCore::TimeLayerGemm(int kind, int tokens, int reps) {
+  if (tokens > c_.maxTokens) ThrowState("timeLayerGemm", std::to_string(tokens), "more tokens than maxTokens");
+  ShapeOf(kind);
+  return Median(stream_, reps, [&] { LayerGemms(kind, tokens); });
+}
+
+double GpuModelCore::TimeLmHead(int rows, int reps) {
+  if (rows > c_.maxBatch || rows > c_.maxTokens) ThrowState("timeLmHead", std::to_string(rows), "more rows than maxBatch");
+  return Median(stream_, reps, [&] { Gemm(x_, wLm_, logits_, rows, c_.hidden, c_.vocab); });
+}
+
+double GpuModelCore::TimeDecode(int batch, int context, int paged, int blockSize, int reps) {
+  const GpuLayerShape& a = ShapeOf(0);
+  Scratch sc;
+  ProfileCache c = MakeCache(sc, a, batch, context, paged, blockSize, stream_);
+  kvsim_attn_shape_t shape{KVSIM_DTYPE_BF16, a.heads, a.kvHeads, a.headDim, 1.0f / std::sqrt((float)a.headDim)};
+  void* q = sc.Get((size_t)batch * a.heads * a.headDim * 2, "profile q");
+  void* out = sc.Get((size_t)batch * a.heads * a.headDim * 2, "profile out");
+  Fill(q, (int64_t)batch * a.heads * a.headDim, 15, stream_);
+  std::vector<int32_t> lens(batch, context);
+  int32_t* dl = static_cast<int32_t*>(sc.Get(batch * 4, "profile lens"));
+  CheckRuntime(cudaMemcpy(dl, lens.data(), batch * 4, cudaMemcpyHostToDevice), "cudaMemcpy", "lens");
+  const size_t ws = kvsim_attn_decode_workspace_bytes(&shape, batch, context, 0);
+  void* w = ws ? sc.Get(ws, "profile workspace") : nullptr;
+  CheckRuntime(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", "");
+  return Median(stream_, reps, [&] { Ok(kvsim_attn_decode(&shape, &c.kv, q, out, dl, batch, context, 0, w, ws, stream_), "kvsim_attn_decode"); });
+}
+
+double GpuModelCore::TimePrefill(int chunk, int context, int paged, int blockSize, int reps) {
+  const GpuLayerShape& a = ShapeOf(0);
+  Scratch sc;
+  const int total = context + chunk;
+  ProfileCache c = MakeCache(sc, a, 1, total, paged, blockSize, stream_);
+  kvsim_attn_shape_t shape{KVSIM_DTYPE_BF16, a.heads, a.kvHeads, a.headDim, 1.0f / std::sqrt((float)a.headDim)};
+  void* q = sc.Get((size_t)chunk * a.heads * a.headDim * 2, "profile q");
+  void* out = sc.Get((size_t)chunk * a.heads * a.headDim * 2, "profile out");
+  Fill(q, (int64_t)chunk * a.heads * a.headDim, 16, stream_);
+  int32_t hostMeta[3] = {0, chunk, total};
+  int32_t* dm = static_cast<int32_t*>(sc.Get(sizeof(hostMeta), "profile meta"));
+  CheckRuntime(cudaMemcpy(dm, hostMeta, sizeof(hostMeta), cudaMemcpyHostToDevice), "cudaMemcpy", "meta");
+  CheckRuntime(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", "");
+  return Median(stream_, reps, [&] { Ok(kvsim_attn_prefill(&shape, &c.kv, q, out, dm, dm + 2, 1, chunk, 1, stream_), "kvsim_attn_prefill"); });
+}
+
+double GpuModelCore::TimeMlstmStep(int batch, int reps) {
+  const GpuLayerShape& m = ShapeOf(1);
+  if (states_.empty() || batch > c_.stateSlots || batch > c_.maxTokens) ThrowState("timeMlstmStep", std::to_string(batch), "batch exceeds state slots");
+  Scratch sc;
+  std::vector<int32_t> slots(batch);
+  std::iota(slots.begin(), slots.end(), 0);
+  int32_t* ds = static_cast<int32_t*>(sc.Get(batch * 4, "profile slots"));
+  CheckRuntime(cudaMemcpy(ds, slots.data(), batch * 4, cudaMemcpyHostToDevice), "cudaMemcpy", "slots");
+  Fill(proj_, (int64_t)batch * mlstm_.inWidth, 17, stream_);
+  Ok(kvsim_split_mlstm(proj_, batch, m.heads, m.dqk, m.dv, q_, k_, v_, ig_, fg_, stream_), "kvsim_split_mlstm");
+  Ok(xlstm_mlstm_reset_slots(&states_[0], m.heads, m.dqk, m.dv, ds, batch, stream_), "xlstm_mlstm_reset_slots");
+  xlstm_mlstm_step_args a{};
+  a.batch = batch; a.heads = m.heads; a.dqk = m.dqk; a.dv = m.dv; a.inputDtype = XLSTM_BF16;
+  a.q = q_; a.k = k_; a.v = v_; a.igatePre = ig_; a.fgatePre = fg_; a.slots = ds; a.gateSoftCap = 15.0f;
+  a.h = mix_; a.state = states_[0];
+  return Median(stream_, reps, [&] { Ok(xlstm_mlstm_step(&a, stream_), "xlstm_mlstm_step"); });
+}
+
+double GpuModelCore::TimeMlstmPrefill(int tokens, int reps) {
+  const GpuLayerShape& m = ShapeOf(1);
+  if (states_.empty() || tokens > c_.maxTokens) ThrowState("timeMlstmPrefill", std::to_string(tokens), "tokens exceed maxTokens");
+  Scratch sc;
+  int32_t zero = 0;
+  int32_t* ds = static_cast<int32_t*>(sc.Get(4, "profile slot"));
+  CheckRuntime(cudaMemcpy(ds, &zero, 4, cudaMemcpyHostToDevice), "cudaMemcpy", "slot");
+  Fill(proj_, (int64_t)tokens * mlstm_.inWidth, 18, stream_);
+  Ok(kvsim_split_mlstm(proj_, tokens, m.heads, m.dqk, m.dv, q_, k_, v_, ig_, fg_, stream_), "kvsim_split_mlstm");
+  xlstm_mlstm_prefill_args a{};
+  a.batch = 1; a.seqLen = tokens; a.heads = m.heads; a.dqk = m.dqk; a.dv = m.dv; a.inputDtype = XLSTM_BF16;
+  a.q = q_; a.k = k_; a.v = v_; a.igatePre = ig_; a.fgatePre = fg_; a.slots = ds; a.gateSoftCap = 15.0f;
+  a.h = mix_; a.state = states_[0];
+  return Median(stream_, reps, [&] {
+    Ok(xlstm_mlstm_reset_slots(&states_[0], m.heads, m.dqk, m.dv, ds, 1, stream_), "xlstm_mlstm_reset_slots");
+    Ok(xlstm_mlstm_prefill(&a, stream_), "xlstm_mlstm_prefill");
+  });
+}
