@@ -1,0 +1,194 @@
+// Timings: the copy ceiling, decode (contiguous vs paged per block size, split sweep) and prefill
+// (causal, chunked, contiguous and paged). CUDA events, warm-up, median of many runs, sizes whose
+// KV is far larger than L2 (so every run streams from HBM). Prints one BENCH line per measurement.
+#include "harness.h"
+
+namespace {
+
+__global__ void fillRandom(uint16_t* p, size_t n, uint64_t seed, int bf16) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+    uint64_t z = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    const float x = ((float)(z >> 40) * (1.0f / 16777216.0f)) * 4.0f - 2.0f; // uniform [-2, 2)
+    if (bf16) {
+      __nv_bfloat16 b = __float2bfloat16_rn(x);
+      p[i] = *reinterpret_cast<uint16_t*>(&b);
+    } else {
+      __half h = __float2half_rn(x);
+      p[i] = *reinterpret_cast<uint16_t*>(&h);
+    }
+  }
+}
+
+void fill(DevBuf<uint16_t>& b, uint64_t seed, kvsim_dtype_t dt) {
+  fillRandom<<<1024, 256>>>(b.p, b.n, seed, dt == KVSIM_DTYPE_BF16);
+  CK(cudaGetLastError());
+}
+
+double gCopyTBs = 0;
+
+void benchCopy() {
+  const size_t bytes = 2ull << 30;
+  DevBuf<char> a(bytes), b(bytes);
+  CK(cudaMemset(a.p, 1, bytes));
+  const double ms = timeMs([&](int) { CK(cudaMemcpyAsync(b.p, a.p, bytes, cudaMemcpyDeviceToDevice)); }, 3, 20);
+  gCopyTBs = 2.0 * bytes / (ms * 1e-3) / 1e12;
+  std::printf("BENCH copy bytes=%zu ms=%.4f TB/s=%.3f (read+write)\n", bytes, ms, gCopyTBs);
+}
+
+void benchDecode(kvsim_dtype_t dt, int batch, int ctx, int hq, int hkv, int d, const std::vector<int>& blockSizes,
+                 const std::vector<int>& splitSweep) {
+  const size_t rowElems = (size_t)hkv * d;
+  const size_t slotBytes = ((size_t)ctx * rowElems * 2 + (2u << 20) - 1) / (2u << 20) * (2u << 20);
+  DevBuf<uint16_t> ak(slotBytes / 2 * batch), av(slotBytes / 2 * batch);
+  fill(ak, 1, dt);
+  fill(av, 2, dt);
+  // Two query/output sets, alternated, so consecutive runs do not see identical inputs.
+  DevBuf<uint16_t> q0((size_t)batch * hq * d), q1((size_t)batch * hq * d), out((size_t)batch * hq * d);
+  fill(q0, 3, dt);
+  fill(q1, 4, dt);
+  DevBuf<int32_t> dctx(batch);
+  dctx.upload(std::vector<int32_t>(batch, ctx));
+  kvsim_attn_shape_t shape{dt, hq, hkv, d, (float)(1.0 / std::sqrt((double)d))};
+  const double kvBytes = 2.0 * batch * ctx * rowElems * 2;
+  kvsim_kv_cache_t arena{};
+  arena.layout = KVSIM_KV_CONTIGUOUS;
+  arena.k = ak.p;
+  arena.v = av.p;
+  arena.slotStrideBytes = (int64_t)slotBytes;
+  const int autoSplits = kvsim_attn_decode_auto_splits(&shape, batch, ctx);
+  size_t wsBytes = 0;
+  for (int s : splitSweep) wsBytes = std::max(wsBytes, kvsim_attn_decode_workspace_bytes(&shape, batch, ctx, s));
+  wsBytes = std::max(wsBytes, kvsim_attn_decode_workspace_bytes(&shape, batch, ctx, 0));
+  DevBuf<char> ws(wsBytes);
+  auto run = [&](const kvsim_kv_cache_t& kv, int splits) {
+    return timeMs([&](int i) {
+      CKA(kvsim_attn_decode(&shape, &kv, (i & 1) ? q1.p : q0.p, out.p, dctx.p, batch, ctx, splits, ws.p, wsBytes, nullptr));
+    }, 5, 30);
+  };
+  const double contigMs = run(arena, 0);
+  auto line = [&](const char* what, int splits, double ms, double ratio) {
+    const double tbs = kvBytes / (ms * 1e-3) / 1e12;
+    std::printf("BENCH decode %-10s %s B=%d ctx=%d Hq=%d Hkv=%d D=%d splits=%d ms=%.4f TB/s=%.3f of_copy=%.3f", what,
+                dtName(dt), batch, ctx, hq, hkv, d, splits, ms, tbs, gCopyTBs > 0 ? tbs / gCopyTBs : 0.0);
+    if (ratio > 0) std::printf(" paged/contig_time=%.3f", ratio);
+    std::printf("\n");
+    std::fflush(stdout);
+  };
+  line("contig", autoSplits, contigMs, 0);
+  for (int s : splitSweep) line("contig", s, run(arena, s), 0);
+  ak.free();
+  av.free();
+  // Paged pool: same bytes, blocks handed out in a random order (a fragmented pool).
+  DevBuf<uint16_t> pk((size_t)batch * ctx * rowElems), pv((size_t)batch * ctx * rowElems);
+  fill(pk, 5, dt);
+  fill(pv, 6, dt);
+  Rng rng(7);
+  for (int bs : blockSizes) {
+    const int perSeq = ctx / bs, numBlocks = batch * perSeq;
+    std::vector<int32_t> table(numBlocks);
+    for (int i = 0; i < numBlocks; ++i) table[i] = i;
+    for (int i = numBlocks - 1; i > 0; --i) std::swap(table[i], table[rng.below(i + 1)]);
+    DevBuf<int32_t> dt_(numBlocks);
+    dt_.upload(table);
+    kvsim_kv_cache_t paged{};
+    paged.layout = KVSIM_KV_PAGED;
+    paged.k = pk.p;
+    paged.v = pv.p;
+    paged.blockTable = dt_.p;
+    paged.maxBlocksPerSeq = perSeq;
+    paged.blockSizeTokens = bs;
+    const double ms = run(paged, 0);
+    line(("paged-bs" + std::to_string(bs)).c_str(), autoSplits, ms, ms / contigMs);
+  }
+}
+
+void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::vector<int>& qLen, bool causal, int hq,
+                  int hkv, int d, const std::vector<int>& blockSizes) {
+  const int batch = (int)qLen.size();
+  std::vector<int32_t> ctx(batch), cu(batch + 1, 0);
+  double pairs = 0;
+  int maxQ = 0, maxCtx = 0;
+  for (int i = 0; i < batch; ++i) {
+    ctx[i] = prefix[i] + qLen[i];
+    cu[i + 1] = cu[i] + qLen[i];
+    pairs += causal ? (double)qLen[i] * prefix[i] + 0.5 * qLen[i] * (qLen[i] + 1.0) : (double)qLen[i] * ctx[i];
+    maxQ = std::max(maxQ, qLen[i]);
+    maxCtx = std::max(maxCtx, ctx[i]);
+  }
+  const double flops = 4.0 * hq * d * pairs;
+  const size_t rowElems = (size_t)hkv * d;
+  DevBuf<uint16_t> q((size_t)cu[batch] * hq * d), out((size_t)cu[batch] * hq * d);
+  fill(q, 11, dt);
+  DevBuf<int32_t> dctx(batch), dcu(batch + 1);
+  dctx.upload(ctx);
+  dcu.upload(cu);
+  kvsim_attn_shape_t shape{dt, hq, hkv, d, (float)(1.0 / std::sqrt((double)d))};
+  const size_t slotBytes = ((size_t)maxCtx * rowElems * 2 + 255) / 256 * 256;
+  DevBuf<uint16_t> ak(slotBytes / 2 * batch), av(slotBytes / 2 * batch);
+  fill(ak, 12, dt);
+  fill(av, 13, dt);
+  kvsim_kv_cache_t arena{};
+  arena.layout = KVSIM_KV_CONTIGUOUS;
+  arena.k = ak.p;
+  arena.v = av.p;
+  arena.slotStrideBytes = (int64_t)slotBytes;
+  auto run = [&](const kvsim_kv_cache_t& kv) {
+    return timeMs([&](int) {
+      CKA(kvsim_attn_prefill(&shape, &kv, q.p, out.p, dcu.p, dctx.p, batch, maxQ, causal ? 1 : 0, nullptr));
+    }, 3, 20);
+  };
+  std::string shapeStr = "B=" + std::to_string(batch) + " q=" + std::to_string(maxQ) + " prefix=" +
+                         std::to_string(prefix[0]);
+  const double contigMs = run(arena);
+  std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n", "contig",
+              causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq, hkv, d, contigMs,
+              flops / (contigMs * 1e-3) / 1e12);
+  std::fflush(stdout);
+  Rng rng(17);
+  for (int bs : blockSizes) {
+    int perSeq = (maxCtx + bs - 1) / bs, numBlocks = perSeq * batch;
+    std::vector<int32_t> table(numBlocks);
+    for (int i = 0; i < numBlocks; ++i) table[i] = i;
+    for (int i = numBlocks - 1; i > 0; --i) std::swap(table[i], table[rng.below(i + 1)]);
+    DevBuf<int32_t> dtab(numBlocks);
+    dtab.upload(table);
+    DevBuf<uint16_t> pk((size_t)numBlocks * bs * rowElems), pv((size_t)numBlocks * bs * rowElems);
+    fill(pk, 14, dt);
+    fill(pv, 15, dt);
+    kvsim_kv_cache_t paged{};
+    paged.layout = KVSIM_KV_PAGED;
+    paged.k = pk.p;
+    paged.v = pv.p;
+    paged.blockTable = dtab.p;
+    paged.maxBlocksPerSeq = perSeq;
+    paged.blockSizeTokens = bs;
+    const double ms = run(paged);
+    std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f paged/contig_time=%.3f\n",
+                ("paged-bs" + std::to_string(bs)).c_str(), causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq,
+                hkv, d, ms, flops / (ms * 1e-3) / 1e12, ms / contigMs);
+    std::fflush(stdout);
+  }
+}
+
+} // namespace
+
+int runBenches() {
+  benchCopy();
+  const std::vector<int> allBs = {16, 32, 64, 128, 256};
+  // Llama-3-8B layer shapes (32 q heads, 8 kv heads, d 128): 1 GiB of KV per call.
+  benchDecode(KVSIM_DTYPE_F16, 64, 4096, 32, 8, 128, allBs, {1, 2, 4});
+  benchDecode(KVSIM_DTYPE_F16, 256, 1024, 32, 8, 128, allBs, {});
+  benchDecode(KVSIM_DTYPE_F16, 8, 32768, 32, 8, 128, allBs, {4, 8, 16, 32});
+  benchDecode(KVSIM_DTYPE_BF16, 64, 4096, 32, 8, 128, {16}, {});
+  benchDecode(KVSIM_DTYPE_F16, 64, 4096, 32, 32, 128, {16}, {}); // MHA (Llama-2-7B): no GQA reuse
+  benchPrefill(KVSIM_DTYPE_F16, {0, 0, 0, 0}, {4096, 4096, 4096, 4096}, true, 32, 8, 128, {16, 256});
+  benchPrefill(KVSIM_DTYPE_F16, {0}, {16384}, true, 32, 8, 128, {});
+  benchPrefill(KVSIM_DTYPE_F16, std::vector<int>(16, 0), std::vector<int>(16, 1024), true, 32, 8, 128, {});
+  benchPrefill(KVSIM_DTYPE_BF16, {0, 0, 0, 0}, {4096, 4096, 4096, 4096}, true, 32, 8, 128, {});
+  benchPrefill(KVSIM_DTYPE_F16, {0, 0, 0, 0}, {4096, 4096, 4096, 4096}, false, 32, 8, 128, {});
+  benchPrefill(KVSIM_DTYPE_F16, {3584, 3584, 3584, 3584}, {512, 512, 512, 512}, true, 32, 8, 128, {16});
+  return 0;
+}

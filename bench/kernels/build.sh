@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds bench/kernels/build/kernels_check (no cuBLAS needed) and, where cuBLAS exists,
+# bench/kernels/build/gemm_ceiling. Usage: bench/kernels/build.sh [--gemm-only]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=bench/kernels/build
+mkdir -p "$out"
+arch="-gencode=arch=compute_90a,code=sm_90a"
+if [ "${1:-}" != "--gemm-only" ]; then
+  nvcc -O3 -std=c++17 $arch -Xptxas -v -lineinfo -o "$out/kernels_check" \
+    kernels/attention/decode.cu kernels/attention/prefill.cu \
+    bench/kernels/kernels_check.cu bench/kernels/checks.cu bench/kernels/benches.cu 2> "$out/ptxas.log" \
+    || { cat "$out/ptxas.log"; exit 1; }
+  grep -A2 "Compiling entry" "$out/ptxas.log" | grep -E "spill|registers" | sort | uniq -c || true
+fi
+if [ -f /usr/local/cuda/include/cublas_v2.h ] && ls /usr/local/cuda/lib64/libcublas.so* >/dev/null 2>&1; then
+  nvcc -O3 -std=c++17 $arch -o "$out/gemm_ceiling" bench/kernels/gemm_ceiling.cu -lcublas
+fi

@@ -1,0 +1,204 @@
+// Correctness: every kernel variant against a float64 reference on fresh random inputs, outputs
+// poisoned (NaN) before each run, unused KV bytes poisoned too. Prints PASS/FAIL per case.
+#include <cstring>
+
+#include "harness.h"
+
+namespace {
+
+struct Counts {
+  int pass = 0, fail = 0;
+};
+
+void report(Counts& c, bool ok, const std::string& name, double err, double tol) {
+  (ok ? c.pass : c.fail)++;
+  std::printf("%s %-78s relerr=%.3e tol=%.0e\n", ok ? "PASS" : "FAIL", name.c_str(), err, tol);
+  std::fflush(stdout);
+}
+
+// out[b][h][d] for one query per request (decode) or for packed query rows (prefill).
+// qPos[row] is the absolute position of the row's query; it sees keys 0..qPos (causal) or all.
+void referenceAttention(const std::vector<double>& q, size_t qRowBase, int nRows, const std::vector<int>& qPos,
+                        const HostTensor& k, const HostTensor& v, int ctx, int hq, int hkv, int d, bool causal,
+                        double scale, std::vector<double>& out) {
+  const int group = hq / hkv;
+  std::vector<double> sc(ctx);
+  for (int r = 0; r < nRows; ++r)
+    for (int h = 0; h < hq; ++h) {
+      const int kh = h / group;
+      const double* qv = &q[((qRowBase + r) * hq + h) * d];
+      const int last = causal ? std::min(ctx - 1, qPos[r]) : ctx - 1;
+      double mx = -INFINITY;
+      for (int t = 0; t <= last; ++t) {
+        const double* kv = &k.vals[((size_t)t * hkv + kh) * d];
+        double s = 0;
+        for (int i = 0; i < d; ++i) s += qv[i] * kv[i];
+        sc[t] = s * scale;
+        mx = std::max(mx, sc[t]);
+      }
+      double sum = 0;
+      for (int t = 0; t <= last; ++t) sum += (sc[t] = std::exp(sc[t] - mx));
+      double* o = &out[((qRowBase + r) * hq + h) * d];
+      for (int i = 0; i < d; ++i) o[i] = 0;
+      for (int t = 0; t <= last; ++t) {
+        const double w = sc[t] / sum;
+        const double* vv = &v.vals[((size_t)t * hkv + kh) * d];
+        for (int i = 0; i < d; ++i) o[i] += w * vv[i];
+      }
+    }
+}
+
+std::string ctxString(const std::vector<int>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  return s + "]";
+}
+
+void checkDecode(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int hkv, const std::vector<int>& ctx,
+                 const std::vector<int>& splitsList) {
+  const int batch = (int)ctx.size();
+  const int maxCtx = *std::max_element(ctx.begin(), ctx.end());
+  std::vector<HostTensor> k(batch), v(batch);
+  for (int i = 0; i < batch; ++i) {
+    k[i].fill((size_t)ctx[i] * hkv * d, rng, dt);
+    v[i].fill((size_t)ctx[i] * hkv * d, rng, dt);
+  }
+  HostTensor q;
+  q.fill((size_t)batch * hq * d, rng, dt);
+  const double scale = 1.0 / std::sqrt((double)d);
+  std::vector<double> ref((size_t)batch * hq * d);
+  for (int i = 0; i < batch; ++i)
+    referenceAttention(q.vals, i, 1, {ctx[i] - 1}, k[i], v[i], ctx[i], hq, hkv, d, false, scale, ref);
+
+  KvLayouts lay;
+  lay.buildArena(k, v, ctx, hkv, d, rng);
+  DevBuf<uint16_t> dq(q.bits.size()), dout(ref.size());
+  dq.upload(q.bits);
+  DevBuf<int32_t> dctx(batch);
+  dctx.upload(std::vector<int32_t>(ctx.begin(), ctx.end()));
+  kvsim_attn_shape_t shape{dt, hq, hkv, d, (float)scale};
+
+  auto runOne = [&](const kvsim_kv_cache_t& cache, int splits, const std::string& what) {
+    const size_t ws = kvsim_attn_decode_workspace_bytes(&shape, batch, maxCtx, splits);
+    DevBuf<char> dws(ws);
+    if (ws) CK(cudaMemset(dws.p, 0xFF, ws));
+    CK(cudaMemset(dout.p, 0xFF, dout.n * 2));
+    CKA(kvsim_attn_decode(&shape, &cache, dq.p, dout.p, dctx.p, batch, maxCtx, splits, dws.p, ws, nullptr));
+    CK(cudaGetLastError());
+    CK(cudaDeviceSynchronize());
+    const double err = relErr(dout.download(), ref, dt);
+    const double tol = tolFor(dt);
+    char name[256];
+    std::snprintf(name, sizeof name, "decode %s %s D%d Hq%d Hkv%d splits=%d ctx=%s", what.c_str(), dtName(dt), d, hq,
+                  hkv, splits, ctxString(ctx).c_str());
+    report(counts, err <= tol, name, err, tol);
+  };
+  for (int s : splitsList) runOne(lay.arena(), s, "contig");
+  for (int bs : {16, 32, 64, 128, 256}) {
+    lay.buildPaged(k, v, ctx, hkv, d, bs, rng);
+    runOne(lay.paged(), splitsList[0], "paged-bs" + std::to_string(bs));
+  }
+}
+
+void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int hkv, const std::vector<int>& prefix,
+                  const std::vector<int>& qLen, bool causal, const std::vector<int>& blockSizes) {
+  const int batch = (int)qLen.size();
+  std::vector<int> ctx(batch), cu(batch + 1, 0);
+  for (int i = 0; i < batch; ++i) {
+    ctx[i] = prefix[i] + qLen[i];
+    cu[i + 1] = cu[i] + qLen[i];
+  }
+  const int maxQ = *std::max_element(qLen.begin(), qLen.end());
+  std::vector<HostTensor> k(batch), v(batch);
+  for (int i = 0; i < batch; ++i) {
+    k[i].fill((size_t)ctx[i] * hkv * d, rng, dt);
+    v[i].fill((size_t)ctx[i] * hkv * d, rng, dt);
+  }
+  HostTensor q;
+  q.fill((size_t)cu[batch] * hq * d, rng, dt);
+  const double scale = 1.0 / std::sqrt((double)d);
+  std::vector<double> ref((size_t)cu[batch] * hq * d);
+  for (int i = 0; i < batch; ++i) {
+    std::vector<int> pos(qLen[i]);
+    for (int r = 0; r < qLen[i]; ++r) pos[r] = prefix[i] + r;
+    referenceAttention(q.vals, cu[i], qLen[i], pos, k[i], v[i], ctx[i], hq, hkv, d, causal, scale, ref);
+  }
+  KvLayouts lay;
+  lay.buildArena(k, v, ctx, hkv, d, rng);
+  DevBuf<uint16_t> dq(q.bits.size()), dout(ref.size());
+  dq.upload(q.bits);
+  DevBuf<int32_t> dctx(batch), dcu(batch + 1);
+  dctx.upload(std::vector<int32_t>(ctx.begin(), ctx.end()));
+  dcu.upload(std::vector<int32_t>(cu.begin(), cu.end()));
+  kvsim_attn_shape_t shape{dt, hq, hkv, d, (float)scale};
+  auto runOne = [&](const kvsim_kv_cache_t& cache, const std::string& what) {
+    CK(cudaMemset(dout.p, 0xFF, dout.n * 2));
+    CKA(kvsim_attn_prefill(&shape, &cache, dq.p, dout.p, dcu.p, dctx.p, batch, maxQ, causal ? 1 : 0, nullptr));
+    CK(cudaGetLastError());
+    CK(cudaDeviceSynchronize());
+    const double err = relErr(dout.download(), ref, dt);
+    const double tol = tolFor(dt);
+    char name[256];
+    std::snprintf(name, sizeof name, "prefill %s %s %s D%d Hq%d Hkv%d prefix=%s q=%s", what.c_str(),
+                  causal ? "causal" : "full", dtName(dt), d, hq, hkv, ctxString(prefix).c_str(), ctxString(qLen).c_str());
+    report(counts, err <= tol, name, err, tol);
+  };
+  runOne(lay.arena(), "contig");
+  for (int bs : blockSizes) {
+    lay.buildPaged(k, v, ctx, hkv, d, bs, rng);
+    runOne(lay.paged(), "paged-bs" + std::to_string(bs));
+  }
+}
+
+// Invalid arguments must be refused before any launch.
+void checkRefusals(Counts& counts) {
+  kvsim_attn_shape_t shape{KVSIM_DTYPE_F16, 32, 8, 96, 0.1f};
+  kvsim_kv_cache_t kv{};
+  int x = 0;
+  kv.layout = KVSIM_KV_CONTIGUOUS;
+  kv.k = kv.v = &x;
+  kv.slotStrideBytes = 1 << 20;
+  int rc = kvsim_attn_decode(&shape, &kv, &x, &x, &x, 1, 1, 1, nullptr, 0, nullptr);
+  report(counts, rc == KVSIM_ATTN_EHEADDIM, "refuse head dim 96", 0, 0);
+  shape.headDim = 128;
+  shape.numKvHeads = 5;
+  rc = kvsim_attn_prefill(&shape, &kv, &x, &x, &x, &x, 1, 1, 1, nullptr);
+  report(counts, rc == KVSIM_ATTN_EGQA, "refuse 32 q heads over 5 kv heads", 0, 0);
+  shape.numKvHeads = 8;
+  kv.layout = KVSIM_KV_PAGED;
+  kv.blockTable = &x;
+  kv.maxBlocksPerSeq = 1;
+  kv.blockSizeTokens = 24;
+  rc = kvsim_attn_decode(&shape, &kv, &x, &x, &x, 1, 1, 1, nullptr, 0, nullptr);
+  report(counts, rc == KVSIM_ATTN_EBLOCKSIZE, "refuse block size 24", 0, 0);
+  kv.blockSizeTokens = 16;
+  rc = kvsim_attn_decode(&shape, &kv, &x, &x, &x, 4, 100000, 8, nullptr, 0, nullptr);
+  report(counts, rc == KVSIM_ATTN_EWORKSPACE, "refuse split decode without workspace", 0, 0);
+}
+
+} // namespace
+
+int runChecks(uint64_t seed) {
+  Rng rng(seed);
+  Counts c;
+  checkRefusals(c);
+  const std::vector<int> ragged = {1, 7, 64, 65, 300, 1000, 2500};
+  for (kvsim_dtype_t dt : {KVSIM_DTYPE_F16, KVSIM_DTYPE_BF16})
+    for (int d : {128, 64}) {
+      checkDecode(c, rng, dt, d, 32, 8, ragged, {0, 1, 5});
+      checkDecode(c, rng, dt, d, 8, 8, {1, 129, 4099}, {0});
+    }
+  checkDecode(c, rng, KVSIM_DTYPE_F16, 128, 40, 2, {33, 777}, {0, 3}); // group of 20: two row tiles
+  checkDecode(c, rng, KVSIM_DTYPE_F16, 128, 8, 1, {1}, {0});            // one-token context
+  checkDecode(c, rng, KVSIM_DTYPE_F16, 128, 32, 8, {5000, 17, 8192, 2}, {0, 16});
+  for (kvsim_dtype_t dt : {KVSIM_DTYPE_F16, KVSIM_DTYPE_BF16})
+    for (int d : {128, 64}) {
+      checkPrefill(c, rng, dt, d, 8, 2, {0, 0, 0}, {1, 100, 300}, true, {16, 256});
+      checkPrefill(c, rng, dt, d, 8, 2, {37, 500, 1}, {129, 64, 1}, true, {32});   // chunked: prefix + chunk
+    }
+  checkPrefill(c, rng, KVSIM_DTYPE_F16, 128, 8, 2, {0, 200}, {257, 70}, false, {64});
+  checkPrefill(c, rng, KVSIM_DTYPE_F16, 128, 4, 4, {0}, {1000}, true, {128});
+  checkPrefill(c, rng, KVSIM_DTYPE_BF16, 128, 16, 2, {1111, 0}, {390, 513}, true, {16});
+  std::printf("CHECKS %d passed, %d failed\n", c.pass, c.fail);
+  return c.fail == 0 ? 0 : 1;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One device call: build (if no prebuilt binary was carried), correctness checks, kvsim timings,
+# cuBLAS ceiling, SDPA side by side, then the summary table. Logs go to $OUT.
+# Usage on the GPU machine: bench/kernels/device_run.sh [check|bench|all]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/kvsim-out}; mkdir -p "$OUT"
+mode=${1:-all}
+nvidia-smi --query-gpu=name,clocks.sm,clocks.mem,temperature.gpu,power.draw --format=csv,noheader | tee "$OUT/gpu.txt"
+if [ ! -x bench/kernels/build/kernels_check ]; then bench/kernels/build.sh > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }; fi
+bench/kernels/build.sh --gemm-only > "$OUT/build_gemm.log" 2>&1 || tail -5 "$OUT/build_gemm.log"
+rc=0
+if [ "$mode" != bench ]; then
+  timeout 200 bench/kernels/build/kernels_check check "${SEED:-$RANDOM}" > "$OUT/check.log" 2>&1; rc=$?
+  grep -E "^FAIL|CHECKS|error" "$OUT/check.log" | head -30
+fi
+if [ "$mode" != check ]; then
+  timeout 200 bench/kernels/build/kernels_check bench > "$OUT/kernels.log" 2>&1 || { rc=1; tail -5 "$OUT/kernels.log"; }
+  [ -x bench/kernels/build/gemm_ceiling ] && bench/kernels/build/gemm_ceiling > "$OUT/gemm.log" 2>&1
+  PYTHONUNBUFFERED=1 python3 bench/kernels/sdpa_reference.py > "$OUT/sdpa.log" 2>&1 || tail -5 "$OUT/sdpa.log"
+  python3 bench/kernels/table.py "$OUT/kernels.log" "$OUT/gemm.log" "$OUT/sdpa.log" | tee "$OUT/table.txt"
+fi
+exit $rc

@@ -1,0 +1,95 @@
+/*
+ * kvsim attention kernels: a plain C ABI (no N-API, no CUDA headers needed by callers).
+ *
+ * Shapes and layouts (all pointers are device pointers unless said otherwise):
+ *   q, out (decode)   [batch][numQHeads][headDim]
+ *   q, out (prefill)  [totalQueryTokens][numQHeads][headDim], requests packed back to back;
+ *                     cuSeqlensQ[batch + 1] gives the offsets (cuSeqlensQ[0] = 0).
+ *   K and V of one layer, contiguous (vAttention arena): two buffers, each maxBatch slots of
+ *     slotStrideBytes bytes; slot r holds request r's tokens token-major:
+ *     [token][numKvHeads][headDim]. slotOfRequest[i] (or i when NULL) names request i's slot.
+ *   K and V of one layer, paged (vLLM-style block pool): two buffers of
+ *     [numBlocks][blockSizeTokens][numKvHeads][headDim]; blockTable[i * maxBlocksPerSeq + j] is
+ *     the block holding request i's tokens [j*blockSizeTokens, (j+1)*blockSizeTokens).
+ *   contextLens[i]: tokens of K/V request i attends to (for prefill: the cached prefix plus the
+ *     new chunk, whose K/V the caller has already written into the cache).
+ *
+ * Element types: fp16 or bf16 in memory, fp32 accumulation. Grouped-query attention: numQHeads is a
+ * multiple of numKvHeads; query head h reads KV head h / (numQHeads / numKvHeads). Head dims 64, 128.
+ * Causal prefill: query row i of a request sits at absolute position contextLens - qLen + i and sees
+ * keys at positions <= its own (a chunk of new queries attends to the whole cached prefix and
+ * causally to itself).
+ *
+ * Every function returns 0 on success, a negative KVSIM_ATTN_E* code for an invalid or unsupported
+ * argument (nothing launched), or a positive cudaError_t from the launch.
+ */
+#ifndef KVSIM_ATTENTION_H
+#define KVSIM_ATTENTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { KVSIM_DTYPE_F16 = 0, KVSIM_DTYPE_BF16 = 1 } kvsim_dtype_t;
+
+typedef enum { KVSIM_KV_CONTIGUOUS = 0, KVSIM_KV_PAGED = 1 } kvsim_kv_layout_t;
+
+enum {
+  KVSIM_ATTN_OK = 0,
+  KVSIM_ATTN_EINVAL = -1,       /* null pointer, non-positive size */
+  KVSIM_ATTN_EHEADDIM = -2,     /* head dim not 64 or 128 */
+  KVSIM_ATTN_EGQA = -3,         /* numQHeads not a multiple of numKvHeads */
+  KVSIM_ATTN_EDTYPE = -4,       /* unknown dtype */
+  KVSIM_ATTN_EBLOCKSIZE = -5,   /* paged block size not a power of two in [8, 1024] */
+  KVSIM_ATTN_EWORKSPACE = -6,   /* workspace missing or smaller than kvsim_attn_decode_workspace_bytes */
+  KVSIM_ATTN_ELAYOUT = -7       /* unknown KV layout, or slot stride too small */
+};
+
+typedef struct {
+  kvsim_dtype_t dtype;
+  int32_t numQHeads;
+  int32_t numKvHeads;
+  int32_t headDim;
+  float softmaxScale; /* usually 1/sqrt(headDim) */
+} kvsim_attn_shape_t;
+
+typedef struct {
+  kvsim_kv_layout_t layout;
+  const void* k;
+  const void* v;
+  /* contiguous */
+  int64_t slotStrideBytes;
+  const int32_t* slotOfRequest; /* may be NULL: request i uses slot i */
+  /* paged */
+  const int32_t* blockTable;
+  int32_t maxBlocksPerSeq;
+  int32_t blockSizeTokens;
+} kvsim_kv_cache_t;
+
+/* Number of context splits the decode kernel uses when numSplits = 0 (flash-decoding). */
+int32_t kvsim_attn_decode_auto_splits(const kvsim_attn_shape_t* shape, int32_t batch, int32_t maxContextLen);
+
+/* Bytes of device workspace the decode kernel needs for that many splits (0 = auto). */
+size_t kvsim_attn_decode_workspace_bytes(const kvsim_attn_shape_t* shape, int32_t batch, int32_t maxContextLen,
+                                         int32_t numSplits);
+
+/* One query token per request against its whole context. numSplits: 0 = auto, 1 = no split. */
+int kvsim_attn_decode(const kvsim_attn_shape_t* shape, const kvsim_kv_cache_t* kv, const void* q, void* out,
+                      const int32_t* contextLens, int32_t batch, int32_t maxContextLen, int32_t numSplits,
+                      void* workspace, size_t workspaceBytes, void* stream);
+
+/* Prefill / chunked prefill. maxQueryLen bounds cuSeqlensQ[i+1]-cuSeqlensQ[i]; causal != 0 masks. */
+int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_kv_cache_t* kv, const void* q, void* out,
+                       const int32_t* cuSeqlensQ, const int32_t* contextLens, int32_t batch, int32_t maxQueryLen,
+                       int32_t causal, void* stream);
+
+const char* kvsim_attn_error_string(int code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVSIM_ATTENTION_H */

@@ -1,0 +1,38 @@
+// Argument checks shared by the decode and prefill entry points (host side, before any launch).
+#pragma once
+
+#include "attention.h"
+
+namespace kvsim {
+
+inline int log2Exact(int x) {
+  int s = 0;
+  while ((1 << s) < x) ++s;
+  return (1 << s) == x ? s : -1;
+}
+
+inline int checkShape(const kvsim_attn_shape_t* s) {
+  if (!s) return KVSIM_ATTN_EINVAL;
+  if (s->dtype != KVSIM_DTYPE_F16 && s->dtype != KVSIM_DTYPE_BF16) return KVSIM_ATTN_EDTYPE;
+  if (s->headDim != 64 && s->headDim != 128) return KVSIM_ATTN_EHEADDIM;
+  if (s->numQHeads <= 0 || s->numKvHeads <= 0) return KVSIM_ATTN_EINVAL;
+  if (s->numQHeads % s->numKvHeads != 0) return KVSIM_ATTN_EGQA;
+  return KVSIM_ATTN_OK;
+}
+
+inline int checkKv(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv) {
+  if (!kv || !kv->k || !kv->v) return KVSIM_ATTN_EINVAL;
+  if (kv->layout == KVSIM_KV_CONTIGUOUS) {
+    if (kv->slotStrideBytes < (int64_t)s->numKvHeads * s->headDim * 2) return KVSIM_ATTN_ELAYOUT;
+    return KVSIM_ATTN_OK;
+  }
+  if (kv->layout == KVSIM_KV_PAGED) {
+    if (!kv->blockTable || kv->maxBlocksPerSeq <= 0) return KVSIM_ATTN_EINVAL;
+    int sh = log2Exact(kv->blockSizeTokens);
+    if (sh < 3 || sh > 10) return KVSIM_ATTN_EBLOCKSIZE;
+    return KVSIM_ATTN_OK;
+  }
+  return KVSIM_ATTN_ELAYOUT;
+}
+
+} // namespace kvsim
