@@ -94,7 +94,7 @@ describe('readers under fuzzing throw nothing but TraceParseError', () => {
           fc.boolean(),
           fc.boolean(),
           async (rows, mutations, gzip, mutateAfterGzip, skipInvalid) => {
-            let bytes = Buffer.from(render(format, rows));
+            let bytes: Buffer = Buffer.from(render(format, rows));
             if (!mutateAfterGzip) for (const m of mutations) bytes = mutate(bytes, m);
             if (gzip) bytes = gzipSync(bytes);
             if (gzip && mutateAfterGzip) for (const m of mutations) bytes = mutate(bytes, m);
