@@ -26,6 +26,8 @@ export interface RunConfig {
   executor: string;
   seed: number;
   kvsimVersion: string;
+  /** Cost-model parameters (simulator only). Optional: added compatibly. */
+  costModel?: Record<string, unknown>;
 }
 
 export interface Percentiles {
@@ -39,6 +41,11 @@ export interface Percentiles {
 export interface RunSummary {
   requests: number;
   completed: number;
+  /**
+   * Requests never served (longer than the policy's maxTokensPerRequest, over the scheduler's batch
+   * limit, or unable to fit an empty GPU). Optional: added compatibly after schema kvsim.run/1 shipped.
+   */
+  dropped?: number;
   /** Time from first arrival to last completion, seconds. */
   makespanS: number;
   outputTokensPerS: number;
@@ -61,10 +68,16 @@ export interface RunSummary {
   meanFragmentationRatio: number;
   peakFragmentationBytes: number;
   preemptions: number;
+  /** Requests whose admission was refused at least once for lack of memory (each counted once). */
   refused: number;
   allocOps: number;
   allocTimeS: number;
   stallS: number;
+  /**
+   * Relative accuracy of the latency percentiles (streaming log-bucket histograms; mean and max exact).
+   * Optional: added compatibly.
+   */
+  percentileRelativeError?: number;
 }
 
 export interface RequestColumns {

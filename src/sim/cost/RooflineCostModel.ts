@@ -1,0 +1,167 @@
+import type { IterationCost } from '../engine/Executor.js';
+import type { HardwareSpec } from '../hardware/HardwareSpec.js';
+import { kvHeadsPerGpu, recurrentStateBytesPerLayer } from '../model/derived.js';
+import { dtypeBytes } from '../model/dtype.js';
+import type { LayerSpec, ModelSpec } from '../model/ModelSpec.js';
+import type { CostModel } from './CostModel.js';
+import type { IterationAggregate } from './IterationAggregate.js';
+import { layerGemms } from './layerGemms.js';
+import { resolveRooflineOptions, type ResolvedRooflineOptions, type RooflineOptions } from './RooflineOptions.js';
+
+/** How the memory policy's allocation work relates to compute (MemoryPolicy.allocationMode). */
+export type AllocationMode = 'overlapped' | 'sync' | 'none';
+
+export interface RooflineContext {
+  model: ModelSpec;
+  hardware: HardwareSpec;
+  /** Tensor-parallel degree: weights, heads and state are split this many ways. */
+  tp: number;
+  /** Attention reads KV through a block table (PagedAttention): paged slowdowns apply. */
+  pagedKernels: boolean;
+  /**
+   * 'overlapped': a background thread maps pages while the GPU computes, so only the excess over the
+   * iteration's compute stalls it; 'sync' and 'none' (CPU-side bookkeeping): the work adds to the iteration.
+   */
+  allocationMode: AllocationMode;
+}
+
+/**
+ * The analytic cost model of DESIGN.md. Each operation of each layer costs
+ * max(FLOPs / rate, bytes / bandwidth) + a launch overhead, with rates taken from the hardware's
+ * measured ceilings:
+ * - GEMMs over the iteration's tokens (weights read once per iteration, activations in and out);
+ * - prefill attention: FLOPs 4*Hq*D*sum(chunk*(context + chunk/2)), bytes: KV read + Q/O traffic;
+ * - decode attention: bytes sum((context+1) * 2*Hkv*D*b) + Q/O traffic (memory-bound);
+ * - recurrent layers: state read + written once per request per iteration, 4*H*dqk*dv FLOPs per
+ *   token for mLSTM (C update and readout), 8*H*dh^2 for sLSTM (block-diagonal recurrence);
+ * - the LM head over one row per token that is sampled;
+ * - allocation work (see {@link AllocationMode}) and a per-iteration CPU overhead.
+ *
+ * durationS = gemmS + prefillAttentionS + decodeAttentionS + recurrentS + overheadS + stallS, where
+ * `terms.allocationS` is the allocation *work* and `stallS` the part of it the iteration waited for.
+ */
+export class RooflineCostModel implements CostModel {
+  readonly label: string;
+  readonly options: ResolvedRooflineOptions;
+  private readonly ctx: RooflineContext;
+  // Per distinct GEMM: [flops per token, weight bytes, activation bytes per token, multiplicity].
+  private readonly gemms: Float64Array;
+  private readonly lmHead: Float64Array;
+  // Per distinct attention layer shape: [Hq*D (per GPU), KV bytes per token (K+V), multiplicity].
+  private readonly attention: Float64Array;
+  // Per distinct recurrent layer: [FLOPs per token, state bytes per request, multiplicity].
+  private readonly recurrent: Float64Array;
+
+  constructor(ctx: RooflineContext, options: RooflineOptions = {}) {
+    this.ctx = ctx;
+    this.options = resolveRooflineOptions(ctx.hardware, options);
+    const { model, tp } = ctx;
+    const wb = dtypeBytes(model.weightDtype);
+    const ab = this.options.activationBytes;
+    const groups = groupLayers(model.layers);
+    const gemms: number[] = [];
+    const attention: number[] = [];
+    const recurrent: number[] = [];
+    for (const { layer, count } of groups) {
+      for (const g of layerGemms(model, layer)) {
+        const weights = (g.inFeatures * g.outFeatures) / tp;
+        gemms.push(2 * weights, weights * wb, (g.inFeatures + g.outFeatures) * ab, count);
+      }
+      if (layer.kind === 'attention') {
+        attention.push((layer.heads / tp) * layer.headDim, 2 * kvHeadsPerGpu(layer, tp) * layer.headDim * dtypeBytes(layer.dtype), count);
+      } else {
+        const flops = layer.kind === 'mlstm' ? 4 * (layer.heads / tp) * layer.dqk * layer.dv : 8 * (layer.heads / tp) * layer.headDim * layer.headDim;
+        recurrent.push(flops, recurrentStateBytesPerLayer(layer, tp), count);
+      }
+    }
+    const head = (model.hiddenSize * model.vocabSize) / tp;
+    this.gemms = Float64Array.from(gemms);
+    this.lmHead = Float64Array.from([2 * head, head * wb, (model.hiddenSize + model.vocabSize) * ab, 1]);
+    this.attention = Float64Array.from(attention);
+    this.recurrent = Float64Array.from(recurrent);
+    const paged = ctx.pagedKernels ? `, paged prefill x${this.options.pagedPrefillSlowdown}, decode x${this.options.pagedDecodeSlowdown}` : '';
+    this.label = `roofline(${ctx.hardware.name}, tp=${tp}${paged}, alloc=${ctx.allocationMode})`;
+  }
+
+  iterationCost(agg: IterationAggregate, out: IterationCost): IterationCost {
+    const o = this.options;
+    const rate = o.gemmFlopsPerS;
+    const bw = o.memoryBytesPerS;
+    const launch = o.launchOverheadS;
+    const tokens = agg.prefillTokens + agg.decodeTokens;
+
+    let gemmS = 0;
+    if (tokens > 0) {
+      const g = this.gemms;
+      for (let i = 0; i < g.length; i += 4) {
+        gemmS += g[i + 3] * (Math.max((g[i] * tokens) / rate, (g[i + 1] + g[i + 2] * tokens) / bw) + launch);
+      }
+      const rows = agg.decodeTokens + agg.prefillRequests;
+      const h = this.lmHead;
+      gemmS += Math.max((h[0] * rows) / rate, (h[1] + h[2] * rows) / bw) + launch;
+    }
+
+    let prefillS = 0;
+    let decodeS = 0;
+    const a = this.attention;
+    const ab = o.activationBytes;
+    const attnRate = rate * o.prefillAttentionEfficiency;
+    const prefillSlow = this.ctx.pagedKernels ? o.pagedPrefillSlowdown : 1;
+    const decodeSlow = this.ctx.pagedKernels ? o.pagedDecodeSlowdown : 1;
+    for (let i = 0; i < a.length; i += 3) {
+      const qd = a[i];
+      const kvPerToken = a[i + 1];
+      const n = a[i + 2];
+      if (agg.prefillTokens > 0) {
+        const flops = 4 * qd * agg.prefillAttentionPairs;
+        const bytes = agg.prefillKvTokens * kvPerToken + agg.prefillTokens * 2 * qd * ab;
+        prefillS += n * (Math.max(flops / attnRate, bytes / bw) * prefillSlow + launch);
+      }
+      if (agg.decodeTokens > 0) {
+        const flops = 4 * qd * agg.decodeKvTokens;
+        const bytes = agg.decodeKvTokens * kvPerToken + agg.decodeTokens * 2 * qd * ab;
+        decodeS += n * (Math.max(flops / rate, bytes / bw) * decodeSlow + launch);
+      }
+    }
+
+    let recurrentS = 0;
+    if (tokens > 0) {
+      const r = this.recurrent;
+      for (let i = 0; i < r.length; i += 3) {
+        recurrentS += r[i + 2] * (Math.max((r[i] * tokens) / rate, (2 * r[i + 1] * agg.batchSize) / bw) + launch);
+      }
+    }
+
+    const overheadS = o.iterationOverheadS;
+    const computeS = gemmS + prefillS + decodeS + recurrentS + overheadS;
+    const work = agg.allocTimeS;
+    const stallS = this.ctx.allocationMode === 'overlapped' ? Math.max(0, work - computeS) : work;
+
+    out.durationS = computeS + stallS;
+    out.stallS = stallS;
+    const t = out.terms;
+    t.gemmS = gemmS;
+    t.prefillAttentionS = prefillS;
+    t.decodeAttentionS = decodeS;
+    t.recurrentS = recurrentS;
+    t.allocationS = work;
+    t.overheadS = overheadS;
+    return out;
+  }
+
+  describe(): Record<string, unknown> {
+    return { costModel: 'roofline', tp: this.ctx.tp, pagedKernels: this.ctx.pagedKernels, allocationMode: this.ctx.allocationMode, ...this.options };
+  }
+}
+
+/** Identical consecutive-or-not layers priced once and multiplied (presets repeat one shape). */
+function groupLayers(layers: LayerSpec[]): { layer: LayerSpec; count: number }[] {
+  const groups = new Map<string, { layer: LayerSpec; count: number }>();
+  for (const layer of layers) {
+    const key = JSON.stringify(layer);
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { layer, count: 1 });
+  }
+  return [...groups.values()];
+}
