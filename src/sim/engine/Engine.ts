@@ -50,6 +50,8 @@ export class Engine implements SchedulerContext {
   private readonly snap: MemorySnapshot;
   private readonly snapK: MemorySnapshot;
   private readonly rec: IterationRecord;
+  /** Iterations advanced by skip-ahead rather than planned one by one (for tests and benchmarks). */
+  skippedIterations = 0;
   private steady = false;
   private preemptedThisStep = false;
   private iterationIndex = 0;
@@ -298,6 +300,7 @@ export class Engine implements SchedulerContext {
       this.iterationIndex++;
     }
     this.blockLength = k;
+    this.skippedIterations += k - 1;
     return endS;
   }
 

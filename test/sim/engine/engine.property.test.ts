@@ -1,0 +1,143 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { IterationObserver } from '../../../src/sim/engine/IterationObserver.js';
+import { simulate, type SimulationConfig } from '../../../src/sim/engine/simulate.js';
+import type { RequestSpec } from '../../../src/sim/trace/RequestSpec.js';
+import { TINY_KV_BYTES_PER_TOKEN as KV, tinyHardware, tinyModel } from './fixtures/tinyModel.js';
+
+const RUNS = Number(process.env.KVSIM_PROPERTY_RUNS ?? 150);
+
+/** Random traces: bursts (gap 0) and spaced arrivals; lengths fit the tiny model's 64-token context. */
+const traceArb = fc
+  .array(
+    fc.record({
+      gapS: fc.oneof(fc.constant(0), fc.double({ min: 0.0001, max: 0.2, noNaN: true })),
+      promptTokens: fc.integer({ min: 1, max: 40 }),
+      outputTokens: fc.integer({ min: 1, max: 24 }),
+    }),
+    { minLength: 1, maxLength: 24 },
+  )
+  .map((rows) => {
+    let t = 0;
+    return rows.map((r, id): RequestSpec => {
+      t += r.gapS;
+      return { id, arrivalS: t, promptTokens: r.promptTokens, outputTokens: r.outputTokens };
+    });
+  });
+
+const setupArb = fc.record({
+  policy: fc.constantFrom('static' as const, 'paged' as const, 'vattention' as const),
+  scheduler: fc.constantFrom('vllm' as const, 'sarathi' as const, 'orca' as const),
+  blockSizeTokens: fc.integer({ min: 1, max: 8 }),
+  // From "two requests at most" to plenty; vAttention pages hold 1024 tiny tokens, so it gets page groups.
+  capacityTokens: fc.integer({ min: 64, max: 1200 }),
+  vattentionGroups: fc.integer({ min: 1, max: 6 }),
+  maxNumSeqs: fc.constantFrom(1, 2, 5, 256),
+  tokenBudget: fc.integer({ min: 8, max: 128 }),
+  deferred: fc.boolean(),
+  mapping: fc.constantFrom('overlapped' as const, 'sync' as const),
+});
+
+type Setup = typeof setupArb extends fc.Arbitrary<infer T> ? T : never;
+
+function config(trace: RequestSpec[], s: Setup, skipAhead: boolean, observer?: IterationObserver): SimulationConfig {
+  const policyOptions =
+    s.policy === 'paged'
+      ? { blockSizeTokens: s.blockSizeTokens }
+      : s.policy === 'vattention'
+        ? { pageSizeBytes: 64 * 1024, deferredReclamation: s.deferred, mapping: s.mapping }
+        : {};
+  return {
+    trace,
+    model: tinyModel(64),
+    hardware: tinyHardware(),
+    policy: s.policy,
+    policyOptions,
+    capacityBytes: s.policy === 'vattention' ? s.vattentionGroups * 2 * 64 * 1024 : s.capacityTokens * KV,
+    scheduler: s.scheduler,
+    schedulerOptions: { maxNumSeqs: s.maxNumSeqs, tokenBudget: s.tokenBudget, maxNumBatchedTokens: 256 },
+    engine: { skipAhead, observer },
+    seed: 7,
+  };
+}
+
+describe('engine invariants on random traces', () => {
+  it('every request finishes exactly once with its output tokens, times increase, memory is conserved', async () => {
+    await fc.assert(
+      fc.asyncProperty(traceArb, setupArb, async (trace, s) => {
+        const tokens = new Map<number, number[]>();
+        const finished = new Map<number, number>();
+        const dropped = new Set<number>();
+        let lastEndS = 0;
+        const problems: string[] = [];
+        const observer: IterationObserver = {
+          onIteration(plan, cost, mem, endS) {
+            if (mem.allocatedBytes + mem.freeBytes !== mem.capacityBytes) problems.push(`conservation at iteration ${plan.index}`);
+            if (mem.liveBytes > mem.allocatedBytes) problems.push(`live > allocated at iteration ${plan.index}`);
+            if (plan.startS < lastEndS) problems.push(`iteration ${plan.index} starts before the previous ended`);
+            if (!(cost.durationS > 0) || endS !== plan.startS + cost.durationS) problems.push(`bad duration at ${plan.index}`);
+            for (let i = 0; i < plan.batchSize; i++) {
+              const id = plan.requestIds[i];
+              if (plan.startS < trace[id].arrivalS) problems.push(`request ${id} runs before it arrives`);
+              if (plan.prefillTokens[i] + plan.decodeTokens[i] <= 0) problems.push(`empty entry for ${id}`);
+            }
+            lastEndS = endS;
+          },
+          onToken(id, timeS) {
+            const list = tokens.get(id) ?? [];
+            if (list.length > 0 && !(timeS > list[list.length - 1])) problems.push(`token times of ${id} do not increase`);
+            list.push(timeS);
+            tokens.set(id, list);
+          },
+          onFinish(id, timeS) {
+            finished.set(id, (finished.get(id) ?? 0) + 1);
+            if (timeS !== tokens.get(id)?.at(-1)) problems.push(`request ${id} finished away from its last token`);
+          },
+          onDrop(id) {
+            dropped.add(id);
+          },
+        };
+        const r = await simulate(config(trace, s, true, observer));
+        expect(problems).toEqual([]);
+        for (const q of trace) {
+          if (dropped.has(q.id)) {
+            expect(finished.has(q.id)).toBe(false);
+            continue;
+          }
+          expect(finished.get(q.id)).toBe(1);
+          expect(tokens.get(q.id)?.length).toBe(q.outputTokens);
+          expect(r.requests.admittedS[q.id]).toBeGreaterThanOrEqual(q.arrivalS);
+          expect(r.requests.firstTokenS[q.id]).toBeGreaterThan(q.arrivalS);
+        }
+        expect(r.summary.completed + (r.summary.dropped ?? 0)).toBe(trace.length);
+        expect(r.summary.completed).toBe(finished.size);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('with room for every request, nothing is dropped', async () => {
+    await fc.assert(
+      fc.asyncProperty(traceArb, setupArb, async (trace, s) => {
+        const roomy = { ...s, capacityTokens: 1200, vattentionGroups: 6, maxNumSeqs: 256 };
+        const r = await simulate(config(trace, roomy, true));
+        expect(r.summary.dropped).toBe(0);
+        expect(r.summary.completed).toBe(trace.length);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('skip-ahead gives byte-identical results to single-stepping (and to an observed run)', async () => {
+    await fc.assert(
+      fc.asyncProperty(traceArb, setupArb, async (trace, s) => {
+        const skipped = JSON.stringify(await simulate(config(trace, s, true)));
+        const stepped = JSON.stringify(await simulate(config(trace, s, false)));
+        const observed = JSON.stringify(await simulate(config(trace, s, true, { onIteration() {} })));
+        expect(skipped).toBe(stepped);
+        expect(observed).toBe(stepped);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
