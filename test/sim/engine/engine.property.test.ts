@@ -32,7 +32,7 @@ const setupArb = fc.record({
   // From "two requests at most" to plenty; vAttention pages hold 1024 tiny tokens, so it gets page groups.
   capacityTokens: fc.integer({ min: 64, max: 1200 }),
   vattentionGroups: fc.integer({ min: 1, max: 6 }),
-  maxNumSeqs: fc.constantFrom(1, 2, 5, 256),
+  maxNumSeqs: fc.constantFrom<number>(1, 2, 5, 256),
   tokenBudget: fc.integer({ min: 8, max: 128 }),
   deferred: fc.boolean(),
   mapping: fc.constantFrom('overlapped' as const, 'sync' as const),
