@@ -16,7 +16,8 @@ export interface ReportOptions {
   /**
    * Recurrent-state vs attention-KV chart: the models compared (preset names; `name@bf16` sets a
    * recurrent model's state dtype) and the longest context drawn. `false` leaves it out.
-   * @defaultValue models ['llama-3-8b', 'xlstm-7b', 'xlstm-7b@bf16'], maxContextTokens 4096
+   * @defaultValue models ['llama-3-8b', 'xlstm-7b', 'xlstm-7b@bf16'], maxContextTokens 4096, gpu h100-sxm-80gb,
+   * capacityContextsTokens [256, 512, ..., 8192]
    */
   stateComparison?: StateComparisonOptions | false;
   /** Most points drawn per series (extremes are kept when thinning). @defaultValue 1200 */
@@ -34,6 +35,10 @@ export interface StateComparisonOptions {
   models?: string[];
   maxContextTokens?: number;
   tp?: number;
+  /** GPU the batch-capacity chart fills. */
+  gpu?: string;
+  /** Context lengths of the batch-capacity chart (each must fit every attention model's max context). */
+  capacityContextsTokens?: number[];
 }
 
 export interface ResolvedReportOptions {
@@ -67,7 +72,10 @@ export function resolveReportOptions(options: ReportOptions, first?: { model: st
       models: s.models ?? ['llama-3-8b', 'xlstm-7b', 'xlstm-7b@bf16'],
       maxContextTokens: checkInt('writeReport: options.stateComparison.maxContextTokens', s.maxContextTokens ?? 4096, 1),
       tp: checkInt('writeReport: options.stateComparison.tp', s.tp ?? 1, 1, 64),
+      gpu: s.gpu ?? 'h100-sxm-80gb',
+      capacityContextsTokens: s.capacityContextsTokens ?? [256, 512, 1024, 2048, 4096, 8192],
     };
+    stateComparison.capacityContextsTokens.forEach((c, i) => checkInt(`writeReport: options.stateComparison.capacityContextsTokens[${i}]`, c, 1));
   }
   return { title, validation: options.validation ?? [], sweep, stateComparison, maxPointsPerSeries };
 }

@@ -19,6 +19,8 @@ export interface FrameSpec {
   plotHeightPx?: number;
   /** @defaultValue 70 */
   marginLeftPx?: number;
+  /** Room under the plot for tick labels and the x-axis label (more for rotated labels). @defaultValue 48 */
+  marginBottomPx?: number;
 }
 
 /** An SVG with title, legend and an empty plotting area whose origin is its top-left corner. */
@@ -27,6 +29,7 @@ export interface Frame {
   plot: Selection<SVGGElement, unknown, null, undefined>;
   plotWidthPx: number;
   plotHeightPx: number;
+  marginBottomPx: number;
 }
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
@@ -35,7 +38,6 @@ const LEGEND_ROW_PX = 18;
 // No text measuring in Node: legend entries are laid out with a conservative per-character width.
 const CHAR_PX = 6.6;
 const MARGIN_RIGHT_PX = 24;
-const MARGIN_BOTTOM_PX = 48;
 
 /** Builds the frame: title on top, legend rows (wrapped to the width) below it, then the plot. */
 export function chartFrame(spec: FrameSpec): Frame {
@@ -43,11 +45,12 @@ export function chartFrame(spec: FrameSpec): Frame {
   const plotHeightPx = spec.plotHeightPx ?? 260;
   const marginLeftPx = spec.marginLeftPx ?? 70;
   const plotWidthPx = widthPx - marginLeftPx - MARGIN_RIGHT_PX;
+  const marginBottomPx = spec.marginBottomPx ?? 48;
 
   const rows = layoutLegend(spec.legend, plotWidthPx);
   const legendTopPx = TITLE_PX + 16;
   const marginTopPx = legendTopPx + rows.length * LEGEND_ROW_PX + 8;
-  const heightPx = marginTopPx + plotHeightPx + MARGIN_BOTTOM_PX;
+  const heightPx = marginTopPx + plotHeightPx + marginBottomPx;
 
   const doc = svgDocument();
   const svg = select(doc.body)
@@ -89,7 +92,7 @@ export function chartFrame(spec: FrameSpec): Frame {
   });
 
   const plot = svg.append('g').attr('class', 'plot').attr('transform', `translate(${marginLeftPx},${marginTopPx})`);
-  return { svg, plot, plotWidthPx, plotHeightPx };
+  return { svg, plot, plotWidthPx, plotHeightPx, marginBottomPx };
 }
 
 function layoutLegend(items: LegendItem[], widthPx: number): { item: LegendItem; xPx: number }[][] {
@@ -123,6 +126,11 @@ export interface AxesSpec<X extends AxisDomain, Y extends AxisDomain> {
   yTicks?: number;
   /** Light horizontal grid lines at the y ticks. @defaultValue true */
   grid?: boolean;
+  /** Explicit tick positions, overriding the tick count. */
+  xTickValues?: X[];
+  yTickValues?: Y[];
+  /** Turn x tick labels 30 degrees so long category names do not collide. @defaultValue false */
+  rotateXTicks?: boolean;
 }
 
 /** Draws both axes with their labels (units in the label text) and an optional horizontal grid. */
@@ -131,19 +139,23 @@ export function drawAxes<X extends AxisDomain, Y extends AxisDomain>(frame: Fram
   const xAxis = axisBottom(spec.x).ticks(spec.xTicks ?? 8);
   if (spec.xTickFormat) xAxis.tickFormat(spec.xTickFormat as (v: X, i: number) => string);
   const yAxis = axisLeft(spec.y).ticks(spec.yTicks ?? 6);
+  if (spec.xTickValues) xAxis.tickValues(spec.xTickValues);
+  if (spec.yTickValues) yAxis.tickValues(spec.yTickValues);
   if (spec.yTickFormat) yAxis.tickFormat(spec.yTickFormat as (v: Y, i: number) => string);
 
   if (spec.grid ?? true) {
     const grid = axisLeft(spec.y).ticks(spec.yTicks ?? 6).tickSize(-plotWidthPx).tickFormat(() => '');
+    if (spec.yTickValues) grid.tickValues(spec.yTickValues);
     plot.append('g').attr('class', 'grid').attr('stroke-opacity', 0.12).call(grid).call((g) => g.select('.domain').remove());
   }
-  plot.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${plotHeightPx})`).call(xAxis);
+  const xg = plot.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${plotHeightPx})`).call(xAxis);
+  if (spec.rotateXTicks) xg.selectAll('.tick text').attr('text-anchor', 'end').attr('dx', '-0.4em').attr('dy', '0.5em').attr('transform', 'rotate(-30)');
   plot.append('g').attr('class', 'y-axis').call(yAxis);
   plot
     .append('text')
     .attr('class', 'x-label')
     .attr('x', plotWidthPx / 2)
-    .attr('y', plotHeightPx + 38)
+    .attr('y', plotHeightPx + frame.marginBottomPx - 10)
     .attr('text-anchor', 'middle')
     .attr('font-size', 12)
     .text(spec.xLabel);

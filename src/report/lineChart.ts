@@ -1,4 +1,4 @@
-import { curveLinear, curveStepAfter, extent, line, max, min, scaleLinear, scaleLog } from 'd3';
+import { curveLinear, curveStepAfter, extent, format, line, max, min, scaleLinear, scaleLog } from 'd3';
 import { chartFrame, drawAxes, serialize, type LegendItem } from './chartFrame.js';
 
 export interface LineSeries {
@@ -35,6 +35,8 @@ export interface LineChartSpec {
   /** Upper end of the y domain (e.g. 1 for a CDF); data maximum when absent. */
   yMax?: number;
   xTickFormat?: (v: number) => string;
+  /** Explicit x tick positions (e.g. the context lengths swept). */
+  xTickValues?: number[];
   yTickFormat?: (v: number) => string;
 }
 
@@ -60,8 +62,8 @@ export function lineChart(spec: LineChartSpec): string {
   if (!log) x.nice();
 
   // On a log axis the scale's own formatter blanks crowded minor ticks.
-  const xTickFormat = spec.xTickFormat ?? (log ? x.tickFormat(8, '~g') : undefined);
-  drawAxes(frame, { x, y, xLabel: spec.xLabel, yLabel: spec.yLabel, xTickFormat, yTickFormat: spec.yTickFormat });
+  const xTickFormat = spec.xTickFormat ?? (spec.xTickValues ? format('~g') : log ? x.tickFormat(8, '~g') : undefined);
+  drawAxes(frame, { x, y, xLabel: spec.xLabel, yLabel: spec.yLabel, xTickFormat, xTickValues: spec.xTickValues, yTickFormat: spec.yTickFormat });
 
   for (const rule of spec.rules ?? []) {
     const color = rule.color ?? '#555';

@@ -15,6 +15,9 @@ import { resolveReportOptions, type ReportOptions } from './ReportOptions.js';
 import { REPORT_CSS } from './reportStyle.js';
 import { runLabels } from './runLabels.js';
 import { summaryTable } from './summaryTable.js';
+import { sweepCharts } from './sweepCharts.js';
+import { capacityVsContextChart } from './charts/capacityVsContextChart.js';
+import { hardwarePreset } from '../sim/hardware/presets.js';
 
 /** A titled group of charts (or a note saying why there are none). */
 interface Section {
@@ -63,13 +66,25 @@ export function writeReport(runs: readonly RunResult[], options: ReportOptions =
       charts: [throughputChart(runs, labels), capacityChart(runs, labels)],
     });
   }
+  if (opts.sweep) {
+    const s = opts.sweep;
+    const sweep = sweepCharts(s);
+    sections.push({
+      id: 'sweeps',
+      title: 'Page- and block-size sweep',
+      lead: `From the memory table for ${s.model} on ${s.gpu} (TP ${s.tp}): how the unit memory grows by sets both waste and capacity.`,
+      charts: sweep.charts,
+      note: sweep.note,
+    });
+  }
   if (opts.stateComparison) {
     const s = opts.stateComparison;
+    const models = s.models.map(presetWithDtype);
     sections.push({
       id: 'recurrent',
       title: 'Recurrent state vs attention KV',
       lead: 'A recurrent (xLSTM) request holds a fixed state however long it runs; an attention request’s KV grows with every token. Constant is not smaller: the crossover says where each wins.',
-      charts: [stateVsKvChart(s.models.map(presetWithDtype), s.maxContextTokens, s.tp)],
+      charts: [stateVsKvChart(models, s.maxContextTokens, s.tp), capacityVsContextChart(models, hardwarePreset(s.gpu), s.tp, s.capacityContextsTokens)],
     });
   }
   sections.push(

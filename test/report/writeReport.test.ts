@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/writeReport.js';
+import { hardwarePreset } from '../../src/sim/hardware/presets.js';
+import { memoryTable } from '../../src/sim/memory/memoryTable.js';
+import { modelPreset } from '../../src/sim/model/presets.js';
 import type { ValidationResult } from '../../src/report/ValidationResult.js';
 import { syntheticRun } from './fixtures/syntheticRun.js';
 import { chartsIn } from './reportDom.js';
@@ -18,7 +21,8 @@ describe('writeReport', () => {
     const ids = charts.map((c) => c.id);
     expect(ids).toEqual([
       'memory-1', 'memory-2', 'memory-3', 'fragmentation', 'batch-size', 'queue-length',
-      'latency-ttft', 'latency-tbt', 'latency-e2e', 'throughput', 'capacity', 'state-vs-kv',
+      'latency-ttft', 'latency-tbt', 'latency-e2e', 'throughput', 'capacity',
+      'sweep-capacity', 'sweep-fragmentation', 'state-vs-kv', 'capacity-vs-context',
     ]);
     for (const c of charts) {
       expect(c.marks, c.id).toBeGreaterThan(0);
@@ -66,8 +70,22 @@ describe('writeReport', () => {
 
   it('works with no runs (model-level charts only) and rejects a bad option by name', () => {
     const charts = chartsIn(writeReport([]));
-    expect(charts.map((c) => c.id)).toEqual(['state-vs-kv']);
+    expect(charts.map((c) => c.id)).toEqual(['sweep-capacity', 'sweep-fragmentation', 'state-vs-kv', 'capacity-vs-context']);
+    expect(chartsIn(writeReport([], { sweep: false, stateComparison: false }))).toEqual([]);
     expect(() => writeReport(runs, { maxPointsPerSeries: 3 })).toThrow(/maxPointsPerSeries/);
+  });
+
+  it('draws the sweep from the memory table: one bar per policy row and context, with the table\'s counts', () => {
+    const html = writeReport([], { stateComparison: false, sweep: { model: 'llama-3-8b', gpu: 'h100', tp: 1, contextsTokens: [1024, 4096] } });
+    const table = memoryTable(modelPreset('llama-3-8b'), hardwarePreset('h100'), 1, [1024, 4096]);
+    const titles = [...html.matchAll(/<title>([^<]+) — (\d+)-token requests: ([\d,]+)<\/title>/g)].map((m) => [m[1], Number(m[2]), Number(m[3].replace(/,/g, ''))]);
+    expect(titles).toEqual(table.rows.flatMap((r) => [[r.label, 1024, r.maxRequests[0]], [r.label, 4096, r.maxRequests[1]]]));
+    expect(chartsIn(html).find((c) => c.id === 'sweep-capacity')?.marks).toBe(table.rows.length * 2);
+  });
+
+  it('explains a missing sweep instead of failing when the model is not a preset', () => {
+    const html = writeReport([], { stateComparison: false, sweep: { model: 'models/my-config.json' } });
+    expect(html).toMatch(/No page\/block-size sweep for models\/my-config\.json on h100-sxm-80gb \(TP 1\): Unknown model/);
   });
 
   it('thins long runs but keeps the peak the caption reports', () => {
