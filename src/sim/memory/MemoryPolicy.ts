@@ -7,6 +7,8 @@
  * - `admit`/`grow` either succeed completely or change nothing and return false;
  * - after every call: allocated + free = capacity, no block/page/slot owned twice,
  *   a request's allocation covers its tokens;
+ * - `grow` to fewer tokens than held, a second `admit` of a live id, or `grow`/`release` of an unknown
+ *   id are caller bugs and throw `PolicyMisuseError` (code POLICY_MISUSE);
  * - `release` returns everything the request held (deferred reclamation keeps pages *mapped* in a
  *   free slot, counted as allocated but not live, and says so in `snapshot().cachedBytes`).
  */
@@ -17,7 +19,10 @@ export interface MemoryPolicy {
   readonly label: string;
   /** Bytes this policy manages (KV pool, VMM page pool, state pool). */
   readonly capacityBytes: number;
-  /** Largest total tokens one request may hold (maxContext); Infinity when unbounded (pure recurrent). */
+  /**
+   * Largest total tokens one request may hold (maxContext); Infinity when unbounded (pure recurrent).
+   * `admit`/`grow` beyond it return false: the scheduler should drop such requests up front.
+   */
   readonly maxTokensPerRequest: number;
   /** How VMM work overlaps compute: 'overlapped' (background thread) or 'sync'; 'none' for no VMM. */
   readonly allocationMode: 'overlapped' | 'sync' | 'none';
@@ -28,7 +33,7 @@ export interface MemoryPolicy {
   admit(id: number, tokens: number): boolean;
   /** Grows request `id` to hold `totalTokens` tokens in all. False, with no change, when no room. */
   grow(id: number, totalTokens: number): boolean;
-  /** Tokens request `id` can hold without any new allocation (so the engine can skip ahead). */
+  /** Tokens request `id` can hold without any new allocation (so the engine can skip ahead); Infinity for recurrent. */
   tokenCapacity(id: number): number;
   /** Frees (or, with deferred reclamation, parks) everything request `id` holds. */
   release(id: number): void;
@@ -73,7 +78,7 @@ export interface AllocationStats {
   freeOps: number;
   /** Modelled time of all allocation and deallocation work, seconds. */
   allocTimeS: number;
-  /** Requests refused by canAdmit/admit since construction. */
+  /** Requests refused by `admit` since construction (`canAdmit` is a pure query and counts nothing). */
   refused: number;
 }
 
