@@ -157,6 +157,16 @@ export class VAttentionPolicy implements MemoryPolicy {
     return this.ids.get(id);
   }
 
+  /** Byte offset of page `page` of `slot` inside each of the 2L virtual buffers: slot*S + page*pageSize. */
+  pageOffsetBytes(slot: number, page: number): number {
+    return slot * this.slotBytesPerBuffer + page * this.pageSizeBytes;
+  }
+
+  /** Size of each of the 2L virtual buffers: maxBatch * S. */
+  get bufferBytes(): number {
+    return this.maxBatch * this.slotBytesPerBuffer;
+  }
+
   /** Page groups mapped in `slot` (running or free). */
   mappedGroups(slot: number): number {
     return this.mapped[slot];

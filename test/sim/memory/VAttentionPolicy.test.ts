@@ -47,6 +47,9 @@ describe('VAttentionPolicy: tokens per page group (the vAttention paper arithmet
     // S = roundUp(8192 tokens * 2048 B, 2 MiB) = 16 MiB per slot per buffer.
     expect(p.slotBytesPerBuffer).toBe(16 * MiB);
     expect(p.pagesPerSlot).toBe(8);
+    // Slot r owns [r*S, (r+1)*S) of every buffer.
+    expect(p.pageOffsetBytes(3, 5)).toBe(3 * 16 * MiB + 5 * 2 * MiB);
+    expect(p.bufferBytes).toBe(p.maxBatch * 16 * MiB);
   });
 });
 
