@@ -1,0 +1,177 @@
+// Correctness of the chunkwise prefill: against the float64 step recurrence, against the step
+// kernel run token by token, across a split into two calls (continuing from the state), with
+// sequence lengths that are not multiples of the 64-token chunk, and one-token sequences.
+
+#include <algorithm>
+#include <cstring>
+
+#include "checks.h"
+#include "mlstmPool.h"
+
+// Tokens [t0, t0+len) of a [batch][seqLen][rowElems] array as a [batch][len][rowElems] array.
+static HostArr sliceTokens(const HostArr& full, int batch, int seqLen, size_t rowElems, int t0,
+                           int len) {
+  HostArr out(full.dt, (size_t)batch * len * rowElems);
+  const size_t eb = dtypeBytes(full.dt), rowBytes = rowElems * eb;
+  for (int b = 0; b < batch; ++b)
+    std::memcpy(&out.bytes[((size_t)b * len) * rowBytes],
+                &full.bytes[((size_t)b * seqLen + t0) * rowBytes], (size_t)len * rowBytes);
+  return out;
+}
+static std::vector<float> sliceGates(const std::vector<float>& full, int batch, int seqLen, int H,
+                                     int t0, int len) {
+  std::vector<float> out((size_t)batch * len * H);
+  for (int b = 0; b < batch; ++b)
+    std::memcpy(&out[(size_t)b * len * H], &full[((size_t)b * seqLen + t0) * H],
+                (size_t)len * H * 4);
+  return out;
+}
+static void unsliceTokens(HostArr& full, const HostArr& part, int batch, int seqLen,
+                          size_t rowElems, int t0, int len) {
+  const size_t rowBytes = rowElems * dtypeBytes(full.dt);
+  for (int b = 0; b < batch; ++b)
+    std::memcpy(&full.bytes[((size_t)b * seqLen + t0) * rowBytes],
+                &part.bytes[((size_t)b * len) * rowBytes], (size_t)len * rowBytes);
+}
+
+struct SeqInputs {
+  HostArr q, k, v;
+  std::vector<float> ig, fg;
+};
+
+// Run tokens [t0, t0+len) through the prefill kernel (step = false) or through the step kernel
+// one token at a time (step = true); write the outputs into hFull.
+static void runTokens(const SeqInputs& in, const PrefillCase& c, MlstmPool& pool,
+                      const DevBuf& dslots, int t0, int len, bool step, HostArr& hFull) {
+  const int B = c.batch, S = c.seqLen, H = c.heads;
+  const int per = step ? 1 : len;
+  for (int t = t0; t < t0 + len; t += per) {
+    HostArr q = sliceTokens(in.q, B, S, (size_t)H * c.dqk, t, per);
+    HostArr k = sliceTokens(in.k, B, S, (size_t)H * c.dqk, t, per);
+    HostArr v = sliceTokens(in.v, B, S, (size_t)H * c.dv, t, per);
+    std::vector<float> ig = sliceGates(in.ig, B, S, H, t, per), fg = sliceGates(in.fg, B, S, H, t, per);
+    HostArr h(c.input, (size_t)B * per * H * c.dv);
+    DevBuf dq(q.bytes.size()), dk(k.bytes.size()), dv(v.bytes.size()), dh(h.bytes.size());
+    DevBuf di(ig.size() * 4), df(fg.size() * 4);
+    dq.up(q.bytes.data()); dk.up(k.bytes.data()); dv.up(v.bytes.data());
+    di.up(ig.data()); df.up(fg.data());
+    dh.poison();
+    if (step) {
+      xlstm_mlstm_step_args a{};
+      a.batch = B; a.heads = H; a.dqk = c.dqk; a.dv = c.dv; a.inputDtype = c.input;
+      a.q = dq.p; a.k = dk.p; a.v = dv.p; a.igatePre = di.as<float>(); a.fgatePre = df.as<float>();
+      a.slots = dslots.as<int32_t>(); a.gateSoftCap = 15.0f; a.h = dh.p; a.state = pool.state();
+      XK(xlstm_mlstm_step(&a, nullptr));
+    } else {
+      xlstm_mlstm_prefill_args a{};
+      a.batch = B; a.seqLen = per; a.heads = H; a.dqk = c.dqk; a.dv = c.dv; a.inputDtype = c.input;
+      a.q = dq.p; a.k = dk.p; a.v = dv.p; a.igatePre = di.as<float>(); a.fgatePre = df.as<float>();
+      a.slots = dslots.as<int32_t>(); a.gateSoftCap = 15.0f; a.h = dh.p; a.state = pool.state();
+      XK(xlstm_mlstm_prefill(&a, nullptr));
+    }
+    CK(cudaDeviceSynchronize());
+    dh.down(h.bytes.data());
+    unsliceTokens(hFull, h, B, S, (size_t)H * c.dv, t, per);
+  }
+}
+
+bool checkMlstmPrefill(const PrefillCase& c, uint64_t seed) {
+  Rng rng(seed);
+  const int B = c.batch, S = c.seqLen, H = c.heads, dqk = c.dqk, dv = c.dv;
+  MlstmPool pool(c.numSlots, H, dqk, dv, c.state);
+  pool.randomize(rng);
+  if (c.zeroInit) {
+    std::fill(pool.C.bytes.begin(), pool.C.bytes.end(), 0);
+    std::fill(pool.n.bytes.begin(), pool.n.bytes.end(), 0);
+    std::fill(pool.m.begin(), pool.m.end(), 0.0f);
+  }
+  pool.upload();
+  MlstmPool init(c.numSlots, H, dqk, dv, c.state);
+  init.C = pool.C; init.n = pool.n; init.m = pool.m;
+  std::vector<int32_t> slots = pickSlots(rng, B, c.numSlots);
+  if (c.invalidSlot) slots[B / 2] = -1;
+  DevBuf dslots(slots.size() * 4);
+  dslots.up(slots.data());
+
+  SeqInputs in{HostArr(c.input, (size_t)B * S * H * dqk), HostArr(c.input, (size_t)B * S * H * dqk),
+               HostArr(c.input, (size_t)B * S * H * dv), std::vector<float>((size_t)B * S * H),
+               std::vector<float>((size_t)B * S * H)};
+  fillNormal(in.q, rng);
+  fillNormal(in.k, rng);
+  fillNormal(in.v, rng);
+  // Forget gates mostly near 1 (long memory), input gates spread: stresses the stabilizer.
+  for (auto& x : in.ig) x = gatePre(rng, 0.0, 4.0);
+  for (auto& x : in.fg) x = gatePre(rng, 3.0, 2.0);
+
+  // Float64 reference, token by token.
+  std::vector<xref::MlstmHead> refs(B * H);
+  std::vector<double> refH((size_t)B * S * H * dv, 0.0);
+  std::vector<double> qd(dqk), kd(dqk), vd(dv);
+  for (int b = 0; b < B; ++b)
+    for (int h = 0; h < H; ++h) {
+      if (slots[b] < 0) continue;
+      refs[b * H + h] = pool.head(slots[b], h);
+      for (int t = 0; t < S; ++t) {
+        const size_t row = ((size_t)b * S + t) * H + h;
+        for (int i = 0; i < dqk; ++i) qd[i] = in.q.get(row * dqk + i), kd[i] = in.k.get(row * dqk + i);
+        for (int j = 0; j < dv; ++j) vd[j] = in.v.get(row * dv + j);
+        xref::mlstmStep(refs[b * H + h], dqk, dv, qd.data(), kd.data(), vd.data(), in.ig[row],
+                        in.fg[row], 15.0, &refH[row * dv]);
+      }
+    }
+
+  HostArr hOut(c.input, (size_t)B * S * H * dv);
+  if (c.splitAt > 0) {
+    runTokens(in, c, pool, dslots, 0, c.splitAt, false, hOut);
+    runTokens(in, c, pool, dslots, c.splitAt, S - c.splitAt, false, hOut);
+  } else {
+    runTokens(in, c, pool, dslots, 0, S, false, hOut);
+  }
+  pool.download();
+
+  std::vector<double> out, ref;
+  bool nanOk = true;
+  for (int b = 0; b < B; ++b)
+    for (int t = 0; t < S; ++t)
+      for (int h = 0; h < H; ++h) {
+        const size_t row = ((size_t)b * S + t) * H + h;
+        for (int j = 0; j < dv; ++j) {
+          const double o = hOut.get(row * dv + j);
+          if (slots[b] < 0) nanOk &= std::isnan(o);
+          else out.push_back(o), ref.push_back(refH[row * dv + j]);
+        }
+      }
+  const double errH = relErr(out, ref);
+  double eC, eN, eM;
+  bool untouched;
+  comparePool(pool, init, slots, refs, eC, eN, eM, untouched);
+
+  double errVsStep = 0.0;
+  if (c.vsStepKernel) {
+    MlstmPool sp(c.numSlots, H, dqk, dv, c.state);
+    sp.C = init.C; sp.n = init.n; sp.m = init.m;
+    sp.upload();
+    HostArr hStep(c.input, (size_t)B * S * H * dv);
+    runTokens(in, c, sp, dslots, 0, S, true, hStep);
+    std::vector<double> a, bb;
+    for (int b = 0; b < B; ++b)
+      for (int t = 0; t < S; ++t)
+        for (int h = 0; h < H; ++h)
+          for (int j = 0; j < dv; ++j) {
+            if (slots[b] < 0) continue;
+            const size_t e = (((size_t)b * S + t) * H + h) * dv + j;
+            a.push_back(hOut.get(e));
+            bb.push_back(hStep.get(e));
+          }
+    errVsStep = relErr(a, bb);
+  }
+  const double tH = tolH(c.input, c.state, true), tS = tolState(c.input, c.state, true);
+  const bool ok = errH <= tH && eC <= tS && eN <= tS && eM <= 1e-4 && nanOk && untouched &&
+                  errVsStep <= tH;
+  std::printf("%s prefill %-28s in=%s state=%s S=%d split=%d  errH=%.2e (<=%.0e) errC=%.2e "
+              "errN=%.2e (<=%.0e) errM=%.2e vsStepKernel=%.2e invalidSlotNaN=%s "
+              "untouchedSlots=%s\n",
+              ok ? "PASS" : "FAIL", c.name, dtypeName(c.input), dtypeName(c.state), S, c.splitAt,
+              errH, tH, eC, eN, tS, eM, errVsStep, nanOk ? "ok" : "BAD", untouched ? "ok" : "BAD");
+  return ok;
+}

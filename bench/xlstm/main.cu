@@ -1,0 +1,107 @@
+// xLSTM kernel harness: correctness against float64 (PASS/FAIL per case) and timings.
+// Usage: xlstm_bench [--check] [--bench] [--seed N]   (neither flag: both)
+// Exit status: 0 all checks passed, 1 a check failed, 2 a CUDA or argument error.
+
+#include <chrono>
+#include <cstring>
+#include <random>
+
+#include "../../kernels/xlstm/xlstmInternal.h"
+#include "checks.h"
+#include "timing.h"
+
+static int runChecks(uint64_t seed) {
+  const StepCase steps[] = {
+      {"batch1 64x64 fresh", 1, 1, 64, 64, 1, XLSTM_BF16, XLSTM_F32, 3, false, true},
+      {"ragged 3x2 96x200", 3, 2, 96, 200, 11, XLSTM_BF16, XLSTM_F32, 3, true, false},
+      {"xlstm7b B5 256x512", 5, 8, 256, 512, 9, XLSTM_BF16, XLSTM_F32, 3, false, false},
+      {"xlstm7b B5 256x512 f16", 5, 8, 256, 512, 7, XLSTM_F16, XLSTM_F32, 3, true, false},
+      {"xlstm7b B4 256x512", 4, 8, 256, 512, 6, XLSTM_BF16, XLSTM_BF16, 3, false, false},
+      {"odd 7x3 40x1024", 7, 3, 40, 1024, 10, XLSTM_BF16, XLSTM_BF16, 2, true, false},
+      {"odd 2x5 300x24", 2, 5, 300, 24, 3, XLSTM_F16, XLSTM_F32, 4, false, false},
+  };
+  const PrefillCase prefills[] = {
+      {"one token", 1, 1, 1, 64, 64, 1, XLSTM_BF16, XLSTM_F32, 0, false, true, true},
+      {"one chunk exactly", 1, 64, 2, 128, 128, 3, XLSTM_BF16, XLSTM_F32, 0, false, false, true},
+      {"ragged 2x100 96x80", 2, 100, 2, 96, 80, 5, XLSTM_BF16, XLSTM_F32, 0, true, false, true},
+      {"xlstm7b 2x130 256x512", 2, 130, 8, 256, 512, 3, XLSTM_BF16, XLSTM_F32, 0, false, false, true},
+      {"split 70+59 f16", 2, 129, 3, 64, 192, 4, XLSTM_F16, XLSTM_F32, 70, false, false, true},
+      {"split 64+1 fresh", 1, 65, 2, 256, 512, 2, XLSTM_BF16, XLSTM_F32, 64, false, true, true},
+      {"bf16 state 3x200", 3, 200, 2, 128, 256, 4, XLSTM_BF16, XLSTM_BF16, 0, false, false, false},
+      {"long 1x1000 fresh", 1, 1000, 1, 256, 512, 1, XLSTM_BF16, XLSTM_F32, 0, false, true, false},
+  };
+  const SlstmCase slstms[] = {
+      {"batch1 dh32", 1, 1, 32, 1, XLSTM_BF16, XLSTM_F32, 3, false, true},
+      {"ragged 5x3 dh96", 5, 3, 96, 13, XLSTM_BF16, XLSTM_F32, 3, true, true},
+      {"B19 H4 dh512", 19, 4, 512, 23, XLSTM_BF16, XLSTM_F32, 3, false, true},
+      {"B9 H2 dh1024 f16", 9, 2, 1024, 9, XLSTM_F16, XLSTM_F32, 2, false, false},
+      {"B11 H4 dh200 bf16 state", 11, 4, 200, 12, XLSTM_BF16, XLSTM_BF16, 3, true, true},
+  };
+  int failed = 0, total = 0;
+  uint64_t s = seed;
+  for (const auto& c : steps) failed += !checkMlstmStep(c, ++s), ++total;
+  for (const auto& c : prefills) failed += !checkMlstmPrefill(c, ++s), ++total;
+  for (const auto& c : slstms) failed += !checkSlstmStep(c, ++s), ++total;
+  std::printf("checks: %d/%d passed (seed %llu)\n", total - failed, total, (unsigned long long)seed);
+  return failed;
+}
+
+static void runBench(const cudaDeviceProp& prop) {
+  BenchEnv env;
+  env.l2Bytes = prop.l2CacheSize;
+  env.copyGBs = measureCopyGBs((size_t)1 << 30);
+  std::printf("device copy (1 GiB D2D, read+write): %.0f GB/s\n", env.copyGBs);
+  std::vector<Row> rows;
+  // Step variants side by side at the batch that fills the GPU, then the default at other sizes.
+  for (xlstm_dtype st : {XLSTM_F32, XLSTM_BF16})
+    for (int streaming : {0, 1})
+      for (int unroll : {1, 4, 8}) rows.push_back(benchMlstmStep(env, 128, st, streaming, unroll));
+  for (int B : {1, 16, 64, 256})
+    rows.push_back(benchMlstmStep(env, B, XLSTM_F32, xlstm_mlstm_step_default_streaming,
+                                  xlstm_mlstm_step_default_unroll));
+  for (int B : {1, 16, 64})
+    rows.push_back(benchMlstmStep(env, B, XLSTM_BF16, xlstm_mlstm_step_default_streaming,
+                                  xlstm_mlstm_step_default_unroll));
+  rows.push_back(benchMlstmPrefill(env, 1, 8192, XLSTM_F32));
+  rows.push_back(benchMlstmPrefill(env, 4, 4096, XLSTM_F32));
+  rows.push_back(benchMlstmPrefill(env, 16, 1024, XLSTM_F32));
+  rows.push_back(benchMlstmPrefill(env, 4, 4096, XLSTM_BF16));
+  for (int B : {8, 64, 256}) rows.push_back(benchSlstmStep(env, B, XLSTM_F32));
+  rows.push_back(benchSlstmStep(env, 64, XLSTM_BF16));
+  // A second copy measurement after the kernels: the spread says how steady the card was.
+  const double copy2 = measureCopyGBs((size_t)1 << 30);
+
+  std::printf("\n| kernel | shape | time us | GB/s | %% of copy | TFLOP/s |\n|---|---|---|---|---|---|\n");
+  for (const auto& r : rows)
+    std::printf("| %s | %s | %.1f | %.0f | %.1f | %s |\n", r.what.c_str(), r.shape.c_str(),
+                r.timeUs, r.gbps, r.pctCopy,
+                r.tflops > 0 ? std::to_string(r.tflops).substr(0, 6).c_str() : "-");
+  std::printf("copy before %.0f GB/s, after %.0f GB/s (%s, %d SMs, L2 %d MiB)\n", env.copyGBs,
+              copy2, prop.name, prop.multiProcessorCount, prop.l2CacheSize >> 20);
+}
+
+int main(int argc, char** argv) {
+  bool check = false, bench = false;
+  uint64_t seed = (uint64_t)std::random_device{}() ^
+                  (uint64_t)std::chrono::steady_clock::now().time_since_epoch().count();
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--check")) check = true;
+    else if (!std::strcmp(argv[i], "--bench")) bench = true;
+    else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
+    else {
+      std::fprintf(stderr, "xlstm_bench: unknown option '%s' (expected --check, --bench, --seed N)\n", argv[i]);
+      return 2;
+    }
+  }
+  if (!check && !bench) check = bench = true;
+  int dev = 0;
+  CK(cudaSetDevice(dev));
+  cudaDeviceProp prop;
+  CK(cudaGetDeviceProperties(&prop, dev));
+  std::printf("device: %s, sm_%d%d, %d SMs, L2 %d MiB, %.0f GiB\n", prop.name, prop.major, prop.minor,
+              prop.multiProcessorCount, prop.l2CacheSize >> 20, prop.totalGlobalMem / 1073741824.0);
+  int failed = 0;
+  if (check) failed = runChecks(seed);
+  if (bench) runBench(prop);
+  return failed ? 1 : 0;
+}

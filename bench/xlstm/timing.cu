@@ -1,0 +1,180 @@
+// Timings: device copy ceiling, mLSTM step (bandwidth), mLSTM prefill (TFLOP/s), sLSTM step.
+// Working sets are kept several times the L2 by rotating over independent "layers" (distinct
+// state slots, weights and inputs), as a real model's consecutive layers would.
+
+#include <cuda_bf16.h>
+
+#include <algorithm>
+
+#include "../../kernels/xlstm/xlstmInternal.h"
+#include "timing.h"
+
+namespace {
+
+__global__ void fillKernel(void* p, size_t n, int elemBytes, uint32_t seed, float amp) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n;
+       i += (size_t)gridDim.x * blockDim.x) {
+    uint32_t x = (uint32_t)i * 2654435761u ^ seed;
+    x ^= x >> 16; x *= 0x7feb352du; x ^= x >> 15; x *= 0x846ca68bu; x ^= x >> 16;
+    const float v = amp * ((x >> 8) * (1.0f / 16777216.0f) * 2.0f - 1.0f);
+    if (elemBytes == 4) static_cast<float*>(p)[i] = v;
+    else static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16(v);
+  }
+}
+
+// Pseudo-random, non-zero contents (zeros can run faster than real data).
+void fillRandom(DevBuf& b, int elemBytes, uint32_t seed, float amp) {
+  fillKernel<<<1024, 256>>>(b.p, b.bytes / elemBytes, elemBytes, seed, amp);
+  CK(cudaGetLastError());
+}
+
+std::vector<int32_t> identitySlots(int n) {
+  std::vector<int32_t> s(n);
+  for (int i = 0; i < n; ++i) s[i] = i;
+  return s;
+}
+
+int layersFor(double bytesPerLayer, double l2Bytes) {
+  return std::max(1, (int)std::ceil(4.0 * l2Bytes / bytesPerLayer));
+}
+
+}  // namespace
+
+double measureCopyGBs(size_t bytes) {
+  DevBuf a(bytes), b(bytes);
+  fillRandom(a, 4, 1, 1.0f);
+  const double ms = medianMs([&] { CK(cudaMemcpyAsync(b.p, a.p, bytes, cudaMemcpyDeviceToDevice)); },
+                             3, 20);
+  return 2.0 * bytes / (ms * 1e-3) / 1e9;
+}
+
+Row benchMlstmStep(const BenchEnv& env, int B, xlstm_dtype st, int streaming, int unroll) {
+  const int H = 8, dqk = 256, dv = 512;
+  const double slotBytes = (double)xlstm_mlstm_slot_bytes(H, dqk, dv, st);
+  const double ioBytes = (double)B * H * ((2.0 * dqk + 2.0 * dv) * 2 + 8) + 4.0 * B;
+  const double bytes = 2.0 * B * slotBytes + ioBytes;  // state read + written, inputs, outputs
+  const int L = layersFor(B * slotBytes, env.l2Bytes);
+  const size_t eb = dtypeBytes(st);
+  DevBuf C((size_t)L * B * H * dqk * dv * eb), n((size_t)L * B * H * dqk * eb), m((size_t)L * B * H * 4);
+  fillRandom(C, (int)eb, 2, 0.5f);
+  fillRandom(n, (int)eb, 3, 1.0f);
+  fillRandom(m, 4, 4, 2.0f);
+  DevBuf q((size_t)L * B * H * dqk * 2), k(q.bytes), v((size_t)L * B * H * dv * 2), h(v.bytes);
+  DevBuf ig((size_t)L * B * H * 4), fg(ig.bytes), slots((size_t)B * 4);
+  fillRandom(q, 2, 5, 1.0f); fillRandom(k, 2, 6, 1.0f); fillRandom(v, 2, 7, 1.0f);
+  fillRandom(ig, 4, 8, 3.0f); fillRandom(fg, 4, 9, 3.0f);
+  auto s = identitySlots(B);
+  slots.up(s.data());
+  std::vector<xlstm_mlstm_step_args> args(L);
+  for (int l = 0; l < L; ++l) {
+    auto& a = args[l];
+    a = xlstm_mlstm_step_args{};
+    a.batch = B; a.heads = H; a.dqk = dqk; a.dv = dv; a.inputDtype = XLSTM_BF16;
+    const size_t o = (size_t)l * B * H;
+    a.q = q.as<char>() + o * dqk * 2; a.k = k.as<char>() + o * dqk * 2;
+    a.v = v.as<char>() + o * dv * 2; a.h = h.as<char>() + o * dv * 2;
+    a.igatePre = ig.as<float>() + o; a.fgatePre = fg.as<float>() + o;
+    a.slots = slots.as<int32_t>(); a.gateSoftCap = 15.0f;
+    a.state.C = C.as<char>() + o * dqk * dv * eb; a.state.n = n.as<char>() + o * dqk * eb;
+    a.state.m = m.as<float>() + o; a.state.numSlots = B; a.state.dtype = st;
+  }
+  const double ms = medianMs([&] {
+    for (int l = 0; l < L; ++l) XK(xlstm_mlstm_step_variant(&args[l], nullptr, streaming, unroll));
+  }, 3, 30) / L;
+  Row r;
+  char name[96], shape[96];
+  std::snprintf(name, sizeof name, "mLSTM step state=%s s%d u%d", dtypeName(st), streaming, unroll);
+  std::snprintf(shape, sizeof shape, "B=%d H=8 256x512 (x%d layers)", B, L);
+  r.what = name; r.shape = shape;
+  r.timeUs = ms * 1e3;
+  r.gbps = bytes / (ms * 1e-3) / 1e9;
+  r.pctCopy = 100.0 * r.gbps / env.copyGBs;
+  r.tflops = 0.0;
+  return r;
+}
+
+Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st) {
+  const int H = 8, dqk = 256, dv = 512, Lc = 64;
+  DevBuf C((size_t)B * H * dqk * dv * dtypeBytes(st)), n((size_t)B * H * dqk * dtypeBytes(st)),
+      m((size_t)B * H * 4);
+  const size_t tok = (size_t)B * S * H;
+  DevBuf q(tok * dqk * 2), k(q.bytes), v(tok * dv * 2), h(v.bytes), ig(tok * 4), fg(tok * 4);
+  DevBuf slots((size_t)B * 4);
+  fillRandom(q, 2, 11, 1.0f); fillRandom(k, 2, 12, 1.0f); fillRandom(v, 2, 13, 1.0f);
+  fillRandom(ig, 4, 14, 3.0f); fillRandom(fg, 4, 15, 3.0f);
+  auto s = identitySlots(B);
+  slots.up(s.data());
+  auto reset = [&] {
+    fillRandom(C, (int)dtypeBytes(st), 16, 0.5f);
+    fillRandom(n, (int)dtypeBytes(st), 17, 1.0f);
+    fillRandom(m, 4, 18, 1.0f);
+  };
+  reset();
+  xlstm_mlstm_prefill_args a{};
+  a.batch = B; a.seqLen = S; a.heads = H; a.dqk = dqk; a.dv = dv; a.inputDtype = XLSTM_BF16;
+  a.q = q.p; a.k = k.p; a.v = v.p; a.h = h.p; a.igatePre = ig.as<float>(); a.fgatePre = fg.as<float>();
+  a.slots = slots.as<int32_t>(); a.gateSoftCap = 15.0f;
+  a.state.C = C.p; a.state.n = n.p; a.state.m = m.as<float>(); a.state.numSlots = B; a.state.dtype = st;
+  const double ms = medianMs([&] { XK(xlstm_mlstm_prefill(&a, nullptr)); }, 2, 15);
+  // Model FLOPs of the chunkwise form (dense intra-chunk matrices, as computed):
+  // QK^T 2L^2 dqk, PV 2L^2 dv, Q C 2L dqk dv, state update 2L dqk dv, per chunk and head.
+  const double chunks = std::ceil((double)S / Lc);
+  const double flops = (double)B * H * chunks *
+                       (2.0 * Lc * Lc * dqk + 2.0 * Lc * Lc * dv + 4.0 * Lc * dqk * dv);
+  Row r;
+  char name[96], shape[96];
+  std::snprintf(name, sizeof name, "mLSTM prefill state=%s", dtypeName(st));
+  std::snprintf(shape, sizeof shape, "B=%d S=%d H=8 256x512", B, S);
+  r.what = name; r.shape = shape;
+  r.timeUs = ms * 1e3;
+  r.tflops = flops / (ms * 1e-3) / 1e12;
+  const double bytes = (double)tok * (2.0 * dqk + 2.0 * dv) * 2 + tok * 8.0 +
+                       2.0 * B * xlstm_mlstm_slot_bytes(H, dqk, dv, st);
+  r.gbps = bytes / (ms * 1e-3) / 1e9;
+  r.pctCopy = 100.0 * r.gbps / env.copyGBs;
+  return r;
+}
+
+Row benchSlstmStep(const BenchEnv& env, int B, xlstm_dtype st) {
+  const int H = 4, dh = 512;
+  const double wBytes = 4.0 * H * dh * dh * 2;
+  const double sBytes = (double)B * xlstm_slstm_slot_bytes(H, dh, st);
+  const double ioBytes = (double)B * H * dh * (4 + 1) * 2 + 4.0 * H * dh * 4;
+  const double bytes = wBytes + 2.0 * sBytes + ioBytes;
+  const int L = layersFor(wBytes + sBytes + ioBytes, env.l2Bytes);
+  const size_t eb = dtypeBytes(st), pe = (size_t)L * B * H * dh;
+  DevBuf R((size_t)L * 4 * H * dh * dh * 2), bias((size_t)L * 4 * H * dh * 4);
+  DevBuf ph(pe * eb), pc(pe * eb), pn(pe * eb), pm(pe * 4), x(pe * 4 * 2), y(pe * 2);
+  DevBuf slots((size_t)B * 4);
+  fillRandom(R, 2, 21, 0.08f); fillRandom(bias, 4, 22, 0.5f);
+  fillRandom(ph, (int)eb, 23, 0.9f); fillRandom(pc, (int)eb, 24, 1.0f);
+  fillRandom(pn, (int)eb, 25, 1.0f); fillRandom(pm, 4, 26, 1.0f); fillRandom(x, 2, 27, 1.0f);
+  auto s = identitySlots(B);
+  slots.up(s.data());
+  std::vector<xlstm_slstm_step_args> args(L);
+  for (int l = 0; l < L; ++l) {
+    auto& a = args[l];
+    a = xlstm_slstm_step_args{};
+    a.batch = B; a.heads = H; a.headDim = dh; a.inputDtype = XLSTM_BF16;
+    const size_t o = (size_t)l * B * H * dh;
+    a.xPre = x.as<char>() + o * 4 * 2; a.R = R.as<char>() + (size_t)l * 4 * H * dh * dh * 2;
+    a.bias = bias.as<float>() + (size_t)l * 4 * H * dh; a.slots = slots.as<int32_t>();
+    a.y = y.as<char>() + o * 2;
+    a.state.h = ph.as<char>() + o * eb; a.state.c = pc.as<char>() + o * eb;
+    a.state.n = pn.as<char>() + o * eb; a.state.m = pm.as<float>() + o;
+    a.state.numSlots = B; a.state.dtype = st;
+  }
+  const double ms = medianMs([&] {
+    for (int l = 0; l < L; ++l) XK(xlstm_slstm_step(&args[l], nullptr));
+  }, 3, 30) / L;
+  Row r;
+  char name[96], shape[96];
+  std::snprintf(name, sizeof name, "sLSTM step state=%s", dtypeName(st));
+  std::snprintf(shape, sizeof shape, "B=%d H=4 dh=512 (x%d layers)", B, L);
+  r.what = name; r.shape = shape;
+  r.timeUs = ms * 1e3;
+  r.gbps = bytes / (ms * 1e-3) / 1e9;
+  r.pctCopy = 100.0 * r.gbps / env.copyGBs;
+  r.tflops = 2.0 * B * H * 4.0 * dh * dh / (ms * 1e-3) / 1e12;
+  return r;
+}
