@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { gpuCommand } from './gpu.js';
 import { memoryCommand } from './memory.js';
 import { reportCommand } from './report.js';
 
@@ -6,4 +7,4 @@ import { reportCommand } from './report.js';
  * Every kvsim command, one per file in src/cli/. Add a command by importing its module here.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [reportCommand, memoryCommand];
+export const COMMANDS: CommandModule<any, any>[] = [reportCommand, memoryCommand, gpuCommand];

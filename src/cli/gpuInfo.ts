@@ -1,0 +1,47 @@
+import type { CommandModule } from 'yargs';
+import { checkInt } from '../errors.js';
+import { formatCudaVersion, gpuAvailability } from '../gpu/gpuAvailability.js';
+import { GpuUnavailableError } from '../gpu/GpuUnavailableError.js';
+
+interface GpuInfoArgs {
+  device: number;
+  json: boolean;
+}
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+/** `kvsim gpu info`: the device, its memory, SMs, driver/runtime and VMM granularity; or why there is none. */
+export const gpuInfoCommand: CommandModule<object, GpuInfoArgs> = {
+  command: 'info',
+  describe: 'Show the GPU the backend would use (or, in one line, why there is none and how to fix it)',
+  builder: (y) =>
+    y
+      .option('device', { type: 'number', default: 0, describe: 'CUDA device ordinal' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON ({ok:false, reason, fix} when unavailable; exit 2 either way)' }),
+  handler: (args) => {
+    const device = checkInt('--device', args.device, 0, 1023);
+    const a = gpuAvailability(device);
+    if (!a.ok) {
+      if (args.json) {
+        process.stdout.write(`${JSON.stringify({ ok: false, stage: a.stage, reason: a.reason, fix: a.fix })}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      throw new GpuUnavailableError(a.stage, a.reason, a.fix);
+    }
+    const i = a.info;
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ ok: true, ...i, hasCublas: a.binding.hasCublas, hasKernels: a.binding.hasKernels, addonPath: a.addonPath })}\n`);
+      return;
+    }
+    const lines = [
+      `device ${i.device}: ${i.name} (compute ${i.computeCapability}, ${i.smCount} SMs, L2 ${(i.l2CacheBytes / MiB).toFixed(0)} MiB, PCI ${i.pciBusId})`,
+      `memory: ${(i.totalMemoryBytes / GiB).toFixed(1)} GiB total, ${(i.freeMemoryBytes / GiB).toFixed(1)} GiB free`,
+      `driver: CUDA ${formatCudaVersion(i.driverVersion)}; runtime (linked into the addon): CUDA ${formatCudaVersion(i.runtimeVersion)}`,
+      `VMM: ${i.vmmSupported ? 'supported' : 'unsupported'}, granularity ${i.vmmGranularityBytes / MiB} MiB (recommended ${i.vmmRecommendedGranularityBytes / MiB} MiB)`,
+      `addon: ${a.addonPath} (cuBLAS ${a.binding.hasCublas ? 'yes' : 'no'}, kernels ${a.binding.hasKernels ? 'yes' : 'no'})`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  },
+};

@@ -1,0 +1,161 @@
+/**
+ * The shape of the native addon (native/, built by `npm run build:native`), as src/gpu sees it.
+ * Bump {@link NATIVE_ABI_VERSION} together with `abiVersion` in native/addon.cc when it changes.
+ * Byte counts are plain numbers (exact below 2^53); device addresses are BigInts.
+ */
+export const NATIVE_ABI_VERSION = 1;
+
+export interface NativeBinding {
+  readonly abiVersion: number;
+  /** Whether this build compiled the cuBLAS-dependent sources (CMake found cuBLAS). */
+  readonly hasCublas: boolean;
+  /** Whether this build registered the kernels module (native/kernels.cc). */
+  readonly hasKernels: boolean;
+  /** Native modules this build registered, e.g. ['DeviceInfo', 'VmmArena', 'BlockPool', 'VmmBench', 'Kernels']. */
+  readonly modules: string[];
+  /** Never throws: driver/runtime versions and device count, or why CUDA is unusable. */
+  probe(): NativeProbe;
+  deviceInfo(device: number): NativeDeviceInfo;
+  /** Free and total device memory after a device synchronize. */
+  memInfo(device: number): { freeBytes: number; totalBytes: number };
+  VmmArena: new (options: NativeVmmArenaOptions) => NativeVmmArena;
+  BlockPool: new (options: NativeBlockPoolOptions) => NativeBlockPool;
+  vmmBench(options: NativeVmmBenchOptions): NativeVmmBenchResult;
+  vmmOverlapBench(options: NativeVmmOverlapOptions): NativeVmmOverlapResult;
+}
+
+export interface NativeProbe {
+  /** 0 when no driver could be loaded. */
+  driverVersion: number;
+  runtimeVersion: number;
+  deviceCount: number;
+  error?: { codeName: string; detail: string };
+}
+
+export interface NativeDeviceInfo {
+  device: number;
+  name: string;
+  pciBusId: string;
+  totalMemoryBytes: number;
+  freeMemoryBytes: number;
+  smCount: number;
+  computeCapability: string;
+  l2CacheBytes: number;
+  driverVersion: number;
+  runtimeVersion: number;
+  vmmSupported: boolean;
+  vmmGranularityBytes: number;
+  vmmRecommendedGranularityBytes: number;
+}
+
+export interface NativeVmmArenaOptions {
+  device: number;
+  buffers: number;
+  slots: number;
+  slotBytes: number;
+  pageBytes: number;
+  poolPages: number;
+  onDemand: boolean;
+  batchedAccess: boolean;
+  background: boolean;
+}
+
+/** What the driver reports as mapped, page address by page address. */
+export interface NativeVmmDeviceView {
+  queriedPages: number;
+  mappedPages: number;
+  readWritePages: number;
+  handleMismatches: number;
+  bookkeepingMismatches: number;
+  /** Mapped pages per slot, summed over all buffers. */
+  pagesPerSlot: Int32Array;
+  queryS: number;
+}
+
+export interface NativeVmmStats {
+  creates: number;
+  maps: number;
+  setAccessCalls: number;
+  unmaps: number;
+  releases: number;
+  createS: number;
+  mapS: number;
+  setAccessS: number;
+  unmapS: number;
+  releaseS: number;
+}
+
+export interface NativeVmmArena {
+  map(slot: number, firstPage: number, count: number): void;
+  unmap(slot: number, firstPage: number, count: number): void;
+  enqueueMap(slot: number, firstPage: number, count: number): void;
+  enqueueUnmap(slot: number, firstPage: number, count: number): void;
+  flush(): void;
+  queryDevice(): NativeVmmDeviceView;
+  verifyAccess(slot: number, firstPage: number, count: number, byte: number): number;
+  bufferAddress(buffer: number): bigint;
+  counters(): { pagesPerSlot: number; mappedPages: number; createdPages: number; freePoolPages: number };
+  stats(): NativeVmmStats;
+  destroy(): void;
+}
+
+export interface NativeBlockPoolOptions {
+  device: number;
+  layers: number;
+  blocks: number;
+  blockBytes: number;
+  maxSeqs: number;
+  maxBlocksPerSeq: number;
+}
+
+export interface NativeBlockPool {
+  uploadBlockTable(table: Int32Array, rows: number): void;
+  downloadBlockTable(rows: number): Int32Array;
+  blockAddress(layer: number, kv: number, block: number): bigint;
+  tableAddress(): bigint;
+  verifyBlocks(blockIds: Int32Array, byte: number): number;
+  destroy(): void;
+}
+
+export interface NativeVmmBenchOptions {
+  device: number;
+  pageBytes: number;
+  pages: number;
+  runPages: number;
+  mallocPages: number;
+}
+
+/** Per-call latencies in microseconds, one entry per call. */
+export interface NativeVmmBenchResult {
+  createUs: Float64Array;
+  mapUs: Float64Array;
+  setAccessSingleUs: Float64Array;
+  unmapSingleUs: Float64Array;
+  remapUs: Float64Array;
+  /** One entry per run of `runPages` pages. */
+  setAccessBatchedUs: Float64Array;
+  unmapBatchedUs: Float64Array;
+  unmapBatchedError?: string;
+  releaseUs: Float64Array;
+  cudaMallocUs: Float64Array;
+  cudaFreeUs: Float64Array;
+  freeBytesBefore: number;
+  freeBytesAfter: number;
+}
+
+export interface NativeVmmOverlapOptions {
+  device: number;
+  pageBytes: number;
+  buffers: number;
+  groups: number;
+  busyBytes: number;
+  reps: number;
+}
+
+export interface NativeVmmOverlapResult {
+  busyUs: Float64Array;
+  mapSyncUs: Float64Array;
+  unmapUs: Float64Array;
+  overlappedUs: Float64Array;
+  enqueueUs: Float64Array;
+}
