@@ -1,4 +1,5 @@
 import { checkNumber, expected } from '../../errors.js';
+import { checkPositive } from './checkPositive.js';
 import { checkSpecKeys, parseSpecString, specNumber } from './parseSpecString.js';
 import { createRng, exponential, gamma, type Rng } from './rng.js';
 
@@ -70,7 +71,7 @@ export function createArrivalSampler(spec: ArrivalSpec, seed: number, fallbackRa
   }
   const rate = spec.ratePerS ?? fallbackRatePerS;
   if (rate === undefined) throw expected('a rate (rate=R in the arrival spec, or a target rate)', 'arrival', spec);
-  checkNumber('arrival rate (requests/s)', rate, Number.MIN_VALUE);
+  checkPositive('arrival rate (requests/s)', rate);
   const rng: Rng = createRng(seed, 'arrival');
   let t = 0;
   let first = true;
@@ -83,7 +84,8 @@ export function createArrivalSampler(spec: ArrivalSpec, seed: number, fallbackRa
       gap = () => 1 / rate;
       break;
     case 'gamma': {
-      const cv = checkNumber('arrival cv', spec.cv, Number.MIN_VALUE, 100);
+      const cv = checkPositive('arrival cv', spec.cv);
+      if (cv > 100) throw expected('a cv of at most 100', 'arrival cv', cv);
       // Gamma with shape k has cv = 1/sqrt(k); scale 1/(k*rate) keeps the mean gap 1/rate.
       const shape = 1 / (cv * cv);
       gap = () => gamma(rng, shape) / (shape * rate);

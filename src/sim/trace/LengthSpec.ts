@@ -41,7 +41,12 @@ export function parseLengthSpec(text: string, optionName: string): LengthSpec {
       return { kind: 'trace', source: spec.positional };
     case 'fixed': {
       checkSpecKeys(spec, ['tokens'], optionName);
-      const tokens = spec.positional !== undefined ? Number(spec.positional) : need('tokens');
+      let tokens: number;
+      if (spec.positional === undefined) tokens = need('tokens');
+      else {
+        tokens = Number(spec.positional);
+        if (spec.positional === '' || !Number.isFinite(tokens)) throw expected('fixed:N with N an integer >= 1', optionName, text);
+      }
       result = { kind: 'fixed', tokens };
       break;
     }

@@ -1,15 +1,16 @@
 /**
  * Parses wall-clock timestamps such as `2023-11-16 18:17:03.9799600` (the Azure LLM traces) into
- * whole seconds since 1970 (`wholeS`, an exact integer) plus the fraction (`fracS`, in [0, 1)), so a
- * caller subtracting two timestamps keeps all 7 fractional digits: a double holding seconds since
- * 1970 directly would round at ~1e-7 s. Accepts `YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|±HH:MM]`.
+ * whole seconds since 1970 (`wholeS`) plus the fraction in integer nanoseconds (`fracNs`), both
+ * exact, so a caller subtracting two timestamps in integer nanoseconds gets the exact difference and
+ * rounds once: a double holding seconds since 1970 would round at ~1e-7 s, and subtracting float
+ * fractions leaves noise like 0.051999999999999935 for 0.052. Digits past the 9th are dropped. Accepts `YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|±HH:MM]`.
  * Built for millions of rows: no Date object, no regex, and the date part is converted once per day.
  */
 export class TimestampParser {
   /** Whole seconds since 1970-01-01T00:00:00Z of the latest successful parse. */
   wholeS = 0;
-  /** Fractional second of the latest successful parse, in [0, 1). */
-  fracS = 0;
+  /** Fractional second of the latest successful parse, in integer nanoseconds [0, 1e9). */
+  fracNs = 0;
   private cachedDate = '';
   private cachedDayS = 0;
 
@@ -36,22 +37,19 @@ export class TimestampParser {
     let frac = 0;
     if (i < n && text.charCodeAt(i) === 46) {
       i++;
-      let scale = 1;
       const start = i;
       let digits = 0;
       while (i < n) {
         const d = text.charCodeAt(i) - 48;
         if (d < 0 || d > 9) break;
-        // Integer accumulation is exact up to 15 digits; more are noise below 1e-15 s.
-        if (digits < 15) {
+        if (digits < 9) {
           frac = frac * 10 + d;
-          scale *= 10;
           digits++;
         }
         i++;
       }
       if (i === start) return 'expected digits after the decimal point';
-      frac /= scale;
+      for (; digits < 9; digits++) frac *= 10;
     }
     let offsetS = 0;
     if (i < n) {
@@ -69,7 +67,7 @@ export class TimestampParser {
       }
     }
     this.wholeS = this.cachedDayS + h * 3600 + m * 60 + s - offsetS;
-    this.fracS = frac;
+    this.fracNs = frac;
     return null;
   }
 }

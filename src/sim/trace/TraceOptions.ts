@@ -1,5 +1,6 @@
 import { checkInt, checkNumber, expected, InvalidOptionError } from '../../errors.js';
 import type { ArrivalSpec } from './ArrivalSpec.js';
+import { checkPositive } from './checkPositive.js';
 import { TRACE_FORMATS, type TraceFormat } from './TraceFormat.js';
 
 /**
@@ -110,7 +111,7 @@ export function resolveTraceOptions(options: TraceOptions = {}): ResolvedTraceOp
   const format = options.format ?? 'auto';
   if (format !== 'auto' && !TRACE_FORMATS.includes(format)) throw expected(`one of auto, ${TRACE_FORMATS.join(', ')}`, 'format', format);
   const timeScale = options.timeScale ?? 1;
-  checkNumber('timeScale', timeScale, Number.MIN_VALUE);
+  checkPositive('timeScale', timeScale);
   if (options.timeScale !== undefined && options.timeScale !== 1 && options.targetRatePerS !== undefined) {
     throw new InvalidOptionError('timeScale and targetRatePerS both rescale arrivals: give one of them');
   }
@@ -121,7 +122,7 @@ export function resolveTraceOptions(options: TraceOptions = {}): ResolvedTraceOp
     throw expected(`a number above windowStartS (${windowStartS})`, 'windowEndS', windowEndS);
   }
   const optionalInt = (name: string, v: number | undefined, min: number) => (v === undefined ? undefined : checkInt(name, v, min));
-  const optionalNum = (name: string, v: number | undefined) => (v === undefined ? undefined : checkNumber(name, v, Number.MIN_VALUE));
+  const optionalNum = (name: string, v: number | undefined) => (v === undefined ? undefined : checkPositive(name, v));
   return {
     format,
     skipInvalid: options.skipInvalid ?? false,

@@ -100,7 +100,7 @@ function csvRowParser(layout: CsvLayout, file: string): (line: string, lineNo: n
   const timestamps = new TimestampParser();
   const clock = new ArrivalClock();
   let baseWholeS = NaN;
-  let baseFracS = 0;
+  let baseFracNs = 0;
   let baseS = NaN;
   const { names, columnCount } = layout;
   return (line, lineNo) => {
@@ -129,10 +129,10 @@ function csvRowParser(layout: CsvLayout, file: string): (line: string, lineNo: n
         if (why !== null) throw new TraceParseError(file, lineNo, name, `${why} but found ${quoteField(text)}`);
         if (Number.isNaN(baseWholeS)) {
           baseWholeS = timestamps.wholeS;
-          baseFracS = timestamps.fracS;
+          baseFracNs = timestamps.fracNs;
         }
-        // Whole and fractional parts are subtracted apart so the 7 fractional digits survive.
-        arrivalS = timestamps.wholeS - baseWholeS + (timestamps.fracS - baseFracS);
+        // Exact integer nanoseconds (to 2^53 ns = 104 days), rounded once by the division.
+        arrivalS = ((timestamps.wholeS - baseWholeS) * 1e9 + (timestamps.fracNs - baseFracNs)) / 1e9;
       } else {
         const absS = parseSeconds(text);
         if (Number.isNaN(absS)) throw new TraceParseError(file, lineNo, name, `${SECONDS_EXPECTED} but found ${quoteField(text)}`);

@@ -1,0 +1,102 @@
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { CommandModule } from 'yargs';
+import { expected, InvalidOptionError, UserError } from '../errors.js';
+import { parseLengthSpec } from '../sim/trace/LengthSpec.js';
+import { openSyntheticTrace, openTrace } from '../sim/trace/openTrace.js';
+import { syntheticPreset, SYNTHETIC_PRESET_NAMES, type SyntheticPresetName } from '../sim/trace/syntheticPresets.js';
+import type { TraceFormat } from '../sim/trace/TraceFormat.js';
+import type { TraceSource } from '../sim/trace/TraceSource.js';
+import { writeTrace } from '../sim/trace/writeTrace.js';
+import { addTraceOptions, reportSkipped, type TraceArgs, traceOptionsFromArgs } from './traceArgs.js';
+
+interface GenArgs extends TraceArgs {
+  preset: string;
+  prompt?: string;
+  output?: string;
+  from?: string;
+  out?: string;
+  'out-format': string;
+}
+
+const OUT_FORMATS = ['jsonl', 'vidur', 'azure', 'vidur-lengths'] as const;
+
+/** `kvsim gen`: write a synthetic trace (or a transformed copy of one) as JSONL, Vidur CSV or Azure CSV. */
+export const genCommand: CommandModule<object, GenArgs> = {
+  command: 'gen',
+  describe: 'Generate a synthetic trace (seeded: same options, same bytes) or convert/transform an existing one',
+  builder: (y) =>
+    addTraceOptions(
+      y
+        .option('preset', { type: 'string', default: 'conv', describe: `starting point: ${SYNTHETIC_PRESET_NAMES.join(' or ')} (Azure 2023 statistics)` })
+        .option('prompt', { type: 'string', describe: 'prompt lengths: fixed:N, uniform:min=A,max=B, lognormal:median=M,p90=P[,max=X], zipf:min=A,max=B,s=S, trace:FILE_OR_NAME' })
+        .option('output', { type: 'string', describe: 'output lengths, same forms as --prompt' })
+        .option('from', { type: 'string', describe: 'instead of generating, read this trace (name, synthetic spec or file) and write it transformed' })
+        .option('out', { alias: 'o', type: 'string', describe: 'file to write (gzipped when it ends in .gz; default stdout)' })
+        .option('out-format', { type: 'string', default: 'jsonl', describe: `format to write: ${OUT_FORMATS.join(', ')}` }),
+    )
+      .example('$0 gen --preset conv --count 1000 --rate 4 --seed 7 -o conv-1k.jsonl', '1000 conversation-like requests at 4 requests/s')
+      .example('$0 gen --from azure-code-2023 --first 500 --out-format vidur -o code-500.csv', 'convert the first 500 requests of a trace to Vidur CSV'),
+  handler: async (args) => {
+    // Choices are checked here, not by yargs, so a bad value is one line like every other user error.
+    if (!SYNTHETIC_PRESET_NAMES.includes(args.preset as SyntheticPresetName)) throw expected(`one of ${SYNTHETIC_PRESET_NAMES.join(', ')}`, '--preset', args.preset);
+    if (!OUT_FORMATS.includes(args['out-format'] as never)) throw expected(`one of ${OUT_FORMATS.join(', ')}`, '--out-format', args['out-format']);
+    const options = traceOptionsFromArgs(args);
+    let source: TraceSource;
+    if (args.from !== undefined) {
+      if (args.prompt !== undefined || args.output !== undefined) throw new InvalidOptionError('--prompt/--output shape generated traces; they cannot be combined with --from');
+      source = await openTrace(args.from, options);
+    } else {
+      const spec = syntheticPreset(args.preset as SyntheticPresetName);
+      spec.name = `synthetic:${args.preset}`;
+      if (args.prompt !== undefined) spec.prompt = parseLengthSpec(args.prompt, '--prompt');
+      if (args.output !== undefined) spec.output = parseLengthSpec(args.output, '--output');
+      source = await openSyntheticTrace(spec, options);
+    }
+    const format = args['out-format'] as TraceFormat;
+    let count: number;
+    if (args.out === undefined) {
+      try {
+        count = await writeTrace(source, format, process.stdout);
+      } catch (err) {
+        // `kvsim gen | head` closes the pipe early: that is the reader's choice, not an error.
+        if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
+        throw err;
+      }
+    } else {
+      count = await writeFileAtomically(args.out, (out) => writeTrace(source, format, out));
+    }
+    reportSkipped(source);
+    if (args.out !== undefined) process.stderr.write(`kvsim: wrote ${count.toLocaleString('en-US')} requests to ${args.out}\n`);
+  },
+};
+
+/** Writes through a temp file in the target's directory and renames it, so a failure leaves no partial file. */
+async function writeFileAtomically(path: string, write: (out: Writable) => Promise<number>): Promise<number> {
+  const temp = join(dirname(path), `.${process.pid}.${Date.now()}.kvsim-gen.part`);
+  let handle;
+  try {
+    handle = await open(temp, 'wx');
+  } catch (err) {
+    throw new UserError('OUTPUT', `Cannot write --out ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const file = handle.createWriteStream();
+  const gzip = path.endsWith('.gz') ? createGzip() : undefined;
+  if (gzip) gzip.pipe(file);
+  const out: Writable = gzip ?? file;
+  try {
+    const count = await write(out);
+    out.end();
+    await finished(file);
+    await rename(temp, path);
+    return count;
+  } catch (err) {
+    file.destroy();
+    throw err;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
