@@ -25,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   listed("VmmBench");
   KVSIM_REGISTER(GpuModel);
   KVSIM_REGISTER(Kernels);
+  KVSIM_REGISTER(Attention);
 #undef KVSIM_REGISTER
   exports.Set("modules", modules);
   exports.Set("hasKernels", Napi::Boolean::New(env, RegisterKernels != nullptr));

@@ -20,3 +20,4 @@ void RegisterVmmBench(Napi::Env env, Napi::Object exports);
 // Optional modules.
 KVSIM_OPTIONAL_MODULE(GpuModel);
 KVSIM_OPTIONAL_MODULE(Kernels);
+KVSIM_OPTIONAL_MODULE(Attention);  // native/attentionBinding.cc

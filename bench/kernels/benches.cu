@@ -103,6 +103,16 @@ void benchDecode(kvsim_dtype_t dt, int batch, int ctx, int hq, int hkv, int d, c
     const double ms = run(paged, 0);
     line(("paged-bs" + std::to_string(bs)).c_str(), autoSplits, ms, ms / contigMs);
   }
+  pk.free();
+  pv.free();
+  // The contiguous case again, to show the run-to-run spread next to the paged ratios.
+  ak.alloc(slotBytes / 2 * batch);
+  av.alloc(slotBytes / 2 * batch);
+  fill(ak, 1, dt);
+  fill(av, 2, dt);
+  arena.k = ak.p;
+  arena.v = av.p;
+  line("contig-2nd", autoSplits, run(arena, 0), 0);
 }
 
 void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::vector<int>& qLen, bool causal, int hq,

@@ -176,12 +176,34 @@ void checkRefusals(Counts& counts) {
   report(counts, rc == KVSIM_ATTN_EWORKSPACE, "refuse split decode without workspace", 0, 0);
 }
 
+// The auto-split workspace bound must cover every smaller call (the native backend allocates it
+// once from maxBatch and maxContext).
+void checkWorkspaceBound(Counts& counts) {
+  bool ok = true;
+  long long worst = 0;
+  for (int hkv : {1, 8, 32})
+    for (int maxB : {1, 7, 64, 256}) {
+      kvsim_attn_shape_t shape{KVSIM_DTYPE_F16, 32, hkv, 128, 0.1f};
+      const int maxC = 40000;
+      const size_t bound = kvsim_attn_decode_workspace_bytes(&shape, maxB, maxC, 0);
+      for (int b = 1; b <= maxB; b += (b < 16 ? 1 : 7))
+        for (int c = 1; c <= maxC; c += (c < 2048 ? 61 : 997)) {
+          const int s = kvsim_attn_decode_auto_splits(&shape, b, c);
+          const size_t need = kvsim_attn_decode_workspace_bytes(&shape, b, c, s);
+          if (need > bound) ok = false;
+          worst = std::max(worst, (long long)need);
+        }
+    }
+  report(counts, ok, "auto-split workspace bound covers all smaller calls (max need " + std::to_string(worst) + " B)", 0, 0);
+}
+
 } // namespace
 
 int runChecks(uint64_t seed) {
   Rng rng(seed);
   Counts c;
   checkRefusals(c);
+  checkWorkspaceBound(c);
   const std::vector<int> ragged = {1, 7, 64, 65, 300, 1000, 2500};
   for (kvsim_dtype_t dt : {KVSIM_DTYPE_F16, KVSIM_DTYPE_BF16})
     for (int d : {128, 64}) {

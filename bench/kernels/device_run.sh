@@ -10,6 +10,7 @@ nvidia-smi --query-gpu=name,clocks.sm,clocks.mem,temperature.gpu,power.draw --fo
 if [ ! -x bench/kernels/build/kernels_check ]; then bench/kernels/build.sh > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }; fi
 bench/kernels/build.sh --gemm-only > "$OUT/build_gemm.log" 2>&1 || tail -5 "$OUT/build_gemm.log"
 rc=0
+command -v cuobjdump >/dev/null && cuobjdump -sass bench/kernels/build/kernels_check 2>/dev/null | awk '/Function :/{fn=$3} /STL|LDL/{sp[fn]++} /HMMA/{mm[fn]++} END{for(f in mm) printf "%s HMMA=%d LDL/STL=%d\n", f, mm[f], sp[f]+0}' > "$OUT/sass_summary.txt"
 if [ "$mode" != bench ]; then
   timeout 200 bench/kernels/build/kernels_check check "${SEED:-$RANDOM}" > "$OUT/check.log" 2>&1; rc=$?
   grep -E "^FAIL|CHECKS|error" "$OUT/check.log" | head -30

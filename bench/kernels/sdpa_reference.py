@@ -89,8 +89,11 @@ def main():
     copy_tbs = bench_copy()
     bench_matmul(torch.float16)
     bench_matmul(torch.bfloat16)
-    for b, c in [(64, 4096), (256, 1024), (8, 32768)]:
-        bench_decode(copy_tbs, b, c)
+    # Two passes: SDPA's decode timings moved by ~7% between device runs when measured once
+    # right after the matmuls; the table keeps the last pass.
+    for _ in range(2):
+        for b, c in [(64, 4096), (256, 1024), (8, 32768)]:
+            bench_decode(copy_tbs, b, c)
     bench_decode(copy_tbs, 64, 4096, dtype=torch.bfloat16)
     bench_decode(copy_tbs, 64, 4096, hkv=32)
     bench_prefill(4, 4096)

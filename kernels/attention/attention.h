@@ -72,7 +72,9 @@ typedef struct {
 /* Number of context splits the decode kernel uses when numSplits = 0 (flash-decoding). */
 int32_t kvsim_attn_decode_auto_splits(const kvsim_attn_shape_t* shape, int32_t batch, int32_t maxContextLen);
 
-/* Bytes of device workspace the decode kernel needs for that many splits (0 = auto). */
+/* Bytes of device workspace the decode kernel needs. numSplits > 0: exactly, for that call.
+ * numSplits = 0 (auto): enough for EVERY auto-split call with batch <= `batch` and maxContextLen <=
+ * `maxContextLen` (so one allocation at start-up serves all iterations). 0 means none is needed. */
 size_t kvsim_attn_decode_workspace_bytes(const kvsim_attn_shape_t* shape, int32_t batch, int32_t maxContextLen,
                                          int32_t numSplits);
 
@@ -87,6 +89,9 @@ int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_kv_cache_t* 
                        int32_t causal, void* stream);
 
 const char* kvsim_attn_error_string(int code);
+
+/* Benchmark helper: fills `count` 16-bit elements with random fp16/bf16 values in [-2, 2). */
+int kvsim_fill_random_16(void* p, size_t count, uint64_t seed, kvsim_dtype_t dtype, void* stream);
 
 #ifdef __cplusplus
 }

@@ -95,7 +95,9 @@ struct ContiguousKv {
     const T* k;
     const T* v;
     int rowElems;
-    __device__ __forceinline__ long long offset(int tok) const { return (long long)tok * rowElems; }
+    // Two phases so that paged kernels can fetch block numbers a tile ahead of their use.
+    __device__ __forceinline__ int lookup(int) const { return 0; }
+    __device__ __forceinline__ long long offset(int tok, int) const { return (long long)tok * rowElems; }
   };
   template <typename T> __device__ __forceinline__ Req<T> forRequest(int req, int h, int headDim) const {
     int slot = slotOfRequest ? slotOfRequest[req] : req;
@@ -122,9 +124,9 @@ struct PagedKv {
     const int32_t* table;
     int blockShift;
     int rowElems;
-    __device__ __forceinline__ long long offset(int tok) const {
-      int blk = __ldg(table + (tok >> blockShift));
-      int inBlk = tok & ((1 << blockShift) - 1);
+    __device__ __forceinline__ int lookup(int tok) const { return __ldg(table + (tok >> blockShift)); }
+    __device__ __forceinline__ long long offset(int tok, int blk) const {
+      const int inBlk = tok & ((1 << blockShift) - 1);
       return ((long long)blk << blockShift | inBlk) * rowElems;
     }
   };

@@ -63,20 +63,33 @@ __global__ void __launch_bounds__(kThreads, 2) prefillKernel(PrefillParams p, Kv
   }
   const auto rq = kv.template forRequest<T>(req, head / p.group, D);
   const int c = tid % kChunks;
+  constexpr int kRowsPerThread = kBN * kChunks / kThreads;
+  // Each thread copies one chunk column of kRowsPerThread consecutive, aligned tokens: one block
+  // (blocks hold >= 8 tokens), whose number is fetched a tile before use (paged only).
+  const int r0 = (tid / kChunks) * kRowsPerThread;
+  int blk = 0;
+  auto lookupTile = [&](int tile) {
+    const int tok = tile * kBN + r0;
+    blk = tok < kvEnd ? rq.lookup(tok) : 0;
+  };
   auto loadTile = [&](int tile, int stage) {
     const int t0 = tile * kBN;
 #pragma unroll
-    for (int j = 0; j < kBN * kChunks / kThreads; ++j) {
-      const int r = tid / kChunks + j * (kThreads / kChunks);
+    for (int j = 0; j < kRowsPerThread; ++j) {
+      const int r = r0 + j;
       const int tok = t0 + r;
       const bool ok = tok < kvEnd;
-      const long long off = ok ? rq.offset(tok) : 0;
+      const long long off = ok ? rq.offset(tok, blk) : 0;
       cpAsync16(smemAddr(sK + stage * kBN * D + swz<D>(r, c)), rq.k + off + c * 8, ok ? 16 : 0);
       cpAsync16(smemAddr(sV + stage * kBN * D + swz<D>(r, c)), rq.v + off + c * 8, ok ? 16 : 0);
     }
   };
-  if (nTiles > 0) loadTile(0, 0);
+  if (nTiles > 0) {
+    lookupTile(0);
+    loadTile(0, 0);
+  }
   cpAsyncCommit();
+  if (nTiles > 1) lookupTile(1);
 
   float o[2][kDT][4];
 #pragma unroll
@@ -95,6 +108,7 @@ __global__ void __launch_bounds__(kThreads, 2) prefillKernel(PrefillParams p, Kv
     __syncthreads();
     if (tile + 1 < nTiles) loadTile(tile + 1, (tile + 1) & 1);
     cpAsyncCommit();
+    if (tile + 2 < nTiles) lookupTile(tile + 2);
     const T* k = sK + (tile & 1) * kBN * D;
     const T* v = sV + (tile & 1) * kBN * D;
 
@@ -123,21 +137,22 @@ __global__ void __launch_bounds__(kThreads, 2) prefillKernel(PrefillParams p, Kv
 
     const int t0 = tile * kBN;
     const bool needMask = Causal ? (t0 + kBN - 1 > minPos) : (t0 + kBN > ctx);
+    // m is kept in log2 units (score * scale * log2 e): one FFMA per score feeds exp2. The output
+    // rescale is skipped when no row max of the warp moved (most tiles once the max has settled).
+    float corr[2][2];
 #pragma unroll
     for (int mt = 0; mt < 2; ++mt) {
       const int posA = prefix + row0 + warpRow + mt * 16 + g; // row g; row g+8 is posA + 8
+      if (needMask) {
 #pragma unroll
-      for (int n = 0; n < kNT; ++n)
+        for (int n = 0; n < kNT; ++n)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          float x = s[mt][n][e] * p.scaleLog2;
-          if (needMask) {
+          for (int e = 0; e < 4; ++e) {
             const int key = t0 + n * 8 + 2 * t + (e & 1);
             const bool ok = Causal ? key <= posA + ((e >> 1) << 3) : key < ctx;
-            x = ok ? x : -INFINITY;
+            s[mt][n][e] = ok ? s[mt][n][e] : -INFINITY;
           }
-          s[mt][n][e] = x;
-        }
+      }
 #pragma unroll
       for (int r = 0; r < 2; ++r) {
         float mx = -INFINITY;
@@ -145,24 +160,30 @@ __global__ void __launch_bounds__(kThreads, 2) prefillKernel(PrefillParams p, Kv
         for (int n = 0; n < kNT; ++n) mx = fmaxf(mx, fmaxf(s[mt][n][2 * r], s[mt][n][2 * r + 1]));
         mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
         mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-        const float mNew = fmaxf(m[mt][r], mx);
+        const float mNew = fmaxf(m[mt][r], mx * p.scaleLog2);
         const float mUse = mNew == -INFINITY ? 0.f : mNew;
-        const float corr = fastExp2(m[mt][r] - mUse);
+        corr[mt][r] = fastExp2(m[mt][r] - mUse);
         m[mt][r] = mNew;
         float sum = 0.f;
 #pragma unroll
         for (int n = 0; n < kNT; ++n) {
-          s[mt][n][2 * r] = fastExp2(s[mt][n][2 * r] - mUse);
-          s[mt][n][2 * r + 1] = fastExp2(s[mt][n][2 * r + 1] - mUse);
+          s[mt][n][2 * r] = fastExp2(fmaf(s[mt][n][2 * r], p.scaleLog2, -mUse));
+          s[mt][n][2 * r + 1] = fastExp2(fmaf(s[mt][n][2 * r + 1], p.scaleLog2, -mUse));
           sum += s[mt][n][2 * r] + s[mt][n][2 * r + 1];
         }
-        l[mt][r] = l[mt][r] * corr + sum;
+        l[mt][r] = l[mt][r] * corr[mt][r] + sum;
+      }
+    }
+    if (__any_sync(0xffffffffu, corr[0][0] != 1.f || corr[0][1] != 1.f || corr[1][0] != 1.f || corr[1][1] != 1.f)) {
+#pragma unroll
+      for (int mt = 0; mt < 2; ++mt)
 #pragma unroll
         for (int n = 0; n < kDT; ++n) {
-          o[mt][n][2 * r] *= corr;
-          o[mt][n][2 * r + 1] *= corr;
+          o[mt][n][0] *= corr[mt][0];
+          o[mt][n][1] *= corr[mt][0];
+          o[mt][n][2] *= corr[mt][1];
+          o[mt][n][3] *= corr[mt][1];
         }
-      }
     }
 
 #pragma unroll

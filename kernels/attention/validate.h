@@ -17,6 +17,8 @@ inline int checkShape(const kvsim_attn_shape_t* s) {
   if (s->headDim != 64 && s->headDim != 128) return KVSIM_ATTN_EHEADDIM;
   if (s->numQHeads <= 0 || s->numKvHeads <= 0) return KVSIM_ATTN_EINVAL;
   if (s->numQHeads % s->numKvHeads != 0) return KVSIM_ATTN_EGQA;
+  // The kernels fold the scale into exp2 and track maxima of raw scores: it must be positive.
+  if (!(s->softmaxScale > 0.f && s->softmaxScale < 1e30f)) return KVSIM_ATTN_EINVAL;
   return KVSIM_ATTN_OK;
 }
 
