@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { gpuCommand } from './gpu.js';
 import { memoryCommand } from './memory.js';
+import { replayCommand } from './replay.js';
 import { reportCommand } from './report.js';
 import { genCommand } from './gen.js';
 import { traceCommand } from './trace.js';
@@ -9,4 +10,4 @@ import { traceCommand } from './trace.js';
  * Every kvsim command, one per file in src/cli/. Add a command by importing its module here.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [reportCommand, memoryCommand, gpuCommand, traceCommand, genCommand];
+export const COMMANDS: CommandModule<any, any>[] = [replayCommand, reportCommand, memoryCommand, gpuCommand, traceCommand, genCommand];

@@ -1,0 +1,65 @@
+// @ts-check
+// Simulator speed benchmark: `npm run bench` (builds first). Each case runs in its own process, timed
+// from spawn to exit (start-up included), side by side in one run. Results are printed, never asserted.
+// Cases needing the real Azure traces (../shared/traces/azure-llm-2023) are skipped with the reason when
+// the files are absent. BENCH_QUICK=1 leaves out the million-request cases.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const azure = join(here, '..', '..', 'shared', 'traces', 'azure-llm-2023');
+const conv = join(azure, 'AzureLLMInferenceTrace_conv.csv');
+const code = join(azure, 'AzureLLMInferenceTrace_code.csv');
+const quick = process.env.BENCH_QUICK === '1';
+
+/** @type {{ name: string, args: string[], needs?: string, slow?: boolean }[]} */
+const CASES = [
+  { name: 'azure conv, paged (vLLM)', args: [conv, 'paged'], needs: conv },
+  { name: 'azure conv, vattention 2 MiB', args: [conv, 'vattention'], needs: conv },
+  { name: 'azure conv, vattention, single-step', args: [conv, 'vattention', '', 'single-step'], needs: conv },
+  { name: 'azure conv, static', args: [conv, 'static'], needs: conv },
+  { name: 'azure code, paged', args: [code, 'paged'], needs: code },
+  { name: 'synthetic conv 100k, paged', args: ['synthetic:conv', 'paged', '100000'] },
+  { name: 'synthetic conv 100k, vattention', args: ['synthetic:conv', 'vattention', '100000'] },
+  { name: 'synthetic conv 1M, vattention', args: ['synthetic:conv', 'vattention', '1000000'], slow: true },
+  { name: 'synthetic conv 1M, paged', args: ['synthetic:conv', 'paged', '1000000'], slow: true },
+];
+
+const rows = [];
+process.stderr.write(`kvsim bench on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+for (const c of CASES) {
+  if (c.needs && !existsSync(c.needs)) {
+    rows.push([c.name, `skipped: ${c.needs} not found`]);
+    continue;
+  }
+  if (c.slow && quick) {
+    rows.push([c.name, 'skipped: BENCH_QUICK=1']);
+    continue;
+  }
+  const t0 = performance.now();
+  const p = spawnSync(process.execPath, [join(here, 'replayOnce.js'), ...c.args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const wallMs = performance.now() - t0;
+  if (p.status !== 0) {
+    rows.push([c.name, `failed: ${(p.stderr || '').trim().split('\n').slice(-1)[0]}`]);
+    continue;
+  }
+  const r = JSON.parse(p.stdout);
+  rows.push([
+    c.name,
+    `${(wallMs / 1000).toFixed(2)} s`,
+    `${(r.inProcessMs / 1000).toFixed(2)} s`,
+    String(r.requests),
+    String(r.iterations),
+    `${(r.iterations / (r.inProcessMs / 1000) / 1e6).toFixed(2)} M/s`,
+    `${r.maxRssMiB.toFixed(0)} MiB`,
+  ]);
+  process.stderr.write(`  ${c.name}: ${(wallMs / 1000).toFixed(2)} s\n`);
+}
+const header = ['case', 'wall (start-up incl.)', 'in process', 'requests', 'iterations', 'iterations/s', 'peak RSS'];
+const all = [header, ...rows];
+const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+for (const r of all) process.stdout.write(r.map((v, i) => (i === 0 ? (v ?? '').padEnd(widths[i]) : (v ?? '').padStart(widths[i]))).join('  ') + '\n');
+process.stdout.write(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);

@@ -1,0 +1,212 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { checkInt, checkNumber, expected, UserError } from '../errors.js';
+import { simulate } from '../sim/engine/simulate.js';
+import { hardwarePreset } from '../sim/hardware/presets.js';
+import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
+import { POLICY_KINDS } from '../sim/memory/createPolicy.js';
+import { policyKindsFor } from '../sim/memory/policyKindsFor.js';
+import type { PolicyOptions } from '../sim/memory/PolicyOptions.js';
+import { comparisonTable } from '../sim/metrics/comparisonTable.js';
+import type { RunResult } from '../sim/metrics/RunResult.js';
+import { runsToCsv } from '../sim/metrics/runsToCsv.js';
+import { runsToJson } from '../sim/metrics/runsToJson.js';
+import { modelPreset } from '../sim/model/presets.js';
+import { checkSchedulerKind, SCHEDULER_KINDS } from '../sim/scheduler/SchedulerOptions.js';
+import { DEFAULT_TRACE } from '../sim/trace/defaultTrace.js';
+import { openTrace } from '../sim/trace/openTrace.js';
+import { SYNTHETIC_PRESETS } from '../sim/trace/syntheticPresets.js';
+import { DEFAULT_SEED } from '../sim/trace/TraceOptions.js';
+import { parseSize } from './memory.js';
+import { addTraceOptions, reportSkipped, type TraceArgs, traceOptionsFromArgs } from './traceArgs.js';
+
+interface ReplayArgs extends TraceArgs {
+  trace: string;
+  model?: string;
+  gpu: string;
+  policy?: string;
+  scheduler: string;
+  'page-size'?: string;
+  'block-size'?: number;
+  tp: number;
+  mapping?: string;
+  'max-num-seqs'?: number;
+  'max-batched-tokens'?: number;
+  'token-budget'?: number;
+  'chunk-size'?: number;
+  'kv-memory'?: string;
+  'single-step'?: boolean;
+  json?: string;
+  csv?: string;
+  progress?: boolean;
+}
+
+/** Models replayed when --model is not given: a transformer and the constant-memory recurrent model. */
+const DEFAULT_MODELS = ['llama-3-8b', 'xlstm-7b'];
+
+/** `kvsim replay`: the simulator's main job — a trace through every applicable memory policy, one comparison table. */
+export const replayCommand: CommandModule<object, ReplayArgs> = {
+  command: 'replay',
+  describe: 'Replay a request trace through a serving scheduler under each memory policy and compare latency, throughput and memory',
+  builder: (y) =>
+    addTraceOptions(
+      y
+        .option('trace', { type: 'string', default: DEFAULT_TRACE, describe: 'registry name (azure-conv-2023), synthetic spec (synthetic:conv[:count=N,rate=R,seed=S]) or path' })
+        .option('model', { type: 'string', describe: `model preset(s), comma-separated (default: ${DEFAULT_MODELS.join(',')})` })
+        .option('gpu', { type: 'string', default: 'h100', describe: 'GPU preset (h100, h200, a100)' })
+        .option('policy', { type: 'string', describe: `memory policies, comma-separated: ${POLICY_KINDS.join(', ')} (default: every one that applies to the model)` })
+        .option('scheduler', { type: 'string', default: 'vllm', describe: `scheduler: ${SCHEDULER_KINDS.join(', ')}` })
+        .option('page-size', { type: 'string', describe: 'vAttention page size: 64K, 128K, 256K, 2M or a multiple of 2M (default 2M)' })
+        .option('block-size', { type: 'number', describe: 'paged block size in tokens, 1-256 (default 16)' })
+        .option('tp', { type: 'number', default: 1, describe: 'tensor-parallel degree (results are per GPU)' })
+        .option('mapping', { type: 'string', describe: 'vAttention page mapping: overlapped (background thread, default) or sync' })
+        .option('max-num-seqs', { type: 'number', describe: 'most running requests (default 256)' })
+        .option('max-batched-tokens', { type: 'number', describe: 'vllm/orca: most tokens per iteration (default 8192)' })
+        .option('token-budget', { type: 'number', describe: 'sarathi: tokens per iteration (default 2048)' })
+        .option('chunk-size', { type: 'number', describe: 'sarathi: largest prefill chunk (default: the token budget)' })
+        .option('kv-memory', { type: 'string', describe: 'memory for KV/state instead of what the GPU leaves after weights, e.g. 8G, 512M' })
+        .option('single-step', { type: 'boolean', describe: 'plan every iteration one by one (no decode skip-ahead; same results, slower)' })
+        .option('json', { type: 'string', describe: 'write the runs (kvsim.run/1) to this JSON file' })
+        .option('csv', { type: 'string', describe: 'write summary.csv and per-run request/iteration CSVs to this directory' })
+        .option('progress', { type: 'boolean', describe: 'progress on stderr (default: when stderr is a terminal)' })
+        .example('$0 replay', 'the default trace, Llama-3-8B and xLSTM-7B on an H100, every policy')
+        .example('$0 replay --trace azure-conv-2023 --model llama-3-8b --policy paged,vattention --page-size 64K', 'the Azure conversation trace, two policies')
+        .example('$0 replay --scheduler sarathi --token-budget 512 --json runs.json && $0 report runs.json', 'chunked prefill, then an HTML report'),
+    ),
+  handler: async (args) => {
+    const runs = await replay(args);
+    process.stdout.write(comparisonTable(runs));
+    if (args.json) await writeFile(args.json, runsToJson(runs));
+    if (args.csv) {
+      await mkdir(args.csv, { recursive: true });
+      for (const f of runsToCsv(runs)) await writeFile(join(args.csv, f.name), f.text);
+    }
+  },
+};
+
+interface Plan {
+  model: string;
+  policy: PolicyKind;
+}
+
+/** Runs the replays the arguments ask for, in order (models, then policies). */
+export async function replay(args: ReplayArgs): Promise<RunResult[]> {
+  const traceOptions = traceOptionsFromArgs(args);
+  const hardware = hardwarePreset(args.gpu);
+  const tp = checkInt('--tp', args.tp, 1);
+  const scheduler = checkSchedulerKind(args.scheduler);
+  const plans = planRuns(args);
+  const policyOptions = policyOptionsFromArgs(args);
+  const schedulerOptions = {
+    maxNumSeqs: args['max-num-seqs'] === undefined ? undefined : checkInt('--max-num-seqs', args['max-num-seqs'], 1),
+    maxNumBatchedTokens: args['max-batched-tokens'] === undefined ? undefined : checkInt('--max-batched-tokens', args['max-batched-tokens'], 1),
+    tokenBudget: args['token-budget'] === undefined ? undefined : checkInt('--token-budget', args['token-budget'], 1),
+    chunkSizeTokens: args['chunk-size'] === undefined ? undefined : checkInt('--chunk-size', args['chunk-size'], 1),
+  };
+  const capacityBytes = args['kv-memory'] === undefined ? undefined : parseMemory(args['kv-memory']);
+  const trace = await openTrace(args.trace, traceOptions);
+  const showProgress = args.progress ?? process.stderr.isTTY === true;
+  const keepColumns = args.json !== undefined || args.csv !== undefined;
+  const runs: RunResult[] = [];
+  for (const [i, p] of plans.entries()) {
+    const tag = `[${i + 1}/${plans.length}] ${p.model} ${p.policy}`;
+    const onProgress = showProgress ? (done: number, nowS: number) => progressLine(`${tag}: ${done} requests done, ${nowS.toFixed(1)} s simulated`) : undefined;
+    runs.push(
+      await simulate({
+        trace,
+        model: p.model,
+        hardware,
+        tp,
+        policy: p.policy,
+        policyOptions: policyOptions(p.policy),
+        capacityBytes,
+        scheduler,
+        schedulerOptions,
+        seed: seedOf(args),
+        engine: {
+          skipAhead: !args['single-step'],
+          onProgress,
+          metrics: keepColumns ? {} : { perRequest: false, maxIterationRecords: 0 },
+        },
+      }),
+    );
+    if (showProgress) progressLine('');
+    if (i === 0) reportSkipped(trace);
+  }
+  return runs;
+}
+
+function planRuns(args: ReplayArgs): Plan[] {
+  const models = args.model === undefined ? DEFAULT_MODELS : list('--model', args.model);
+  const asked = args.policy === undefined ? undefined : list('--policy', args.policy).map((p) => checkPolicy(p));
+  const plans: Plan[] = [];
+  for (const model of models) {
+    const applicable = policyKindsFor(modelPreset(model));
+    if (asked === undefined) {
+      for (const policy of applicable) plans.push({ model, policy });
+      continue;
+    }
+    const chosen = asked.filter((p) => applicable.includes(p));
+    // With the default model list, a model none of the asked policies fits is left out silently.
+    if (chosen.length < asked.length && args.model !== undefined) {
+      const bad = asked.filter((p) => !applicable.includes(p));
+      throw new UserError('POLICY_NOT_APPLICABLE', `--policy ${bad.join(',')} does not apply to ${model}: its layers call for ${applicable.join(', ')}`);
+    }
+    for (const policy of chosen) plans.push({ model, policy });
+  }
+  if (plans.length === 0) throw expected(`policies that apply to ${models.join(', ')}`, '--policy', args.policy);
+  return plans;
+}
+
+function policyOptionsFromArgs(args: ReplayArgs): (kind: PolicyKind) => PolicyOptions | undefined {
+  const blockSizeTokens = args['block-size'] === undefined ? undefined : checkInt('--block-size', args['block-size'], 1, 256);
+  const pageSizeBytes = args['page-size'] === undefined ? undefined : parseSize(String(args['page-size']), '--page-size');
+  const mapping = args.mapping as 'overlapped' | 'sync' | undefined;
+  if (mapping !== undefined && mapping !== 'overlapped' && mapping !== 'sync') throw expected('"overlapped" or "sync"', '--mapping', mapping);
+  const paged = blockSizeTokens === undefined ? {} : { blockSizeTokens };
+  const vattention = { ...(pageSizeBytes === undefined ? {} : { pageSizeBytes }), ...(mapping === undefined ? {} : { mapping }) };
+  return (kind) => {
+    switch (kind) {
+      case 'paged':
+        return paged;
+      case 'vattention':
+        return vattention;
+      case 'hybrid':
+        return { attentionOptions: paged };
+      default:
+        return {};
+    }
+  };
+}
+
+function checkPolicy(p: string): PolicyKind {
+  if (!(POLICY_KINDS as readonly string[]).includes(p)) throw expected(`one of ${POLICY_KINDS.join(', ')}`, '--policy', p);
+  return p as PolicyKind;
+}
+
+function list(name: string, text: string): string[] {
+  const items = String(text).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (items.length === 0) throw expected('a comma-separated list', name, text);
+  return items;
+}
+
+/** `8G`, `512M`, `8GiB` or bytes. */
+function parseMemory(text: string): number {
+  const bytes = parseSize(String(text), '--kv-memory');
+  return checkNumber('--kv-memory', bytes, 1);
+}
+
+/** The seed the trace was generated or sampled with (recorded in every result). */
+function seedOf(args: ReplayArgs): number {
+  if (args.seed !== undefined) return args.seed;
+  const m = /^synthetic:([a-z]+)(?::.*\bseed=(\d+))?/.exec(args.trace);
+  if (m?.[2] !== undefined) return Number(m[2]);
+  const preset = m ? (SYNTHETIC_PRESETS as Record<string, { seed: number }>)[m[1]] : undefined;
+  return preset?.seed ?? DEFAULT_SEED;
+}
+
+function progressLine(text: string): void {
+  const width = Math.max(20, (process.stderr.columns ?? 80) - 1);
+  process.stderr.write(`\r${text.slice(0, width).padEnd(width)}${text === '' ? '\r' : ''}`);
+}
