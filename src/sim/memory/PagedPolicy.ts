@@ -1,6 +1,6 @@
 import { checkInt } from '../../errors.js';
 import { checkTensorParallel, kvBytesPerToken } from '../model/derived.js';
-import { emptySnapshot, emptyStats } from './emptySnapshot.js';
+import { emptySnapshot, emptyStats, NO_OPS } from './emptySnapshot.js';
 import { growInt32 } from './growInt32.js';
 import { IdIndex } from './IdIndex.js';
 import { kvBudgetBytes } from './kvBudget.js';
@@ -177,7 +177,7 @@ export class PagedPolicy implements MemoryPolicy {
   }
 
   takeOps(): MemoryOp[] {
-    if (!this.ops || this.ops.length === 0) return [];
+    if (!this.ops || this.ops.length === 0) return NO_OPS;
     const ops = this.ops;
     this.ops = [];
     return ops;

@@ -1,6 +1,6 @@
 import { checkInt } from '../../errors.js';
 import { checkTensorParallel, kvBytesPerToken } from '../model/derived.js';
-import { emptySnapshot, emptyStats } from './emptySnapshot.js';
+import { emptySnapshot, emptyStats, NO_OPS } from './emptySnapshot.js';
 import { IdIndex } from './IdIndex.js';
 import { kvBudgetBytes } from './kvBudget.js';
 import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './MemoryPolicy.js';
@@ -125,7 +125,7 @@ export class StaticPolicy implements MemoryPolicy {
   }
 
   takeOps(): MemoryOp[] {
-    if (!this.ops || this.ops.length === 0) return [];
+    if (!this.ops || this.ops.length === 0) return NO_OPS;
     const ops = this.ops;
     this.ops = [];
     return ops;

@@ -1,4 +1,4 @@
-import type { AllocationStats, MemorySnapshot } from './MemoryPolicy.js';
+import type { AllocationStats, MemoryOp, MemorySnapshot } from './MemoryPolicy.js';
 
 /** A zeroed snapshot to write into (callers reuse one in hot loops). */
 export function emptySnapshot(): MemorySnapshot {
@@ -19,3 +19,6 @@ export function emptySnapshot(): MemorySnapshot {
 export function emptyStats(): AllocationStats {
   return { allocOps: 0, freeOps: 0, allocTimeS: 0, refused: 0 };
 }
+
+/** The shared "no operations" answer of `takeOps()` (frozen: callers must not push into it). */
+export const NO_OPS: MemoryOp[] = Object.freeze([]) as unknown as MemoryOp[];
