@@ -1,0 +1,56 @@
+import { writeFileSync } from 'node:fs';
+import type { CommandModule } from 'yargs';
+import { checkInt, KvsimError, UserError } from '../errors.js';
+import { attentionNative } from '../gpu/AttentionNative.js';
+import { attentionSelfCheck } from '../gpu/attentionSelfCheck.js';
+import { formatKernelBench, runKernelBench } from '../gpu/benchKernels.js';
+import { requireGpu } from '../gpu/requireGpu.js';
+
+interface BenchKernelsArgs {
+  device: number;
+  dtype: string;
+  reps: number;
+  check: boolean;
+  json: boolean;
+  output?: string;
+}
+
+/** `kvsim gpu bench kernels`: attention kernel bandwidth / TFLOP/s against the copy ceiling, paged vs contiguous. */
+export const gpuBenchKernelsCommand: CommandModule<object, BenchKernelsArgs> = {
+  command: 'kernels',
+  describe: 'Attention kernels: decode KV bandwidth vs the copy ceiling, paged/contiguous per block size, prefill TFLOP/s',
+  builder: (y) =>
+    y
+      .option('device', { type: 'number', default: 0, describe: 'CUDA device ordinal' })
+      .option('dtype', { type: 'string', default: 'f16', choices: ['f16', 'bf16'], describe: 'element type' })
+      .option('reps', { type: 'number', default: 30, describe: 'timed runs per measurement (median reported)' })
+      .option('check', { type: 'boolean', default: true, describe: 'first check the kernels against a float64 reference (--no-check to skip)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
+      .option('output', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
+      .example('$0 gpu bench kernels --json -o profiles/h100/kernels.json', 'measure and save'),
+  handler: (args) => {
+    const device = checkInt('--device', args.device, 0, 1023);
+    const reps = checkInt('--reps', args.reps, 1, 10000);
+    const { binding, info } = requireGpu(device);
+    const native = attentionNative(binding);
+    if (!native) {
+      throw new UserError('GPU_UNAVAILABLE', 'this addon build has no attention kernels (module Attention); rebuild it with `npm run build:native`');
+    }
+    if (args.check) {
+      const failed = attentionSelfCheck(native, { device }).filter((c) => !c.pass);
+      if (failed.length > 0) {
+        throw new KvsimError('KERNEL_CHECK', `attention kernel check failed: ${failed.map((c) => `${c.name} (rel. error ${c.relativeError})`).join('; ')}`);
+      }
+    }
+    const report = runKernelBench(native, info, { device, dtype: args.dtype as 'f16' | 'bf16', reps });
+    const json = `${JSON.stringify(report, null, 2)}\n`;
+    if (args.output) {
+      try {
+        writeFileSync(args.output, json);
+      } catch (err) {
+        throw new UserError('BENCH_OUTPUT', `--output ${args.output}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      }
+    }
+    process.stdout.write(args.json ? json : `${formatKernelBench(report)}\n`);
+  },
+};

@@ -1,0 +1,73 @@
+import type { NativeBinding } from './NativeBinding.js';
+
+/**
+ * The attention part of the native addon (native/attentionBinding.cc, module `Attention`), over the
+ * kernels in kernels/attention (their C ABI header, attention.h, states every layout). Options are
+ * validated in TypeScript first (src/gpu/attentionCall.ts); the native side only guards misuse.
+ */
+export interface AttentionNative {
+  /** One kernel call on host arrays already in the device layout; returns the output's bits. */
+  attentionRun(options: NativeAttentionRunOptions): Uint16Array;
+  /** A timed kernel on device-generated random data (or a device copy, the bandwidth ceiling). */
+  attentionBench(options: NativeAttentionBenchOptions): NativeAttentionBenchResult;
+}
+
+export interface NativeAttentionShape {
+  device: number;
+  /** 0 = fp16, 1 = bf16. */
+  dtype: 0 | 1;
+  numQHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  softmaxScale: number;
+}
+
+export interface NativeAttentionRunOptions extends NativeAttentionShape {
+  kind: 'decode' | 'prefill';
+  /** 0 = contiguous arena slots, 1 = paged block pool. */
+  layout: 0 | 1;
+  q: Uint16Array;
+  k: Uint16Array;
+  v: Uint16Array;
+  contextLens: Int32Array;
+  slotStrideBytes: number;
+  slotOfRequest?: Int32Array;
+  blockTable?: Int32Array;
+  maxBlocksPerSeq: number;
+  blockSizeTokens: number;
+  maxContextLen: number;
+  numSplits: number;
+  cuSeqlensQ?: Int32Array;
+  maxQueryLen: number;
+  causal: boolean;
+}
+
+export interface NativeAttentionBenchOptions extends NativeAttentionShape {
+  kind: 'decode' | 'prefill' | 'copy';
+  layout: 0 | 1;
+  blockSizeTokens: number;
+  batch: number;
+  contextLen: number;
+  queryLen: number;
+  causal: boolean;
+  copyBytes: number;
+  warmup: number;
+  reps: number;
+}
+
+export interface NativeAttentionBenchResult {
+  medianMs: number;
+  minMs: number;
+  /** Bytes the kernel must move at least (decode: K and V once; copy: read + write). */
+  bytes: number;
+  /** Floating-point operations (prefill: 4 * heads * headDim per attended query-key pair). */
+  flops?: number;
+  numSplits?: number;
+}
+
+/** The attention functions when this addon build registered them, else undefined. */
+export function attentionNative(binding: NativeBinding): AttentionNative | undefined {
+  const b = binding as NativeBinding & Partial<AttentionNative>;
+  if (typeof b.attentionRun !== 'function' || typeof b.attentionBench !== 'function') return undefined;
+  return b as NativeBinding & AttentionNative;
+}

@@ -1,0 +1,195 @@
+import { checkInt, expected } from '../errors.js';
+import type { AttentionNative, NativeAttentionBenchOptions } from './AttentionNative.js';
+import type { HalfDtype } from './halfBits.js';
+import type { NativeDeviceInfo } from './NativeBinding.js';
+import { nativeCall } from './nativeCall.js';
+
+/** What `kvsim gpu bench kernels` times for attention (defaults: one Llama-3-8B layer on a full GPU). */
+export interface KernelBenchOptions {
+  /** @defaultValue 0 */
+  device?: number;
+  /** @defaultValue 'f16' */
+  dtype?: HalfDtype;
+  /** @defaultValue 32 */
+  numQHeads?: number;
+  /** @defaultValue 8 */
+  numKvHeads?: number;
+  /** @defaultValue 128 */
+  headDim?: number;
+  /** Decode shapes; each reads 1 GiB of KV at the defaults (20x the H100's L2). @defaultValue 64x4096, 256x1024, 8x32768 */
+  decode?: { batch: number; contextLen: number }[];
+  /** Paged block sizes compared with the contiguous layout. @defaultValue [16, 32, 64, 128, 256] */
+  blockSizes?: number[];
+  /** Prefill shapes (queryLen < contextLen: chunked, the rest is cached prefix). @defaultValue 4x4096 causal, 4x(3584+512) */
+  prefill?: { batch: number; queryLen: number; contextLen: number }[];
+  /** Paged block sizes for prefill. @defaultValue [16] */
+  prefillBlockSizes?: number[];
+  /** @defaultValue 5 */
+  warmup?: number;
+  /** Timed runs per measurement (the median is reported). @defaultValue 30 */
+  reps?: number;
+}
+
+export type ResolvedKernelBenchOptions = Required<KernelBenchOptions>;
+
+/** The one place defaults are filled; validates every option (throws InvalidOptionError). */
+export function resolveKernelBenchOptions(o: KernelBenchOptions = {}): ResolvedKernelBenchOptions {
+  const api = 'benchKernels';
+  const r: ResolvedKernelBenchOptions = {
+    device: checkInt(`${api}: device`, o.device ?? 0, 0, 1023),
+    dtype: o.dtype ?? 'f16',
+    numQHeads: checkInt(`${api}: numQHeads`, o.numQHeads ?? 32, 1, 4096),
+    numKvHeads: checkInt(`${api}: numKvHeads`, o.numKvHeads ?? 8, 1, 4096),
+    headDim: o.headDim ?? 128,
+    decode: o.decode ?? [
+      { batch: 64, contextLen: 4096 },
+      { batch: 256, contextLen: 1024 },
+      { batch: 8, contextLen: 32768 },
+    ],
+    blockSizes: o.blockSizes ?? [16, 32, 64, 128, 256],
+    prefill: o.prefill ?? [
+      { batch: 4, queryLen: 4096, contextLen: 4096 },
+      { batch: 4, queryLen: 512, contextLen: 4096 },
+    ],
+    prefillBlockSizes: o.prefillBlockSizes ?? [16],
+    warmup: checkInt(`${api}: warmup`, o.warmup ?? 5, 0, 1000),
+    reps: checkInt(`${api}: reps`, o.reps ?? 30, 1, 10000),
+  };
+  if (r.dtype !== 'f16' && r.dtype !== 'bf16') throw expected("'f16' or 'bf16'", `${api}: dtype`, r.dtype);
+  if (r.headDim !== 64 && r.headDim !== 128) throw expected('64 or 128', `${api}: headDim`, r.headDim);
+  if (r.numQHeads % r.numKvHeads !== 0) throw expected(`a divisor of numQHeads (${r.numQHeads})`, `${api}: numKvHeads`, r.numKvHeads);
+  for (const bs of [...r.blockSizes, ...r.prefillBlockSizes]) {
+    if (!Number.isInteger(bs) || bs < 8 || bs > 1024 || (bs & (bs - 1)) !== 0) throw expected('a power of two in [8, 1024]', `${api}: block size`, bs);
+  }
+  r.decode.forEach((s, i) => {
+    checkInt(`${api}: decode[${i}].batch`, s.batch, 1, 1 << 16);
+    checkInt(`${api}: decode[${i}].contextLen`, s.contextLen, 1, 1 << 24);
+  });
+  r.prefill.forEach((s, i) => {
+    checkInt(`${api}: prefill[${i}].batch`, s.batch, 1, 1 << 16);
+    checkInt(`${api}: prefill[${i}].contextLen`, s.contextLen, 1, 1 << 24);
+    checkInt(`${api}: prefill[${i}].queryLen`, s.queryLen, 1, s.contextLen);
+  });
+  return r;
+}
+
+export interface DecodeBenchRow {
+  batch: number;
+  contextLen: number;
+  /** 'contiguous' or 'paged-bs<N>'. */
+  layout: string;
+  numSplits: number;
+  medianMs: number;
+  kvTBs: number;
+  /** Achieved KV bandwidth over the device copy's (read + write) bandwidth. */
+  ofCopy: number;
+  /** Paged time over contiguous time on the same shape (1 for contiguous). */
+  overContiguous: number;
+}
+
+export interface PrefillBenchRow {
+  batch: number;
+  queryLen: number;
+  contextLen: number;
+  layout: string;
+  medianMs: number;
+  tflops: number;
+  overContiguous: number;
+}
+
+export interface KernelBenchReport {
+  card: string;
+  dateUtc: string;
+  options: ResolvedKernelBenchOptions;
+  /** Device-to-device copy of 2 GiB, bytes read + written per second. */
+  copyTBs: number;
+  decode: DecodeBenchRow[];
+  prefill: PrefillBenchRow[];
+}
+
+/** Times the attention kernels (CUDA events, warm-up, median) with the copy ceiling measured in the same run. */
+export function runKernelBench(native: AttentionNative, info: NativeDeviceInfo, options: KernelBenchOptions = {}): KernelBenchReport {
+  const o = resolveKernelBenchOptions(options);
+  const base: NativeAttentionBenchOptions = {
+    device: o.device,
+    kind: 'copy',
+    dtype: o.dtype === 'bf16' ? 1 : 0,
+    numQHeads: o.numQHeads,
+    numKvHeads: o.numKvHeads,
+    headDim: o.headDim,
+    softmaxScale: 1 / Math.sqrt(o.headDim),
+    layout: 0,
+    blockSizeTokens: 0,
+    batch: 1,
+    contextLen: 1,
+    queryLen: 1,
+    causal: true,
+    copyBytes: 2 * 1024 ** 3,
+    warmup: o.warmup,
+    reps: o.reps,
+  };
+  const bench = (x: Partial<NativeAttentionBenchOptions>) => nativeCall(() => native.attentionBench({ ...base, ...x }));
+  const copy = bench({ kind: 'copy' });
+  const copyTBs = copy.bytes / (copy.medianMs * 1e-3) / 1e12;
+  const decode: DecodeBenchRow[] = [];
+  for (const s of o.decode) {
+    let contiguousMs = 0;
+    for (const bs of [0, ...o.blockSizes]) {
+      const r = bench({ kind: 'decode', batch: s.batch, contextLen: s.contextLen, layout: bs ? 1 : 0, blockSizeTokens: bs });
+      if (!bs) contiguousMs = r.medianMs;
+      const kvTBs = r.bytes / (r.medianMs * 1e-3) / 1e12;
+      decode.push({
+        batch: s.batch,
+        contextLen: s.contextLen,
+        layout: bs ? `paged-bs${bs}` : 'contiguous',
+        numSplits: r.numSplits ?? 1,
+        medianMs: r.medianMs,
+        kvTBs,
+        ofCopy: kvTBs / copyTBs,
+        overContiguous: r.medianMs / contiguousMs,
+      });
+    }
+  }
+  const prefill: PrefillBenchRow[] = [];
+  for (const s of o.prefill) {
+    let contiguousMs = 0;
+    for (const bs of [0, ...o.prefillBlockSizes]) {
+      const r = bench({ kind: 'prefill', batch: s.batch, contextLen: s.contextLen, queryLen: s.queryLen, layout: bs ? 1 : 0, blockSizeTokens: bs });
+      if (!bs) contiguousMs = r.medianMs;
+      prefill.push({
+        batch: s.batch,
+        queryLen: s.queryLen,
+        contextLen: s.contextLen,
+        layout: bs ? `paged-bs${bs}` : 'contiguous',
+        medianMs: r.medianMs,
+        tflops: (r.flops ?? 0) / (r.medianMs * 1e-3) / 1e12,
+        overContiguous: r.medianMs / contiguousMs,
+      });
+    }
+  }
+  return { card: info.name, dateUtc: new Date().toISOString(), options: o, copyTBs, decode, prefill };
+}
+
+/** The report as fixed-width text (what `kvsim gpu bench kernels` prints). */
+export function formatKernelBench(r: KernelBenchReport): string {
+  const o = r.options;
+  const lines = [
+    `Attention kernels on ${r.card} (${o.dtype}, ${o.numQHeads} q / ${o.numKvHeads} kv heads, d ${o.headDim}; median of ${o.reps}; ${r.dateUtc})`,
+    `ceiling: device copy ${r.copyTBs.toFixed(2)} TB/s (read + write)`,
+    'decode      batch  context  splits        ms   KV TB/s  of copy  paged/contig',
+  ];
+  for (const x of r.decode) {
+    lines.push(
+      `${x.layout.padEnd(11)} ${String(x.batch).padStart(5)} ${String(x.contextLen).padStart(8)} ${String(x.numSplits).padStart(7)} ` +
+        `${x.medianMs.toFixed(4).padStart(9)} ${x.kvTBs.toFixed(2).padStart(9)} ${x.ofCopy.toFixed(3).padStart(8)} ${x.overContiguous.toFixed(3).padStart(13)}`,
+    );
+  }
+  lines.push('prefill     batch  queries  context        ms   TFLOP/s  paged/contig');
+  for (const x of r.prefill) {
+    lines.push(
+      `${x.layout.padEnd(11)} ${String(x.batch).padStart(5)} ${String(x.queryLen).padStart(8)} ${String(x.contextLen).padStart(8)} ` +
+        `${x.medianMs.toFixed(3).padStart(9)} ${x.tflops.toFixed(1).padStart(9)} ${x.overContiguous.toFixed(3).padStart(13)}`,
+    );
+  }
+  return lines.join('\n');
+}
