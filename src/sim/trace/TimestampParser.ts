@@ -14,26 +14,32 @@ export class TimestampParser {
   private cachedDate = '';
   private cachedDayS = 0;
 
-  /** Parses `text`; returns null on success, else why it is not a timestamp. */
-  parse(text: string): string | null {
-    const n = text.length;
-    if (n < 19) return 'expected a timestamp like 2023-11-16 18:17:03.9799600';
-    const date = text.slice(0, 10);
-    if (date !== this.cachedDate) {
-      const dayS = parseDate(text);
+  /**
+   * Parses `text` (or its part [start, end), so a CSV reader need not cut the field out); returns
+   * null on success, else why it is not a timestamp. Surrounding spaces are skipped.
+   */
+  parse(text: string, start = 0, end = text.length): string | null {
+    let b = start;
+    let n = end;
+    while (b < n && text.charCodeAt(b) === 32) b++;
+    while (n > b && text.charCodeAt(n - 1) === 32) n--;
+    if (n - b < 19) return 'expected a timestamp like 2023-11-16 18:17:03.9799600';
+    // Rows of one day share the date: compare in place, convert only when it changes.
+    if (this.cachedDate.length === 0 || !text.startsWith(this.cachedDate, b)) {
+      const dayS = parseDate(text, b);
       if (dayS === undefined) return 'expected a date YYYY-MM-DD at the start of the timestamp';
-      this.cachedDate = date;
+      this.cachedDate = text.slice(b, b + 10);
       this.cachedDayS = dayS;
     }
-    const sep = text.charCodeAt(10);
+    const sep = text.charCodeAt(b + 10);
     if (sep !== 32 && sep !== 84) return 'expected a space or T between date and time';
-    const h = twoDigits(text, 11);
-    const m = twoDigits(text, 14);
-    const s = twoDigits(text, 17);
-    if (h < 0 || m < 0 || s < 0 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || h > 23 || m > 59 || s > 60) {
+    const h = twoDigits(text, b + 11);
+    const m = twoDigits(text, b + 14);
+    const s = twoDigits(text, b + 17);
+    if (h < 0 || m < 0 || s < 0 || text.charCodeAt(b + 13) !== 58 || text.charCodeAt(b + 16) !== 58 || h > 23 || m > 59 || s > 60) {
       return 'expected a time HH:MM:SS';
     }
-    let i = 19;
+    let i = b + 19;
     let frac = 0;
     if (i < n && text.charCodeAt(i) === 46) {
       i++;
@@ -79,13 +85,13 @@ function twoDigits(text: string, at: number): number {
   return a * 10 + b;
 }
 
-/** Seconds since 1970 of midnight UTC of `YYYY-MM-DD` at the start of `text`, or undefined. */
-function parseDate(text: string): number | undefined {
-  const y = twoDigits(text, 0) * 100 + twoDigits(text, 2);
-  const mo = twoDigits(text, 5);
-  const d = twoDigits(text, 8);
-  if (twoDigits(text, 0) < 0 || twoDigits(text, 2) < 0 || mo < 1 || mo > 12 || d < 1) return undefined;
-  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+/** Seconds since 1970 of midnight UTC of the `YYYY-MM-DD` at `at` in `text`, or undefined. */
+function parseDate(text: string, at: number): number | undefined {
+  const y = twoDigits(text, at) * 100 + twoDigits(text, at + 2);
+  const mo = twoDigits(text, at + 5);
+  const d = twoDigits(text, at + 8);
+  if (twoDigits(text, at) < 0 || twoDigits(text, at + 2) < 0 || mo < 1 || mo > 12 || d < 1) return undefined;
+  if (text.charCodeAt(at + 4) !== 45 || text.charCodeAt(at + 7) !== 45) return undefined;
   if (d > daysInMonth(y, mo)) return undefined;
   return daysFromCivil(y, mo, d) * 86400;
 }

@@ -3,23 +3,27 @@
  * acceptable, so the hot loop allocates nothing; the caller builds the error message.
  */
 
-/** A token count: a positive integer written as digits, optionally followed by `.0` (pandas floats). */
-export function parseTokenCount(text: string): number {
-  let s = text;
-  if (s.length > 0 && (s.charCodeAt(0) === 32 || s.charCodeAt(s.length - 1) === 32)) s = s.trim();
-  const n = s.length;
-  if (n === 0 || n > 24) return NaN;
+/**
+ * A token count in `text` (or its part [start, end)): a positive integer written as digits,
+ * optionally followed by `.0` (pandas floats), surrounding spaces allowed.
+ */
+export function parseTokenCount(text: string, start = 0, end = text.length): number {
+  let b = start;
+  let n = end;
+  while (b < n && text.charCodeAt(b) === 32) b++;
+  while (n > b && text.charCodeAt(n - 1) === 32) n--;
+  if (n === b || n - b > 24) return NaN;
   let value = 0;
-  let i = 0;
+  let i = b;
   for (; i < n; i++) {
-    const d = s.charCodeAt(i) - 48;
+    const d = text.charCodeAt(i) - 48;
     if (d < 0 || d > 9) break;
     value = value * 10 + d;
   }
-  if (i === 0) return NaN;
+  if (i === b) return NaN;
   if (i < n) {
-    if (s.charCodeAt(i) !== 46 || i === n - 1) return NaN;
-    for (let j = i + 1; j < n; j++) if (s.charCodeAt(j) !== 48) return NaN;
+    if (text.charCodeAt(i) !== 46 || i === n - 1) return NaN;
+    for (let j = i + 1; j < n; j++) if (text.charCodeAt(j) !== 48) return NaN;
   }
   if (value < 1 || value > Number.MAX_SAFE_INTEGER) return NaN;
   return value;

@@ -89,7 +89,9 @@ function splitLines(text: string, firstLineNo: number, displayName: string): { l
     start = nl + 1;
   }
   const rest = text.slice(start);
-  for (let i = 0; i < lines.length; i++) checkText(lines[i], firstLineNo + i, displayName);
+  // One scan of the whole chunk for NUL; per-line work only when there is one.
+  if (text.indexOf('\0') >= 0) for (let i = 0; i < lines.length; i++) checkText(lines[i], firstLineNo + i, displayName);
+  else for (let i = 0; i < lines.length; i++) if (lines[i].length > MAX_LINE_CHARS) checkText(lines[i], firstLineNo + i, displayName);
   if (rest.length > MAX_LINE_CHARS) {
     throw new TraceParseError(displayName, firstLineNo + lines.length, undefined, `line longer than ${MAX_LINE_CHARS} characters (binary data?)`);
   }

@@ -2,7 +2,7 @@ import type { RequestSpec } from './RequestSpec.js';
 import { parseSeconds, parseTokenCount, quoteField, SECONDS_EXPECTED, TOKEN_COUNT_EXPECTED } from './parseFields.js';
 import { readLines } from './readLines.js';
 import { recordSkip, type SkipReport } from './SkipReport.js';
-import { splitCsvLine } from './splitCsvLine.js';
+import { csvFieldBounds, splitCsvLine } from './splitCsvLine.js';
 import { TimestampParser } from './TimestampParser.js';
 import { type CsvLayout, detectLayout, type TraceFormat } from './TraceFormat.js';
 import { TraceParseError } from './TraceParseError.js';
@@ -82,51 +82,66 @@ function isBlank(line: string): boolean {
 
 /** Tracks arrival order: the first valid row is time 0, a later row may not come earlier. */
 class ArrivalClock {
-  private prevS = -Infinity;
+  prevS = -Infinity;
   private prevLine = 0;
 
   check(file: string, lineNo: number, field: string, arrivalS: number, text: string): void {
-    if (arrivalS < this.prevS) {
-      const gap = (this.prevS - arrivalS).toPrecision(3);
-      throw new TraceParseError(file, lineNo, field, `arrivals go backwards: ${quoteField(text)} is ${gap} s before line ${this.prevLine}`);
-    }
+    if (arrivalS < this.prevS) this.backwards(file, lineNo, field, arrivalS, text);
+    this.advance(arrivalS, lineNo);
+  }
+
+  advance(arrivalS: number, lineNo: number): void {
     this.prevS = arrivalS;
     this.prevLine = lineNo;
+  }
+
+  backwards(file: string, lineNo: number, field: string, arrivalS: number, text: string): never {
+    const gap = (this.prevS - arrivalS).toPrecision(3);
+    throw new TraceParseError(file, lineNo, field, `arrivals go backwards: ${quoteField(text)} is ${gap} s before line ${this.prevLine}`);
   }
 }
 
 function csvRowParser(layout: CsvLayout, file: string): (line: string, lineNo: number) => RequestSpec {
-  const fields: string[] = [];
   const timestamps = new TimestampParser();
   const clock = new ArrivalClock();
+  const bounds = new Int32Array(2 * (layout.columnCount + 1));
+  const fields: string[] = [];
   let baseWholeS = NaN;
   let baseFracNs = 0;
   let baseS = NaN;
   const { names, columnCount } = layout;
-  return (line, lineNo) => {
-    const n = splitCsvLine(line, fields);
-    if (n < 0) throw new TraceParseError(file, lineNo, undefined, 'unterminated quoted field');
+  return (rawLine, lineNo) => {
+    // Fields are parsed in place from [start, end) bounds: no substring per field on the hot path.
+    // A line with quotes is unquoted first and rejoined with NUL, which no accepted line contains.
+    let line = rawLine;
+    let delimiter = ',';
+    if (rawLine.indexOf('"') >= 0) {
+      const count = splitCsvLine(rawLine, fields);
+      if (count < 0) throw new TraceParseError(file, lineNo, undefined, 'unterminated quoted field');
+      line = fields.slice(0, count).join('\0');
+      delimiter = '\0';
+    }
+    const n = csvFieldBounds(line, delimiter, bounds);
     if (n < columnCount) {
       throw new TraceParseError(file, lineNo, names[n], `missing column (row has ${n} of the header's ${columnCount} fields)`);
     }
     if (n > columnCount) throw new TraceParseError(file, lineNo, undefined, `row has ${n} fields but the header has ${columnCount}`);
-    const promptText = fields[layout.prompt];
-    const promptTokens = parseTokenCount(promptText);
+    const field = (i: number) => sliceField(line, bounds, i); // only called on the error path
+    const promptTokens = parseTokenCount(line, bounds[2 * layout.prompt], bounds[2 * layout.prompt + 1]);
     if (Number.isNaN(promptTokens)) {
-      throw new TraceParseError(file, lineNo, names[layout.prompt], `${TOKEN_COUNT_EXPECTED} but found ${quoteField(promptText)}`);
+      throw new TraceParseError(file, lineNo, names[layout.prompt], `${TOKEN_COUNT_EXPECTED} but found ${quoteField(field(layout.prompt))}`);
     }
-    const outputText = fields[layout.output];
-    const outputTokens = parseTokenCount(outputText);
+    const outputTokens = parseTokenCount(line, bounds[2 * layout.output], bounds[2 * layout.output + 1]);
     if (Number.isNaN(outputTokens)) {
-      throw new TraceParseError(file, lineNo, names[layout.output], `${TOKEN_COUNT_EXPECTED} but found ${quoteField(outputText)}`);
+      throw new TraceParseError(file, lineNo, names[layout.output], `${TOKEN_COUNT_EXPECTED} but found ${quoteField(field(layout.output))}`);
     }
     let arrivalS = NaN;
-    if (layout.arrival >= 0) {
-      const text = fields[layout.arrival];
-      const name = names[layout.arrival];
+    const a = layout.arrival;
+    if (a >= 0) {
+      const name = names[a];
       if (layout.format === 'azure') {
-        const why = timestamps.parse(text.trim());
-        if (why !== null) throw new TraceParseError(file, lineNo, name, `${why} but found ${quoteField(text)}`);
+        const why = timestamps.parse(line, bounds[2 * a], bounds[2 * a + 1]);
+        if (why !== null) throw new TraceParseError(file, lineNo, name, `${why} but found ${quoteField(field(a))}`);
         if (Number.isNaN(baseWholeS)) {
           baseWholeS = timestamps.wholeS;
           baseFracNs = timestamps.fracNs;
@@ -134,15 +149,21 @@ function csvRowParser(layout: CsvLayout, file: string): (line: string, lineNo: n
         // Exact integer nanoseconds (to 2^53 ns = 104 days), rounded once by the division.
         arrivalS = ((timestamps.wholeS - baseWholeS) * 1e9 + (timestamps.fracNs - baseFracNs)) / 1e9;
       } else {
-        const absS = parseSeconds(text);
-        if (Number.isNaN(absS)) throw new TraceParseError(file, lineNo, name, `${SECONDS_EXPECTED} but found ${quoteField(text)}`);
+        const absS = parseSeconds(field(a));
+        if (Number.isNaN(absS)) throw new TraceParseError(file, lineNo, name, `${SECONDS_EXPECTED} but found ${quoteField(field(a))}`);
         if (Number.isNaN(baseS)) baseS = absS;
         arrivalS = absS - baseS;
       }
-      clock.check(file, lineNo, name, arrivalS, text);
+      if (arrivalS < clock.prevS) clock.backwards(file, lineNo, name, arrivalS, field(a));
+      clock.advance(arrivalS, lineNo);
     }
     return { id: -1, arrivalS, promptTokens, outputTokens };
   };
+}
+
+/** Field i of a line split by csvFieldBounds. */
+function sliceField(line: string, bounds: Int32Array, i: number): string {
+  return line.slice(bounds[2 * i], bounds[2 * i + 1]);
 }
 
 function jsonlRowParser(file: string): (line: string, lineNo: number) => RequestSpec {
