@@ -24,6 +24,13 @@ describe('kvsim gen', () => {
     expect(back).toEqual(direct);
   });
 
+  it('the committed samples in traces/samples are exactly what kvsim gen writes', async () => {
+    const conv = await kvsim(['gen', '--preset', 'conv', '--count', '200', '--seed', '42']);
+    expect(conv.out).toBe(readFileSync('traces/samples/conv-200.jsonl', 'utf8'));
+    const code = await kvsim(['gen', '--preset', 'code', '--count', '200', '--seed', '42', '--out-format', 'vidur']);
+    expect(code.out).toBe(readFileSync('traces/samples/code-200.vidur.csv', 'utf8'));
+  });
+
   it('writes Vidur and Azure CSV that read back to the same lengths and (to 100 ns) arrivals', async () => {
     const direct = await collectTrace(await openTrace('synthetic:conv', { count: 300 }));
     for (const format of ['vidur', 'azure']) {
