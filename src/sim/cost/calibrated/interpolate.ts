@@ -28,18 +28,13 @@ function bracket(xs: number[], x: number): number {
 export function interpolate1D(t: Table1D, x: number, out: Estimate = { timeS: 0, provenance: 'interpolated' }): Estimate {
   const xs = t.x;
   const n = xs.length;
-  if (n === 1 || x <= xs[0]) {
-    if (x >= xs[0]) {
-      out.timeS = t.timeS[0] * (x / xs[0]);
-      out.provenance = x === xs[0] ? 'interpolated' : 'extrapolated-linear';
-    } else {
-      out.timeS = t.timeS[0];
-      out.provenance = 'clamped-floor';
-    }
+  if (x <= xs[0]) {
+    out.timeS = t.timeS[0];
+    out.provenance = x === xs[0] ? 'interpolated' : 'clamped-floor';
     return out;
   }
   if (x >= xs[n - 1]) {
-    out.timeS = t.timeS[n - 1] * (x / xs[n - 1]);
+    out.timeS = t.timeS[n - 1] * (xs[n - 1] > 0 ? x / xs[n - 1] : 1);
     out.provenance = x === xs[n - 1] ? 'interpolated' : 'extrapolated-linear';
     return out;
   }
@@ -72,7 +67,7 @@ type Axis = [index: number, fraction: number, scale: number, provenance: Provena
 function axis(xs: number[], x: number): Axis {
   const n = xs.length;
   if (x < xs[0]) return [0, 0, 1, 'clamped-floor'];
-  if (x >= xs[n - 1]) return [n - 1, 0, x / xs[n - 1], x === xs[n - 1] ? 'interpolated' : 'extrapolated-linear'];
+  if (x >= xs[n - 1]) return [n - 1, 0, xs[n - 1] > 0 ? x / xs[n - 1] : 1, x === xs[n - 1] ? 'interpolated' : 'extrapolated-linear'];
   const i = bracket(xs, x);
   return [i, (x - xs[i]) / (xs[i + 1] - xs[i]), 1, 'interpolated'];
 }

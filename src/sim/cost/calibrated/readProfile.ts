@@ -53,7 +53,7 @@ type Fail = (field: string, what: string) => never;
 function increasing(xs: unknown, field: string, fail: Fail): number[] {
   if (!Array.isArray(xs) || xs.length === 0) return fail(field, 'a non-empty array of numbers');
   for (let i = 0; i < xs.length; i++) {
-    if (typeof xs[i] !== 'number' || !(xs[i] > 0)) fail(`${field}[${i}]`, 'a positive number');
+    if (typeof xs[i] !== 'number' || !(xs[i] >= 0)) fail(`${field}[${i}]`, 'a number >= 0');
     if (i > 0 && !(xs[i] > xs[i - 1])) fail(`${field}[${i}]`, `a value greater than ${field}[${i - 1}] (strictly increasing grid)`);
   }
   return xs as number[];

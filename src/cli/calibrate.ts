@@ -1,0 +1,71 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { InvalidOptionError } from '../errors.js';
+import { calibrate, DEFAULT_GRID } from '../gpu/calibrate.js';
+import { detectGpuPreset } from '../gpu/detectGpuPreset.js';
+import { fitIterationOverhead } from '../gpu/fitIterationOverhead.js';
+import { requireGpu } from '../gpu/requireGpu.js';
+import { profilesDir } from '../sim/cost/calibrated/findProfile.js';
+import { validateProfile } from '../sim/cost/calibrated/readProfile.js';
+import { checkTensorParallel } from '../sim/model/derived.js';
+import { modelPreset } from '../sim/model/presets.js';
+import { policyKindsFor } from '../sim/memory/policyKindsFor.js';
+
+interface CalibrateArgs {
+  model: string;
+  gpu?: string;
+  tp: number;
+  out?: string;
+  reps: number;
+  device: number;
+  quick: boolean;
+}
+
+export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
+  command: 'calibrate',
+  describe: 'Measure a calibration profile on this GPU (profiles/<gpu>/<model>.json) for the calibrated cost model',
+  builder: (y: Argv) =>
+    y
+      .option('model', { type: 'string', default: 'llama-3-8b', describe: 'model preset whose shapes are profiled' })
+      .option('gpu', { type: 'string', describe: 'hardware preset this card is (default: detected from the device name)' })
+      .option('tp', { type: 'number', default: 1, describe: 'tensor-parallel degree (heads per GPU divided by it)' })
+      .option('out', { type: 'string', describe: 'output file (default: profiles/<gpu>/<model>.json in the package)' })
+      .option('reps', { type: 'number', default: DEFAULT_GRID.reps, describe: 'timed repetitions per grid point (median kept)' })
+      .option('device', { type: 'number', default: 0, describe: 'CUDA device ordinal' })
+      .option('quick', { type: 'boolean', default: false, describe: 'a coarse grid (for checks, not for committed profiles)' })
+      .example('$0 calibrate --model llama-3-8b', 'profile Llama-3-8B shapes on GPU 0')
+      .strict() as unknown as Argv<CalibrateArgs>,
+  handler: async (args: ArgumentsCamelCase<CalibrateArgs>) => {
+    const { binding, info } = requireGpu(args.device);
+    const model = modelPreset(args.model);
+    const tp = checkTensorParallel(model, args.tp);
+    const gpu = args.gpu ?? detectGpuPreset(info.name);
+    if (!gpu) throw new InvalidOptionError(`calibrate: cannot tell which hardware preset "${info.name}" is; pass --gpu`);
+    const grid = args.quick
+      ? { gemmTokens: [1, 64, 1024, 8192], decodeBatch: [1, 16, 256], decodeContext: [128, 1024, 4096], prefillChunk: [64, 1024, 8192], prefillContext: [0, 4096], recurrentBatch: [1, 16, 256], recurrentPrefillTokens: [64, 1024], reps: args.reps }
+      : { reps: args.reps };
+    const tty = process.stderr.isTTY;
+    const profile = calibrate(binding, info, {
+      model,
+      gpu,
+      tp,
+      device: args.device,
+      grid,
+      onPoint: (what, done, total) => {
+        if (tty) process.stderr.write(`\r\x1b[Kcalibrate: ${done}/${total} ${what}`);
+        else if (done === total || done % 20 === 0) process.stderr.write(`calibrate: ${done}/${total} ${what}\n`);
+      },
+    });
+    if (tty) process.stderr.write('\n');
+    const policy = policyKindsFor(model).includes('vattention') ? 'vattention' : policyKindsFor(model)[0];
+    const fit = await fitIterationOverhead(model, gpu, tp, policy, profile, args.device);
+    profile.iterationOverheadS = fit.overheadS;
+    profile.method += `; iterationOverheadS = median(measured - predicted) over ${fit.iterations} iterations of a synthetic calibration replay (${policy})`;
+    validateProfile(profile, '(measured profile)');
+    const out = args.out ?? join(profilesDir(), gpu, tp === 1 ? `${model.name}.json` : `${model.name}-tp${tp}.json`);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(profile, null, 1)}\n`);
+    process.stdout.write(`calibrate: wrote ${out} (${info.name}, ${model.name}, tp=${tp}, per-iteration overhead ${(fit.overheadS * 1e3).toFixed(3)} ms)\n`);
+  },
+};

@@ -1,0 +1,95 @@
+import { writeFileSync } from 'node:fs';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { InvalidOptionError } from '../errors.js';
+import { detectGpuPreset } from '../gpu/detectGpuPreset.js';
+import { predictorFor, replayOnGpu } from '../gpu/replayOnGpu.js';
+import { requireGpu } from '../gpu/requireGpu.js';
+import { findProfile } from '../sim/cost/calibrated/findProfile.js';
+import { readProfile } from '../sim/cost/calibrated/readProfile.js';
+import { simulate } from '../sim/engine/simulate.js';
+import { hardwarePreset } from '../sim/hardware/presets.js';
+import { createPolicy } from '../sim/memory/createPolicy.js';
+import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
+import { checkTensorParallel } from '../sim/model/derived.js';
+import { modelPreset } from '../sim/model/presets.js';
+import { openTrace } from '../sim/trace/openTrace.js';
+import { compareRuns, VALIDATION_TARGETS, type ValidationSummary } from '../sim/validation/compareRuns.js';
+
+interface ValidateArgs {
+  trace: string;
+  model: string;
+  policy: string;
+  gpu?: string;
+  tp: number;
+  profile?: string;
+  first?: number;
+  timeScale?: number;
+  json?: string;
+  runs?: string;
+  device: number;
+}
+
+export const validateCommand: CommandModule<object, ValidateArgs> = {
+  command: 'validate',
+  describe: 'Replay one trace in the simulator and on the GPU and report how far the simulator is off',
+  builder: (y: Argv) =>
+    y
+      .option('trace', { type: 'string', default: 'synthetic:conv', describe: 'registry name, synthetic spec or path' })
+      .option('model', { type: 'string', default: 'llama-3-8b' })
+      .option('policy', { type: 'string', default: 'vattention', describe: 'static | paged | vattention | recurrent | hybrid' })
+      .option('gpu', { type: 'string', describe: 'hardware preset of this card (default: detected)' })
+      .option('tp', { type: 'number', default: 1 })
+      .option('profile', { type: 'string', describe: 'calibration profile (default: profiles/<gpu>/<model>.json when it exists, else the roofline model)' })
+      .option('first', { type: 'number', describe: 'keep the first N requests of the trace' })
+      .option('time-scale', { type: 'number', describe: 'multiply inter-arrival times (compress a long trace)' })
+      .option('json', { type: 'string', describe: 'write the validation result (pairs and errors) here' })
+      .option('runs', { type: 'string', describe: 'write both RunResults here as <prefix>.sim.json and <prefix>.gpu.json' })
+      .option('device', { type: 'number', default: 0 })
+      .example('$0 validate --trace azure-conv-2023 --first 300 --policy paged', 'the first 300 Azure conversation requests under PagedAttention')
+      .strict() as unknown as Argv<ValidateArgs>,
+  handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
+    const { info } = requireGpu(args.device);
+    const model = modelPreset(args.model);
+    const tp = checkTensorParallel(model, args.tp);
+    const gpu = args.gpu ?? detectGpuPreset(info.name);
+    if (!gpu) throw new InvalidOptionError(`validate: cannot tell which hardware preset "${info.name}" is; pass --gpu`);
+    const hardware = hardwarePreset(gpu);
+    const policyKind = args.policy as PolicyKind;
+    const profilePath = args.profile ?? findProfile(gpu, model.name, tp);
+    const profile = profilePath ? { profile: readProfile(profilePath), path: profilePath } : undefined;
+    const traceOptions = { first: args.first, timeScale: args.timeScale, maxContextTokens: model.maxContextTokens };
+
+    const simPolicy = createPolicy(policyKind, { model, hardware, tp }, undefined as never);
+    const costModel = predictorFor(model, hardware, tp, simPolicy, undefined, profile);
+    const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, costModel });
+    const g = await replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, device: args.device, profile });
+    const summary = compareRuns(sim, g.run, g.pairs);
+    process.stdout.write(formatValidation(summary, { card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor }));
+    if (args.json) {
+      const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), summary, iterations: g.pairs };
+      writeFileSync(args.json, `${JSON.stringify(out)}\n`);
+    }
+    if (args.runs) {
+      writeFileSync(`${args.runs}.sim.json`, `${JSON.stringify(sim)}\n`);
+      writeFileSync(`${args.runs}.gpu.json`, `${JSON.stringify(g.run)}\n`);
+    }
+  },
+};
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+/** The validation table users read. */
+export function formatValidation(s: ValidationSummary, m: { card: string; model: string; policy: string; trace: string; predictor: string }): string {
+  const e = s.endToEnd;
+  const ok = (b: boolean) => (b ? 'met' : 'MISSED');
+  return [
+    `validate: ${m.model} under ${m.policy} on ${m.card}, trace ${m.trace}`,
+    `predictor: ${m.predictor}`,
+    `per-iteration |sim-gpu|/gpu over ${s.perIteration.count} iterations: median ${pct(s.perIteration.median)} (target < ${pct(VALIDATION_TARGETS.iterationMedian)}: ${ok(s.targets.iterationMedian)}), p90 ${pct(s.perIteration.p90)}, p95 ${pct(s.perIteration.p95)} (target < ${pct(VALIDATION_TARGETS.iterationP95)}: ${ok(s.targets.iterationP95)}), p99 ${pct(s.perIteration.p99)}, bias ${pct(s.perIteration.meanSigned)}`,
+    `end to end (sim-gpu)/gpu: makespan ${pct(e.makespanS)} (target |x| < ${pct(VALIDATION_TARGETS.makespan)}: ${ok(s.targets.makespan)}), throughput ${pct(e.outputTokensPerS)}`,
+    `  TTFT p50 ${pct(e.ttftP50)} p90 ${pct(e.ttftP90)} p99 ${pct(e.ttftP99)} | TBT p50 ${pct(e.tbtP50)} p90 ${pct(e.tbtP90)} p99 ${pct(e.tbtP99)} | E2E p50 ${pct(e.e2eP50)} p90 ${pct(e.e2eP90)} p99 ${pct(e.e2eP99)}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,190 @@
+import { InvalidOptionError } from '../errors.js';
+import { aggregatePlan } from '../sim/cost/aggregatePlan.js';
+import { emptyIterationCost, type CostModel } from '../sim/cost/CostModel.js';
+import { emptyAggregate } from '../sim/cost/IterationAggregate.js';
+import type { Executor, IterationCost, IterationPlan } from '../sim/engine/Executor.js';
+import type { HybridPolicy } from '../sim/memory/HybridPolicy.js';
+import type { MemoryPolicy } from '../sim/memory/MemoryPolicy.js';
+import type { PagedPolicy } from '../sim/memory/PagedPolicy.js';
+import type { RecurrentStatePolicy } from '../sim/memory/RecurrentStatePolicy.js';
+import type { StaticPolicy } from '../sim/memory/StaticPolicy.js';
+import type { VAttentionPolicy } from '../sim/memory/VAttentionPolicy.js';
+import { attentionLayers, kvBytesPerTokenPerLayer } from '../sim/model/derived.js';
+import type { ModelSpec } from '../sim/model/ModelSpec.js';
+import { BlockPool } from './BlockPool.js';
+import { GpuModel, type GpuKvCache } from './GpuModel.js';
+import { MemoryEnactor } from './MemoryEnactor.js';
+import type { NativeBinding, NativeDeviceInfo } from './NativeBinding.js';
+import { VmmArena } from './VmmArena.js';
+
+const MiB = 1024 * 1024;
+
+export interface GpuExecutorOptions {
+  /** The policy the scheduler uses, built with `recordOps: true` so its operations can be enacted. */
+  policy: MemoryPolicy;
+  model: ModelSpec;
+  tp: number;
+  /** Largest batch the scheduler forms (its maxNumSeqs). */
+  maxBatch: number;
+  /** Largest token count of one iteration (the scheduler's maxNumBatchedTokens or token budget). */
+  maxTokens: number;
+  /** Prices the same plans for validation: (predicted, measured) pairs are kept in `pairs`. */
+  predictor?: CostModel;
+  /** @defaultValue 0 */
+  device?: number;
+  /** @defaultValue 1 */
+  seed?: number;
+}
+
+/**
+ * Runs each iteration plan on the GPU: enacts the policy's memory operations for real (VMM pages in a
+ * VmmArena, blocks and block tables in a BlockPool, state slots), then runs the synthetic model over
+ * the batch and measures the iteration. Duration = host wall time of the mapping work plus the
+ * iteration (staging, launches, GPU work to completion), as a serving engine would see it.
+ *
+ * Mapping is enacted before the iteration's kernels are launched (the arena's background thread is
+ * flushed first), so the GPU executor measures synchronous mapping; overlap with compute is modelled
+ * by the simulator only.
+ */
+export class GpuExecutor implements Executor {
+  readonly kind = 'gpu' as const;
+  readonly label: string;
+  /** Predicted vs measured seconds of each iteration (when a predictor was given). */
+  readonly pairs = { simS: [] as number[], gpuS: [] as number[], batchSize: [] as number[] };
+  readonly enactor: MemoryEnactor;
+  readonly model: GpuModel;
+  private readonly arena: VmmArena | undefined;
+  private readonly pool: BlockPool | undefined;
+  private readonly o: GpuExecutorOptions;
+  private readonly stateSlotOf = new Map<number, number>();
+  private readonly maxBlocksPerSeq: number;
+  private readonly agg = emptyAggregate();
+  private readonly predicted = emptyIterationCost();
+  private readonly rows: { prefill: Int32Array; decode: Int32Array; context: Int32Array; kvSlot: Int32Array; stateSlot: Int32Array; blockTable: Int32Array };
+
+  constructor(binding: NativeBinding, info: NativeDeviceInfo, o: GpuExecutorOptions) {
+    this.o = o;
+    const device = o.device ?? 0;
+    const kvPart = kvPolicyOf(o.policy);
+    const statePart = statePolicyOf(o.policy);
+    const attn = attentionLayers(o.model);
+    const tokenBytes = attn.length > 0 ? kvBytesPerTokenPerLayer(attn[0], o.tp) : 0;
+    const maxContext = o.policy.maxTokensPerRequest === Number.POSITIVE_INFINITY ? o.model.maxContextTokens : o.policy.maxTokensPerRequest;
+    let kv: GpuKvCache = { layout: 'none' };
+    this.maxBlocksPerSeq = 0;
+    if (kvPart?.kind === 'vattention') {
+      const p = kvPart as VAttentionPolicy;
+      this.arena = VmmArena.forLayout(binding, p, { device }, info.freeMemoryBytes);
+      kv = { layout: 'contiguous', ...bases(attn.length, (b) => this.arena!.bufferAddress(b)), slotStrideBytes: p.slotBytesPerBuffer };
+    } else if (kvPart?.kind === 'static') {
+      // Static reservation: every slot's whole maxContext mapped once, up front (what cudaMalloc'ing
+      // maxBatch x maxContext does), through the same arena so the layout matches vAttention's.
+      const p = kvPart as StaticPolicy;
+      const slotBytes = Math.ceil((maxContext * tokenBytes) / (2 * MiB)) * 2 * MiB;
+      const pagesPerSlot = slotBytes / (2 * MiB);
+      this.arena = new VmmArena(binding, { device, buffers: 2 * attn.length, slots: p.numSlots, slotBytes, pageSizeBytes: 2 * MiB, poolPages: p.numSlots * pagesPerSlot * 2 * attn.length, backgroundThread: false }, info.freeMemoryBytes);
+      for (let s = 0; s < p.numSlots; s++) this.arena.mapPages(s, 0, pagesPerSlot);
+      kv = { layout: 'contiguous', ...bases(attn.length, (b) => this.arena!.bufferAddress(b)), slotStrideBytes: slotBytes };
+    } else if (kvPart?.kind === 'paged') {
+      const p = kvPart as PagedPolicy;
+      this.maxBlocksPerSeq = Math.ceil(maxContext / p.blockSizeTokens);
+      this.pool = new BlockPool(binding, { device, layers: attn.length, blocks: p.numBlocks, blockBytes: p.blockSizeTokens * tokenBytes, maxSeqs: o.maxBatch, maxBlocksPerSeq: this.maxBlocksPerSeq }, info.freeMemoryBytes);
+      const pool = this.pool;
+      kv = { layout: 'paged', kBase: attn.map((_, l) => pool.blockAddress(l, 0, 0)), vBase: attn.map((_, l) => pool.blockAddress(l, 1, 0)), maxBlocksPerSeq: this.maxBlocksPerSeq, blockSizeTokens: p.blockSizeTokens };
+    }
+    const mapping = o.policy.allocationMode === 'overlapped' ? 'overlapped' : 'sync';
+    this.enactor = new MemoryEnactor({ arena: this.arena, pool: this.pool, mapping });
+    this.model = new GpuModel(binding, {
+      model: o.model,
+      tp: o.tp,
+      maxTokens: o.maxTokens,
+      maxBatch: o.maxBatch,
+      maxContext,
+      kv,
+      stateSlots: statePart ? (statePart as RecurrentStatePolicy).numSlots : 0,
+      seed: o.seed,
+      device,
+    });
+    const n = o.maxBatch;
+    this.rows = {
+      prefill: new Int32Array(n),
+      decode: new Int32Array(n),
+      context: new Int32Array(n),
+      kvSlot: new Int32Array(n),
+      stateSlot: new Int32Array(n),
+      blockTable: new Int32Array(n * Math.max(1, this.maxBlocksPerSeq)),
+    };
+    this.label = `gpu(${info.name}, ${o.policy.label})`;
+  }
+
+  execute(plan: IterationPlan): IterationCost {
+    const ops = plan.memoryOps;
+    for (const op of ops) {
+      if (op.op === 'assignSlot' && op.part === 'state') this.stateSlotOf.set(op.requestId, op.slot);
+      else if (op.op === 'freeSlot' && op.part === 'state') this.stateSlotOf.delete(op.requestId);
+    }
+    const t0 = performance.now();
+    this.enactor.enactOps(ops);
+    this.enactor.finishIteration();
+    const mapS = (performance.now() - t0) / 1e3;
+
+    const n = plan.batchSize;
+    if (n > this.o.maxBatch) throw new InvalidOptionError(`GpuExecutor: a batch of ${n} exceeds maxBatch=${this.o.maxBatch}`);
+    const r = this.rows;
+    const width = this.maxBlocksPerSeq;
+    const table = this.pool ? this.enactor.blockTable().table : undefined;
+    for (let i = 0; i < n; i++) {
+      const id = plan.requestIds[i];
+      r.prefill[i] = plan.prefillTokens[i];
+      r.decode[i] = plan.decodeTokens[i];
+      r.context[i] = plan.contextTokens[i];
+      const slot = this.enactor.slotOf(id);
+      r.kvSlot[i] = slot;
+      r.stateSlot[i] = this.stateSlotOf.get(id) ?? -1;
+      if (table && width > 0) r.blockTable.set(table.subarray(slot * width, (slot + 1) * width), i * width);
+    }
+    const measured = this.model.run({
+      prefill: r.prefill.subarray(0, n),
+      decode: r.decode.subarray(0, n),
+      context: r.context.subarray(0, n),
+      kvSlot: r.kvSlot.subarray(0, n),
+      stateSlot: r.stateSlot.subarray(0, n),
+      blockTable: table ? r.blockTable.subarray(0, n * width) : undefined,
+    });
+    const durationS = mapS + measured.hostS;
+    if (this.o.predictor) {
+      this.o.predictor.iterationCost(aggregatePlan(plan, this.agg), this.predicted);
+      this.pairs.simS.push(this.predicted.durationS);
+      this.pairs.gpuS.push(durationS);
+      this.pairs.batchSize.push(n);
+    }
+    return {
+      durationS,
+      stallS: mapS,
+      // The GPU executor measures the iteration as a whole; the named parts stay with the simulator.
+      terms: { gemmS: 0, prefillAttentionS: 0, decodeAttentionS: 0, recurrentS: 0, allocationS: mapS, overheadS: measured.hostS - measured.gpuS },
+    };
+  }
+
+  /** Frees every device resource (model, arena, pool). */
+  destroy(): void {
+    this.model.destroy();
+    this.arena?.destroy();
+    this.pool?.destroy();
+  }
+}
+
+function bases(layers: number, addr: (buffer: number) => bigint): { kBase: bigint[]; vBase: bigint[] } {
+  // Buffer 2l holds layer l's K, buffer 2l+1 its V.
+  return { kBase: Array.from({ length: layers }, (_, l) => addr(2 * l)), vBase: Array.from({ length: layers }, (_, l) => addr(2 * l + 1)) };
+}
+
+function kvPolicyOf(p: MemoryPolicy): MemoryPolicy | undefined {
+  if (p.kind === 'hybrid') return (p as HybridPolicy).parts.attention as MemoryPolicy;
+  return p.kind === 'recurrent' ? undefined : p;
+}
+
+function statePolicyOf(p: MemoryPolicy): MemoryPolicy | undefined {
+  if (p.kind === 'hybrid') return (p as HybridPolicy).parts.recurrent;
+  return p.kind === 'recurrent' ? p : undefined;
+}

@@ -1,0 +1,137 @@
+import { checkInt, expected, InvalidOptionError } from '../errors.js';
+import { kvHeadsPerGpu } from '../sim/model/derived.js';
+import type { MlstmLayerSpec, ModelSpec } from '../sim/model/ModelSpec.js';
+import type { NativeBinding } from './NativeBinding.js';
+import { nativeCall } from './nativeCall.js';
+
+/** The native GpuModel as the addon exports it (native/gpuModel.cc). */
+export interface NativeGpuModel {
+  run(iteration: NativeGpuIteration): { gpuS: number; hostS: number };
+  time(op: GpuProfileOp, params: Record<string, number>): number;
+  deviceBytes(): number;
+  destroy(): void;
+}
+
+export interface NativeGpuIteration {
+  prefill: Int32Array;
+  decode: Int32Array;
+  context: Int32Array;
+  kvSlot?: Int32Array;
+  stateSlot?: Int32Array;
+  blockTable?: Int32Array;
+}
+
+export type GpuProfileOp = 'layerGemm' | 'lmHead' | 'decode' | 'prefill' | 'mlstmStep' | 'mlstmPrefill';
+
+interface GpuModelBinding {
+  GpuModel?: new (config: Record<string, unknown>) => NativeGpuModel;
+}
+
+/** Where the attention layers' KV-cache lives on the device. */
+export type GpuKvCache =
+  | { layout: 'contiguous'; kBase: bigint[]; vBase: bigint[]; slotStrideBytes: number }
+  | { layout: 'paged'; kBase: bigint[]; vBase: bigint[]; maxBlocksPerSeq: number; blockSizeTokens: number }
+  | { layout: 'none' };
+
+export interface GpuModelOptions {
+  model: ModelSpec;
+  /** Tensor-parallel degree: heads per GPU are divided by it (one GPU of a TP group is modelled). */
+  tp: number;
+  /** Largest number of tokens in one iteration. */
+  maxTokens: number;
+  /** Largest batch (rows) of one iteration. */
+  maxBatch: number;
+  /** Largest context of one request, tokens. */
+  maxContext: number;
+  kv: GpuKvCache;
+  /** mLSTM state slots per layer (0 for attention-only models). */
+  stateSlots: number;
+  /** @defaultValue 1 */
+  seed?: number;
+  /** @defaultValue 0 */
+  device?: number;
+  /** Only profiled operations (time()) will run: no KV-cache needed. @defaultValue false */
+  profileOnly?: boolean;
+}
+
+/**
+ * The GPU executor's synthetic model: the preset's real layer shapes (per GPU under TP) with random
+ * bf16 weights, run through cuBLAS GEMMs and kvsim's attention and xLSTM kernels. Validates every
+ * option here before the addon sees it.
+ */
+export class GpuModel {
+  private native: NativeGpuModel | null;
+
+  constructor(binding: NativeBinding, o: GpuModelOptions) {
+    const ctor = (binding as unknown as GpuModelBinding).GpuModel;
+    if (!ctor) throw new InvalidOptionError('GpuModel: this build of the native addon has no GpuModel (rebuild with `npm run build:native`)');
+    checkInt('GpuModel: maxTokens', o.maxTokens, 1);
+    checkInt('GpuModel: maxBatch', o.maxBatch, 1);
+    checkInt('GpuModel: maxContext', o.maxContext, 1);
+    checkInt('GpuModel: stateSlots', o.stateSlots, 0);
+    const layers = o.model.layers.map((l) => {
+      if (l.kind === 'attention') {
+        if (l.headDim !== 64 && l.headDim !== 128) throw expected('head dim 64 or 128 (the kernels the GPU backend has)', 'GpuModel: headDim', l.headDim);
+        return { kind: 0, heads: l.heads / o.tp, kvHeads: kvHeadsPerGpu(l, o.tp), headDim: l.headDim };
+      }
+      if (l.kind === 'mlstm') return { kind: 1, heads: l.heads / o.tp, dqk: l.dqk, dv: l.dv };
+      throw new InvalidOptionError(`GpuModel: ${o.model.name} has sLSTM layers, which the GPU executor does not run yet`);
+    });
+    const attention = layers.filter((l) => l.kind === 0).length;
+    const mlstm = layers.filter((l) => l.kind === 1);
+    if (attention > 0 && o.kv.layout === 'none' && !o.profileOnly) throw new InvalidOptionError('GpuModel: the model has attention layers but no KV-cache was given');
+    if (o.kv.layout !== 'none' && (o.kv.kBase.length !== attention || o.kv.vBase.length !== attention)) {
+      throw expected(`${attention} K and V base addresses (one per attention layer)`, 'GpuModel: kv', o.kv.kBase.length);
+    }
+    if (mlstm.length > 0 && o.stateSlots === 0) throw new InvalidOptionError('GpuModel: the model has mLSTM layers but stateSlots is 0');
+    const stateDtype = o.model.layers.find((l): l is MlstmLayerSpec => l.kind === 'mlstm')?.stateDtype ?? 'fp32';
+    const kv = o.kv;
+    const config = {
+      device: o.device ?? 0,
+      hidden: o.model.hiddenSize,
+      ffn: Math.ceil(o.model.ffnSize / o.tp),
+      vocab: Math.ceil(o.model.vocabSize / o.tp),
+      layers,
+      maxTokens: o.maxTokens,
+      maxBatch: o.maxBatch,
+      maxContext: o.maxContext,
+      seed: o.seed ?? 1,
+      kvLayout: kv.layout === 'contiguous' ? 0 : kv.layout === 'paged' ? 1 : -1,
+      kBase: kv.layout === 'none' ? [] : kv.kBase,
+      vBase: kv.layout === 'none' ? [] : kv.vBase,
+      slotStrideBytes: kv.layout === 'contiguous' ? kv.slotStrideBytes : 0,
+      maxBlocksPerSeq: kv.layout === 'paged' ? kv.maxBlocksPerSeq : 0,
+      blockSizeTokens: kv.layout === 'paged' ? kv.blockSizeTokens : 0,
+      stateSlots: o.stateSlots,
+      stateDtype: stateDtype === 'bf16' ? 1 : 0,
+    };
+    this.native = nativeCall(() => new ctor(config));
+  }
+
+  run(it: NativeGpuIteration): { gpuS: number; hostS: number } {
+    const n = it.prefill.length;
+    if (it.decode.length !== n || it.context.length !== n) throw new InvalidOptionError('GpuModel.run: prefill, decode and context must have one entry per row');
+    return nativeCall(() => this.live().run(it));
+  }
+
+  /** Median seconds of one profiled operation (see native/gpuModelProfile.cc). */
+  time(op: GpuProfileOp, params: Record<string, number>): number {
+    return nativeCall(() => this.live().time(op, params));
+  }
+
+  deviceBytes(): number {
+    return this.native ? this.native.deviceBytes() : 0;
+  }
+
+  destroy(): void {
+    if (!this.native) return;
+    const n = this.native;
+    this.native = null;
+    nativeCall(() => n.destroy());
+  }
+
+  private live(): NativeGpuModel {
+    if (!this.native) throw new InvalidOptionError('GpuModel: used after destroy()');
+    return this.native;
+  }
+}

@@ -1,0 +1,123 @@
+import type { CalibrationProfile, Table1D, Table2D } from '../sim/cost/calibrated/CalibrationProfile.js';
+import { attentionLayers } from '../sim/model/derived.js';
+import type { ModelSpec } from '../sim/model/ModelSpec.js';
+import { GpuModel } from './GpuModel.js';
+import type { NativeBinding, NativeDeviceInfo } from './NativeBinding.js';
+
+/** The profiling grid. Every axis strictly increasing. */
+export interface CalibrationGrid {
+  gemmTokens: number[];
+  lmHeadRows: number[];
+  decodeBatch: number[];
+  decodeContext: number[];
+  prefillChunk: number[];
+  prefillContext: number[];
+  pagedBlockSizes: number[];
+  recurrentBatch: number[];
+  recurrentPrefillTokens: number[];
+  /** Timed repetitions per point (median reported). */
+  reps: number;
+}
+
+/** The default grid: covers what the default schedulers form on an 80 GB GPU (batch <= 256, chunks <= 8192). */
+export const DEFAULT_GRID: CalibrationGrid = {
+  gemmTokens: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192],
+  lmHeadRows: [1, 4, 16, 64, 256],
+  decodeBatch: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+  decodeContext: [128, 256, 512, 1024, 2048, 4096, 8192, 16384],
+  prefillChunk: [16, 64, 256, 1024, 4096, 8192],
+  prefillContext: [0, 1024, 4096, 8192],
+  pagedBlockSizes: [16],
+  recurrentBatch: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+  recurrentPrefillTokens: [16, 64, 256, 1024, 4096],
+  reps: 15,
+};
+
+export interface CalibrateOptions {
+  model: ModelSpec;
+  /** kvsim hardware preset name of this card (recorded in the profile). */
+  gpu: string;
+  tp: number;
+  grid?: Partial<CalibrationGrid>;
+  device?: number;
+  /** Called after each measured point (progress). */
+  onPoint?: (what: string, done: number, total: number) => void;
+}
+
+/**
+ * Measures the per-operation times a CalibratedCostModel needs, on this GPU, for one model's shapes:
+ * every point event-timed after warm-up, median of `reps` runs, on random (never zero) data.
+ */
+export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: CalibrateOptions): CalibrationProfile {
+  const g: CalibrationGrid = { ...DEFAULT_GRID, ...o.grid };
+  const hasAttention = attentionLayers(o.model).length > 0;
+  const hasMlstm = o.model.layers.some((l) => l.kind === 'mlstm');
+  const maxTokens = Math.max(...g.gemmTokens, ...g.recurrentPrefillTokens);
+  const model = new GpuModel(binding, {
+    model: o.model,
+    tp: o.tp,
+    maxTokens,
+    maxBatch: Math.max(...g.lmHeadRows, ...g.decodeBatch),
+    maxContext: Math.max(...g.decodeContext),
+    kv: { layout: 'none' },
+    stateSlots: hasMlstm ? Math.max(...g.recurrentBatch) : 0,
+    device: o.device,
+    profileOnly: true,
+  });
+  const total =
+    g.gemmTokens.length * (hasAttention && hasMlstm ? 2 : 1) +
+    g.lmHeadRows.length +
+    (hasAttention ? (1 + g.pagedBlockSizes.length) * (g.decodeBatch.length * g.decodeContext.length + g.prefillChunk.length * g.prefillContext.length) : 0) +
+    (hasMlstm ? g.recurrentBatch.length + g.recurrentPrefillTokens.length : 0);
+  let done = 0;
+  const time = (what: string, op: Parameters<GpuModel['time']>[0], params: Record<string, number>) => {
+    const s = model.time(op, { ...params, reps: g.reps });
+    o.onPoint?.(what, ++done, total);
+    return s;
+  };
+  const table1 = (xName: string, xs: number[], f: (x: number) => number): Table1D => ({ x: xs, timeS: xs.map(f), xName });
+  const table2 = (aName: string, a: number[], bName: string, b: number[], f: (a: number, b: number) => number): Table2D => ({
+    a,
+    b,
+    timeS: a.map((x) => b.map((y) => f(x, y))),
+    aName,
+    bName,
+  });
+  try {
+    const profile: CalibrationProfile = {
+      schema: 'kvsim.profile/1',
+      card: info.name,
+      gpu: o.gpu,
+      driver: formatVersion(info.driverVersion),
+      cudaRuntime: formatVersion(info.runtimeVersion),
+      date: new Date().toISOString().slice(0, 10),
+      model: o.model.name,
+      tp: o.tp,
+      dtype: 'bf16',
+      method: `CUDA events around each operation, 3 warm-up runs, median of ${g.reps}; random bf16 data; paged block tables shuffled; kvsim GpuModel (native/gpuModelProfile.cc)`,
+      layerGemm: {},
+      lmHead: table1('rows', g.lmHeadRows, (rows) => time(`lm head ${rows}`, 'lmHead', { rows })),
+    };
+    if (hasAttention) {
+      profile.layerGemm!.attention = table1('tokens', g.gemmTokens, (tokens) => time(`attention-layer GEMMs ${tokens}`, 'layerGemm', { kind: 0, tokens }));
+      const decode = (paged: number, blockSize: number) =>
+        table2('batch', g.decodeBatch, 'contextTokens', g.decodeContext, (batch, context) => time(`decode ${paged ? `paged${blockSize}` : 'contiguous'} ${batch}x${context}`, 'decode', { batch, context, paged, blockSize }));
+      const prefill = (paged: number, blockSize: number) =>
+        table2('chunkTokens', g.prefillChunk, 'contextTokens', g.prefillContext, (chunk, context) => time(`prefill ${paged ? `paged${blockSize}` : 'contiguous'} ${chunk}+${context}`, 'prefill', { chunk, context, paged, blockSize }));
+      profile.decodeAttention = { contiguous: decode(0, 16), paged: Object.fromEntries(g.pagedBlockSizes.map((b) => [String(b), decode(1, b)])) };
+      profile.prefillAttention = { contiguous: prefill(0, 16), paged: Object.fromEntries(g.pagedBlockSizes.map((b) => [String(b), prefill(1, b)])) };
+    }
+    if (hasMlstm) {
+      profile.layerGemm!.mlstm = table1('tokens', g.gemmTokens, (tokens) => time(`mLSTM-layer GEMMs ${tokens}`, 'layerGemm', { kind: 1, tokens }));
+      profile.recurrentStep = table1('batch', g.recurrentBatch, (batch) => time(`mLSTM step ${batch}`, 'mlstmStep', { batch }));
+      profile.recurrentPrefill = table1('tokens', g.recurrentPrefillTokens, (tokens) => time(`mLSTM prefill ${tokens}`, 'mlstmPrefill', { tokens }));
+    }
+    return profile;
+  } finally {
+    model.destroy();
+  }
+}
+
+function formatVersion(v: number): string {
+  return `${Math.floor(v / 1000)}.${Math.floor((v % 1000) / 10)}`;
+}

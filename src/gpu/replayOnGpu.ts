@@ -1,0 +1,77 @@
+import { CalibratedCostModel } from '../sim/cost/calibrated/CalibratedCostModel.js';
+import type { CalibrationProfile } from '../sim/cost/calibrated/CalibrationProfile.js';
+import type { CostModel } from '../sim/cost/CostModel.js';
+import { RooflineCostModel } from '../sim/cost/RooflineCostModel.js';
+import type { HardwareSpec } from '../sim/hardware/HardwareSpec.js';
+import { hardwarePreset } from '../sim/hardware/presets.js';
+import { createPolicy } from '../sim/memory/createPolicy.js';
+import type { MemoryPolicy, PolicyKind } from '../sim/memory/MemoryPolicy.js';
+import { checkTensorParallel } from '../sim/model/derived.js';
+import type { ModelSpec } from '../sim/model/ModelSpec.js';
+import { modelPreset } from '../sim/model/presets.js';
+import type { RunResult } from '../sim/metrics/RunResult.js';
+import { resolveSchedulerOptions } from '../sim/scheduler/SchedulerOptions.js';
+import { simulate, type SimulationConfig } from '../sim/engine/simulate.js';
+import { GpuExecutor } from './GpuExecutor.js';
+import { requireGpu } from './requireGpu.js';
+
+export interface GpuReplayConfig extends Omit<SimulationConfig, 'executor' | 'costModel' | 'policy'> {
+  policy: PolicyKind;
+  /** @defaultValue 0 */
+  device?: number;
+  /** Calibration profile for the per-iteration predictions (validation); roofline when absent. */
+  profile?: { profile: CalibrationProfile; path: string };
+}
+
+export interface GpuReplayResult {
+  run: RunResult;
+  /** The simulator's prediction for each GPU iteration (same plan) and the measured time. */
+  pairs: { simS: number[]; gpuS: number[]; batchSize: number[] };
+  card: string;
+  /** The cost model that made the predictions. */
+  predictor: string;
+}
+
+/** Whether a policy's attention part runs paged kernels. */
+export function usesPagedKernels(policy: MemoryPolicy, options: unknown): boolean {
+  return policy.kind === 'paged' || (policy.kind === 'hybrid' && ((options as { attention?: string } | undefined)?.attention ?? 'paged') === 'paged');
+}
+
+/** The simulator's cost model for a policy: calibrated when a profile is given, else roofline. */
+export function predictorFor(model: ModelSpec, hardware: HardwareSpec, tp: number, policy: MemoryPolicy, policyOptions: unknown, profile?: { profile: CalibrationProfile; path: string }): CostModel {
+  const pagedKernels = usesPagedKernels(policy, policyOptions);
+  const ctx = { model, hardware, tp, pagedKernels, allocationMode: policy.allocationMode };
+  if (!profile) return new RooflineCostModel(ctx);
+  const blockSizeTokens = (policyOptions as { blockSizeTokens?: number } | undefined)?.blockSizeTokens ?? 16;
+  return new CalibratedCostModel({ ...ctx, profile: profile.profile, profilePath: profile.path, blockSizeTokens });
+}
+
+/**
+ * Replays a trace on the GPU: the same engine, scheduler and policy as the simulator, with each
+ * iteration run and timed on the device (GpuExecutor). Writes the same RunResult as `simulate`.
+ */
+export async function replayOnGpu(config: GpuReplayConfig): Promise<GpuReplayResult> {
+  const { binding, info } = requireGpu(config.device ?? 0);
+  const model = typeof config.model === 'string' ? modelPreset(config.model) : config.model;
+  const hardware = typeof config.hardware === 'string' ? hardwarePreset(config.hardware) : config.hardware;
+  const tp = checkTensorParallel(model, config.tp ?? 1);
+  const policy = createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: true }, config.policyOptions as never);
+  const sched = resolveSchedulerOptions(config.schedulerOptions);
+  const predictor = predictorFor(model, hardware, tp, policy, config.policyOptions, config.profile);
+  const executor = new GpuExecutor(binding, info, {
+    policy,
+    model,
+    tp,
+    maxBatch: sched.maxNumSeqs,
+    maxTokens: Math.max(sched.maxNumBatchedTokens, sched.tokenBudget),
+    predictor,
+    device: config.device,
+    seed: config.seed,
+  });
+  try {
+    const run = await simulate({ ...config, model, hardware, tp, policy, executor, engine: { ...config.engine, skipAhead: false } });
+    return { run, pairs: executor.pairs, card: info.name, predictor: predictor.label };
+  } finally {
+    executor.destroy();
+  }
+}
