@@ -51,6 +51,13 @@ export class RooflineCostModel implements CostModel {
   private readonly attention: Float64Array;
   // Per distinct recurrent layer: [FLOPs per token, state bytes per request, multiplicity].
   private readonly recurrent: Float64Array;
+  // Memo of the GEMM and recurrent terms, which depend only on these counts: runs of decode
+  // iterations reuse them (same inputs, same bits).
+  private memoTokens = -1;
+  private memoRows = -1;
+  private memoBatch = -1;
+  private memoGemmS = 0;
+  private memoRecurrentS = 0;
 
   constructor(ctx: RooflineContext, options: RooflineOptions = {}) {
     this.ctx = ctx;
@@ -90,16 +97,16 @@ export class RooflineCostModel implements CostModel {
     const launch = o.launchOverheadS;
     const tokens = agg.prefillTokens + agg.decodeTokens;
 
-    let gemmS = 0;
-    if (tokens > 0) {
-      const g = this.gemms;
-      for (let i = 0; i < g.length; i += 4) {
-        gemmS += g[i + 3] * (Math.max((g[i] * tokens) / rate, (g[i + 1] + g[i + 2] * tokens) / bw) + launch);
-      }
-      const rows = agg.decodeTokens + agg.prefillRequests;
-      const h = this.lmHead;
-      gemmS += Math.max((h[0] * rows) / rate, (h[1] + h[2] * rows) / bw) + launch;
+    const rows = agg.decodeTokens + agg.prefillRequests;
+    if (tokens !== this.memoTokens || rows !== this.memoRows || agg.batchSize !== this.memoBatch) {
+      this.memoTokens = tokens;
+      this.memoRows = rows;
+      this.memoBatch = agg.batchSize;
+      this.memoGemmS = this.gemmTerm(tokens, rows);
+      this.memoRecurrentS = this.recurrentTerm(tokens, agg.batchSize);
     }
+    const gemmS = this.memoGemmS;
+    const recurrentS = this.memoRecurrentS;
 
     let prefillS = 0;
     let decodeS = 0;
@@ -124,14 +131,6 @@ export class RooflineCostModel implements CostModel {
       }
     }
 
-    let recurrentS = 0;
-    if (tokens > 0) {
-      const r = this.recurrent;
-      for (let i = 0; i < r.length; i += 3) {
-        recurrentS += r[i + 2] * (Math.max((r[i] * tokens) / rate, (2 * r[i + 1] * agg.batchSize) / bw) + launch);
-      }
-    }
-
     const overheadS = o.iterationOverheadS;
     const computeS = gemmS + prefillS + decodeS + recurrentS + overheadS;
     const work = agg.allocTimeS;
@@ -147,6 +146,31 @@ export class RooflineCostModel implements CostModel {
     t.allocationS = work;
     t.overheadS = overheadS;
     return out;
+  }
+
+  /** Dense GEMMs over `tokens` tokens plus the LM head over `rows` sampled rows. */
+  private gemmTerm(tokens: number, rows: number): number {
+    if (tokens === 0) return 0;
+    const { gemmFlopsPerS: rate, memoryBytesPerS: bw, launchOverheadS: launch } = this.options;
+    let s = 0;
+    const g = this.gemms;
+    for (let i = 0; i < g.length; i += 4) {
+      s += g[i + 3] * (Math.max((g[i] * tokens) / rate, (g[i + 1] + g[i + 2] * tokens) / bw) + launch);
+    }
+    const h = this.lmHead;
+    return s + Math.max((h[0] * rows) / rate, (h[1] + h[2] * rows) / bw) + launch;
+  }
+
+  /** Recurrent layers: FLOPs per token, and each request's state read and written once. */
+  private recurrentTerm(tokens: number, batchSize: number): number {
+    if (tokens === 0) return 0;
+    const { gemmFlopsPerS: rate, memoryBytesPerS: bw, launchOverheadS: launch } = this.options;
+    let s = 0;
+    const r = this.recurrent;
+    for (let i = 0; i < r.length; i += 3) {
+      s += r[i + 2] * (Math.max((r[i] * tokens) / rate, (2 * r[i + 1] * batchSize) / bw) + launch);
+    }
+    return s;
   }
 
   describe(): Record<string, unknown> {

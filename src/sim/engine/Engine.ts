@@ -199,7 +199,7 @@ export class Engine implements SchedulerContext {
     this.iterationIndex++;
     this.blockLength = 1;
     this.blockEnds[1] = endS;
-    if (this.canSkip && this.steady && !this.preemptedThisStep && plan.allocOps === 0) endS = this.skipAhead(endS);
+    if (this.canSkip && this.steady && !this.preemptedThisStep) endS = this.skipAhead(endS);
     this.queue.push(endS, EventKind.IterationEnd);
     return true;
   }
@@ -232,7 +232,13 @@ export class Engine implements SchedulerContext {
 
   /**
    * Extends a steady decode iteration (already planned, priced and recorded) with the identical
-   * iterations that follow it. Returns the end time of the last one.
+   * decode iterations that follow it, and returns the end time of the last one. Each of them does
+   * exactly what the scheduler would do — grow every request by one token, in batch order — and
+   * takes an exact memory snapshot, but skips planning, the plan arrays and the event queue. It stops
+   * before an iteration in which a request would finish early (after its last token), before the
+   * first iteration planned at or after the next arrival, and before any iteration in which a request
+   * cannot grow (that one goes through the scheduler, which preempts). Growth that allocates is fine:
+   * it only lowers free memory, so the admission the scheduler just refused stays refused.
    */
   private skipAhead(firstEndS: number): number {
     const plan = this.plan;
@@ -242,66 +248,51 @@ export class Engine implements SchedulerContext {
     for (let i = 0; i < B; i++) {
       const s = plan.slots[i];
       const remaining = t.outputTokens[s] - t.generated[s];
-      const c = plan.contextTokens[i];
-      const headroom = this.policy.tokenCapacity(t.id[s]) - c;
-      const k = remaining < headroom ? remaining : headroom;
-      if (k < kMax) kMax = k;
+      if (remaining < kMax) kMax = remaining;
     }
-    if (kMax < 2) return firstEndS;
-
-    // Pass 1: how many iterations, and when each ends (stop at the first that ends at/after an arrival).
+    const nextArrivalS = this.queue.peekTimeS();
     const agg = this.agg;
     const s1 = agg.decodeKvTokens;
-    const nextArrivalS = this.queue.peekTimeS();
+    const stats = this.policy.stats;
+    const exec = this.executor as unknown as { executeAggregate(a: typeof agg, o: IterationCost): IterationCost };
+    const mem = this.snapK;
     let k = 1;
     let endS = firstEndS;
-    agg.allocOps = 0;
-    agg.allocTimeS = 0;
-    const exec = this.executor as unknown as { executeAggregate(a: typeof agg, o: IterationCost): IterationCost };
     while (k < kMax && nextArrivalS > endS) {
+      if (!this.growBatch(k + 1)) break;
       k++;
+      const ops = stats.allocOps + stats.freeOps;
+      agg.allocOps = ops - this.opsSeen;
+      agg.allocTimeS = stats.allocTimeS - this.allocTimeSeen;
+      this.opsSeen = ops;
+      this.allocTimeSeen = stats.allocTimeS;
       agg.decodeKvTokens = s1 + (k - 1) * B;
-      endS = endS + exec.executeAggregate(agg, this.cost).durationS;
+      const cost = exec.executeAggregate(agg, this.cost);
+      this.policy.snapshot(mem);
+      plan.allocOps = agg.allocOps;
+      this.record(B, plan, endS, cost, mem);
+      this.iterationIndex++;
+      endS = endS + cost.durationS;
       if (k >= this.blockEnds.length) this.blockEnds = growFloat64(this.blockEnds, k + 1);
       this.blockEnds[k] = endS;
     }
-    if (k === 1) {
-      agg.decodeKvTokens = s1;
-      return firstEndS;
-    }
-
-    // Tell the policy the block's final sizes (within capacity: no allocation may happen).
-    const stats = this.policy.stats;
-    const ops0 = stats.allocOps + stats.freeOps;
-    for (let i = 0; i < B; i++) {
-      const s = plan.slots[i];
-      const total = plan.contextTokens[i] + k;
-      this.policy.grow(t.id[s], total);
-      t.kvTokens[s] = total;
-    }
-    if (stats.allocOps + stats.freeOps !== ops0) {
-      throw new KvsimError('TOKEN_CAPACITY', `${this.policy.label}: grow within tokenCapacity allocated memory`);
-    }
-    const first = this.snap;
-    const last = this.policy.snapshot(this.snapK);
-    // Live bytes grow linearly with tokens while nothing is allocated; fragmentation shrinks alike.
-    const perStep = (last.liveBytes - first.liveBytes) / (k - 1);
-    const live1 = first.liveBytes;
-    const frag1 = first.fragmentationBytes;
-    const mem = this.snapK;
-
-    // Pass 2: record iterations 2..k exactly as single-stepping would have.
-    for (let j = 2; j <= k; j++) {
-      agg.decodeKvTokens = s1 + (j - 1) * B;
-      const cost = exec.executeAggregate(agg, this.cost);
-      mem.liveBytes = live1 + (j - 1) * perStep;
-      mem.fragmentationBytes = frag1 - (j - 1) * perStep;
-      this.record(B, plan, this.blockEnds[j - 1], cost, mem);
-      this.iterationIndex++;
-    }
+    for (let i = 0; i < B; i++) t.kvTokens[plan.slots[i]] = plan.contextTokens[i] + k;
     this.blockLength = k;
     this.skippedIterations += k - 1;
     return endS;
+  }
+
+  /**
+   * Grows every request of the decode batch to its context before the block + `k` tokens, in batch
+   * order (the scheduler's order). False at the first that cannot grow (those before it keep their
+   * growth, as they would under the scheduler, which grows them first and then preempts).
+   */
+  private growBatch(k: number): boolean {
+    const plan = this.plan;
+    const ids = plan.requestIds;
+    const ctx = plan.contextTokens;
+    for (let i = 0; i < plan.batchSize; i++) if (!this.policy.grow(ids[i], ctx[i] + k)) return false;
+    return true;
   }
 
   // ---- iteration end ---------------------------------------------------------------------------

@@ -31,10 +31,11 @@ const setupArb = fc.record({
   blockSizeTokens: fc.integer({ min: 1, max: 8 }),
   // From "two requests at most" to plenty; vAttention pages hold 1024 tiny tokens, so it gets page groups.
   capacityTokens: fc.integer({ min: 64, max: 1200 }),
-  vattentionGroups: fc.integer({ min: 1, max: 6 }),
+  vattentionGroups: fc.integer({ min: 2, max: 40 }),
   maxNumSeqs: fc.constantFrom<number>(1, 2, 5, 256),
   tokenBudget: fc.integer({ min: 8, max: 128 }),
   deferred: fc.boolean(),
+  eagerPages: fc.constantFrom(0, 0, 1, 2),
   mapping: fc.constantFrom('overlapped' as const, 'sync' as const),
 });
 
@@ -45,11 +46,12 @@ function config(trace: RequestSpec[], s: Setup, skipAhead: boolean, observer?: I
     s.policy === 'paged'
       ? { blockSizeTokens: s.blockSizeTokens }
       : s.policy === 'vattention'
-        ? { pageSizeBytes: 64 * 1024, deferredReclamation: s.deferred, mapping: s.mapping }
+        ? { pageSizeBytes: 64 * 1024, deferredReclamation: s.deferred, mapping: s.mapping, eagerPages: s.eagerPages }
         : {};
   return {
     trace,
-    model: tinyModel(64),
+    // vAttention's smallest page is 64 KiB: a wider model makes its page groups 32 tokens.
+    model: s.policy === 'vattention' ? tinyModel(64, 8, 128) : tinyModel(64),
     hardware: tinyHardware(),
     policy: s.policy,
     policyOptions,
@@ -119,7 +121,7 @@ describe('engine invariants on random traces', () => {
   it('with room for every request, nothing is dropped', async () => {
     await fc.assert(
       fc.asyncProperty(traceArb, setupArb, async (trace, s) => {
-        const roomy = { ...s, capacityTokens: 1200, vattentionGroups: 6, maxNumSeqs: 256 };
+        const roomy = { ...s, capacityTokens: 1200, vattentionGroups: 24 * 3, maxNumSeqs: 256 };
         const r = await simulate(config(trace, roomy, true));
         expect(r.summary.dropped).toBe(0);
         expect(r.summary.completed).toBe(trace.length);
