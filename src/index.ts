@@ -64,3 +64,8 @@ export type { ValidationResult } from './report/ValidationResult.js';
 export { parseRunResult } from './report/parseRunResult.js';
 export { parseValidationResult } from './report/parseValidationResult.js';
 export { readRunResults, readValidationResults } from './report/readReportInputs.js';
+export { lineChart } from './report/lineChart.js';
+export type { LineChartSpec, LineSeries, Rule } from './report/lineChart.js';
+export { barChart } from './report/barChart.js';
+export type { BarChartSpec, BarGroup } from './report/barChart.js';
+export { crossoverContextTokens, memoryPerRequestBytes } from './report/memoryPerRequest.js';

@@ -6,6 +6,8 @@ import { seriesColors } from '../palette.js';
 import { requestLatencies } from '../requestLatencies.js';
 import type { RunResult } from '../../sim/metrics/RunResult.js';
 
+const DASHES = [undefined, '7 3', '2 3', '9 3 2 3'];
+
 export type LatencyMetric = 'ttft' | 'tbt' | 'e2e';
 
 const META: Record<LatencyMetric, { title: string; xLabel: string; caption: string }> = {
@@ -49,7 +51,8 @@ export function latencyCdfChart(runs: readonly RunResult[], labels: readonly str
     yMax: 1,
     step: true,
     xTickFormat: log ? undefined : format('~g'),
-    series: runs.map((_, i) => ({ label: labels[i], color: colors[i], points: ecdf(values[i], maxPoints) })),
+    // Dashes tell apart runs whose curves coincide (e.g. policies with the same schedule).
+    series: runs.map((_, i) => ({ label: labels[i], color: colors[i], dash: DASHES[i % DASHES.length], points: ecdf(values[i], maxPoints) })),
   });
   const counts = runs.map((_, i) => `${labels[i]} n=${values[i].length}`).join(', ');
   return { id, title: meta.title, caption: `${meta.caption} (${counts})`, svg };
