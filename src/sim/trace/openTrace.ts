@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { expected, UserError } from '../../errors.js';
+import { expected, InvalidOptionError, UserError } from '../../errors.js';
 import type { ArrivalSpec } from './ArrivalSpec.js';
 import { collectTrace } from './collectTrace.js';
 import { checkSpecKeys, parseSpecString, specNumber } from './parseSpecString.js';
@@ -78,6 +78,13 @@ function syntheticSource(spec: SyntheticTraceSpec, options: ResolvedTraceOptions
 async function openFile(path: string, displayName: string, options: ResolvedTraceOptions): Promise<TraceSource> {
   checkIsFile(path, displayName);
   const format = await sniffFormat(path, displayName, options.format);
+  // Options that only shape generated requests would be silently ignored here: refuse them instead.
+  if (options.count !== undefined) {
+    throw new InvalidOptionError(`count sets the size of synthetic traces; ${displayName} is a file (keep its first N requests with first / --first)`);
+  }
+  if (options.arrival !== undefined && format !== 'vidur-lengths') {
+    throw new InvalidOptionError(`arrival applies to length-only and synthetic traces; ${displayName} has its own arrival times (rescale them with targetRatePerS / --rate)`);
+  }
   const seed = options.seed ?? DEFAULT_SEED;
   const skipped = emptySkipReport();
   let arrivals: (() => Promise<(row: RequestSpec, index: number) => void>) | undefined;

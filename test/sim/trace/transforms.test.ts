@@ -73,6 +73,8 @@ describe('trace transformations', () => {
     await expect(rows({ first: 0 })).rejects.toThrow(/for first/);
     await expect(rows({ format: 'xml' as never })).rejects.toThrow(/for format/);
     await expect(rows({ windowStartS: 50 })).rejects.toThrow(/no requests left after the time window/);
+    await expect(rows({ count: 5 })).rejects.toThrow(/count sets the size of synthetic traces; .*ten\.jsonl is a file/);
+    await expect(rows({ arrival: { kind: 'poisson', ratePerS: 1 } })).rejects.toThrow(/ten\.jsonl has its own arrival times/);
   });
 
   it('streams: chunks of at most TRACE_CHUNK_SIZE, ids continue across chunks', async () => {
