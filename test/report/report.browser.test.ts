@@ -6,7 +6,8 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/writeReport.js';
 import type { ValidationResult } from '../../src/report/ValidationResult.js';
-import { syntheticRun } from './fixtures/syntheticRun.js';
+import { simulate } from '../../src/sim/engine/simulate.js';
+import { openTrace } from '../../src/sim/trace/openTrace.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SKIP_REASON = existsSync(CHROMIUM) ? '' : `skipped: ${CHROMIUM} is absent (install Debian's chromium: apt-get install -y chromium)`;
@@ -20,11 +21,17 @@ describe.skipIf(SKIP_REASON !== '')(`report in a real browser${SKIP_REASON ? ` (
   it('loads offline with no console errors, every chart SVG drawn with data marks, and a screenshot', async () => {
     const outDir = resolve('test-output');
     mkdirSync(outDir, { recursive: true });
-    const runs = JSON.parse(JSON.stringify((['static', 'paged', 'vattention'] as const).map((p) => syntheticRun(p))));
+    // Real replays (400 synthetic conversation requests) under four policies, as `kvsim replay --json` writes them.
+    const runs = [];
+    for (const [model, policy] of [['llama-3-8b', 'static'], ['llama-3-8b', 'paged'], ['llama-3-8b', 'vattention'], ['xlstm-7b', 'recurrent']] as const) {
+      const trace = await openTrace('synthetic:conv:count=400,rate=20,seed=5', { maxContextTokens: 8192 });
+      runs.push(JSON.parse(JSON.stringify(await simulate({ trace, model, hardware: 'h100', policy }))));
+    }
+    // No GPU measurement exists in this test: the validation pairs are a labelled fixture that only exercises the chart.
     const gpuS = Array.from({ length: 300 }, (_, i) => 0.008 + (i % 50) * 4e-4);
     const validation: ValidationResult = { schema: 'kvsim.validation/1', card: 'fixture (not measured)', model: 'llama-3-8b', policy: 'paged', trace: 'fixture', iterations: { gpuS, simS: gpuS.map((g, i) => g * (1 + Math.sin(i) * 0.06)) } };
     const htmlPath = join(outDir, 'report.html');
-    const html = writeReport(runs, { validation: [validation], title: 'kvsim report (browser test fixture)' });
+    const html = writeReport(runs, { validation: [validation], title: 'kvsim report (browser test: synthetic:conv replays)' });
     writeFileSync(htmlPath, html);
     const expectedCharts = [...html.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1]);
 

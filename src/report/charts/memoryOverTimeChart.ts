@@ -31,7 +31,12 @@ export function memoryOverTimeChart(run: RunResult, label: string, id: string, m
     ],
     rules: capacity > 0 ? [{ axis: 'y', value: capacity, label: `capacity ${formatBytes(capacity)}` }] : [],
   });
-  const stride = it.stride > 1 ? ` Iterations were recorded every ${it.stride}th.` : '';
+  const stride =
+    it.startS.length === 0
+      ? ' This run kept no per-iteration records (replay it with --json to keep them), so only its peaks are known.'
+      : it.stride > 1
+        ? ` Iterations were recorded every ${it.stride}th.`
+        : '';
   return {
     id,
     title: `Memory over time — ${label}`,
