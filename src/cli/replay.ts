@@ -77,6 +77,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
   handler: async (args) => {
     const runs = await replay(args);
     process.stdout.write(comparisonTable(runs));
+    process.stdout.write(notes(runs));
     if (args.json) await writeFile(args.json, runsToJson(runs));
     if (args.csv) {
       await mkdir(args.csv, { recursive: true });
@@ -204,6 +205,18 @@ function seedOf(args: ReplayArgs): number {
   if (m?.[2] !== undefined) return Number(m[2]);
   const preset = m ? (SYNTHETIC_PRESETS as Record<string, { seed: number }>)[m[1]] : undefined;
   return preset?.seed ?? DEFAULT_SEED;
+}
+
+/** What a reader needs to interpret the table: where times come from, why requests were dropped. */
+function notes(runs: RunResult[]): string {
+  const lines = [`trace ${runs[0].config.trace}, ${runs[0].config.gpu}, TP ${runs[0].config.tp}, scheduler ${runs[0].config.scheduler}`];
+  lines.push(`times: ${runs.map((r) => r.config.executor).filter((v, i, a) => a.indexOf(v) === i).join('; ')}`);
+  lines.push('latency percentiles within 0.1% (streaming histograms); paged kernel slowdowns are literature upper bounds until calibrated');
+  for (const r of runs) {
+    const reasons = r.summary.dropReasons;
+    if (reasons) lines.push(`${r.config.model} ${r.config.policy}: dropped ${Object.entries(reasons).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  }
+  return `\n${lines.join('\n')}\n`;
 }
 
 function progressLine(text: string): void {

@@ -458,7 +458,7 @@ export class Engine implements SchedulerContext {
       this.running.remove(slot);
       this.preemptedThisStep = true;
     }
-    this.recorder.onDrop(t.id[slot], t.arrivalS[slot], t.promptTokens[slot], t.outputTokens[slot], t.preemptions[slot]);
+    this.recorder.onDrop(t.id[slot], t.arrivalS[slot], t.promptTokens[slot], t.outputTokens[slot], t.preemptions[slot], reason);
     this.observer?.onDrop?.(t.id[slot], reason);
     t.remove(slot);
   }

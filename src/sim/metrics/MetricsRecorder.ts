@@ -61,6 +61,8 @@ export class MetricsRecorder {
   requests = 0;
   completed = 0;
   dropped = 0;
+  /** Dropped requests by reason (see DropReason). */
+  readonly dropReasons: Record<string, number> = {};
   outputTokens = 0;
   firstArrivalS = Number.NaN;
   lastFinishS = Number.NaN;
@@ -113,8 +115,9 @@ export class MetricsRecorder {
     this.writeRequest(id, arrivalS, promptTokens, outputTokens, admittedS, firstTokenS, finishS, preemptions);
   }
 
-  onDrop(id: number, arrivalS: number, promptTokens: number, outputTokens: number, preemptions: number): void {
+  onDrop(id: number, arrivalS: number, promptTokens: number, outputTokens: number, preemptions: number, reason = 'unknown'): void {
     this.dropped++;
+    this.dropReasons[reason] = (this.dropReasons[reason] ?? 0) + 1;
     this.writeRequest(id, arrivalS, promptTokens, outputTokens, Number.NaN, Number.NaN, Number.NaN, preemptions);
   }
 
@@ -177,6 +180,7 @@ export class MetricsRecorder {
       requests: this.requests,
       completed: this.completed,
       dropped: this.dropped,
+      ...(this.dropped > 0 ? { dropReasons: { ...this.dropReasons } } : {}),
       makespanS,
       outputTokensPerS: makespanS > 0 ? this.outputTokens / makespanS : 0,
       requestsPerS: makespanS > 0 ? this.completed / makespanS : 0,

@@ -46,6 +46,8 @@ export interface RunSummary {
    * limit, or unable to fit an empty GPU). Optional: added compatibly after schema kvsim.run/1 shipped.
    */
   dropped?: number;
+  /** Dropped requests by reason: too-long, over-batch-limit, no-memory. Optional, present when any were dropped. */
+  dropReasons?: Record<string, number>;
   /** Time from first arrival to last completion, seconds. */
   makespanS: number;
   outputTokensPerS: number;
