@@ -59,7 +59,7 @@ bool checkSlstmStep(const SlstmCase& c, uint64_t seed) {
   }
 
   HostArr x(c.input, (size_t)B * 4 * H * dh), y(c.input, (size_t)B * H * dh);
-  DevBuf dx(x.bytes.size()), dy(y.bytes.size());
+  DevBuf dx(x.bytes.size()), dy(y.bytes.size()), dws((size_t)xlstm_slstm_workspace_bytes(B, H, dh));
   double errY = 0.0;
   bool nanOk = true;
   std::vector<double> xd((size_t)4 * dh), yr(dh);
@@ -70,7 +70,7 @@ bool checkSlstmStep(const SlstmCase& c, uint64_t seed) {
     xlstm_slstm_step_args a{};
     a.batch = B; a.heads = H; a.headDim = dh; a.inputDtype = c.input;
     a.xPre = dx.p; a.R = dR.p; a.bias = c.withBias ? dbias.as<float>() : nullptr;
-    a.slots = ds.as<int32_t>(); a.y = dy.p;
+    a.slots = ds.as<int32_t>(); a.y = dy.p; a.workspace = dws.p;
     a.state.h = dph.p; a.state.c = dpc.p; a.state.n = dpn.p; a.state.m = dpm.as<float>();
     a.state.numSlots = c.numSlots; a.state.dtype = c.state;
     XK(xlstm_slstm_step(&a, nullptr));

@@ -16,9 +16,14 @@ timeout 60 compute-sanitizer --tool memcheck "$BIN" --check --seed 7 > "$OUT/mem
 echo "memcheck rc=$?" >> "$OUT/memcheck.log"
 timeout 200 "$BIN" --bench > "$OUT/bench.log" 2>&1; echo "bench rc=$?" >> "$OUT/bench.log"
 timeout 90 python3 bench/xlstm/torchStep.py > "$OUT/torch.log" 2>&1
+# Why the prefill is far from the tensor-core rate: one launch under Nsight Compute.
+timeout 90 ncu --kernel-name regex:mlstmPrefill --launch-count 1 --section SpeedOfLight \
+  --section Occupancy --section WarpStateStats --section LaunchStats "$BIN" --profile-prefill \
+  > "$OUT/ncu_prefill.txt" 2>&1
 cat "$OUT/gpu.txt"
 cut -c1-200 "$OUT/check.log"
 grep -E "ERROR SUMMARY|memcheck rc|FAIL" "$OUT/memcheck.log" | head -5
 grep -vE "^\|" "$OUT/bench.log" | tail -5
 cat "$OUT/torch.log" | tail -8
+grep -E "Duration|Throughput|Registers|Achieved Occupancy|Stall|Warp Cycles|Issued Warp|Block Limit|One or More|No Eligible" "$OUT/ncu_prefill.txt" | head -24
 sed -n '/^| kernel/,/^copy before/p' "$OUT/bench.log"

@@ -145,7 +145,7 @@ Row benchSlstmStep(const BenchEnv& env, int B, xlstm_dtype st) {
   const size_t eb = dtypeBytes(st), pe = (size_t)L * B * H * dh;
   DevBuf R((size_t)L * 4 * H * dh * dh * 2), bias((size_t)L * 4 * H * dh * 4);
   DevBuf ph(pe * eb), pc(pe * eb), pn(pe * eb), pm(pe * 4), x(pe * 4 * 2), y(pe * 2);
-  DevBuf slots((size_t)B * 4);
+  DevBuf slots((size_t)B * 4), ws((size_t)xlstm_slstm_workspace_bytes(B, H, dh));
   fillRandom(R, 2, 21, 0.08f); fillRandom(bias, 4, 22, 0.5f);
   fillRandom(ph, (int)eb, 23, 0.9f); fillRandom(pc, (int)eb, 24, 1.0f);
   fillRandom(pn, (int)eb, 25, 1.0f); fillRandom(pm, 4, 26, 1.0f); fillRandom(x, 2, 27, 1.0f);
@@ -159,6 +159,7 @@ Row benchSlstmStep(const BenchEnv& env, int B, xlstm_dtype st) {
     const size_t o = (size_t)l * B * H * dh;
     a.xPre = x.as<char>() + o * 4 * 2; a.R = R.as<char>() + (size_t)l * 4 * H * dh * dh * 2;
     a.bias = bias.as<float>() + (size_t)l * 4 * H * dh; a.slots = slots.as<int32_t>();
+    a.workspace = ws.p;
     a.y = y.as<char>() + o * 2;
     a.state.h = ph.as<char>() + o * eb; a.state.c = pc.as<char>() + o * eb;
     a.state.n = pn.as<char>() + o * eb; a.state.m = pm.as<float>() + o;

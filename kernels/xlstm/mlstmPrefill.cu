@@ -28,9 +28,20 @@ constexpr int kPfMaxDqk = 256;
 constexpr int kPfMaxTiles = 8;
 constexpr int kAccMax = (kPfMaxDqk / 16) * (kTileCols / 16) / kPfWarps;  // C fragments per warp
 
+// 16-byte global->shared copy that does not stall the thread; `valid` false zero-fills.
+__device__ __forceinline__ void cpAsync16(void* dst, const void* src, bool valid) {
+  const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+  const int n = valid ? 16 : 0;
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(n)
+               : "memory");
+}
+__device__ __forceinline__ void cpAsyncWaitAll() {
+  asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
+}
+
 struct PfLayout {
   int ldQ, ldV, ldP, ldS;
-  size_t offQ, offK, offV, offCb, offP, offS, offScr, offN, offVecs, total;
+  size_t offQ, offK, offV, offCb, offP, offS, offS2, offScr, offN, offVecs, total;
 };
 
 // Byte offsets of the shared-memory regions, each 128-byte aligned (wmma needs 32).
@@ -52,6 +63,7 @@ __host__ __device__ inline PfLayout pfLayout(int dqk, int inBytes) {
   L.offCb = take((size_t)dqk * L.ldV * inBytes);
   L.offP = take((size_t)kChunk * L.ldP * inBytes);
   L.offS = take((size_t)kChunk * L.ldS * 4);
+  L.offS2 = take((size_t)kChunk * L.ldS * 4);
   L.offScr = take((size_t)kPfWarps * 256 * 4);
   L.offN = take((size_t)dqk * 4);
   L.offVecs = take((size_t)8 * kChunk * 4);
@@ -86,7 +98,8 @@ __global__ void __launch_bounds__(kPfThreads, 1)
   TIn* sV = reinterpret_cast<TIn*>(smem + L.offV);
   TIn* sCb = reinterpret_cast<TIn*>(smem + L.offCb);
   TIn* sP = reinterpret_cast<TIn*>(smem + L.offP);
-  float* sS = reinterpret_cast<float*>(smem + L.offS);
+  float* sS = reinterpret_cast<float*>(smem + L.offS);    // S, then the inter-chunk term Q C
+  float* sS2 = reinterpret_cast<float*>(smem + L.offS2);  // the intra-chunk term P V
   float* sScr = reinterpret_cast<float*>(smem + L.offScr) + warp * 256;
   float* sN = reinterpret_cast<float*>(smem + L.offN);
   float* vecs = reinterpret_cast<float*>(smem + L.offVecs);
@@ -146,27 +159,21 @@ __global__ void __launch_bounds__(kPfThreads, 1)
         __syncwarp();
       }
     }
-    // (b) Q, K rows and the V tile, 16 bytes per access; rows past the sequence are zero.
+    // (b) Q, K rows and the V tile as asynchronous 16-byte copies, all in flight at once (one
+    // memory round trip per chunk instead of one per loop trip); rows past the end read as zero.
     const int vecPerRow = dqk / 8;
     for (int idx = tid; idx < kChunk * vecPerRow; idx += kPfThreads) {
       const int s = idx / vecPerRow, x = idx % vecPerRow;
-      uint4 qv = make_uint4(0, 0, 0, 0), kv = qv;
-      if (s < len) {
-        const size_t g = (((size_t)b * S + t0 + s) * H + head) * dqk + x * 8;
-        qv = *reinterpret_cast<const uint4*>(reinterpret_cast<const TIn*>(a.q) + g);
-        kv = *reinterpret_cast<const uint4*>(reinterpret_cast<const TIn*>(a.k) + g);
-      }
-      *reinterpret_cast<uint4*>(sQ + s * L.ldQ + x * 8) = qv;
-      *reinterpret_cast<uint4*>(sK + s * L.ldQ + x * 8) = kv;
+      const bool ok = s < len;
+      const size_t g = ok ? (((size_t)b * S + t0 + s) * H + head) * dqk + x * 8 : 0;
+      cpAsync16(sQ + s * L.ldQ + x * 8, reinterpret_cast<const TIn*>(a.q) + g, ok);
+      cpAsync16(sK + s * L.ldQ + x * 8, reinterpret_cast<const TIn*>(a.k) + g, ok);
     }
     for (int idx = tid; idx < kChunk * (kTileCols / 8); idx += kPfThreads) {
       const int s = idx / (kTileCols / 8), x = idx % (kTileCols / 8);
-      uint4 vv = make_uint4(0, 0, 0, 0);
-      if (s < len && x * 8 < tileCols) {
-        const size_t g = (((size_t)b * S + t0 + s) * H + head) * dv + col0 + x * 8;
-        vv = *reinterpret_cast<const uint4*>(reinterpret_cast<const TIn*>(a.v) + g);
-      }
-      *reinterpret_cast<uint4*>(sV + s * L.ldV + x * 8) = vv;
+      const bool ok = s < len && x * 8 < tileCols;
+      const size_t g = ok ? (((size_t)b * S + t0 + s) * H + head) * dv + col0 + x * 8 : 0;
+      cpAsync16(sV + s * L.ldV + x * 8, reinterpret_cast<const TIn*>(a.v) + g, ok);
     }
     if (tid < kChunk) {
       float ip = -INFINITY, lf = 0.0f;
@@ -178,6 +185,7 @@ __global__ void __launch_bounds__(kPfThreads, 1)
       sI[tid] = ip;
       sLF[tid] = lf;
     }
+    cpAsyncWaitAll();
     __syncthreads();
 
     // (c) cumulative log forget gate (one warp, inclusive scan) and q_s . n0.
@@ -245,14 +253,7 @@ __global__ void __launch_bounds__(kPfThreads, 1)
         sDen[s] = fmaxf(fabsf(den), expf(-ms)) + kNormEps;
       }
     }
-    __syncthreads();
-
-    // (f) Fold the inter-chunk row scale into Q, so H = Q' C + P V is one accumulation.
-    for (int idx = tid; idx < kChunk * dqk; idx += kPfThreads) {
-      const int s = idx / dqk, i = idx % dqk;
-      sQ[s * L.ldQ + i] = fromF<TIn>(toF(sQ[s * L.ldQ + i]) * sRowScale[s]);
-    }
-    // State-update weights (independent of (f)).
+    // State-update weights for this chunk's end (one warp; reads only sB and sI).
     if (warp == 0) {
       const float bl = sB[len - 1];
       float mx = bl + m0;
@@ -268,27 +269,30 @@ __global__ void __launch_bounds__(kPfThreads, 1)
     }
     __syncthreads();
 
-    // (g) H = Q' C + P V.
+    // (g) The inter-chunk term Q C and the intra-chunk term P V, kept apart so the per-row
+    // inter scale is applied in fp32 in the epilogue (not by re-rounding Q).
 #pragma unroll
     for (int j = 0; j < 2; ++j) {
       const int f = warp + j * kPfWarps, rs = f / 4, cs = f % 4;
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> hf;
-      wmma::fill_fragment(hf, 0.0f);
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> hInter, hIntra;
+      wmma::fill_fragment(hInter, 0.0f);
+      wmma::fill_fragment(hIntra, 0.0f);
       for (int kk = 0; kk < dqk; kk += 16) {
         wmma::fragment<wmma::matrix_a, 16, 16, 16, TIn, wmma::row_major> fa;
         wmma::fragment<wmma::matrix_b, 16, 16, 16, TIn, wmma::row_major> fb;
         wmma::load_matrix_sync(fa, sQ + rs * 16 * L.ldQ + kk, L.ldQ);
         wmma::load_matrix_sync(fb, sCb + kk * L.ldV + cs * 16, L.ldV);
-        wmma::mma_sync(hf, fa, fb, hf);
+        wmma::mma_sync(hInter, fa, fb, hInter);
       }
       for (int kk = 0; kk < kChunk; kk += 16) {
         wmma::fragment<wmma::matrix_a, 16, 16, 16, TIn, wmma::row_major> fa;
         wmma::fragment<wmma::matrix_b, 16, 16, 16, TIn, wmma::row_major> fb;
         wmma::load_matrix_sync(fa, sP + rs * 16 * L.ldP + kk, L.ldP);
         wmma::load_matrix_sync(fb, sV + kk * L.ldV + cs * 16, L.ldV);
-        wmma::mma_sync(hf, fa, fb, hf);
+        wmma::mma_sync(hIntra, fa, fb, hIntra);
       }
-      wmma::store_matrix_sync(sS + rs * 16 * L.ldS + cs * 16, hf, L.ldS, wmma::mem_row_major);
+      wmma::store_matrix_sync(sS + rs * 16 * L.ldS + cs * 16, hInter, L.ldS, wmma::mem_row_major);
+      wmma::store_matrix_sync(sS2 + rs * 16 * L.ldS + cs * 16, hIntra, L.ldS, wmma::mem_row_major);
     }
     // (i) n update and K scaled by the update weights (in place: K is not needed again).
     const float decay = sMisc[1];
@@ -304,10 +308,11 @@ __global__ void __launch_bounds__(kPfThreads, 1)
     __syncthreads();
 
     // (h) Outputs of this chunk.
-    for (int idx = tid; idx < len * tileCols; idx += kPfThreads) {
-      const int s = idx / tileCols, c = idx % tileCols;
-      hOut[(((size_t)b * S + t0 + s) * H + head) * dv + col0 + c] =
-          fromF<TIn>(sS[s * L.ldS + c] / sDen[s]);
+    for (int s = tid / kTileCols; s < len; s += kPfThreads / kTileCols) {
+      const int c = tid % kTileCols;
+      if (c < tileCols)
+        hOut[(((size_t)b * S + t0 + s) * H + head) * dv + col0 + c] = fromF<TIn>(
+            (sRowScale[s] * sS[s * L.ldS + c] + sS2[s * L.ldS + c]) / sDen[s]);
     }
     // (j) C <- decay C + Kw^T V.
 #pragma unroll

@@ -6,170 +6,202 @@
 // (xLSTM's reference sets m' = i when n == 0; that only changes the stored scale of c and n,
 // not h, so the plain max is used.)
 //
-// One block per (tile of 128 output units, head, group of 8 requests): the weights of a tile
-// are read once per group, and 4 warps-groups split the k sum to keep loads in flight. Tiles of
-// one (head, group) form a cluster: every tile reads all of h_{t-1}, so h is overwritten only
-// after the cluster barrier.
+// Two launches. (1) The recurrent product, a small batched GEMV whose cost is reading R once:
+// each block takes 256 output columns of one gate's matrix, a range of k rows (split so that
+// even batch 1 puts a few hundred blocks on the GPU) and a group of 8 requests; each warp reads
+// a whole 512-byte row slice per load. Partial sums per k-range go to the workspace, so the
+// result is deterministic (no atomics). (2) Gating and the state update, elementwise. Splitting
+// at the product also removes the read-before-overwrite hazard on h without a grid barrier.
+
+#include <algorithm>
 
 #include "xlstmCommon.cuh"
+#include "xlstmVec.cuh"
 
 namespace kvsim_xlstm {
 
-constexpr int kSlUnits = 128;    // output units per block
-constexpr int kSlKSplit = 4;     // k-range splits (thread groups) per block
-constexpr int kSlThreads = kSlUnits * kSlKSplit;
-constexpr int kSlGroup = 8;      // requests per block
-constexpr int kSlMaxTiles = 8;
+constexpr int kSlCols = 256;       // output columns per block (32 lanes x 8)
+constexpr int kSlWarps = 8;        // each warp takes every 8th k row of the block's range
+constexpr int kSlThreads = kSlWarps * 32;
+constexpr int kSlGroup = 8;        // requests per block
+constexpr int kSlTargetBlocks = 264;
+constexpr int kSlMinRows = 32;     // fewest k rows per split
+
+struct SlPlan {
+  int colTiles, groups, kSplits, kLen;
+};
+
+// Depends on sizes only, so workspace sizing agrees with the launch on any device.
+inline SlPlan slPlan(int batch, int heads, int dh) {
+  SlPlan p;
+  p.colTiles = (dh + kSlCols - 1) / kSlCols;
+  p.groups = (batch + kSlGroup - 1) / kSlGroup;
+  const long base = 4L * p.colTiles * heads * p.groups;
+  int ks = 1;
+  while (ks * 2 * kSlMinRows <= dh && base * ks < kSlTargetBlocks) ks *= 2;
+  p.kSplits = ks;
+  p.kLen = (dh + ks - 1) / ks;
+  return p;
+}
 
 template <typename TIn, typename TState>
 __global__ void __launch_bounds__(kSlThreads)
-    slstmStepKernel(const xlstm_slstm_step_args a) {
+    slstmRecurrentKernel(const xlstm_slstm_step_args a, SlPlan p) {
   extern __shared__ float sm[];
-  const int tile = blockIdx.x, head = blockIdx.y, group = blockIdx.z;
+  float* hs = sm;                          // [kSlGroup][kLen] h_{t-1} of this k range
+  float* red = sm + ((kSlGroup * p.kLen + 3) & ~3);  // [kSlWarps][kSlGroup][kSlCols], 16 B aligned
   const int H = a.heads, dh = a.headDim;
-  const int tid = threadIdx.x, u = tid % kSlUnits, ks = tid / kSlUnits;
-  const int j = tile * kSlUnits + u;
-  float* hs = sm;                                   // [kSlGroup][dh]
-  float* red = sm + kSlGroup * dh;                  // [kSlKSplit-1][4][kSlGroup][kSlUnits]
-  __shared__ int slots[kSlGroup];
+  const int g = blockIdx.x / p.colTiles, colTile = blockIdx.x % p.colTiles;
+  const int ks = blockIdx.y;
+  const int head = blockIdx.z % H, group = blockIdx.z / H;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int k0 = ks * p.kLen, kLen = min(p.kLen, dh - k0);
+  const int j0 = colTile * kSlCols + lane * 8;
 
-  if (tid < kSlGroup) {
-    const int b = group * kSlGroup + tid;
-    int s = -1;
-    if (b < a.batch) {
-      s = a.slots[b];
-      if (s < 0 || s >= a.state.numSlots) s = -2;  // invalid: NaN output, state untouched
+  for (int idx = threadIdx.x; idx < kSlGroup * p.kLen; idx += kSlThreads) {
+    const int bi = idx / p.kLen, kk = idx % p.kLen;
+    const int b = group * kSlGroup + bi;
+    float v = 0.0f;
+    if (b < a.batch && kk < kLen) {
+      const int s = a.slots[b];
+      if (s >= 0 && s < a.state.numSlots)
+        v = toF(reinterpret_cast<const TState*>(a.state.h)[((size_t)s * H + head) * dh + k0 + kk]);
     }
-    slots[tid] = s;
+    hs[idx] = v;
   }
   __syncthreads();
-  for (int idx = tid; idx < kSlGroup * dh; idx += kSlThreads) {
-    const int bi = idx / dh, k = idx % dh;
-    const int s = slots[bi];
-    hs[idx] = s >= 0 ? toF(reinterpret_cast<const TState*>(a.state.h)[((size_t)s * H + head) * dh + k])
-                     : 0.0f;
-  }
-  clusterArrive();  // this block has read h_{t-1}
-  __syncthreads();
 
-  float acc[4][kSlGroup];
+  float acc[kSlGroup][8];
 #pragma unroll
-  for (int g = 0; g < 4; ++g)
+  for (int bi = 0; bi < kSlGroup; ++bi)
 #pragma unroll
-    for (int bi = 0; bi < kSlGroup; ++bi) acc[g][bi] = 0.0f;
-
-  if (j < dh) {
-    const TIn* R = reinterpret_cast<const TIn*>(a.R) + (size_t)head * 4 * dh * dh + j;
-    const int kPer = (dh + kSlKSplit - 1) / kSlKSplit;
-    const int kBeg = ks * kPer, kEnd = min(dh, kBeg + kPer);
-#pragma unroll 4
-    for (int k = kBeg; k < kEnd; ++k) {
-      float w[4];
+    for (int e = 0; e < 8; ++e) acc[bi][e] = 0.0f;
+  if (j0 < dh) {
+    const TIn* R = reinterpret_cast<const TIn*>(a.R) + (((size_t)head * 4 + g) * dh + k0) * dh + j0;
+#pragma unroll 2
+    for (int kk = warp; kk < kLen; kk += kSlWarps) {
+      const uint4 raw = __ldg(reinterpret_cast<const uint4*>(R + (size_t)kk * dh));
+      const TIn* w8 = reinterpret_cast<const TIn*>(&raw);
+      float w[8];
 #pragma unroll
-      for (int g = 0; g < 4; ++g) w[g] = toF(R[((size_t)g * dh + k) * dh]);
+      for (int e = 0; e < 8; ++e) w[e] = toF(w8[e]);
 #pragma unroll
       for (int bi = 0; bi < kSlGroup; ++bi) {
-        const float hv = hs[bi * dh + k];
+        const float hv = hs[bi * p.kLen + kk];
 #pragma unroll
-        for (int g = 0; g < 4; ++g) acc[g][bi] = fmaf(w[g], hv, acc[g][bi]);
+        for (int e = 0; e < 8; ++e) acc[bi][e] = fmaf(w[e], hv, acc[bi][e]);
       }
     }
   }
-  if (ks > 0) {
 #pragma unroll
-    for (int g = 0; g < 4; ++g)
-#pragma unroll
-      for (int bi = 0; bi < kSlGroup; ++bi)
-        red[(((ks - 1) * 4 + g) * kSlGroup + bi) * kSlUnits + u] = acc[g][bi];
+  for (int bi = 0; bi < kSlGroup; ++bi) {
+    float4* r4 = reinterpret_cast<float4*>(red + (warp * kSlGroup + bi) * kSlCols + lane * 8);
+    r4[0] = make_float4(acc[bi][0], acc[bi][1], acc[bi][2], acc[bi][3]);
+    r4[1] = make_float4(acc[bi][4], acc[bi][5], acc[bi][6], acc[bi][7]);
   }
   __syncthreads();
-
-  float hNew[kSlGroup];
-  if (ks == 0) {
+  // Sum over warps; write this k range's partial: ws[ks][b][g][head][j].
+  float* ws = static_cast<float*>(a.workspace);
+  for (int idx = threadIdx.x; idx < kSlGroup * kSlCols; idx += kSlThreads) {
+    const int bi = idx / kSlCols, c = idx % kSlCols;
+    const int b = group * kSlGroup + bi, j = colTile * kSlCols + c;
+    if (b >= a.batch || j >= dh) continue;
+    float s = 0.0f;
 #pragma unroll
-    for (int bi = 0; bi < kSlGroup; ++bi) {
-      hNew[bi] = 0.0f;
-      const int s = slots[bi];
-      const int b = group * kSlGroup + bi;
-      if (s == -1 || j >= dh) continue;
-      TIn* y = reinterpret_cast<TIn*>(a.y) + ((size_t)b * H + head) * dh + j;
-      if (s < 0) {
-        *y = fromF<TIn>(__int_as_float(0x7fc00000));
-        continue;
-      }
-      float raw[4];
-#pragma unroll
-      for (int g = 0; g < 4; ++g) {
-        float v = acc[g][bi];
-#pragma unroll
-        for (int r = 0; r < kSlKSplit - 1; ++r) v += red[((r * 4 + g) * kSlGroup + bi) * kSlUnits + u];
-        v += toF(reinterpret_cast<const TIn*>(a.xPre)[(((size_t)b * 4 + g) * H + head) * dh + j]);
-        if (a.bias) v += a.bias[((size_t)g * H + head) * dh + j];
-        raw[g] = v;
-      }
-      const size_t e = ((size_t)s * H + head) * dh + j;
-      TState* cS = reinterpret_cast<TState*>(a.state.c);
-      TState* nS = reinterpret_cast<TState*>(a.state.n);
-      const float mOld = a.state.m[e];
-      const float logFm = mOld + logSigmoid(raw[1]);
-      const float mNew = fmaxf(raw[0], logFm);
-      const float iAct = expf(raw[0] - mNew), fAct = expf(logFm - mNew);
-      const float cNew = fAct * toF(cS[e]) + iAct * tanhf(raw[2]);
-      const float nNew = fAct * toF(nS[e]) + iAct;
-      const float oAct = 1.0f / (1.0f + expf(-raw[3]));
-      const float h = oAct * cNew / nNew;
-      cS[e] = fromF<TState>(cNew);
-      nS[e] = fromF<TState>(nNew);
-      a.state.m[e] = mNew;
-      *y = fromF<TIn>(h);
-      hNew[bi] = h;
-    }
+    for (int w = 0; w < kSlWarps; ++w) s += red[(w * kSlGroup + bi) * kSlCols + c];
+    ws[((((size_t)ks * a.batch + b) * 4 + g) * H + head) * dh + j] = s;
   }
-  clusterWait();  // every tile has read h_{t-1}
-  if (ks == 0 && j < dh) {
-#pragma unroll
-    for (int bi = 0; bi < kSlGroup; ++bi) {
-      const int s = slots[bi];
-      if (s >= 0)
-        reinterpret_cast<TState*>(a.state.h)[((size_t)s * H + head) * dh + j] =
-            fromF<TState>(hNew[bi]);
+}
+
+template <typename TIn, typename TState>
+__global__ void slstmGateKernel(const xlstm_slstm_step_args a, SlPlan p) {
+  const int H = a.heads, dh = a.headDim;
+  const size_t total = (size_t)a.batch * H * dh;
+  for (size_t idx = blockIdx.x * (size_t)blockDim.x + threadIdx.x; idx < total;
+       idx += (size_t)gridDim.x * blockDim.x) {
+    const int j = (int)(idx % dh);
+    const int head = (int)((idx / dh) % H);
+    const int b = (int)(idx / ((size_t)dh * H));
+    TIn* y = reinterpret_cast<TIn*>(a.y) + idx;
+    const int s = a.slots[b];
+    if (s < 0 || s >= a.state.numSlots) {
+      *y = fromF<TIn>(__int_as_float(0x7fc00000));
+      continue;
     }
+    const float* ws = static_cast<const float*>(a.workspace);
+    float raw[4];
+#pragma unroll
+    for (int g = 0; g < 4; ++g) {
+      float v = toF(reinterpret_cast<const TIn*>(a.xPre)[(((size_t)b * 4 + g) * H + head) * dh + j]);
+      if (a.bias) v += a.bias[((size_t)g * H + head) * dh + j];
+      for (int ks = 0; ks < p.kSplits; ++ks)
+        v += ws[((((size_t)ks * a.batch + b) * 4 + g) * H + head) * dh + j];
+      raw[g] = v;
+    }
+    const size_t e = ((size_t)s * H + head) * dh + j;
+    TState* cS = reinterpret_cast<TState*>(a.state.c);
+    TState* nS = reinterpret_cast<TState*>(a.state.n);
+    TState* hS = reinterpret_cast<TState*>(a.state.h);
+    const float mOld = a.state.m[e];
+    const float logFm = mOld + logSigmoid(raw[1]);
+    const float mNew = fmaxf(raw[0], logFm);
+    const float iAct = expf(raw[0] - mNew), fAct = expf(logFm - mNew);
+    const float cNew = fAct * toF(cS[e]) + iAct * tanhf(raw[2]);
+    const float nNew = fAct * toF(nS[e]) + iAct;
+    const float h = (1.0f / (1.0f + expf(-raw[3]))) * cNew / nNew;
+    cS[e] = fromF<TState>(cNew);
+    nS[e] = fromF<TState>(nNew);
+    hS[e] = fromF<TState>(h);
+    a.state.m[e] = mNew;
+    *y = fromF<TIn>(h);
   }
 }
 
 template <typename TIn, typename TState>
 int launchSlstm(const xlstm_slstm_step_args& a, cudaStream_t stream) {
-  const int tiles = (a.headDim + kSlUnits - 1) / kSlUnits;
-  const int groups = (a.batch + kSlGroup - 1) / kSlGroup;
-  const size_t smem =
-      ((size_t)kSlGroup * a.headDim + (size_t)(kSlKSplit - 1) * 4 * kSlGroup * kSlUnits) * 4;
-  auto kernel = slstmStepKernel<TIn, TState>;
-  cudaError_t e =
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
+  const SlPlan p = slPlan(a.batch, a.heads, a.headDim);
+  const size_t smem = (((size_t)kSlGroup * p.kLen + 3) / 4 * 4 + (size_t)kSlWarps * kSlGroup * kSlCols) * 4;
+  auto k1 = slstmRecurrentKernel<TIn, TState>;
+  cudaError_t e = cudaFuncSetAttribute(k1, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
+  if (e == cudaSuccess) {
+    k1<<<dim3(4 * p.colTiles, p.kSplits, a.heads * p.groups), kSlThreads, smem, stream>>>(a, p);
+    e = cudaGetLastError();
+  }
+  if (e == cudaSuccess) {
+    const size_t total = (size_t)a.batch * a.heads * a.headDim;
+    const int blocks = (int)std::min<size_t>((total + 255) / 256, 4096);
+    slstmGateKernel<TIn, TState><<<blocks, 256, 0, stream>>>(a, p);
+    e = cudaGetLastError();
+  }
   if (e != cudaSuccess) {
     kvsim_xlstm_host::setLastCudaError(e);
     return XLSTM_ERR_CUDA;
   }
-  return kvsim_xlstm_host::launchWithCluster(kernel, dim3(tiles, a.heads, groups),
-                                             dim3(kSlThreads), smem, tiles, stream, a);
+  return XLSTM_OK;
 }
 
 }  // namespace kvsim_xlstm
 
 using namespace kvsim_xlstm;
 
+extern "C" int64_t xlstm_slstm_workspace_bytes(int32_t batch, int32_t heads, int32_t headDim) {
+  if (batch < 1 || heads < 1 || headDim < 1) return 0;
+  const SlPlan p = slPlan(batch, heads, headDim);
+  return (int64_t)p.kSplits * batch * 4 * heads * headDim * 4;
+}
+
 extern "C" int xlstm_slstm_step(const xlstm_slstm_step_args* a, void* stream) {
   using namespace kvsim_xlstm_host;
   if (a == nullptr) return XLSTM_ERR_INVALID_ARGUMENT;
   if (a->batch < 1 || a->heads < 1 || a->headDim < 1 || a->state.numSlots < 1)
     return XLSTM_ERR_INVALID_ARGUMENT;
-  if (!a->xPre || !a->R || !a->slots || !a->y || !a->state.h || !a->state.c || !a->state.n ||
-      !a->state.m)
+  if (!a->xPre || !a->R || !a->slots || !a->y || !a->workspace || !a->state.h || !a->state.c ||
+      !a->state.n || !a->state.m)
     return XLSTM_ERR_INVALID_ARGUMENT;
   if (!isInputDtype(a->inputDtype) || !isStateDtype(a->state.dtype))
     return XLSTM_ERR_INVALID_ARGUMENT;
-  if (a->headDim > kSlMaxTiles * kSlUnits || a->heads > 65535 ||
-      (a->batch + kSlGroup - 1) / kSlGroup > 65535)
+  const SlPlan p = slPlan(a->batch, a->heads, a->headDim);
+  if (a->headDim % 8 != 0 || (long)a->heads * p.groups > 65535 || p.kLen > 4096)
     return XLSTM_ERR_UNSUPPORTED_SHAPE;
   cudaStream_t s = static_cast<cudaStream_t>(stream);
   const bool bf = a->inputDtype == XLSTM_BF16;

@@ -108,7 +108,9 @@ typedef struct xlstm_slstm_state {
  * R [heads][4][headDim (k, input)][headDim (j, output)] (inputDtype): block-diagonal recurrent
  * weights, pre-activation_j += sum_k h_{t-1,k} R[k][j]; bias [4][heads][headDim] fp32 or NULL;
  * y (out) [batch][heads][headDim] (inputDtype) = the new h.
- * Limits: headDim <= 1024.
+ * workspace: device scratch of xlstm_slstm_workspace_bytes(batch, heads, headDim) bytes (fp32
+ * partial sums of the recurrent product; no initial contents needed).
+ * Limits: headDim % 8 == 0.
  */
 typedef struct xlstm_slstm_step_args {
   int32_t batch, heads, headDim;
@@ -118,6 +120,7 @@ typedef struct xlstm_slstm_step_args {
   const float* bias;
   const int32_t* slots;
   void* y;
+  void* workspace;
   xlstm_slstm_state state;
 } xlstm_slstm_step_args;
 
@@ -134,6 +137,13 @@ int xlstm_slstm_reset_slots(const xlstm_slstm_state* state, int32_t heads, int32
 /* Bytes of one slot's state (for pool sizing and bandwidth accounting). */
 int64_t xlstm_mlstm_slot_bytes(int32_t heads, int32_t dqk, int32_t dv, xlstm_dtype stateDtype);
 int64_t xlstm_slstm_slot_bytes(int32_t heads, int32_t headDim, xlstm_dtype stateDtype);
+/* Scratch bytes xlstm_slstm_step needs for these sizes (depends on sizes only, not the device). */
+int64_t xlstm_slstm_workspace_bytes(int32_t batch, int32_t heads, int32_t headDim);
+
+/* Fill `count` elements (XLSTM_F32, XLSTM_BF16 or XLSTM_F16) with pseudo-random values uniform in
+ * [-amplitude, amplitude] from `seed` (benchmarks: zeros run faster than real data). */
+int xlstm_fill_random(void* p, int64_t count, xlstm_dtype dtype, uint32_t seed, float amplitude,
+                      void* stream);
 
 const char* xlstm_status_string(int status);
 /* The CUDA error code (cudaError_t as int) of the last XLSTM_ERR_CUDA on this thread. */

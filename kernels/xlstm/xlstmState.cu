@@ -38,6 +38,18 @@ __global__ void slstmResetKernel(xlstm_slstm_state st, int heads, int dh, const 
 
 static size_t stateElemBytes(xlstm_dtype d) { return d == XLSTM_F32 ? 4 : 2; }
 
+__global__ void fillRandomKernel(void* p, size_t n, xlstm_dtype dt, uint32_t seed, float amp) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n;
+       i += (size_t)gridDim.x * blockDim.x) {
+    uint32_t x = (uint32_t)i * 2654435761u ^ seed ^ (uint32_t)(i >> 32) * 0x9E3779B9u;
+    x ^= x >> 16; x *= 0x7feb352du; x ^= x >> 15; x *= 0x846ca68bu; x ^= x >> 16;
+    const float v = amp * ((x >> 8) * (1.0f / 16777216.0f) * 2.0f - 1.0f);
+    if (dt == XLSTM_F32) static_cast<float*>(p)[i] = v;
+    else if (dt == XLSTM_BF16) static_cast<__nv_bfloat16*>(p)[i] = fromF<__nv_bfloat16>(v);
+    else static_cast<__half*>(p)[i] = fromF<__half>(v);
+  }
+}
+
 }  // namespace kvsim_xlstm
 
 using namespace kvsim_xlstm;
@@ -74,6 +86,16 @@ extern "C" int xlstm_slstm_reset_slots(const xlstm_slstm_state* st, int32_t head
   if (heads > 65535) return XLSTM_ERR_UNSUPPORTED_SHAPE;
   slstmResetKernel<<<dim3(count, heads), 256, 0, static_cast<cudaStream_t>(stream)>>>(
       *st, heads, headDim, slots, stateElemBytes(st->dtype));
+  return finishLaunch();
+}
+
+extern "C" int xlstm_fill_random(void* p, int64_t count, xlstm_dtype dt, uint32_t seed,
+                                 float amplitude, void* stream) {
+  if (!p || count < 0 || (dt != XLSTM_F32 && dt != XLSTM_BF16 && dt != XLSTM_F16))
+    return XLSTM_ERR_INVALID_ARGUMENT;
+  if (count == 0) return XLSTM_OK;
+  fillRandomKernel<<<1024, 256, 0, static_cast<cudaStream_t>(stream)>>>(p, (size_t)count, dt, seed,
+                                                                         amplitude);
   return finishLaunch();
 }
 
