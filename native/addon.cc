@@ -26,6 +26,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   KVSIM_REGISTER(GpuModel);
   KVSIM_REGISTER(Kernels);
   KVSIM_REGISTER(Attention);
+  KVSIM_REGISTER(Xlstm);
 #undef KVSIM_REGISTER
   exports.Set("modules", modules);
   exports.Set("hasKernels", Napi::Boolean::New(env, RegisterKernels != nullptr));
