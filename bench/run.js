@@ -43,7 +43,8 @@ for (const c of CASES) {
   const p = spawnSync(process.execPath, [join(here, 'replayOnce.js'), ...c.args], { encoding: 'utf8', maxBuffer: 1 << 20 });
   const wallMs = performance.now() - t0;
   if (p.status !== 0) {
-    rows.push([c.name, `failed: ${(p.stderr || '').trim().split('\n').slice(-1)[0]}`]);
+    const lines = (p.stderr || '').trim().split('\n');
+    rows.push([c.name, `failed: ${lines.find((l) => /Error/.test(l)) ?? lines[0] ?? `exit ${p.status}`}`]);
     continue;
   }
   const r = JSON.parse(p.stdout);

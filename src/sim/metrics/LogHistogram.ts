@@ -56,7 +56,8 @@ export class LogHistogram {
   quantile(q: number): number {
     if (this.n === 0) return Number.NaN;
     const rank = Math.max(1, Math.ceil(q * this.n));
-    if (rank <= this.zeros) return Math.max(this.lo, 0) === 0 ? Math.min(0, this.hi) : this.lo;
+    // Non-positive values share one bucket: report 0, or the exact extreme when every value is negative.
+    if (rank <= this.zeros) return Math.max(this.lo, Math.min(0, this.hi));
     let seen = this.zeros;
     const c = this.counts;
     for (let i = 0; i < c.length; i++) {
