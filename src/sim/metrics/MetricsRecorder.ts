@@ -21,7 +21,7 @@ export interface MetricsOptions {
   /**
    * Most iteration records kept; beyond it the stride doubles (every other record dropped), so memory
    * stays bounded. 0 keeps none.
-   * @defaultValue 65536
+   * @defaultValue 16384 (enough points for any chart; keeps a replay JSON at a few MB per run)
    */
   maxIterationRecords?: number;
 }
@@ -84,7 +84,7 @@ export class MetricsRecorder {
 
   constructor(options: MetricsOptions = {}) {
     this.perRequest = options.perRequest ?? true;
-    this.maxRecords = options.maxIterationRecords ?? 65536;
+    this.maxRecords = options.maxIterationRecords ?? 16384;
     if (this.perRequest) {
       this.req = Object.fromEntries(REQUEST_FIELDS.map((f) => [f, new Float64Column(1024, Number.NaN)])) as MetricsRecorder['req'];
     }
