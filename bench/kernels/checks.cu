@@ -131,17 +131,25 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
   dctx.upload(std::vector<int32_t>(ctx.begin(), ctx.end()));
   dcu.upload(std::vector<int32_t>(cu.begin(), cu.end()));
   kvsim_attn_shape_t shape{dt, hq, hkv, d, (float)scale};
-  auto runOne = [&](const kvsim_kv_cache_t& cache, const std::string& what) {
+  // path: "" = the default kernel, "mma" = the mma.sync kernel, "wgmma64" = the 64-key-tile wgmma kernel.
+  auto runPath = [&](const kvsim_kv_cache_t& cache, const std::string& what, const char* path) {
+    if (*path) setenv("KVSIM_ATTN_PREFILL", path, 1);
+    else unsetenv("KVSIM_ATTN_PREFILL");
     CK(cudaMemset(dout.p, 0xFF, dout.n * 2));
     CKA(kvsim_attn_prefill(&shape, &cache, dq.p, dout.p, dcu.p, dctx.p, batch, maxQ, causal ? 1 : 0, nullptr));
     CK(cudaGetLastError());
     CK(cudaDeviceSynchronize());
+    unsetenv("KVSIM_ATTN_PREFILL");
     const double err = relErr(dout.download(), ref, dt);
     const double tol = tolFor(dt);
     char name[256];
-    std::snprintf(name, sizeof name, "prefill %s %s %s D%d Hq%d Hkv%d prefix=%s q=%s", what.c_str(),
-                  causal ? "causal" : "full", dtName(dt), d, hq, hkv, ctxString(prefix).c_str(), ctxString(qLen).c_str());
+    std::snprintf(name, sizeof name, "prefill[%s] %s %s %s D%d Hq%d Hkv%d prefix=%s q=%s", *path ? path : "default",
+                  what.c_str(), causal ? "causal" : "full", dtName(dt), d, hq, hkv, ctxString(prefix).c_str(),
+                  ctxString(qLen).c_str());
     report(counts, err <= tol, name, err, tol);
+  };
+  auto runOne = [&](const kvsim_kv_cache_t& cache, const std::string& what) {
+    for (const char* path : {"", "mma", "wgmma64"}) runPath(cache, what, path);
   };
   runOne(lay.arena(), "contig");
   for (int bs : blockSizes) {

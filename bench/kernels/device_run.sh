@@ -19,6 +19,11 @@ if [ "$mode" != check ]; then
   timeout 200 bench/kernels/build/kernels_check bench > "$OUT/kernels.log" 2>&1 || { rc=1; tail -5 "$OUT/kernels.log"; }
   [ -x bench/kernels/build/gemm_ceiling ] && bench/kernels/build/gemm_ceiling > "$OUT/gemm.log" 2>&1
   PYTHONUNBUFFERED=1 python3 bench/kernels/sdpa_reference.py > "$OUT/sdpa.log" 2>&1 || tail -5 "$OUT/sdpa.log"
+  if [ -f .attn-dev/kvsim_native.node ] && [ -f .device/node.xz ]; then
+    xz -dc .device/node.xz > /usr/local/bin/node && chmod +x /usr/local/bin/node
+    KVSIM_NATIVE_PATH=$PWD/.attn-dev/kvsim_native.node timeout 120 node bench/kernels/addon_check.mjs .attn-dev/js > "$OUT/addon.log" 2>&1 || rc=1
+    grep -E "^FAIL|^SKIP|Error" "$OUT/addon.log" | head; grep -c "^PASS" "$OUT/addon.log"
+  fi
   python3 bench/kernels/table.py "$OUT/kernels.log" "$OUT/gemm.log" "$OUT/sdpa.log" | tee "$OUT/table.txt"
 fi
 exit $rc

@@ -101,6 +101,7 @@ def main():
     bench_prefill(16, 1024)
     bench_prefill(4, 4096, dtype=torch.bfloat16)
     bench_prefill(4, 4096, causal=False)
+    bench_prefill(4, 4096, d=64)
     return 0
 
 

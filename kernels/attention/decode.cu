@@ -89,12 +89,15 @@ __global__ void __launch_bounds__(kThreads, 2) decodeKernel(DecodeParams p, Kv k
   };
   auto loadTile = [&](int tile, int stage) {
     const int t0 = begin + tile * kTile;
+    // One offset per tile: the thread's rows are consecutive tokens of one block (or slot).
+    const int tok0 = t0 + r0;
+    const long long off0 = tok0 < end ? rq.offset(tok0, blk) : 0;
 #pragma unroll
     for (int j = 0; j < kRowsPerThread; ++j) {
       const int r = r0 + j;
-      const int tok = t0 + r;
+      const int tok = tok0 + j;
       const bool ok = tok < end;
-      const long long off = ok ? rq.offset(tok, blk) : 0;
+      const long long off = ok ? off0 + (long long)j * rq.rowElems : 0;
       cpAsync16(smemAddr(sK + stage * kTile * D + swz<D>(r, c)), rq.k + off + c * 8, ok ? 16 : 0);
       cpAsync16(smemAddr(sV + stage * kTile * D + swz<D>(r, c)), rq.v + off + c * 8, ok ? 16 : 0);
     }

@@ -10,7 +10,11 @@
 #include <math.h>
 
 #include "attention.h"
+#include <stdlib.h>
+#include <string.h>
+
 #include "common.cuh"
+#include "prefillParams.h"
 #include "validate.h"
 
 namespace kvsim {
@@ -19,16 +23,6 @@ namespace {
 constexpr int kBM = 128;
 constexpr int kBN = 64;
 constexpr int kThreads = 128;
-
-struct PrefillParams {
-  const void* q;
-  void* out;
-  const int32_t* cuSeqlensQ;
-  const int32_t* contextLens;
-  int numQHeads;
-  int group;
-  float scaleLog2;
-};
 
 template <int D> constexpr size_t prefillSmemBytes() { return (size_t)(kBM * D + 4 * kBN * D) * 2; }
 
@@ -74,12 +68,15 @@ __global__ void __launch_bounds__(kThreads, 2) prefillKernel(PrefillParams p, Kv
   };
   auto loadTile = [&](int tile, int stage) {
     const int t0 = tile * kBN;
+    // One offset per tile: the thread's rows are consecutive tokens of one block (or slot).
+    const int tok0 = t0 + r0;
+    const long long off0 = tok0 < kvEnd ? rq.offset(tok0, blk) : 0;
 #pragma unroll
     for (int j = 0; j < kRowsPerThread; ++j) {
       const int r = r0 + j;
-      const int tok = t0 + r;
+      const int tok = tok0 + j;
       const bool ok = tok < kvEnd;
-      const long long off = ok ? rq.offset(tok, blk) : 0;
+      const long long off = ok ? off0 + (long long)j * rq.rowElems : 0;
       cpAsync16(smemAddr(sK + stage * kBN * D + swz<D>(r, c)), rq.k + off + c * 8, ok ? 16 : 0);
       cpAsync16(smemAddr(sV + stage * kBN * D + swz<D>(r, c)), rq.v + off + c * 8, ok ? 16 : 0);
     }
@@ -285,6 +282,11 @@ extern "C" int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_k
   p.group = shape->numQHeads / shape->numKvHeads;
   p.scaleLog2 = shape->softmaxScale * 1.4426950408889634f;
   cudaStream_t st = static_cast<cudaStream_t>(stream);
+  // The wgmma kernel when this build has it (sm_90a) and the device is a Hopper;
+  // KVSIM_ATTN_PREFILL=mma forces the mma.sync kernel (for comparisons).
+  const char* force = getenv("KVSIM_ATTN_PREFILL");
+  if (prefillHopperAvailable() && !(force && strcmp(force, "mma") == 0))
+    return launchPrefillHopper(p, shape, kv, batch, maxQueryLen, causal != 0, st);
   const bool bf16 = shape->dtype == KVSIM_DTYPE_BF16;
   if (shape->headDim == 64)
     return bf16 ? dispatchCausal<__nv_bfloat16, 64>(p, shape, kv, batch, maxQueryLen, causal, st)

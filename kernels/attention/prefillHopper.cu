@@ -1,0 +1,312 @@
+// Prefill / chunked-prefill attention on Hopper's wgmma (sm_90a). Same math and masking as the
+// mma.sync kernel in prefill.cu, which stays the fallback when this file is built for plain sm_90.
+//
+// One CTA = (query head, request, 128 query rows) = 2 warpgroups of 64 rows. K/V tiles of 128 tokens
+// are double-buffered with cp.async into the canonical 128-byte-swizzled layout wgmma reads (panels
+// of 64 head-dim elements, rows of 128 B, 16-byte chunk index XOR row & 7, 1024-byte-aligned atoms).
+// S = Q K^T: wgmma m64n128k16 with both operands in shared memory (K-major); O += P V: wgmma
+// m64nDk16 with P in registers and V read transposed (MN-major) from the same layout.
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attention.h"
+#include "common.cuh"
+#include "prefillParams.h"
+#include "wgmma.cuh"
+
+// The helpers below are unused in the plain sm_90 device pass, where the kernel body is empty.
+#pragma nv_diag_suppress 177
+
+namespace kvsim {
+namespace {
+
+constexpr int kBM = 128;
+constexpr int kThreads = 256;
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define KVSIM_HAVE_WGMMA 1
+#else
+#define KVSIM_HAVE_WGMMA 0
+#endif
+
+// Read by the host once: 1 only in the sm_90a device image.
+__device__ int prefillHopperCompiled = KVSIM_HAVE_WGMMA;
+
+template <int D, int BN> constexpr size_t smemBytes() { return (size_t)(kBM * D + 4 * BN * D) * 2 + 1024; }
+
+// Element offset of (row, 16-byte chunk) in a tile of R rows laid out for wgmma.
+template <int R> __device__ __forceinline__ int wgOff(int row, int chunk) {
+  return (chunk >> 3) * (R * 64) + row * 64 + (((chunk & 7) ^ (row & 7)) << 3);
+}
+
+// Shared-memory matrix descriptor, 128-byte swizzle.
+__device__ __forceinline__ uint64_t smemDesc(uint32_t addr, uint32_t lboBytes, uint32_t sboBytes) {
+  return (uint64_t)((addr >> 4) & 0x3FFF) | ((uint64_t)((lboBytes >> 4) & 0x3FFF) << 16) |
+         ((uint64_t)((sboBytes >> 4) & 0x3FFF) << 32) | (1ull << 62);
+}
+
+// Keeps the compiler from moving register reads/writes across an asynchronous wgmma.
+template <int N> __device__ __forceinline__ void fenceRegs(float (&r)[N]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
+}
+template <int N> __device__ __forceinline__ void fenceRegs(uint32_t (&r)[N][4]) {
+#pragma unroll
+  for (int i = 0; i < N; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j) asm volatile("" : "+r"(r[i][j])::"memory");
+}
+
+// BN = keys per tile: 128 (one CTA per SM, 165 KB of shared memory at d 128) or 64 (two CTAs per SM,
+// whose softmax and MMAs can interleave; registers capped at 128 per thread).
+template <typename T, int D, int BN, class Kv, bool Causal>
+__global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKernel(PrefillParams p, Kv kv) {
+#if KVSIM_HAVE_WGMMA
+  constexpr int kBN = BN;
+  constexpr int kChunks = D / 8;
+  constexpr int kNT = kBN / 8;
+  constexpr int kDT = D / 8;
+  constexpr int kRowsPerThread = kBN * kChunks / kThreads;
+  extern __shared__ uint8_t smemRaw[];
+  const uint32_t pad = (1024 - (smemAddr(smemRaw) & 1023)) & 1023;
+  T* sQ = reinterpret_cast<T*>(smemRaw + pad);
+  T* sK = sQ + kBM * D;     // [2][kBN rows]
+  T* sV = sK + 2 * kBN * D; // [2][kBN rows]
+  const uint32_t aQ = smemAddr(sQ), aK = smemAddr(sK), aV = smemAddr(sV);
+
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int wg = warp >> 2, warpInWg = warp & 3;
+  const int head = blockIdx.x, req = blockIdx.y;
+  const int mBlock = gridDim.z - 1 - blockIdx.z;
+  const int qBegin = p.cuSeqlensQ[req];
+  const int qLen = p.cuSeqlensQ[req + 1] - qBegin;
+  if (mBlock * kBM >= qLen) return;
+  const int ctx = p.contextLens[req];
+  const int prefix = ctx - qLen;
+  const int row0 = mBlock * kBM;
+  const int kvEnd = Causal ? min(ctx, prefix + min(qLen, row0 + kBM)) : ctx;
+  const int nTiles = (kvEnd + kBN - 1) / kBN;
+
+  const T* q = reinterpret_cast<const T*>(p.q) + ((long long)(qBegin + row0) * p.numQHeads + head) * D;
+  const long long qRowStride = (long long)p.numQHeads * D;
+  for (int i = tid; i < kBM * kChunks; i += kThreads) {
+    const int r = i / kChunks, c = i % kChunks;
+    const bool ok = row0 + r < qLen;
+    cpAsync16(smemAddr(sQ + wgOff<kBM>(r, c)), q + (ok ? r * qRowStride : 0) + c * 8, ok ? 16 : 0);
+  }
+  const auto rq = kv.template forRequest<T>(req, head / p.group, D);
+  const int c = tid % kChunks;
+  const int r0 = (tid / kChunks) * kRowsPerThread; // consecutive aligned tokens: one block (>= 8 tokens)
+  int blk = 0;
+  auto lookupTile = [&](int tile) {
+    const int tok = tile * kBN + r0;
+    blk = tok < kvEnd ? rq.lookup(tok) : 0;
+  };
+  auto loadTile = [&](int tile, int stage) {
+    // One offset per tile: the thread's rows are consecutive tokens of one block (or slot).
+    const int tok0 = tile * kBN + r0;
+    const long long off0 = tok0 < kvEnd ? rq.offset(tok0, blk) : 0;
+#pragma unroll
+    for (int j = 0; j < kRowsPerThread; ++j) {
+      const int r = r0 + j;
+      const int tok = tok0 + j;
+      const bool ok = tok < kvEnd;
+      const long long off = ok ? off0 + (long long)j * rq.rowElems : 0;
+      cpAsync16(smemAddr(sK + stage * kBN * D + wgOff<kBN>(r, c)), rq.k + off + c * 8, ok ? 16 : 0);
+      cpAsync16(smemAddr(sV + stage * kBN * D + wgOff<kBN>(r, c)), rq.v + off + c * 8, ok ? 16 : 0);
+    }
+  };
+  if (nTiles > 0) {
+    lookupTile(0);
+    loadTile(0, 0);
+  }
+  cpAsyncCommit();
+  if (nTiles > 1) lookupTile(1);
+
+  float o[D / 2];
+#pragma unroll
+  for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
+  float s[kBN / 2];
+  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
+  const int g = lane >> 2, t = lane & 3;
+  const int minPos = prefix + row0;
+  const int posA = prefix + row0 + wg * 64 + warpInWg * 16 + g; // this thread's rows: posA, posA + 8
+
+  for (int tile = 0; tile < nTiles; ++tile) {
+    cpAsyncWait<0>();
+    fenceProxyAsync(); // the cp.async writes are read by wgmma (async proxy) next
+    __syncthreads();
+    if (tile + 1 < nTiles) loadTile(tile + 1, (tile + 1) & 1);
+    cpAsyncCommit();
+    if (tile + 2 < nTiles) lookupTile(tile + 2);
+    const uint32_t kBase = aK + (tile & 1) * kBN * D * 2;
+    const uint32_t vBase = aV + (tile & 1) * kBN * D * 2;
+
+    wgmmaFence();
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      const uint32_t panelQ = (kk >> 2) * kBM * 128, panelK = (kk >> 2) * kBN * 128, within = (kk & 3) * 32;
+      const uint64_t da = smemDesc(aQ + panelQ + wg * 64 * 128 + within, 16, 1024);
+      const uint64_t db = smemDesc(kBase + panelK + within, 16, 1024);
+      Wgmma<T, kBN>::ss(s, da, db, kk > 0 ? 1 : 0);
+    }
+    wgmmaCommit();
+    wgmmaWait<0>();
+    fenceRegs(s);
+
+    const int t0 = tile * kBN;
+    const bool needMask = Causal ? (t0 + kBN - 1 > minPos) : (t0 + kBN > ctx);
+    if (needMask) {
+#pragma unroll
+      for (int n = 0; n < kNT; ++n)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int key = t0 + n * 8 + 2 * t + (e & 1);
+          const bool ok = Causal ? key <= posA + ((e >> 1) << 3) : key < ctx;
+          s[4 * n + e] = ok ? s[4 * n + e] : -INFINITY;
+        }
+    }
+    float corr[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float mx = -INFINITY;
+#pragma unroll
+      for (int n = 0; n < kNT; ++n) mx = fmaxf(mx, fmaxf(s[4 * n + 2 * r], s[4 * n + 2 * r + 1]));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      const float mNew = fmaxf(m[r], mx * p.scaleLog2);
+      const float mUse = mNew == -INFINITY ? 0.f : mNew;
+      corr[r] = fastExp2(m[r] - mUse);
+      m[r] = mNew;
+      float sum = 0.f;
+#pragma unroll
+      for (int n = 0; n < kNT; ++n) {
+        s[4 * n + 2 * r] = fastExp2(fmaf(s[4 * n + 2 * r], p.scaleLog2, -mUse));
+        s[4 * n + 2 * r + 1] = fastExp2(fmaf(s[4 * n + 2 * r + 1], p.scaleLog2, -mUse));
+        sum += s[4 * n + 2 * r] + s[4 * n + 2 * r + 1];
+      }
+      l[r] = l[r] * corr[r] + sum;
+    }
+    if (__any_sync(0xffffffffu, corr[0] != 1.f || corr[1] != 1.f)) {
+#pragma unroll
+      for (int n = 0; n < kDT; ++n) {
+        o[4 * n + 0] *= corr[0];
+        o[4 * n + 1] *= corr[0];
+        o[4 * n + 2] *= corr[1];
+        o[4 * n + 3] *= corr[1];
+      }
+    }
+    uint32_t pa[kBN / 16][4];
+#pragma unroll
+    for (int ks = 0; ks < kBN / 16; ++ks) {
+      pa[ks][0] = Elem<T>::pack(s[8 * ks + 0], s[8 * ks + 1]);
+      pa[ks][1] = Elem<T>::pack(s[8 * ks + 2], s[8 * ks + 3]);
+      pa[ks][2] = Elem<T>::pack(s[8 * ks + 4], s[8 * ks + 5]);
+      pa[ks][3] = Elem<T>::pack(s[8 * ks + 6], s[8 * ks + 7]);
+    }
+    wgmmaFence();
+    fenceRegs(o);
+#pragma unroll
+    for (int ks = 0; ks < kBN / 16; ++ks) {
+      const uint64_t dv = smemDesc(vBase + ks * 16 * 128, kBN * 128, 1024);
+      Wgmma<T, D>::rsTransB(o, pa[ks], dv);
+    }
+    wgmmaCommit();
+    wgmmaWait<0>();
+    fenceRegs(o);
+    fenceRegs(pa);
+  }
+  cpAsyncWait<0>();
+
+  T* out = reinterpret_cast<T*>(p.out) + ((long long)(qBegin + row0) * p.numQHeads + head) * D;
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    float lt = l[r];
+    lt += __shfl_xor_sync(0xffffffffu, lt, 1);
+    lt += __shfl_xor_sync(0xffffffffu, lt, 2);
+    const float inv = lt > 0.f ? 1.f / lt : 0.f;
+    const int row = wg * 64 + warpInWg * 16 + g + r * 8;
+    if (row0 + row < qLen) {
+      T* dst = out + row * qRowStride + 2 * t;
+#pragma unroll
+      for (int n = 0; n < kDT; ++n)
+        *reinterpret_cast<uint32_t*>(dst + n * 8) = Elem<T>::pack(o[4 * n + 2 * r] * inv, o[4 * n + 2 * r + 1] * inv);
+    }
+  }
+#endif
+}
+
+template <typename T, int D, int BN, class Kv, bool Causal>
+int launchBn(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, cudaStream_t stream) {
+  constexpr size_t smem = smemBytes<D, BN>();
+  static bool configured = false;
+  if (!configured) {
+    cudaError_t e = cudaFuncSetAttribute(prefillHopperKernel<T, D, BN, Kv, Causal>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
+    if (e != cudaSuccess) return (int)e;
+    configured = true;
+  }
+  dim3 grid(p.numQHeads, batch, (maxQueryLen + kBM - 1) / kBM);
+  prefillHopperKernel<T, D, BN, Kv, Causal><<<grid, kThreads, smem, stream>>>(p, kv);
+  return (int)cudaGetLastError();
+}
+
+template <typename T, int D, class Kv, bool Causal>
+int launch(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, cudaStream_t stream) {
+  // KVSIM_ATTN_PREFILL=wgmma64 selects the 64-key-tile variant (for comparisons).
+  const char* v = getenv("KVSIM_ATTN_PREFILL");
+  if (v && strcmp(v, "wgmma64") == 0) return launchBn<T, D, 64, Kv, Causal>(p, kv, batch, maxQueryLen, stream);
+  return launchBn<T, D, 128, Kv, Causal>(p, kv, batch, maxQueryLen, stream);
+}
+
+template <typename T, int D, bool Causal>
+int byLayout(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
+             int maxQueryLen, cudaStream_t stream) {
+  const int rowElems = s->numKvHeads * s->headDim;
+  if (kv->layout == KVSIM_KV_CONTIGUOUS) {
+    ContiguousKv c{static_cast<const char*>(kv->k), static_cast<const char*>(kv->v), (long long)kv->slotStrideBytes,
+                   kv->slotOfRequest, rowElems};
+    return launch<T, D, ContiguousKv, Causal>(p, c, batch, maxQueryLen, stream);
+  }
+  int shift = 0;
+  while ((1 << shift) < kv->blockSizeTokens) ++shift;
+  PagedKv pk{kv->k, kv->v, kv->blockTable, kv->maxBlocksPerSeq, shift, rowElems};
+  return launch<T, D, PagedKv, Causal>(p, pk, batch, maxQueryLen, stream);
+}
+
+template <typename T, int D>
+int byCausal(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
+             int maxQueryLen, bool causal, cudaStream_t stream) {
+  return causal ? byLayout<T, D, true>(p, s, kv, batch, maxQueryLen, stream)
+                : byLayout<T, D, false>(p, s, kv, batch, maxQueryLen, stream);
+}
+
+} // namespace
+
+bool prefillHopperAvailable() {
+  static int state = -1; // -1 unknown, 0 no, 1 yes
+  if (state < 0) {
+    int dev = 0, major = 0, compiled = 0;
+    state = 0;
+    if (cudaGetDevice(&dev) == cudaSuccess &&
+        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) == cudaSuccess && major == 9 &&
+        cudaMemcpyFromSymbol(&compiled, prefillHopperCompiled, sizeof(int)) == cudaSuccess)
+      state = compiled == 1;
+    cudaGetLastError(); // a missing sm_90a image must not leave a sticky error for the caller
+  }
+  return state == 1;
+}
+
+int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
+                        int maxQueryLen, bool causal, cudaStream_t stream) {
+  const bool bf16 = s->dtype == KVSIM_DTYPE_BF16;
+  if (s->headDim == 64)
+    return bf16 ? byCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, stream)
+                : byCausal<__half, 64>(p, s, kv, batch, maxQueryLen, causal, stream);
+  return bf16 ? byCausal<__nv_bfloat16, 128>(p, s, kv, batch, maxQueryLen, causal, stream)
+              : byCausal<__half, 128>(p, s, kv, batch, maxQueryLen, causal, stream);
+}
+
+} // namespace kvsim

@@ -1,0 +1,29 @@
+// Shared between the two prefill implementations (prefill.cu: mma.sync, any sm_80+;
+// prefillHopper.cu: wgmma, sm_90a only).
+#pragma once
+
+#include <cuda_runtime.h>
+#include <stdint.h>
+
+#include "attention.h"
+
+namespace kvsim {
+
+struct PrefillParams {
+  const void* q;
+  void* out;
+  const int32_t* cuSeqlensQ;
+  const int32_t* contextLens;
+  int numQHeads;
+  int group;
+  float scaleLog2;
+};
+
+// Whether this build carries the wgmma kernel (compiled for sm_90a) and the device can run it.
+bool prefillHopperAvailable();
+
+// Launches the wgmma prefill; returns a cudaError_t (0 = launched).
+int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
+                        int maxQueryLen, bool causal, cudaStream_t stream);
+
+} // namespace kvsim
