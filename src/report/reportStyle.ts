@@ -13,6 +13,8 @@ table { border-collapse: collapse; font-size: 12.5px; background: #fff; }
 th, td { border: 1px solid #e0e0e0; padding: 4px 8px; text-align: right; white-space: nowrap; }
 th { background: #f2f2f2; }
 td.l, th.l { text-align: left; }
+table#config td { white-space: normal; max-width: 360px; }
+h3 { font-size: 14px; margin: 12px 0 6px; }
 .note { background: #fff8e1; border: 1px solid #f0dca0; padding: 8px 12px; border-radius: 6px; max-width: 1000px; }
 .scroll { overflow-x: auto; }
 `;

@@ -2,26 +2,45 @@ import type { RunResult } from '../sim/metrics/RunResult.js';
 import { escapeHtml } from './html.js';
 import { formatBytes } from './units.js';
 
-/** One HTML table row per run: configuration on the left, the summary figures people compare on the right. */
+/**
+ * Two HTML tables, one row per run: what was run (configuration, wrapped), then the summary figures
+ * people compare (kept on one line each, so the numbers line up).
+ */
 export function summaryTable(runs: readonly RunResult[], labels: readonly string[]): string {
   const ms = (s: number) => (Number.isFinite(s) ? (s * 1000).toFixed(1) : '–');
+  const config = table(
+    'config',
+    ['run', 'trace', 'model', 'GPU', 'TP', 'scheduler', 'backend · executor'],
+    runs.map((r, i) => {
+      const c = r.config;
+      return [labels[i], c.trace, c.model, c.gpu, String(c.tp), c.scheduler, `${c.backend} · ${c.executor}`];
+    }),
+    [true, true, true, true, false, true, true],
+  );
   const head = [
-    'run', 'trace', 'model', 'GPU', 'TP', 'scheduler', 'backend', 'requests (done)', 'out tok/s', 'req/s',
-    'TTFT p50 / p99 (ms)', 'TBT p50 / p99 (ms)', 'E2E p50 / p99 (s)', 'max / mean batch', 'max concurrent',
-    'peak allocated', 'mean frag.', 'preempted', 'refused', 'alloc time (ms)', 'stall (ms)',
+    'run', 'requests (done)', 'out tok/s', 'req/s', 'TTFT p50 / p99 (ms)', 'TBT p50 / p99 (ms)', 'E2E p50 / p99 (s)', 'max / mean batch',
+    'max concurrent', 'peak allocated', 'mean frag.', 'preempted', 'refused', 'alloc time (ms)', 'stall (ms)',
   ];
-  const rows = runs.map((r, i) => {
-    const c = r.config;
-    const s = r.summary;
-    const cells: [string, boolean][] = [
-      [labels[i], true], [c.trace, true], [c.model, true], [c.gpu, true], [String(c.tp), false], [c.scheduler, true], [`${c.backend} · ${c.executor}`, true],
-      [`${s.requests} (${s.completed})`, false], [s.outputTokensPerS.toFixed(0), false], [s.requestsPerS.toFixed(2), false],
-      [`${ms(s.ttftS.p50)} / ${ms(s.ttftS.p99)}`, false], [`${ms(s.tbtS.p50)} / ${ms(s.tbtS.p99)}`, false],
-      [`${s.e2eS.p50.toFixed(2)} / ${s.e2eS.p99.toFixed(2)}`, false], [`${s.maxBatch} / ${s.meanBatch.toFixed(1)}`, false],
-      [String(s.maxConcurrentRequests), false], [formatBytes(s.peakAllocatedBytes), false], [`${(100 * s.meanFragmentationRatio).toFixed(1)}%`, false],
-      [String(s.preemptions), false], [String(s.refused), false], [ms(s.allocTimeS), false], [ms(s.stallS), false],
-    ];
-    return `<tr>${cells.map(([t, left]) => `<td${left ? ' class="l"' : ''}>${escapeHtml(t)}</td>`).join('')}</tr>`;
-  });
-  return `<div class="scroll"><table id="summary"><thead><tr>${head.map((h, i) => `<th${i < 7 ? ' class="l"' : ''}>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+  const summary = table(
+    'summary',
+    head,
+    runs.map((r, i) => {
+      const s = r.summary;
+      return [
+        labels[i], `${s.requests} (${s.completed})`, s.outputTokensPerS.toFixed(0), s.requestsPerS.toFixed(2),
+        `${ms(s.ttftS.p50)} / ${ms(s.ttftS.p99)}`, `${ms(s.tbtS.p50)} / ${ms(s.tbtS.p99)}`, `${s.e2eS.p50.toFixed(2)} / ${s.e2eS.p99.toFixed(2)}`,
+        `${s.maxBatch} / ${s.meanBatch.toFixed(1)}`, String(s.maxConcurrentRequests), formatBytes(s.peakAllocatedBytes),
+        `${(100 * s.meanFragmentationRatio).toFixed(1)}%`, String(s.preemptions), String(s.refused), ms(s.allocTimeS), ms(s.stallS),
+      ];
+    }),
+    head.map((_, i) => i === 0),
+  );
+  return `<h3>Configuration</h3>${config}<h3>Summary</h3>${summary}`;
+}
+
+function table(id: string, head: string[], rows: string[][], left: boolean[]): string {
+  const cls = (i: number) => (left[i] ? ' class="l"' : '');
+  const th = head.map((h, i) => `<th${cls(i)}>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((cells) => `<tr>${cells.map((t, i) => `<td${cls(i)}>${escapeHtml(t)}</td>`).join('')}</tr>`).join('');
+  return `<div class="scroll"><table id="${id}"><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
