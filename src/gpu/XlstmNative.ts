@@ -1,0 +1,77 @@
+import type { NativeBinding } from './NativeBinding.js';
+
+/**
+ * The xLSTM part of the native addon (native/xlstmBinding.cc, module `Xlstm`), over the kernels in
+ * kernels/xlstm (their C ABI header, xlstm.h, states every layout). Options are validated in
+ * TypeScript first (src/gpu/xlstmKernels.ts); the native side only guards misuse.
+ */
+export interface XlstmNative {
+  /**
+   * One mLSTM step, mLSTM prefill or sLSTM step on host arrays: returns the output's bits and
+   * writes the updated state pool back into the state arrays it was given.
+   */
+  xlstmRun(options: NativeXlstmRunOptions): Uint16Array;
+  /** A timed kernel on device-generated random data (or a device copy, the bandwidth ceiling). */
+  xlstmBench(options: NativeXlstmBenchOptions): NativeXlstmBenchResult;
+}
+
+export type XlstmKernelKind = 'mlstmStep' | 'mlstmPrefill' | 'slstmStep';
+
+export interface NativeXlstmDims {
+  device: number;
+  /** 1 = bf16, 2 = fp16 (inputs and outputs). */
+  inputDtype: 1 | 2;
+  /** 0 = fp32, 1 = bf16 (state pool; m is always fp32). */
+  stateDtype: 0 | 1;
+  batch: number;
+  seqLen: number;
+  heads: number;
+  dqk: number;
+  dv: number;
+  headDim: number;
+  numSlots: number;
+  gateSoftCap: number;
+}
+
+export interface NativeXlstmRunOptions extends NativeXlstmDims {
+  kind: XlstmKernelKind;
+  slots: Int32Array;
+  q?: Uint16Array;
+  k?: Uint16Array;
+  v?: Uint16Array;
+  igatePre?: Float32Array;
+  fgatePre?: Float32Array;
+  xPre?: Uint16Array;
+  R?: Uint16Array;
+  bias?: Float32Array;
+  /** mLSTM state pool. */
+  C?: Float32Array | Uint16Array;
+  /** sLSTM state pool. */
+  h?: Float32Array | Uint16Array;
+  c?: Float32Array | Uint16Array;
+  n: Float32Array | Uint16Array;
+  m: Float32Array;
+}
+
+export interface NativeXlstmBenchOptions extends NativeXlstmDims {
+  kind: XlstmKernelKind | 'copy';
+  copyBytes: number;
+  warmup: number;
+  reps: number;
+}
+
+export interface NativeXlstmBenchResult {
+  medianMs: number;
+  minMs: number;
+  /** Bytes the kernel must move at least (state read + written, inputs, outputs, weights once). */
+  bytes: number;
+  /** Floating-point operations (prefill: chunkwise form; sLSTM: the recurrent product). */
+  flops: number;
+}
+
+/** The xLSTM functions when this addon build registered them, else undefined. */
+export function xlstmNative(binding: NativeBinding): XlstmNative | undefined {
+  const b = binding as NativeBinding & Partial<XlstmNative>;
+  if (typeof b.xlstmRun !== 'function' || typeof b.xlstmBench !== 'function') return undefined;
+  return b as NativeBinding & XlstmNative;
+}
