@@ -23,5 +23,7 @@ process.stdout.write(
     iterations: r.summary.iterations,
     outputTokensPerS: r.summary.outputTokensPerS,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    // CPU time of this whole process (start-up included): steadier than wall time on a loaded machine.
+    cpuS: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   }) + '\n',
 );

@@ -68,6 +68,7 @@ for (const c of CASES) {
     `${(best.wallMs / 1000).toFixed(2)} s`,
     `${(median / 1000).toFixed(2)} s`,
     `${(r.inProcessMs / 1000).toFixed(2)} s`,
+    `${Math.min(...ok.map((o) => o.r.cpuS)).toFixed(2)} s`,
     String(r.requests),
     String(r.iterations),
     `${(r.iterations / (r.inProcessMs / 1000) / 1e6).toFixed(2)} M/s`,
@@ -75,7 +76,7 @@ for (const c of CASES) {
   ]);
   process.stderr.write(`  ${c.name}: best ${(best.wallMs / 1000).toFixed(2)} s of ${ok.length}\n`);
 }
-const header = ['case', 'wall, best (start-up incl.)', 'wall, median', 'in process (best run)', 'requests', 'iterations', 'iterations/s', 'peak RSS'];
+const header = ['case', 'wall, best (start-up incl.)', 'wall, median', 'in process (best run)', 'CPU (best, start-up incl.)', 'requests', 'iterations', 'iterations/s', 'peak RSS'];
 const full = [header, ...rows.filter((r) => r.length > 2)];
 const widths = header.map((_, i) => Math.max(...full.map((r) => (r[i] ?? '').length)));
 for (const r of [header, ...rows]) {
