@@ -26,50 +26,69 @@ export interface ReadRowsOptions {
  * row raises a TraceParseError naming file, line and field, or is counted in `skipped`.
  */
 export async function* readTraceRows(options: ReadRowsOptions): AsyncGenerator<RequestSpec[]> {
-  const { displayName: file, skipInvalid, skipped } = options;
-  let parseRow: ((line: string, lineNo: number) => RequestSpec) | undefined;
-  let chunk: RequestSpec[] = [];
-  let rows = 0;
-  let sawHeader = false;
-  for await (const batch of readLines(options.path, file)) {
-    for (let i = 0; i < batch.lines.length; i++) {
-      const line = batch.lines[i];
-      const lineNo = batch.firstLineNo + i;
-      if (line.length === 0 || isBlank(line)) continue;
-      if (parseRow === undefined) {
-        const layout = detectLayout(line, options.format, file);
-        sawHeader = true;
-        if (layout === 'jsonl') {
-          parseRow = jsonlRowParser(file);
-        } else {
-          parseRow = csvRowParser(layout, file);
-          continue; // the header is not a request
-        }
-      }
-      let request: RequestSpec;
-      try {
-        request = parseRow(line, lineNo);
-      } catch (err) {
-        if (skipInvalid && err instanceof TraceParseError) {
-          recordSkip(skipped, err.message);
-          continue;
-        }
-        throw err;
-      }
-      chunk.push(request);
-      rows++;
-      if (chunk.length >= TRACE_CHUNK_SIZE) {
-        yield chunk;
-        chunk = [];
-      }
-    }
+  const state: BatchState = { options, parseRow: undefined, sawHeader: false, rows: 0, chunk: [], ready: [] };
+  for await (const batch of readLines(options.path, options.displayName)) {
+    parseBatch(batch.lines, batch.firstLineNo, state);
+    for (const chunk of state.ready) yield chunk;
+    state.ready.length = 0;
   }
-  if (!sawHeader) throw new TraceParseError(file, undefined, undefined, 'empty file (expected a CSV header or JSONL records)');
-  if (rows === 0) {
+  const { displayName: file, skipped } = options;
+  if (!state.sawHeader) throw new TraceParseError(file, undefined, undefined, 'empty file (expected a CSV header or JSONL records)');
+  if (state.rows === 0) {
     const why = skipped.count > 0 ? `no valid requests (${skipped.count} invalid rows skipped)` : 'no requests after the header';
     throw new TraceParseError(file, undefined, undefined, why);
   }
-  if (chunk.length > 0) yield chunk;
+  if (state.chunk.length > 0) yield state.chunk;
+}
+
+interface BatchState {
+  options: ReadRowsOptions;
+  parseRow: ((line: string, lineNo: number) => RequestSpec) | undefined;
+  sawHeader: boolean;
+  rows: number;
+  /** The chunk being filled. */
+  chunk: RequestSpec[];
+  /** Full chunks waiting to be yielded. */
+  ready: RequestSpec[][];
+}
+
+/**
+ * Parses one batch of lines into `state`: a plain synchronous function, so the async generator above
+ * only moves chunks and the parsing can be tested and profiled on its own.
+ */
+function parseBatch(lines: string[], firstLineNo: number, state: BatchState): void {
+  const { displayName: file, skipInvalid, skipped } = state.options;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const lineNo = firstLineNo + i;
+    if (line.length === 0 || isBlank(line)) continue;
+    if (state.parseRow === undefined) {
+      const layout = detectLayout(line, state.options.format, file);
+      state.sawHeader = true;
+      if (layout === 'jsonl') {
+        state.parseRow = jsonlRowParser(file);
+      } else {
+        state.parseRow = csvRowParser(layout, file);
+        continue; // the header is not a request
+      }
+    }
+    let request: RequestSpec;
+    try {
+      request = state.parseRow(line, lineNo);
+    } catch (err) {
+      if (skipInvalid && err instanceof TraceParseError) {
+        recordSkip(skipped, err.message);
+        continue;
+      }
+      throw err;
+    }
+    state.chunk.push(request);
+    state.rows++;
+    if (state.chunk.length >= TRACE_CHUNK_SIZE) {
+      state.ready.push(state.chunk);
+      state.chunk = [];
+    }
+  }
 }
 
 function isBlank(line: string): boolean {
