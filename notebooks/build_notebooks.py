@@ -326,11 +326,11 @@ nothing measured, it says so."""),
         ("code", SETUP + """
 import { walk } from './walkJson.ts';
 
-const found = await walk('..', ['profiles', 'validation', 'results']);
+const found = await walk('..', ['profiles', 'validation', 'results', 'bench']);
 const byKind: Record<string, string[]> = {};
 for (const f of found) (byKind[f.schema] ??= []).push(f.path);
 const kinds = Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, { files: v.length, first: v[0] }]));
-await say(Object.keys(kinds).length === 0 ? 'No kvsim JSON files under profiles/, validation/ or results/.' : table(kinds, 'schema'));
+await say(Object.keys(kinds).length === 0 ? 'No kvsim JSON files under profiles/, validation/, results/ or bench/.' : table(kinds, 'schema'));
 result('profiles', (byKind['kvsim.profile/1'] ?? []).length);
 result('validationFiles', (byKind['kvsim.validation/1'] ?? []).length);
 await flushResults();"""),
@@ -349,6 +349,56 @@ if (validation.length === 0) {
   const svg = html.match(/<svg[\\s\\S]*?<\\/svg>/)![0];
   await show(svg);
 }"""),
+        ("md", """## What the calibration profiles measured
+
+Profiles hold per-operation GPU times on a grid (CUDA events, median of repeats; the method string in
+each file says how). They are what `CalibratedCostModel` interpolates; here they answer two questions
+the simulator's analytic (roofline) model has to get right: how close decode attention comes to the
+memory bandwidth it assumes, and how much slower the paged kernel is than the contiguous one
+(the vAttention paper reports up to 2.8x for vLLM's paged decode kernel)."""),
+        ("code", """const profiles = found.filter((f) => f.schema === 'kvsim.profile/1').map((f) => ({ path: f.path, p: f.json as any }));
+if (profiles.length === 0) {
+  await say('NO CALIBRATION PROFILES: nothing measured on a GPU is committed under profiles/.');
+}
+for (const { path, p } of profiles) {
+  const contiguous = p.decodeAttention?.contiguous;
+  const paged = p.decodeAttention?.paged?.['16'];
+  const model = kvsim.modelPreset(p.model);
+  const attn = kvsim.attentionLayers(model);
+  if (!contiguous || attn.length === 0) {
+    await say(`${path}: ${p.model} on ${p.card} (${p.date}) — no decode-attention table (recurrent model or not measured).`);
+    continue;
+  }
+  // K and V of one token in one layer on one GPU.
+  const bytesPerTokenLayer = 2 * kvsim.kvBytesPerTokenPerLayer(attn[0], p.tp);
+  const hw = kvsim.hardwarePreset(p.gpu);
+  const rows: Record<string, Record<string, string>> = {};
+  const i = contiguous.a.length - 1;  // the largest batch measured
+  contiguous.b.forEach((ctx: number, j: number) => {
+    const bytes = contiguous.a[i] * ctx * bytesPerTokenLayer;
+    const row: Record<string, string> = {
+      'contiguous (µs)': (contiguous.timeS[i][j] * 1e6).toFixed(1),
+      'KV read (TB/s)': (bytes / contiguous.timeS[i][j] / 1e12).toFixed(2),
+    };
+    if (paged) {
+      row['paged-16 (µs)'] = (paged.timeS[i][j] * 1e6).toFixed(1);
+      row['paged / contiguous'] = (paged.timeS[i][j] / contiguous.timeS[i][j]).toFixed(2);
+    }
+    rows[`batch ${contiguous.a[i]} × ${ctx} tok`] = row;
+  });
+  const last = contiguous.b.length - 1;
+  const peakTBps = (contiguous.a[i] * contiguous.b[last] * bytesPerTokenLayer) / contiguous.timeS[i][last] / 1e12;
+  await say(`**${p.model}** on **${p.card}** (${p.date}, ${path}); decode attention per layer. Datasheet HBM bandwidth ${(hw.hbmBandwidthBytesPerS / 1e12).toFixed(2)} TB/s; measured copy ${(hw.measuredCopyBandwidthBytesPerS / 1e12).toFixed(2)} TB/s.`);
+  await say(table(rows, 'shape'));
+  result(`profile ${p.model} ${p.gpu} decodeKvTBps`, peakTBps.toFixed(3));
+  if (paged) result(`profile ${p.model} ${p.gpu} pagedOverContiguous`, (paged.timeS[i][last] / contiguous.timeS[i][last]).toFixed(3));
+}
+await flushResults();"""),
+        ("md", """**Reading it.** These times are kvsim's own CUDA kernels (`kernels/attention`), not vLLM's. The
+roofline cost model's default paged-decode slowdown is the literature figure (vLLM's paged kernel vs
+FlashAttention-2, see `RooflineOptions.pagedDecodeSlowdown`); when a profile for the GPU and model
+exists, the calibrated cost model uses the measured tables instead, so a simulation of *these*
+kernels prices paging at the measured ratio above, not at the paper's."""),
         ("md", """When validation files exist, each dot above is one iteration (the same plan on both sides) and the
 shaded bands are ±5/10/20 %. The issue's targets are a median per-iteration error under 3 % and p95
 under 8 % on traces not used for calibration; the numbers printed above are what was reached, with the

@@ -145,17 +145,35 @@ describe.skipIf(SKIP_REASON !== '')(`notebooks run top to bottom on the Deno ker
   it('(d) simulator vs GPU: uses the validation files that exist and says so when there are none', () => {
     const r = executeExpecting('04-sim-vs-gpu.ipynb', ['validationFiles', 'profiles']);
     expect(r.errors).toEqual([]);
-    const found = findSchemas(['profiles', 'validation', 'results'].map((d) => join(ROOT, d)));
+    const found = findSchemas(['profiles', 'validation', 'results', 'bench'].map((d) => join(ROOT, d)));
     expect(num(r, 'validationFiles')).toBe(found.filter((s) => s === 'kvsim.validation/1').length);
     expect(num(r, 'profiles')).toBe(found.filter((s) => s === 'kvsim.profile/1').length);
     if (num(r, 'validationFiles') === 0) expect(r.text).toContain('NO GPU VALIDATION DATA');
     else expect(r.svgs).toBeGreaterThanOrEqual(1);
+    // Profile figures are read from the measured tables: recompute them here from the same files.
+    for (const file of findFiles(join(ROOT, 'profiles')).filter((f) => f.json.schema === 'kvsim.profile/1')) {
+      const p = file.json as { model: string; gpu: string; tp: number; decodeAttention?: { contiguous?: { a: number[]; b: number[]; timeS: number[][] }; paged?: Record<string, { timeS: number[][] }> } };
+      const c = p.decodeAttention?.contiguous;
+      if (!c) continue;
+      const i = c.a.length - 1;
+      const j = c.b.length - 1;
+      const layer = modelPreset(p.model).layers.find((l) => l.kind === 'attention');
+      if (!layer || layer.kind !== 'attention') continue;
+      const bytes = c.a[i] * c.b[j] * 2 * Math.max(1, Math.ceil(layer.kvHeads / p.tp)) * layer.headDim * 2;
+      expect(num(r, `profile ${p.model} ${p.gpu} decodeKvTBps`)).toBeCloseTo(bytes / c.timeS[i][j] / 1e12, 2);
+      const paged = p.decodeAttention?.paged?.['16'];
+      if (paged) expect(num(r, `profile ${p.model} ${p.gpu} pagedOverContiguous`)).toBeCloseTo(paged.timeS[i][j] / c.timeS[i][j], 2);
+    }
   }, 600_000);
 });
 
 /** The `schema` of every JSON file under the given folders (the test's own scan, to check the notebook's). */
 function findSchemas(dirs: string[]): string[] {
-  const out: string[] = [];
+  return dirs.flatMap((d) => findFiles(d)).map((f) => f.json.schema as string);
+}
+
+function findFiles(root: string): { path: string; json: Record<string, unknown> }[] {
+  const out: { path: string; json: Record<string, unknown> }[] = [];
   const visit = (dir: string) => {
     if (!existsSync(dir)) return;
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -164,13 +182,13 @@ function findSchemas(dirs: string[]): string[] {
       else if (e.name.endsWith('.json')) {
         try {
           const j = JSON.parse(readFileSync(p, 'utf8'));
-          if (j && typeof j.schema === 'string') out.push(j.schema);
+          if (j && typeof j.schema === 'string') out.push({ path: p, json: j });
         } catch {
           // not ours
         }
       }
     }
   };
-  dirs.forEach(visit);
+  visit(root);
   return out;
 }
