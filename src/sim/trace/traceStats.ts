@@ -41,7 +41,8 @@ export async function traceStats(source: TraceSource): Promise<TraceStats> {
       prompt = grow(prompt, size);
       output = grow(output, size);
     }
-    for (const r of chunk) {
+    for (let i = 0; i < chunk.length; i++) {
+      const r = chunk[i];
       if (Number.isNaN(firstS)) firstS = r.arrivalS;
       lastS = r.arrivalS;
       prompt[n] = r.promptTokens;

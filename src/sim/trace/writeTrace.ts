@@ -73,7 +73,7 @@ export async function writeTrace(source: TraceSource, format: TraceFormat, out: 
   let count = 0;
   let buffer = HEADERS[format];
   for await (const chunk of source.chunks()) {
-    for (const r of chunk) buffer += formatTraceRow(format, r);
+    for (let i = 0; i < chunk.length; i++) buffer += formatTraceRow(format, chunk[i]);
     count += chunk.length;
     if (!out.write(buffer)) await drainOrFail(out);
     buffer = '';
