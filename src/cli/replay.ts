@@ -142,21 +142,21 @@ function planRuns(args: ReplayArgs): Plan[] {
   const models = args.model === undefined ? DEFAULT_MODELS : list('--model', args.model);
   const asked = args.policy === undefined ? undefined : list('--policy', args.policy).map((p) => checkPolicy(p));
   const plans: Plan[] = [];
+  const used = new Set<PolicyKind>();
   for (const model of models) {
     const applicable = policyKindsFor(modelPreset(model));
-    if (asked === undefined) {
-      for (const policy of applicable) plans.push({ model, policy });
-      continue;
+    const chosen = asked === undefined ? applicable : asked.filter((p) => applicable.includes(p));
+    // A model named explicitly must get at least one of the asked policies; a defaulted one is left out.
+    if (chosen.length === 0 && args.model !== undefined) {
+      throw new UserError('POLICY_NOT_APPLICABLE', `--policy ${asked!.join(',')} does not apply to ${model}: its layers call for ${applicable.join(', ')}`);
     }
-    const chosen = asked.filter((p) => applicable.includes(p));
-    // With the default model list, a model none of the asked policies fits is left out silently.
-    if (chosen.length < asked.length && args.model !== undefined) {
-      const bad = asked.filter((p) => !applicable.includes(p));
-      throw new UserError('POLICY_NOT_APPLICABLE', `--policy ${bad.join(',')} does not apply to ${model}: its layers call for ${applicable.join(', ')}`);
+    for (const policy of chosen) {
+      plans.push({ model, policy });
+      used.add(policy);
     }
-    for (const policy of chosen) plans.push({ model, policy });
   }
-  if (plans.length === 0) throw expected(`policies that apply to ${models.join(', ')}`, '--policy', args.policy);
+  const unused = (asked ?? []).filter((p) => !used.has(p));
+  if (unused.length > 0) throw expected(`policies that apply to ${models.join(' or ')}`, '--policy', unused.join(','));
   return plans;
 }
 

@@ -73,6 +73,14 @@ describe('kvsim replay', () => {
     expect(runs[0].config.seed).toBe(3);
   });
 
+  it('several models and policies: each policy runs on the models it applies to', async () => {
+    const f = join(dir, 'mixed.json');
+    const r = await cli('replay', '--trace', 'synthetic:conv:count=20', '--model', 'llama-3-8b,xlstm-7b', '--policy', 'paged,recurrent', '--json', f, '--no-progress');
+    expect(r.err).toBe('');
+    const runs = (JSON.parse(readFileSync(f, 'utf8')) as { runs: RunResult[] }).runs;
+    expect(runs.map((x) => `${x.config.model} ${x.config.policy.split('(')[0]}`)).toEqual(['llama-3-8b paged', 'xlstm-7b recurrent']);
+  });
+
   it('one policy, one run: the JSON is the RunResult itself', async () => {
     const f = join(dir, 'one.json');
     expect((await cli('replay', '--trace', 'synthetic:conv:count=20', '--model', 'xlstm-7b', '--json', f, '--no-progress')).code).toBe(0);
@@ -83,6 +91,7 @@ describe('kvsim replay', () => {
     const cases: [string[], RegExp][] = [
       [['--policy', 'magic'], /--policy/],
       [['--model', 'xlstm-7b', '--policy', 'paged'], /--policy paged does not apply to xlstm-7b/],
+      [['--model', 'llama-3-8b,xlstm-7b', '--policy', 'paged,recurrent,hybrid'], /policies that apply to llama-3-8b or xlstm-7b for --policy but received "hybrid"/],
       [['--scheduler', 'fifo'], /scheduler/],
       [['--page-size', '3M'], /pageSizeBytes|--page-size/],
       [['--block-size', '0'], /--block-size/],
