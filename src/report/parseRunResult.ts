@@ -28,6 +28,15 @@ export function parseRunResult(json: unknown, source: string): RunResult {
   for (const key of SUMMARY_NUMBERS) {
     if (typeof summary[key] !== 'number') fail(`expected a number at "summary.${key}" but found ${typeName(summary[key])}`);
   }
+  for (const key of ['ttftS', 'tbtS', 'e2eS'] as const) {
+    const pct = summary[key];
+    if (!isObject(pct)) fail(`expected an object of percentiles at "summary.${key}" but found ${typeName(pct)}`);
+    for (const q of ['p50', 'p99'] as const) {
+      const v = (pct as Record<string, unknown>)[q];
+      // null: no request got that far (JSON has no NaN).
+      if (v !== null && typeof v !== 'number') fail(`expected a number or null at "summary.${key}.${q}" but found ${typeName(v)}`);
+    }
+  }
   checkColumns(requests, 'requests', REQUEST_COLUMNS, fail);
   checkColumns(iterations, 'iterations', ITERATION_COLUMNS, fail);
   const stride = (iterations as Record<string, unknown>).stride;

@@ -7,7 +7,9 @@ import { formatBytes } from './units.js';
  * people compare (kept on one line each, so the numbers line up).
  */
 export function summaryTable(runs: readonly RunResult[], labels: readonly string[]): string {
-  const ms = (s: number) => (Number.isFinite(s) ? (s * 1000).toFixed(1) : '–');
+  // Percentiles are null in JSON when nothing completed: print a dash, never throw.
+  const ms = (v: number | null | undefined) => fixed(v, 1, 1000);
+  const sec = (v: number | null | undefined) => fixed(v, 2);
   const config = table(
     'config',
     ['run', 'trace', 'model', 'GPU', 'TP', 'scheduler', 'backend · executor'],
@@ -27,15 +29,19 @@ export function summaryTable(runs: readonly RunResult[], labels: readonly string
     runs.map((r, i) => {
       const s = r.summary;
       return [
-        labels[i], `${s.requests} (${s.completed})`, s.outputTokensPerS.toFixed(0), s.requestsPerS.toFixed(2),
-        `${ms(s.ttftS.p50)} / ${ms(s.ttftS.p99)}`, `${ms(s.tbtS.p50)} / ${ms(s.tbtS.p99)}`, `${s.e2eS.p50.toFixed(2)} / ${s.e2eS.p99.toFixed(2)}`,
-        `${s.maxBatch} / ${s.meanBatch.toFixed(1)}`, String(s.maxConcurrentRequests), formatBytes(s.peakAllocatedBytes),
-        `${(100 * s.meanFragmentationRatio).toFixed(1)}%`, String(s.preemptions), String(s.refused), ms(s.allocTimeS), ms(s.stallS),
+        labels[i], `${s.requests} (${s.completed})`, fixed(s.outputTokensPerS, 0), fixed(s.requestsPerS, 2),
+        `${ms(s.ttftS?.p50)} / ${ms(s.ttftS?.p99)}`, `${ms(s.tbtS?.p50)} / ${ms(s.tbtS?.p99)}`, `${sec(s.e2eS?.p50)} / ${sec(s.e2eS?.p99)}`,
+        `${s.maxBatch} / ${fixed(s.meanBatch, 1)}`, String(s.maxConcurrentRequests), formatBytes(s.peakAllocatedBytes),
+        `${fixed(s.meanFragmentationRatio, 1, 100)}%`, String(s.preemptions), String(s.refused), ms(s.allocTimeS), ms(s.stallS),
       ];
     }),
     head.map((_, i) => i === 0),
   );
   return `<h3>Configuration</h3>${config}<h3>Summary</h3>${summary}`;
+}
+
+function fixed(v: number | null | undefined, digits: number, scale = 1): string {
+  return typeof v === 'number' && Number.isFinite(v) ? (v * scale).toFixed(digits) : '–';
 }
 
 function table(id: string, head: string[], rows: string[][], left: boolean[]): string {
