@@ -102,3 +102,16 @@ export type { LineChartSpec, LineSeries, Rule } from './report/lineChart.js';
 export { barChart } from './report/barChart.js';
 export type { BarChartSpec, BarGroup } from './report/barChart.js';
 export { crossoverContextTokens, memoryPerRequestBytes } from './report/memoryPerRequest.js';
+// GPU backend (memory mechanisms): usable only where the native addon and a GPU are; gpuAvailability() says.
+export { gpuAvailability, formatCudaVersion, type GpuAvailability } from './gpu/gpuAvailability.js';
+export { requireGpu } from './gpu/requireGpu.js';
+export { loadNative, nativeCandidates, type NativeLoadResult } from './gpu/loadNative.js';
+export type * from './gpu/NativeBinding.js';
+export { GpuUnavailableError } from './gpu/GpuUnavailableError.js';
+export { CudaCallError } from './gpu/CudaCallError.js';
+export { VmmArena, type VmmLayout } from './gpu/VmmArena.js';
+export type { VmmArenaOptions } from './gpu/VmmArenaOptions.js';
+export { BlockPool } from './gpu/BlockPool.js';
+export type { BlockPoolOptions } from './gpu/BlockPoolOptions.js';
+export { MemoryEnactor, EnactmentError, type EnactSummary, type MemoryEnactorOptions } from './gpu/MemoryEnactor.js';
+export { runVmmBench, type VmmBenchOptions, type VmmBenchReport } from './gpu/runVmmBench.js';

@@ -158,4 +158,8 @@ export interface NativeVmmOverlapResult {
   unmapUs: Float64Array;
   overlappedUs: Float64Array;
   enqueueUs: Float64Array;
+  /** From queueing the GPU work until the mapping thread finished (flush returned). */
+  flushUs: Float64Array;
+  /** Async memsets of busyBytes per rep: sized in a warm-up so GPU work lasts about as long as mapping. */
+  memsets: number;
 }

@@ -76,12 +76,16 @@ export interface VmmOverlapResult {
   groups: number;
   pageSizeBytes: number;
   busyBytes: number;
-  /** GPU work alone (async memset, waited for). */
+  /** Memsets of busyBytes per rep (chosen so GPU work lasts about as long as the mapping). */
+  memsets: number;
+  /** GPU work alone (async memsets, waited for). */
   busyUs: number;
   /** Mapping `groups` page groups synchronously, GPU idle. */
   mapSyncUs: number;
   /** Both, with the maps queued on the mapping thread while the memset runs. */
   overlappedUs: number;
+  /** Until the mapping thread finished, GPU work running meanwhile (vs mapSyncUs: how much GPU work slows mapping). */
+  mapWhileBusyUs: number;
   /** Time for the JS-side thread to queue every map (what the caller stalls for). */
   enqueueUs: number;
   /** 1 - overlapped / (busy + mapSync): the share of the serial time saved. */
@@ -156,7 +160,7 @@ export function runVmmBench(binding: NativeBinding, info: NativeDeviceInfo, opti
     const buffers = 64;
     const groups = 16;
     const pageSizeBytes = 2 * MiB;
-    const busyBytes = Math.min(8 * GiB, Math.floor(before.freeBytes / 4));
+    const busyBytes = Math.min(2 * GiB, Math.floor(before.freeBytes / 4));
     const o = nativeCall(() => binding.vmmOverlapBench({ device, pageBytes: pageSizeBytes, buffers, groups, busyBytes, reps: 9 }));
     const busyUs = medianP90(o.busyUs).median;
     const mapSyncUs = medianP90(o.mapSyncUs).median;
@@ -166,9 +170,11 @@ export function runVmmBench(binding: NativeBinding, info: NativeDeviceInfo, opti
       groups,
       pageSizeBytes,
       busyBytes,
+      memsets: o.memsets,
       busyUs,
       mapSyncUs,
       overlappedUs,
+      mapWhileBusyUs: medianP90(o.flushUs).median,
       enqueueUs: medianP90(o.enqueueUs).median,
       savedFraction: 1 - overlappedUs / (busyUs + mapSyncUs),
     };
