@@ -167,7 +167,6 @@ export class Engine implements SchedulerContext {
   /** Plans, prices and schedules the end of the next iteration; false when there is nothing to run. */
   private startIteration(): boolean {
     const plan = this.plan;
-    const stats = this.policy.stats;
     for (;;) {
       if (this.running.length === 0 && this.waiting.length === 0) return false;
       plan.clear();
@@ -183,6 +182,8 @@ export class Engine implements SchedulerContext {
     }
     // Allocation work since the last plan: this plan's admissions and growth, and the releases of
     // the requests that finished at the end of the previous iteration (e.g. vAttention unmaps).
+    // Read stats afresh: a policy may compute them on access (HybridPolicy sums its parts).
+    const stats = this.policy.stats;
     const ops = stats.allocOps + stats.freeOps;
     plan.allocOps = ops - this.opsSeen;
     plan.allocTimeS = stats.allocTimeS - this.allocTimeSeen;
@@ -253,7 +254,6 @@ export class Engine implements SchedulerContext {
     const nextArrivalS = this.queue.peekTimeS();
     const agg = this.agg;
     const s1 = agg.decodeKvTokens;
-    const stats = this.policy.stats;
     const exec = this.executor as unknown as { executeAggregate(a: typeof agg, o: IterationCost): IterationCost };
     const mem = this.snapK;
     let k = 1;
@@ -261,6 +261,7 @@ export class Engine implements SchedulerContext {
     while (k < kMax && nextArrivalS > endS) {
       if (!this.growBatch(k + 1)) break;
       k++;
+      const stats = this.policy.stats;
       const ops = stats.allocOps + stats.freeOps;
       agg.allocOps = ops - this.opsSeen;
       agg.allocTimeS = stats.allocTimeS - this.allocTimeSeen;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { IterationObserver } from '../../../src/sim/engine/IterationObserver.js';
 import { simulate, type SimulationConfig } from '../../../src/sim/engine/simulate.js';
 import type { RequestSpec } from '../../../src/sim/trace/RequestSpec.js';
-import { TINY_KV_BYTES_PER_TOKEN as KV, tinyHardware, tinyModel } from './fixtures/tinyModel.js';
+import { TINY_KV_BYTES_PER_TOKEN as KV, TINY_STATE_BYTES, tinyHardware, tinyHybridModel, tinyModel, tinyRecurrentModel } from './fixtures/tinyModel.js';
 
 const RUNS = Number(process.env.KVSIM_PROPERTY_RUNS ?? 150);
 
@@ -26,7 +26,8 @@ const traceArb = fc
   });
 
 const setupArb = fc.record({
-  policy: fc.constantFrom('static' as const, 'paged' as const, 'vattention' as const),
+  policy: fc.constantFrom<'static' | 'paged' | 'vattention' | 'recurrent' | 'hybrid'>('static', 'paged', 'vattention', 'recurrent', 'hybrid'),
+  stateSlots: fc.integer({ min: 1, max: 30 }),
   scheduler: fc.constantFrom('vllm' as const, 'sarathi' as const, 'orca' as const),
   blockSizeTokens: fc.integer({ min: 1, max: 8 }),
   // From "two requests at most" to plenty; vAttention pages hold 1024 tiny tokens, so it gets page groups.
@@ -47,15 +48,24 @@ function config(trace: RequestSpec[], s: Setup, skipAhead: boolean, observer?: I
       ? { blockSizeTokens: s.blockSizeTokens }
       : s.policy === 'vattention'
         ? { pageSizeBytes: 64 * 1024, deferredReclamation: s.deferred, mapping: s.mapping, eagerPages: s.eagerPages }
-        : {};
+        : s.policy === 'hybrid'
+          ? { attention: 'paged' as const, attentionOptions: { blockSizeTokens: s.blockSizeTokens }, recurrentFraction: (s.stateSlots * TINY_STATE_BYTES) / (s.capacityTokens * KV + s.stateSlots * TINY_STATE_BYTES) }
+          : {};
   return {
     trace,
     // vAttention's smallest page is 64 KiB: a wider model makes its page groups 32 tokens.
-    model: s.policy === 'vattention' ? tinyModel(64, 8, 128) : tinyModel(64),
+    model: s.policy === 'vattention' ? tinyModel(64, 8, 128) : s.policy === 'recurrent' ? tinyRecurrentModel() : s.policy === 'hybrid' ? tinyHybridModel(64) : tinyModel(64),
     hardware: tinyHardware(),
     policy: s.policy,
     policyOptions,
-    capacityBytes: s.policy === 'vattention' ? s.vattentionGroups * 2 * 64 * 1024 : s.capacityTokens * KV,
+    capacityBytes:
+      s.policy === 'vattention'
+        ? s.vattentionGroups * 2 * 64 * 1024
+        : s.policy === 'recurrent'
+          ? s.stateSlots * TINY_STATE_BYTES
+          : s.policy === 'hybrid'
+            ? s.capacityTokens * KV + s.stateSlots * TINY_STATE_BYTES
+            : s.capacityTokens * KV,
     scheduler: s.scheduler,
     schedulerOptions: { maxNumSeqs: s.maxNumSeqs, tokenBudget: s.tokenBudget, maxNumBatchedTokens: 256 },
     engine: { skipAhead, observer },
@@ -121,7 +131,7 @@ describe('engine invariants on random traces', () => {
   it('with room for every request, nothing is dropped', async () => {
     await fc.assert(
       fc.asyncProperty(traceArb, setupArb, async (trace, s) => {
-        const roomy = { ...s, capacityTokens: 1200, vattentionGroups: 24 * 3, maxNumSeqs: 256 };
+        const roomy = { ...s, capacityTokens: 1200, vattentionGroups: 24 * 3, stateSlots: 30, maxNumSeqs: 256 };
         const r = await simulate(config(trace, roomy, true));
         expect(r.summary.dropped).toBe(0);
         expect(r.summary.completed).toBe(trace.length);
