@@ -112,7 +112,8 @@ export async function replay(args: ReplayArgs): Promise<RunResult[]> {
   const runs: RunResult[] = [];
   for (const [i, p] of plans.entries()) {
     const tag = `[${i + 1}/${plans.length}] ${p.model} ${p.policy}`;
-    const onProgress = showProgress ? (done: number, nowS: number) => progressLine(`${tag}: ${done} requests done, ${nowS.toFixed(1)} s simulated`) : undefined;
+    const total = expectedCount(args);
+    const onProgress = showProgress ? (done: number, nowS: number) => progressLine(`${tag} ${bar(done, total)} ${nowS.toFixed(1)} s simulated`) : undefined;
     runs.push(
       await simulate({
         trace,
@@ -217,6 +218,23 @@ function notes(runs: RunResult[]): string {
     if (reasons) lines.push(`${r.config.model} ${r.config.policy}: dropped ${Object.entries(reasons).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   }
   return `\n${lines.join('\n')}\n`;
+}
+
+/** Requests the trace will deliver, when the options say (synthetic count, --first, --sample); else undefined. */
+function expectedCount(args: ReplayArgs): number | undefined {
+  const synthetic = /^synthetic:([a-z]+)(?::.*\bcount=(\d+))?/.exec(args.trace);
+  const preset = synthetic ? (SYNTHETIC_PRESETS as Record<string, { count: number }>)[synthetic[1]]?.count : undefined;
+  const own = synthetic ? (args.count ?? (synthetic[2] === undefined ? preset : Number(synthetic[2]))) : undefined;
+  const caps = [own, args.first, args.sample].filter((v): v is number => v !== undefined);
+  return caps.length > 0 ? Math.min(...caps) : undefined;
+}
+
+/** `[#######.......]  812/2000` when the total is known, else `812 requests`. */
+function bar(done: number, total: number | undefined): string {
+  if (total === undefined || total <= 0) return `${done} requests`;
+  const width = 24;
+  const filled = Math.min(width, Math.round((done / total) * width));
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
 }
 
 function progressLine(text: string): void {

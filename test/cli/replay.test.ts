@@ -81,6 +81,12 @@ describe('kvsim replay', () => {
     expect(runs.map((x) => `${x.config.model} ${x.config.policy.split('(')[0]}`)).toEqual(['llama-3-8b paged', 'xlstm-7b recurrent']);
   });
 
+  it('--progress draws a bar on stderr only (off by default when stderr is not a terminal)', async () => {
+    const r = await cli('replay', '--trace', 'synthetic:conv:count=20', '--model', 'xlstm-7b', '--progress');
+    expect(r.err).toContain('] 20/20');
+    expect(r.out).not.toContain('\r');
+  });
+
   it('one policy, one run: the JSON is the RunResult itself', async () => {
     const f = join(dir, 'one.json');
     expect((await cli('replay', '--trace', 'synthetic:conv:count=20', '--model', 'xlstm-7b', '--json', f, '--no-progress')).code).toBe(0);
