@@ -11,7 +11,7 @@ import { syntheticPreset, SYNTHETIC_PRESET_NAMES, type SyntheticPresetName } fro
 import type { TraceFormat } from '../sim/trace/TraceFormat.js';
 import type { TraceSource } from '../sim/trace/TraceSource.js';
 import { writeTrace } from '../sim/trace/writeTrace.js';
-import { addTraceOptions, reportSkipped, type TraceArgs, traceOptionsFromArgs } from './traceArgs.js';
+import { addTraceOptions, reportSkipped, type TraceArgs, traceOptionsFromArgs, withRowProgress } from './traceArgs.js';
 
 interface GenArgs extends TraceArgs {
   preset: string;
@@ -67,7 +67,9 @@ export const genCommand: CommandModule<object, GenArgs> = {
         throw err;
       }
     } else {
-      count = await writeFileAtomically(args.out, (out) => writeTrace(source, format, out));
+      // Progress only when writing to a file: on stdout it would interleave with the trace itself.
+      const shown = withRowProgress(source, 'writing');
+      count = await writeFileAtomically(args.out, (out) => writeTrace(shown, format, out));
     }
     reportSkipped(source);
     if (args.out !== undefined) process.stderr.write(`kvsim: wrote ${count.toLocaleString('en-US')} requests to ${args.out}\n`);

@@ -73,3 +73,40 @@ export function reportSkipped(source: TraceSource): void {
   for (const r of s.reasons) lines.push(`  ${r}`);
   process.stderr.write(`${lines.join('\n')}\n`);
 }
+
+/**
+ * Wraps a trace so reading it shows "N requests" on stderr, only when stderr is a terminal and only
+ * once the read has run for a second (a 10-million-row file takes tens of seconds).
+ */
+export function withRowProgress(source: TraceSource, verb: string): TraceSource {
+  if (!process.stderr.isTTY) return source;
+  return {
+    ...source,
+    get skipped() {
+      return source.skipped;
+    },
+    get clippedCount() {
+      return source.clippedCount;
+    },
+    async *chunks() {
+      const start = Date.now();
+      let last = 0;
+      let rows = 0;
+      let shown = false;
+      try {
+        for await (const chunk of source.chunks()) {
+          rows += chunk.length;
+          const now = Date.now();
+          if (now - start >= 1000 && now - last >= 200) {
+            last = now;
+            shown = true;
+            process.stderr.write(`\r${verb} ${source.name}: ${rows.toLocaleString('en-US')} requests`);
+          }
+          yield chunk;
+        }
+      } finally {
+        if (shown) process.stderr.write(`\r${verb} ${source.name}: ${rows.toLocaleString('en-US')} requests\n`);
+      }
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { openTrace } from '../sim/trace/openTrace.js';
 import { type LengthStats, traceStats, type TraceStats } from '../sim/trace/traceStats.js';
-import { addTraceOptions, reportSkipped, type TraceArgs, traceOptionsFromArgs } from './traceArgs.js';
+import { addTraceOptions, reportSkipped, type TraceArgs, traceOptionsFromArgs, withRowProgress } from './traceArgs.js';
 
 interface TraceStatsArgs extends TraceArgs {
   trace: string;
@@ -20,7 +20,7 @@ export const traceStatsCommand: CommandModule<object, TraceStatsArgs> = {
     ).example('$0 trace stats ../shared/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv', 'summarize the Azure conversation trace'),
   handler: async (args) => {
     const source = await openTrace(args.trace, traceOptionsFromArgs(args));
-    const stats = await traceStats(source);
+    const stats = await traceStats(withRowProgress(source, 'reading'));
     reportSkipped(source);
     process.stdout.write(args.json ? `${JSON.stringify(stats, null, 2)}\n` : formatTraceStats(stats));
   },

@@ -65,3 +65,38 @@ describe('kvsim trace stats', () => {
     expect((await kvsim(['trace', 'stats', 'synthetic:conv', '--first', '0'])).err).toBe('kvsim: Expected an integer >= 1 for --first but received 0\n');
   });
 });
+
+describe('progress on stderr', () => {
+  it('only on a terminal, only after a second, ending its line', async () => {
+    const { withRowProgress } = await import('../../src/cli/traceArgs.js');
+    const { vi } = await import('vitest');
+    const chunk = [{ id: 0, arrivalS: 0, promptTokens: 1, outputTokens: 1 }];
+    const source = {
+      name: 't',
+      async *chunks() {
+        for (let i = 0; i < 4; i++) yield chunk;
+      },
+    };
+    const drain = async (s: typeof source) => {
+      for await (const _ of s.chunks());
+    };
+    let clock = 0;
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => (clock += 400));
+    let err = '';
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    const tty = process.stderr.isTTY;
+    try {
+      process.stderr.isTTY = false;
+      await drain(withRowProgress(source, 'reading'));
+      expect(err).toBe('');
+      process.stderr.isTTY = true;
+      await drain(withRowProgress(source, 'reading'));
+      expect(err).toMatch(/^(\rreading t: \d requests)+\n$/);
+      expect(err.endsWith('\rreading t: 4 requests\n')).toBe(true);
+    } finally {
+      process.stderr.isTTY = tty;
+      write.mockRestore();
+      now.mockRestore();
+    }
+  });
+});
