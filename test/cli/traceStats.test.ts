@@ -77,7 +77,7 @@ describe('progress on stderr', () => {
         for (let i = 0; i < 4; i++) yield chunk;
       },
     };
-    const drain = async (s: typeof source) => {
+    const drain = async (s: { chunks(): AsyncIterable<unknown> }) => {
       for await (const _ of s.chunks());
     };
     let clock = 0;
