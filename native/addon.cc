@@ -24,12 +24,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   listed("BlockPool");
   listed("VmmBench");
   KVSIM_REGISTER(GpuModel);
-  KVSIM_REGISTER(Kernels);
   KVSIM_REGISTER(Attention);
   KVSIM_REGISTER(Xlstm);
 #undef KVSIM_REGISTER
   exports.Set("modules", modules);
-  exports.Set("hasKernels", Napi::Boolean::New(env, RegisterKernels != nullptr));
   return exports;
 }
 

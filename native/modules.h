@@ -19,6 +19,5 @@ void RegisterVmmBench(Napi::Env env, Napi::Object exports);
 
 // Optional modules.
 KVSIM_OPTIONAL_MODULE(GpuModel);
-KVSIM_OPTIONAL_MODULE(Kernels);
 KVSIM_OPTIONAL_MODULE(Attention);  // native/attentionBinding.cc
 KVSIM_OPTIONAL_MODULE(Xlstm);      // native/xlstmBinding.cc

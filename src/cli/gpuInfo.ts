@@ -32,7 +32,7 @@ export const gpuInfoCommand: CommandModule<object, GpuInfoArgs> = {
     }
     const i = a.info;
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ ok: true, ...i, hasCublas: a.binding.hasCublas, hasKernels: a.binding.hasKernels, addonPath: a.addonPath })}\n`);
+      process.stdout.write(`${JSON.stringify({ ok: true, ...i, hasCublas: a.binding.hasCublas, modules: a.binding.modules, addonPath: a.addonPath })}\n`);
       return;
     }
     const lines = [
@@ -40,7 +40,7 @@ export const gpuInfoCommand: CommandModule<object, GpuInfoArgs> = {
       `memory: ${(i.totalMemoryBytes / GiB).toFixed(1)} GiB total, ${(i.freeMemoryBytes / GiB).toFixed(1)} GiB free`,
       `driver: CUDA ${formatCudaVersion(i.driverVersion)}; runtime (linked into the addon): CUDA ${formatCudaVersion(i.runtimeVersion)}`,
       `VMM: ${i.vmmSupported ? 'supported' : 'unsupported'}, granularity ${i.vmmGranularityBytes / MiB} MiB (recommended ${i.vmmRecommendedGranularityBytes / MiB} MiB)`,
-      `addon: ${a.addonPath} (cuBLAS ${a.binding.hasCublas ? 'yes' : 'no'}, kernels ${a.binding.hasKernels ? 'yes' : 'no'})`,
+      `addon: ${a.addonPath} (cuBLAS ${a.binding.hasCublas ? 'yes' : 'no'}; modules ${a.binding.modules.join(', ')})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   },

@@ -9,8 +9,6 @@ export interface NativeBinding {
   readonly abiVersion: number;
   /** Whether this build compiled the cuBLAS-dependent sources (CMake found cuBLAS). */
   readonly hasCublas: boolean;
-  /** Whether this build registered the kernels module (native/kernels.cc). */
-  readonly hasKernels: boolean;
   /** Native modules this build registered, e.g. ['DeviceInfo', 'VmmArena', 'BlockPool', 'VmmBench', 'Kernels']. */
   readonly modules: string[];
   /** Never throws: driver/runtime versions and device count, or why CUDA is unusable. */
