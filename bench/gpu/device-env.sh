@@ -6,5 +6,6 @@ set -euo pipefail
 xz -dc .device/node.xz > /usr/local/bin/node && chmod +x /usr/local/bin/node
 [ -e node_modules ] || ln -s .device/node_modules node_modules
 export KVSIM_NATIVE_PATH="$PWD/build-gpu/Release/kvsim_native.node"
+export CUDA_MODULE_LOADING=EAGER  # no lazy kernel loading inside timed iterations
 export OUT="${OUT:-/tmp/out}"
 mkdir -p "$OUT"

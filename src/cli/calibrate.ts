@@ -58,14 +58,17 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       },
     });
     if (tty) process.stderr.write('\n');
-    const policy = policyKindsFor(model).includes('vattention') ? 'vattention' : policyKindsFor(model)[0];
-    const fit = await fitIterationOverhead(model, gpu, tp, policy, profile, args.device);
-    profile.iterationOverheadS = fit.overheadS;
-    profile.method += `; iterationOverheadS = median(measured - predicted) over ${fit.iterations} iterations of a synthetic calibration replay (${policy})`;
+    profile.enactment = {};
+    for (const policy of policyKindsFor(model)) {
+      const fit = await fitIterationOverhead(model, gpu, tp, policy, profile, args.device);
+      profile.enactment[policy] = fit;
+      process.stderr.write(`calibrate: ${policy}: ${(fit.iterationS * 1e3).toFixed(3)} ms per iteration beyond the tables; allocation ${(fit.allocIterationS * 1e3).toFixed(3)} ms + ${(fit.perAllocOpS * 1e6).toFixed(2)} us per op (${fit.iterations} iterations)\n`);
+    }
+    profile.method += '; enactment: per policy, fitted on a synthetic calibration replay (src/gpu/fitIterationOverhead.ts)';
     validateProfile(profile, '(measured profile)');
     const out = args.out ?? join(profilesDir(), gpu, tp === 1 ? `${model.name}.json` : `${model.name}-tp${tp}.json`);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, `${JSON.stringify(profile, null, 1)}\n`);
-    process.stdout.write(`calibrate: wrote ${out} (${info.name}, ${model.name}, tp=${tp}, per-iteration overhead ${(fit.overheadS * 1e3).toFixed(3)} ms)\n`);
+    process.stdout.write(`calibrate: wrote ${out} (${info.name}, ${model.name}, tp=${tp})\n`);
   },
 };

@@ -27,6 +27,9 @@ interface ValidateArgs {
   json?: string;
   runs?: string;
   device: number;
+  eagerPages?: number;
+  mapping?: string;
+  blockSize?: number;
 }
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
@@ -45,6 +48,9 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .option('json', { type: 'string', describe: 'write the validation result (pairs and errors) here' })
       .option('runs', { type: 'string', describe: 'write both RunResults here as <prefix>.sim.json and <prefix>.gpu.json' })
       .option('device', { type: 'number', default: 0 })
+      .option('eager-pages', { type: 'number', describe: 'vattention: page groups mapped ahead of need (lets mapping overlap compute on the GPU)' })
+      .option('mapping', { type: 'string', choices: ['overlapped', 'sync'], describe: 'vattention: overlapped (background thread) or synchronous mapping' })
+      .option('block-size', { type: 'number', describe: 'paged: tokens per block' })
       .example('$0 validate --trace azure-conv-2023 --first 300 --policy paged', 'the first 300 Azure conversation requests under PagedAttention')
       .strict() as unknown as Argv<ValidateArgs>,
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
@@ -59,10 +65,15 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const profile = profilePath ? { profile: readProfile(profilePath), path: profilePath } : undefined;
     const traceOptions = { first: args.first, timeScale: args.timeScale, maxContextTokens: model.maxContextTokens };
 
-    const simPolicy = createPolicy(policyKind, { model, hardware, tp }, undefined as never);
-    const costModel = predictorFor(model, hardware, tp, simPolicy, undefined, profile);
-    const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, costModel });
-    const g = await replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, device: args.device, profile });
+    const policyOptions = {
+      ...(args.eagerPages !== undefined ? { eagerPages: args.eagerPages } : {}),
+      ...(args.mapping !== undefined ? { mapping: args.mapping } : {}),
+      ...(args.blockSize !== undefined ? { blockSizeTokens: args.blockSize } : {}),
+    };
+    const simPolicy = createPolicy(policyKind, { model, hardware, tp }, policyOptions as never);
+    const costModel = predictorFor(model, hardware, tp, simPolicy, policyOptions, profile);
+    const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, costModel });
+    const g = await replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, device: args.device, profile });
     const summary = compareRuns(sim, g.run, g.pairs);
     process.stdout.write(formatValidation(summary, { card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor }));
     if (args.json) {

@@ -1,10 +1,10 @@
 import { InvalidOptionError } from '../errors.js';
 import { aggregatePlan } from '../sim/cost/aggregatePlan.js';
 import { emptyIterationCost, type CostModel } from '../sim/cost/CostModel.js';
-import { emptyAggregate } from '../sim/cost/IterationAggregate.js';
+import { emptyAggregate, type IterationAggregate } from '../sim/cost/IterationAggregate.js';
 import type { Executor, IterationCost, IterationPlan } from '../sim/engine/Executor.js';
 import type { HybridPolicy } from '../sim/memory/HybridPolicy.js';
-import type { MemoryPolicy } from '../sim/memory/MemoryPolicy.js';
+import type { MemoryOp, MemoryPolicy } from '../sim/memory/MemoryPolicy.js';
 import type { PagedPolicy } from '../sim/memory/PagedPolicy.js';
 import type { RecurrentStatePolicy } from '../sim/memory/RecurrentStatePolicy.js';
 import type { StaticPolicy } from '../sim/memory/StaticPolicy.js';
@@ -49,8 +49,11 @@ export interface GpuExecutorOptions {
 export class GpuExecutor implements Executor {
   readonly kind = 'gpu' as const;
   readonly label: string;
-  /** Predicted vs measured seconds of each iteration (when a predictor was given). */
-  readonly pairs = { simS: [] as number[], gpuS: [] as number[], batchSize: [] as number[] };
+  /**
+   * Predicted vs measured seconds of each iteration (when a predictor was given), with the iteration's
+   * aggregate and measured mapping stall, so a cost model can be re-evaluated offline on the same plans.
+   */
+  readonly pairs: GpuIterationPairs = emptyPairs();
   readonly enactor: MemoryEnactor;
   readonly model: GpuModel;
   private readonly arena: VmmArena | undefined;
@@ -58,6 +61,7 @@ export class GpuExecutor implements Executor {
   private readonly o: GpuExecutorOptions;
   private readonly stateSlotOf = new Map<number, number>();
   private readonly maxBlocksPerSeq: number;
+  private readonly tokensPerGroup: number;
   private readonly agg = emptyAggregate();
   private readonly predicted = emptyIterationCost();
   private readonly rows: { prefill: Int32Array; decode: Int32Array; context: Int32Array; kvSlot: Int32Array; stateSlot: Int32Array; blockTable: Int32Array };
@@ -72,6 +76,7 @@ export class GpuExecutor implements Executor {
     const maxContext = o.policy.maxTokensPerRequest === Number.POSITIVE_INFINITY ? o.model.maxContextTokens : o.policy.maxTokensPerRequest;
     let kv: GpuKvCache = { layout: 'none' };
     this.maxBlocksPerSeq = 0;
+    this.tokensPerGroup = kvPart?.kind === 'vattention' ? (kvPart as VAttentionPolicy).tokensPerGroup : 0;
     if (kvPart?.kind === 'vattention') {
       const p = kvPart as VAttentionPolicy;
       this.arena = VmmArena.forLayout(binding, p, { device }, info.freeMemoryBytes);
@@ -123,10 +128,17 @@ export class GpuExecutor implements Executor {
       if (op.op === 'assignSlot' && op.part === 'state') this.stateSlotOf.set(op.requestId, op.slot);
       else if (op.op === 'freeSlot' && op.part === 'state') this.stateSlotOf.delete(op.requestId);
     }
+    // Page work queued ahead during the previous iteration must be done before these kernels run:
+    // waiting for it is the part of overlapped mapping that compute did not hide.
     const t0 = performance.now();
-    this.enactor.enactOps(ops);
+    this.enactor.finishIteration();
+    const [now, ahead] = this.splitOps(plan);
+    this.enactor.enactOps(now);
     this.enactor.finishIteration();
     const mapS = (performance.now() - t0) / 1e3;
+    // Pages only later iterations touch go to the arena's background thread and map while this
+    // iteration computes (vAttention's overlap; needs eager allocation to have any such pages).
+    if (ahead.length > 0) this.enactor.enactOps(ahead);
 
     const n = plan.batchSize;
     if (n > this.o.maxBatch) throw new InvalidOptionError(`GpuExecutor: a batch of ${n} exceeds maxBatch=${this.o.maxBatch}`);
@@ -156,7 +168,8 @@ export class GpuExecutor implements Executor {
       this.o.predictor.iterationCost(aggregatePlan(plan, this.agg), this.predicted);
       this.pairs.simS.push(this.predicted.durationS);
       this.pairs.gpuS.push(durationS);
-      this.pairs.batchSize.push(n);
+      recordAggregate(this.pairs, this.agg, n, mapS);
+      this.pairs.simStallS.push(this.predicted.stallS);
     }
     return {
       durationS,
@@ -166,8 +179,36 @@ export class GpuExecutor implements Executor {
     };
   }
 
+  /**
+   * Splits a plan's memory operations into those this iteration needs before its kernels run and
+   * page maps that only later iterations touch (overlapped mapping only). A map op straddling the
+   * boundary is cut in two; order within a slot is kept (needed pages are the lower ones).
+   */
+  private splitOps(plan: IterationPlan): [MemoryOp[], MemoryOp[]] {
+    const ops = plan.memoryOps as MemoryOp[];
+    if (this.enactor.mapping !== 'overlapped' || this.tokensPerGroup === 0) return [ops, []];
+    const tokensAfter = new Map<number, number>();
+    for (let i = 0; i < plan.batchSize; i++) tokensAfter.set(plan.requestIds[i], plan.contextTokens[i] + plan.prefillTokens[i] + plan.decodeTokens[i]);
+    const now: MemoryOp[] = [];
+    const ahead: MemoryOp[] = [];
+    for (const op of ops) {
+      if (op.op !== 'mapPages' || ahead.some((a) => a.op === 'mapPages' && a.slot === op.slot)) {
+        if (op.op === 'mapPages') ahead.push(op);
+        else now.push(op);
+        continue;
+      }
+      const tokens = tokensAfter.get(op.requestId);
+      const neededGroups = tokens === undefined ? op.firstPage + op.count : Math.ceil(tokens / this.tokensPerGroup);
+      const nowCount = Math.min(op.count, Math.max(0, neededGroups - op.firstPage));
+      if (nowCount > 0) now.push({ ...op, count: nowCount });
+      if (nowCount < op.count) ahead.push({ ...op, firstPage: op.firstPage + nowCount, count: op.count - nowCount });
+    }
+    return [now, ahead];
+  }
+
   /** Frees every device resource (model, arena, pool). */
   destroy(): void {
+    this.enactor.finishIteration();
     this.model.destroy();
     this.arena?.destroy();
     this.pool?.destroy();
@@ -187,4 +228,38 @@ function kvPolicyOf(p: MemoryPolicy): MemoryPolicy | undefined {
 function statePolicyOf(p: MemoryPolicy): MemoryPolicy | undefined {
   if (p.kind === 'hybrid') return (p as HybridPolicy).parts.recurrent;
   return p.kind === 'recurrent' ? p : undefined;
+}
+
+/** Per GPU iteration: prediction, measurement, and the aggregate the prediction priced. */
+export interface GpuIterationPairs {
+  simS: number[];
+  gpuS: number[];
+  batchSize: number[];
+  /** Host time spent enacting memory operations before the kernels (sync maps, waits for queued maps). */
+  mapS: number[];
+  /** The prediction's allocation stall (part of simS). */
+  simStallS: number[];
+  prefillTokens: number[];
+  decodeTokens: number[];
+  prefillRequests: number[];
+  prefillAttentionPairs: number[];
+  prefillKvTokens: number[];
+  decodeKvTokens: number[];
+  allocOps: number[];
+}
+
+export function emptyPairs(): GpuIterationPairs {
+  return { simS: [], gpuS: [], batchSize: [], mapS: [], simStallS: [], prefillTokens: [], decodeTokens: [], prefillRequests: [], prefillAttentionPairs: [], prefillKvTokens: [], decodeKvTokens: [], allocOps: [] };
+}
+
+function recordAggregate(p: GpuIterationPairs, a: IterationAggregate, batch: number, mapS: number): void {
+  p.batchSize.push(batch);
+  p.mapS.push(mapS);
+  p.prefillTokens.push(a.prefillTokens);
+  p.decodeTokens.push(a.decodeTokens);
+  p.prefillRequests.push(a.prefillRequests);
+  p.prefillAttentionPairs.push(a.prefillAttentionPairs);
+  p.prefillKvTokens.push(a.prefillKvTokens);
+  p.decodeKvTokens.push(a.decodeKvTokens);
+  p.allocOps.push(a.allocOps);
 }

@@ -1,20 +1,55 @@
-import type { CalibrationProfile } from '../sim/cost/calibrated/CalibrationProfile.js';
+import type { CalibrationProfile, EnactmentFit } from '../sim/cost/calibrated/CalibrationProfile.js';
 import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
 import type { ModelSpec } from '../sim/model/ModelSpec.js';
 import { openTrace } from '../sim/trace/openTrace.js';
 import { replayOnGpu } from './replayOnGpu.js';
 
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Least squares y = a + b x, both clamped at 0 (costs). */
+function fitLine(xs: number[], ys: number[]): [number, number] {
+  const n = xs.length;
+  if (n === 0) return [0, 0];
+  const mx = xs.reduce((s, x) => s + x, 0) / n;
+  const my = ys.reduce((s, y) => s + y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+  }
+  const b = sxx > 0 ? Math.max(0, sxy / sxx) : 0;
+  return [Math.max(0, my - b * mx), b];
+}
+
 /**
- * The per-iteration fixed cost (kernel launches, host staging, the synchronize) that the single-op
- * tables miss: replays a short synthetic calibration trace on the GPU, prices the same iterations from
- * the tables with no overhead, and takes the median of measured - predicted. The trace (synthetic,
- * seed 20231116) is not any trace validation runs on.
+ * What whole iterations cost beyond the single-operation tables, for one memory policy: replays a
+ * short synthetic calibration trace on the GPU (synthetic conv, seed 20231116: not a trace validation
+ * runs on), with vAttention's mapping synchronous so its full cost is seen, and prices the same
+ * iterations from the tables with no overhead.
+ * - iterationS: median over iterations of (measured - enactment time) - (predicted - modelled stall);
+ * - allocIterationS + perAllocOpS * ops: least-squares fit of the measured enactment time of the
+ *   iterations that allocated (block-table upload, slot bookkeeping, VMM calls).
  */
-export async function fitIterationOverhead(model: ModelSpec, gpu: string, tp: number, policy: PolicyKind, profile: CalibrationProfile, device = 0): Promise<{ overheadS: number; iterations: number }> {
+export async function fitIterationOverhead(model: ModelSpec, gpu: string, tp: number, policy: PolicyKind, profile: CalibrationProfile, device = 0): Promise<EnactmentFit> {
   const trace = await openTrace('synthetic:conv', { count: 48, seed: 20231116, maxContextTokens: Math.min(model.maxContextTokens, 8192) });
-  const noOverhead: CalibrationProfile = { ...profile, iterationOverheadS: 0 };
-  const { pairs } = await replayOnGpu({ trace, model, hardware: gpu, tp, policy, device, profile: { profile: noOverhead, path: '(being calibrated)' } });
-  const diffs = pairs.gpuS.map((g, i) => g - pairs.simS[i]).sort((a, b) => a - b);
-  if (diffs.length === 0) throw new Error('fitIterationOverhead: the calibration replay ran no iteration');
-  return { overheadS: Math.max(0, diffs[Math.floor(diffs.length / 2)]), iterations: diffs.length };
+  const bare: CalibrationProfile = { ...profile, iterationOverheadS: 0, enactment: undefined };
+  const policyOptions = policy === 'vattention' ? { mapping: 'sync' } : undefined;
+  const { pairs } = await replayOnGpu({ trace, model, hardware: gpu, tp, policy, policyOptions: policyOptions as never, device, profile: { profile: bare, path: '(being calibrated)' } });
+  if (pairs.gpuS.length === 0) throw new Error('fitIterationOverhead: the calibration replay ran no iteration');
+  const diff = pairs.gpuS.map((g, i) => g - pairs.mapS[i] - (pairs.simS[i] - pairs.simStallS[i]));
+  const ops: number[] = [];
+  const enact: number[] = [];
+  pairs.allocOps.forEach((n, i) => {
+    if (n > 0) {
+      ops.push(n);
+      enact.push(pairs.mapS[i]);
+    }
+  });
+  const [allocIterationS, perAllocOpS] = fitLine(ops, enact);
+  return { iterationS: Math.max(0, median(diff)), allocIterationS, perAllocOpS, iterations: diff.length };
 }

@@ -12,7 +12,7 @@ import { modelPreset } from '../sim/model/presets.js';
 import type { RunResult } from '../sim/metrics/RunResult.js';
 import { resolveSchedulerOptions } from '../sim/scheduler/SchedulerOptions.js';
 import { simulate, type SimulationConfig } from '../sim/engine/simulate.js';
-import { GpuExecutor } from './GpuExecutor.js';
+import { GpuExecutor, type GpuIterationPairs } from './GpuExecutor.js';
 import { requireGpu } from './requireGpu.js';
 
 export interface GpuReplayConfig extends Omit<SimulationConfig, 'executor' | 'costModel' | 'policy'> {
@@ -26,7 +26,7 @@ export interface GpuReplayConfig extends Omit<SimulationConfig, 'executor' | 'co
 export interface GpuReplayResult {
   run: RunResult;
   /** The simulator's prediction for each GPU iteration (same plan) and the measured time. */
-  pairs: { simS: number[]; gpuS: number[]; batchSize: number[] };
+  pairs: GpuIterationPairs;
   card: string;
   /** The cost model that made the predictions. */
   predictor: string;
@@ -43,7 +43,7 @@ export function predictorFor(model: ModelSpec, hardware: HardwareSpec, tp: numbe
   const ctx = { model, hardware, tp, pagedKernels, allocationMode: policy.allocationMode };
   if (!profile) return new RooflineCostModel(ctx);
   const blockSizeTokens = (policyOptions as { blockSizeTokens?: number } | undefined)?.blockSizeTokens ?? 16;
-  return new CalibratedCostModel({ ...ctx, profile: profile.profile, profilePath: profile.path, blockSizeTokens });
+  return new CalibratedCostModel({ ...ctx, profile: profile.profile, profilePath: profile.path, blockSizeTokens, policyKind: policy.kind });
 }
 
 /**

@@ -13,6 +13,8 @@ export interface CalibratedContext extends RooflineContext {
   profilePath: string;
   /** Block size of the paged kernels (selects the paged table); ignored for contiguous kernels. */
   blockSizeTokens?: number;
+  /** Memory policy kind (selects the profile's enactment fit). */
+  policyKind?: string;
 }
 
 type Term = 'gemm' | 'lmHead' | 'prefillAttention' | 'decodeAttention' | 'recurrentStep' | 'recurrentPrefill' | 'overhead';
@@ -89,10 +91,14 @@ export class CalibratedCostModel implements CostModel {
 
     let prefillS = 0;
     if (agg.prefillRequests > 0 && n.attention > 0) {
-      const chunk = agg.prefillTokens / agg.prefillRequests;
       const context = (agg.prefillKvTokens - agg.prefillTokens) / agg.prefillRequests;
+      // The table prices one request; a batch of prefills runs as one launch whose parallelism grows
+      // with all its query tokens, so price it as one request of the batch's total chunk (same
+      // parallelism) scaled to the batch's query-key pairs (causal work is quadratic per request).
+      const total = agg.prefillTokens;
+      const pairsOfTotal = total * (context + total / 2);
       prefillS = this.prefillTable
-        ? n.attention * agg.prefillRequests * this.look2D('prefillAttention', this.prefillTable, chunk, context)
+        ? n.attention * this.look2D('prefillAttention', this.prefillTable, total, context) * (agg.prefillAttentionPairs / pairsOfTotal)
         : this.fromFallback('prefillAttention', fb.prefillAttentionS);
     }
 
@@ -112,9 +118,11 @@ export class CalibratedCostModel implements CostModel {
       recurrentS = Number.isNaN(step) || Number.isNaN(pre) ? this.fromFallback('recurrentStep', fb.recurrentS) : step + pre;
     }
 
-    const overheadS = p.iterationOverheadS ?? this.fromFallback('overhead', fb.overheadS);
+    const e = this.ctx.policyKind === undefined ? undefined : p.enactment?.[this.ctx.policyKind];
+    const overheadS = e ? e.iterationS : (p.iterationOverheadS ?? this.fromFallback('overhead', fb.overheadS));
     const computeS = gemmS + prefillS + decodeS + recurrentS + overheadS;
-    const work = agg.allocTimeS;
+    // Allocation work as measured on the card when the profile has it, else as the policy modelled it.
+    const work = e ? (agg.allocOps > 0 ? e.allocIterationS + e.perAllocOpS * agg.allocOps : 0) : agg.allocTimeS;
     const stallS = this.ctx.allocationMode === 'overlapped' ? Math.max(0, work - computeS) : work;
     out.durationS = computeS + stallS;
     out.stallS = stallS;

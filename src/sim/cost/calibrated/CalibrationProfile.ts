@@ -35,6 +35,26 @@ export interface CalibrationProfile {
   vmm?: { pageBytes: number[]; mapS: number[]; setAccessS: number[]; unmapS: number[] };
   /** Fixed per-iteration cost (launches, host work) of the GPU executor. */
   iterationOverheadS?: number;
+  /**
+   * Per memory policy, what whole iterations cost beyond the sum of the tables (launch gaps, host
+   * staging, block-table and slot bookkeeping): a fixed part and a part per allocation operation,
+   * fitted on a synthetic calibration replay. Preferred over iterationOverheadS when present.
+   */
+  enactment?: Record<string, EnactmentFit>;
+}
+
+/**
+ * One policy's fitted costs beyond the operation tables. iterationS: every iteration (launch gaps,
+ * staging). Allocation work of an iteration with n > 0 allocation ops: allocIterationS + perAllocOpS * n
+ * (block-table uploads, slot bookkeeping, VMM map/setAccess calls), priced as the policy's allocation
+ * (overlapped or synchronous).
+ */
+export interface EnactmentFit {
+  iterationS: number;
+  allocIterationS: number;
+  perAllocOpS: number;
+  /** Iterations the fit saw. */
+  iterations: number;
 }
 
 /** y measured at increasing x. */

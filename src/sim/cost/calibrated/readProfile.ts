@@ -45,6 +45,15 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
   if (p.iterationOverheadS !== undefined && !(typeof p.iterationOverheadS === 'number' && p.iterationOverheadS >= 0)) {
     fail('iterationOverheadS', 'a number >= 0');
   }
+  const en = p.enactment as Record<string, Record<string, unknown>> | undefined;
+  if (en !== undefined) {
+    if (typeof en !== 'object' || en === null) fail('enactment', 'an object keyed by policy');
+    for (const [k, v] of Object.entries(en)) {
+      for (const f of ['iterationS', 'allocIterationS', 'perAllocOpS', 'iterations']) {
+        if (typeof v?.[f] !== 'number' || !Number.isFinite(v[f] as number) || (v[f] as number) < 0) fail(`enactment.${k}.${f}`, 'a finite number >= 0');
+      }
+    }
+  }
   return json as CalibrationProfile;
 }
 

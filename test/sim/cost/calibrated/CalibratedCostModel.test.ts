@@ -66,3 +66,21 @@ describe('CalibratedCostModel', () => {
     expect(c.durationS).toBeCloseTo(1, 12);
   });
 });
+
+describe('CalibratedCostModel prefill pricing', () => {
+  const withPrefill: CalibrationProfile = {
+    ...profile,
+    prefillAttention: { contiguous: { a: [16, 4096], b: [0, 4096], timeS: [[1e-5, 2e-5], [1e-3, 3e-3]], aName: 'chunkTokens', bName: 'contextTokens' } },
+  };
+  it('prices a batch as one request of its total chunk scaled to its query-key pairs', () => {
+    const m = new CalibratedCostModel({ ...ctx(false), profile: withPrefill });
+    // Two fresh prompts of 1024 and 3072 tokens: total 4096 (measured: 1e-3 s), pairs = sum c^2/2.
+    const pairs = (1024 * 1024) / 2 + (3072 * 3072) / 2;
+    const agg = { ...emptyAggregate(), batchSize: 2, prefillTokens: 4096, prefillRequests: 2, prefillAttentionPairs: pairs, prefillKvTokens: 4096 };
+    const c = m.iterationCost(agg, emptyIterationCost());
+    expect(c.terms.prefillAttentionS).toBeCloseTo(32 * 1e-3 * (pairs / ((4096 * 4096) / 2)), 12);
+    // One request of the same total: exactly the table.
+    const one = { ...agg, prefillRequests: 1, batchSize: 1, prefillAttentionPairs: (4096 * 4096) / 2 };
+    expect(m.iterationCost(one, emptyIterationCost()).terms.prefillAttentionS).toBeCloseTo(32 * 1e-3, 12);
+  });
+});
