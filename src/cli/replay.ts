@@ -1,11 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { checkInt, checkNumber, expected, UserError } from '../errors.js';
 import { simulate } from '../sim/engine/simulate.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
 import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
-import { POLICY_KINDS } from '../sim/memory/createPolicy.js';
+import { createPolicy, POLICY_KINDS } from '../sim/memory/createPolicy.js';
+import type { CalibrationProfile } from '../sim/cost/calibrated/CalibrationProfile.js';
+import { findProfile, profilesDir } from '../sim/cost/calibrated/findProfile.js';
+import { readProfile } from '../sim/cost/calibrated/readProfile.js';
+import { predictorFor } from '../sim/cost/calibrated/predictorFor.js';
 import { policyKindsFor } from '../sim/memory/policyKindsFor.js';
 import type { PolicyOptions } from '../sim/memory/PolicyOptions.js';
 import { comparisonTable } from '../sim/metrics/comparisonTable.js';
@@ -39,7 +43,11 @@ interface ReplayArgs extends TraceArgs {
   'single-step'?: boolean;
   json?: string;
   csv?: string;
+  report?: string;
   progress?: boolean;
+  'cost-model': string;
+  backend: string;
+  device: number;
 }
 
 /** Models replayed when --model is not given: a transformer and the constant-memory recurrent model. */
@@ -69,16 +77,26 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         .option('single-step', { type: 'boolean', describe: 'plan every iteration one by one (no decode skip-ahead; same results, slower)' })
         .option('json', { type: 'string', describe: 'write the runs (kvsim.run/1) to this JSON file' })
         .option('csv', { type: 'string', describe: 'write summary.csv and per-run request/iteration CSVs to this directory' })
+        .option('report', { type: 'string', describe: 'write a self-contained HTML report of the runs to this file' })
+        .option('cost-model', { type: 'string', default: 'auto', describe: 'auto (the committed profile for this GPU and model when one exists, else roofline), roofline, or a profile JSON path' })
+        .option('backend', { type: 'string', default: 'sim', choices: ['sim', 'gpu'], describe: 'sim: the simulator predicts; gpu: run every iteration on the local GPU (needs the native addon)' })
+        .option('device', { type: 'number', default: 0, describe: 'CUDA device for --backend gpu' })
         .option('progress', { type: 'boolean', describe: 'progress on stderr (default: when stderr is a terminal)' })
         .example('$0 replay', 'the default trace, Llama-3-8B and xLSTM-7B on an H100, every policy')
         .example('$0 replay --trace azure-conv-2023 --model llama-3-8b --policy paged,vattention --page-size 64K', 'the Azure conversation trace, two policies')
-        .example('$0 replay --scheduler sarathi --token-budget 512 --json runs.json && $0 report runs.json', 'chunked prefill, then an HTML report'),
+        .example('$0 replay --scheduler sarathi --token-budget 512 --json runs.json && $0 report runs.json', 'chunked prefill, then an HTML report')
+        .example('$0 replay --trace azure-conv-2023 --first 300 --model llama-3-8b --policy paged --backend gpu', 'the same replay run and timed on the local GPU'),
     ),
   handler: async (args) => {
     const runs = await replay(args);
     process.stdout.write(comparisonTable(runs));
     process.stdout.write(notes(runs));
     if (args.json) await writeFile(args.json, runsToJson(runs));
+    if (args.report) {
+      // Loaded only when asked: the report's D3 and DOM shim cost half a second of start-up.
+      const { writeReport } = await import('../report/writeReport.js');
+      await writeFile(args.report, writeReport(runs));
+    }
     if (args.csv) {
       await mkdir(args.csv, { recursive: true });
       for (const f of runsToCsv(runs)) await writeFile(join(args.csv, f.name), f.text);
@@ -108,31 +126,31 @@ export async function replay(args: ReplayArgs): Promise<RunResult[]> {
   const capacityBytes = args['kv-memory'] === undefined ? undefined : parseMemory(args['kv-memory']);
   const trace = await openTrace(args.trace, traceOptions);
   const showProgress = args.progress ?? process.stderr.isTTY === true;
-  const keepColumns = args.json !== undefined || args.csv !== undefined;
+  const keepColumns = args.json !== undefined || args.csv !== undefined || args.report !== undefined;
+  const backend = args.backend ?? 'sim';
+  if (backend !== 'sim' && backend !== 'gpu') throw expected('"sim" or "gpu"', '--backend', backend);
   const runs: RunResult[] = [];
   for (const [i, p] of plans.entries()) {
     const tag = `[${i + 1}/${plans.length}] ${p.model} ${p.policy}`;
     const total = expectedCount(args);
     const onProgress = showProgress ? (done: number, nowS: number) => progressLine(`${tag} ${bar(done, total)} ${nowS.toFixed(1)} s simulated`) : undefined;
-    runs.push(
-      await simulate({
-        trace,
-        model: p.model,
-        hardware,
-        tp,
-        policy: p.policy,
-        policyOptions: policyOptions(p.policy),
-        capacityBytes,
-        scheduler,
-        schedulerOptions,
-        seed: seedOf(args),
-        engine: {
-          skipAhead: !args['single-step'],
-          onProgress,
-          metrics: keepColumns ? {} : { perRequest: false, maxIterationRecords: 0 },
-        },
-      }),
-    );
+    const model = modelPreset(p.model);
+    const options = policyOptions(p.policy);
+    const engine = {
+      skipAhead: !args['single-step'],
+      onProgress,
+      metrics: keepColumns ? {} : { perRequest: false, maxIterationRecords: 0 },
+    };
+    const profile = profileFor(args['cost-model'] ?? 'auto', hardware.name, model.name, tp);
+    if (backend === 'gpu') {
+      const { replayOnGpu } = await import('../gpu/replayOnGpu.js');
+      const g = await replayOnGpu({ trace, model, hardware, tp, policy: p.policy, policyOptions: options, capacityBytes, scheduler, schedulerOptions, seed: seedOf(args), engine, device: args.device, profile });
+      runs.push(g.run);
+    } else {
+      const policy = createPolicy(p.policy, { model, hardware, tp, capacityBytes }, options as never);
+      const costModel = profile ? predictorFor(model, hardware, tp, policy, options, profile) : undefined;
+      runs.push(await simulate({ trace, model, hardware, tp, policy, policyOptions: options, scheduler, schedulerOptions, seed: seedOf(args), engine, costModel }));
+    }
     if (showProgress) progressLine('');
     if (i === 0) reportSkipped(trace);
   }
@@ -182,6 +200,19 @@ function policyOptionsFromArgs(args: ReplayArgs): (kind: PolicyKind) => PolicyOp
   };
 }
 
+/**
+ * The calibration profile the cost model uses: `auto` takes the committed profile measured for this
+ * GPU and model when one exists (the notes under the table say which), `roofline` none, else a path.
+ */
+function profileFor(choice: string, gpu: string, model: string, tp: number): { profile: CalibrationProfile; path: string } | undefined {
+  if (choice === 'roofline') return undefined;
+  const path = choice === 'auto' ? findProfile(gpu, model, tp) : choice;
+  if (path === undefined) return undefined;
+  // A committed profile is named relative to the package, so results do not depend on where it is installed.
+  const shown = choice === 'auto' ? relative(dirname(profilesDir()), path) : path;
+  return { profile: readProfile(path), path: shown };
+}
+
 function checkPolicy(p: string): PolicyKind {
   if (!(POLICY_KINDS as readonly string[]).includes(p)) throw expected(`one of ${POLICY_KINDS.join(', ')}`, '--policy', p);
   return p as PolicyKind;
@@ -212,7 +243,8 @@ function seedOf(args: ReplayArgs): number {
 function notes(runs: RunResult[]): string {
   const lines = [`trace ${runs[0].config.trace}, ${runs[0].config.gpu}, TP ${runs[0].config.tp}, scheduler ${runs[0].config.scheduler}`];
   lines.push(`times: ${runs.map((r) => r.config.executor).filter((v, i, a) => a.indexOf(v) === i).join('; ')}`);
-  lines.push('latency percentiles within 0.1% (streaming histograms); paged kernel slowdowns are literature upper bounds until calibrated');
+  const calibrated = runs.some((r) => r.config.executor.startsWith('calibrated('));
+  lines.push(`latency percentiles within 0.1% (streaming histograms)${calibrated ? '' : '; paged kernel slowdowns are literature upper bounds until calibrated'}`);
   for (const r of runs) {
     const reasons = r.summary.dropReasons;
     if (reasons) lines.push(`${r.config.model} ${r.config.policy}: dropped ${Object.entries(reasons).map(([k, v]) => `${v} ${k}`).join(', ')}`);

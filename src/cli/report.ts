@@ -1,8 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { UserError } from '../errors.js';
-import { readRunResults, readValidationResults } from '../report/readReportInputs.js';
-import { writeReport } from '../report/writeReport.js';
 
 interface ReportArgs {
   runs: string[];
@@ -26,7 +24,10 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('sweep', { type: 'boolean', default: true, describe: 'include the page/block-size sweep for the first run\'s model (--no-sweep to omit)' })
       .option('max-points', { type: 'number', default: 1200, describe: 'most points drawn per series (extremes kept)' })
       .example('$0 report paged.json vattention.json -o report.html', 'compare two replays'),
-  handler: (args) => {
+  handler: async (args) => {
+    // Loaded here, not at start-up: D3 and the DOM shim cost every other command half a second.
+    const { readRunResults, readValidationResults } = await import('../report/readReportInputs.js');
+    const { writeReport } = await import('../report/writeReport.js');
     const runs = args.runs.flatMap((path) => readRunResults(path));
     const validation = (args.validation ?? []).flatMap((path) => readValidationResults(path));
     const html = writeReport(runs, {

@@ -1,13 +1,9 @@
-import { CalibratedCostModel } from '../sim/cost/calibrated/CalibratedCostModel.js';
 import type { CalibrationProfile } from '../sim/cost/calibrated/CalibrationProfile.js';
-import type { CostModel } from '../sim/cost/CostModel.js';
-import { RooflineCostModel } from '../sim/cost/RooflineCostModel.js';
-import type { HardwareSpec } from '../sim/hardware/HardwareSpec.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
 import { createPolicy } from '../sim/memory/createPolicy.js';
-import type { MemoryPolicy, PolicyKind } from '../sim/memory/MemoryPolicy.js';
+import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
+import { predictorFor } from '../sim/cost/calibrated/predictorFor.js';
 import { checkTensorParallel } from '../sim/model/derived.js';
-import type { ModelSpec } from '../sim/model/ModelSpec.js';
 import { modelPreset } from '../sim/model/presets.js';
 import type { RunResult } from '../sim/metrics/RunResult.js';
 import { resolveSchedulerOptions } from '../sim/scheduler/SchedulerOptions.js';
@@ -30,20 +26,6 @@ export interface GpuReplayResult {
   card: string;
   /** The cost model that made the predictions. */
   predictor: string;
-}
-
-/** Whether a policy's attention part runs paged kernels. */
-export function usesPagedKernels(policy: MemoryPolicy, options: unknown): boolean {
-  return policy.kind === 'paged' || (policy.kind === 'hybrid' && ((options as { attention?: string } | undefined)?.attention ?? 'paged') === 'paged');
-}
-
-/** The simulator's cost model for a policy: calibrated when a profile is given, else roofline. */
-export function predictorFor(model: ModelSpec, hardware: HardwareSpec, tp: number, policy: MemoryPolicy, policyOptions: unknown, profile?: { profile: CalibrationProfile; path: string }): CostModel {
-  const pagedKernels = usesPagedKernels(policy, policyOptions);
-  const ctx = { model, hardware, tp, pagedKernels, allocationMode: policy.allocationMode };
-  if (!profile) return new RooflineCostModel(ctx);
-  const blockSizeTokens = (policyOptions as { blockSizeTokens?: number } | undefined)?.blockSizeTokens ?? 16;
-  return new CalibratedCostModel({ ...ctx, profile: profile.profile, profilePath: profile.path, blockSizeTokens, policyKind: policy.kind });
 }
 
 /**
