@@ -16,8 +16,6 @@ std::string Dims(std::initializer_list<int64_t> v) {
   return s;
 }
 
-int64_t RoundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-
 }  // namespace
 
 void GpuModelCore::Check(int code, const char* call, const std::string& args) {

@@ -62,7 +62,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     for (const policy of policyKindsFor(model)) {
       const fit = await fitIterationOverhead(model, gpu, tp, policy, profile, args.device);
       profile.enactment[policy] = fit;
-      process.stderr.write(`calibrate: ${policy}: ${(fit.iterationS * 1e3).toFixed(3)} ms per iteration beyond the tables; allocation ${(fit.allocIterationS * 1e3).toFixed(3)} ms + ${(fit.perAllocOpS * 1e6).toFixed(2)} us per op (${fit.iterations} iterations)\n`);
+      process.stderr.write(`calibrate: ${policy}: ${(fit.iterationS * 1e3).toFixed(3)} ms per iteration + ${((fit.perPrefillTokenS ?? 0) * 1e6).toFixed(2)} us per prefill token beyond the tables; allocation ${(fit.allocIterationS * 1e3).toFixed(3)} ms + ${(fit.perAllocOpS * 1e6).toFixed(2)} us per op (${fit.iterations} iterations)\n`);
     }
     profile.method += '; enactment: per policy, fitted on a synthetic calibration replay (src/gpu/fitIterationOverhead.ts)';
     validateProfile(profile, '(measured profile)');

@@ -110,6 +110,8 @@ export class GpuExecutor implements Executor {
       seed: o.seed,
       device,
     });
+    // One-time library start-up (cuBLAS loads its kernels on first use) belongs to no iteration.
+    this.model.time('lmHead', { rows: 1, reps: 1 });
     const n = o.maxBatch;
     this.rows = {
       prefill: new Int32Array(n),

@@ -31,7 +31,8 @@ function fitLine(xs: number[], ys: number[]): [number, number] {
  * short synthetic calibration trace on the GPU (synthetic conv, seed 20231116: not a trace validation
  * runs on), with vAttention's mapping synchronous so its full cost is seen, and prices the same
  * iterations from the tables with no overhead.
- * - iterationS: median over iterations of (measured - enactment time) - (predicted - modelled stall);
+ * - iterationS: median over decode-only iterations of (measured - enactment time) - (predicted -
+ *   modelled stall); perPrefillTokenS: median of what prefill iterations add beyond that, per token;
  * - allocIterationS + perAllocOpS * ops: least-squares fit of the measured enactment time of the
  *   iterations that allocated (block-table upload, slot bookkeeping, VMM calls).
  */
@@ -51,5 +52,9 @@ export async function fitIterationOverhead(model: ModelSpec, gpu: string, tp: nu
     }
   });
   const [allocIterationS, perAllocOpS] = fitLine(ops, enact);
-  return { iterationS: Math.max(0, median(diff)), allocIterationS, perAllocOpS, iterations: diff.length };
+  // The fixed part from decode-only iterations; what prefill iterations add beyond it, per prompt token.
+  const decodeOnly = diff.filter((_, i) => pairs.prefillTokens[i] === 0);
+  const iterationS = Math.max(0, median(decodeOnly.length > 0 ? decodeOnly : diff));
+  const perToken = diff.flatMap((d, i) => (pairs.prefillTokens[i] > 0 ? [(d - iterationS) / pairs.prefillTokens[i]] : []));
+  return { iterationS, perPrefillTokenS: Math.max(0, median(perToken)), allocIterationS, perAllocOpS, iterations: diff.length };
 }

@@ -119,7 +119,7 @@ export class CalibratedCostModel implements CostModel {
     }
 
     const e = this.ctx.policyKind === undefined ? undefined : p.enactment?.[this.ctx.policyKind];
-    const overheadS = e ? e.iterationS : (p.iterationOverheadS ?? this.fromFallback('overhead', fb.overheadS));
+    const overheadS = e ? e.iterationS + (e.perPrefillTokenS ?? 0) * agg.prefillTokens : (p.iterationOverheadS ?? this.fromFallback('overhead', fb.overheadS));
     const computeS = gemmS + prefillS + decodeS + recurrentS + overheadS;
     // Allocation work as measured on the card when the profile has it, else as the policy modelled it.
     const work = e ? (agg.allocOps > 0 ? e.allocIterationS + e.perAllocOpS * agg.allocOps : 0) : agg.allocTimeS;

@@ -45,12 +45,14 @@ export interface CalibrationProfile {
 
 /**
  * One policy's fitted costs beyond the operation tables. iterationS: every iteration (launch gaps,
- * staging). Allocation work of an iteration with n > 0 allocation ops: allocIterationS + perAllocOpS * n
+ * staging), plus perPrefillTokenS per prefill token. Allocation work of an iteration with n > 0 allocation ops: allocIterationS + perAllocOpS * n
  * (block-table uploads, slot bookkeeping, VMM map/setAccess calls), priced as the policy's allocation
  * (overlapped or synchronous).
  */
 export interface EnactmentFit {
   iterationS: number;
+  /** Extra time per prefill token (glue kernels and copies the single-operation tables leave out). */
+  perPrefillTokenS?: number;
   allocIterationS: number;
   perAllocOpS: number;
   /** Iterations the fit saw. */

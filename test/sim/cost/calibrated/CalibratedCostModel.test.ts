@@ -84,3 +84,25 @@ describe('CalibratedCostModel prefill pricing', () => {
     expect(m.iterationCost(one, emptyIterationCost()).terms.prefillAttentionS).toBeCloseTo(32 * 1e-3, 12);
   });
 });
+
+describe('CalibratedCostModel enactment fit', () => {
+  const fitted: CalibrationProfile = {
+    ...profile,
+    enactment: { vattention: { iterationS: 2e-4, perPrefillTokenS: 1e-6, allocIterationS: 1e-3, perAllocOpS: 4e-5, iterations: 10 } },
+  };
+  const base = { ...ctx(false), profile: fitted, policyKind: 'vattention', allocationMode: 'sync' as const };
+  it('adds the fitted per-iteration and per-prefill-token costs', () => {
+    const m = new CalibratedCostModel(base);
+    const agg = { ...emptyAggregate(), batchSize: 1, prefillTokens: 500, prefillRequests: 1, prefillAttentionPairs: 500 * 250, prefillKvTokens: 500 };
+    expect(m.iterationCost(agg, emptyIterationCost()).terms.overheadS).toBeCloseTo(2e-4 + 500e-6, 12);
+  });
+  it('prices allocation work from the fit instead of the modelled VMM costs, stalling fully when synchronous', () => {
+    const m = new CalibratedCostModel(base);
+    const agg = { ...emptyAggregate(), batchSize: 1, decodeTokens: 1, decodeKvTokens: 128, allocOps: 64, allocTimeS: 99 };
+    const c = m.iterationCost(agg, emptyIterationCost());
+    expect(c.terms.allocationS).toBeCloseTo(1e-3 + 64 * 4e-5, 12);
+    expect(c.stallS).toBeCloseTo(1e-3 + 64 * 4e-5, 12);
+    const none = m.iterationCost({ ...agg, allocOps: 0 }, emptyIterationCost());
+    expect(none.terms.allocationS).toBe(0);
+  });
+});
