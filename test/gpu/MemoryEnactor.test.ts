@@ -120,5 +120,10 @@ describe('MemoryEnactor (host-side arena/pool stand-ins)', () => {
     pe.enactOps([{ op: 'assignSlot', requestId: 2, slot: 1, part: 'kv' }]);
     expect(() => pe.enactOps([{ op: 'assignBlocks', requestId: 2, blockIds: [3] }])).toThrow(/held by 1/);
     expect(() => pe.enactOps([{ op: 'assignBlocks', requestId: 2, blockIds: [0, 1, 2] }])).toThrow(/maxBlocksPerSeq/);
+    // Recurrent state slots: ownership only (the state pool is fixed), but still checked.
+    pe.enactOps([{ op: 'assignSlot', requestId: 5, slot: 0, part: 'state' }]);
+    expect(() => pe.enactOps([{ op: 'assignSlot', requestId: 6, slot: 0, part: 'state' }])).toThrow(/held by 5/);
+    expect(() => pe.enactOps([{ op: 'freeSlot', requestId: 6, slot: 0, part: 'state' }])).toThrow(/state 0/);
+    pe.enactOps([{ op: 'freeSlot', requestId: 5, slot: 0, part: 'state' }]);
   });
 });
