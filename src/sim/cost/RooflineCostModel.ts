@@ -5,6 +5,7 @@ import { dtypeBytes } from '../model/dtype.js';
 import type { LayerSpec, ModelSpec } from '../model/ModelSpec.js';
 import type { CostModel } from './CostModel.js';
 import type { IterationAggregate } from './IterationAggregate.js';
+import { composeIterationCost } from './composeIterationCost.js';
 import { layerGemms } from './layerGemms.js';
 import { resolveRooflineOptions, type ResolvedRooflineOptions, type RooflineOptions } from './RooflineOptions.js';
 
@@ -131,21 +132,7 @@ export class RooflineCostModel implements CostModel {
       }
     }
 
-    const overheadS = o.iterationOverheadS;
-    const computeS = gemmS + prefillS + decodeS + recurrentS + overheadS;
-    const work = agg.allocTimeS;
-    const stallS = this.ctx.allocationMode === 'overlapped' ? Math.max(0, work - computeS) : work;
-
-    out.durationS = computeS + stallS;
-    out.stallS = stallS;
-    const t = out.terms;
-    t.gemmS = gemmS;
-    t.prefillAttentionS = prefillS;
-    t.decodeAttentionS = decodeS;
-    t.recurrentS = recurrentS;
-    t.allocationS = work;
-    t.overheadS = overheadS;
-    return out;
+    return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, o.iterationOverheadS, agg.allocTimeS);
   }
 
   /** Dense GEMMs over `tokens` tokens plus the LM head over `rows` sampled rows. */

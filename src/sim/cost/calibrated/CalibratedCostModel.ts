@@ -3,6 +3,7 @@ import type { LayerKind, ModelSpec } from '../../model/ModelSpec.js';
 import type { CostModel } from '../CostModel.js';
 import type { IterationAggregate } from '../IterationAggregate.js';
 import { emptyIterationCost } from '../CostModel.js';
+import { composeIterationCost } from '../composeIterationCost.js';
 import { RooflineCostModel, type RooflineContext } from '../RooflineCostModel.js';
 import type { CalibrationProfile, Table1D, Table2D } from './CalibrationProfile.js';
 import { interpolate1D, interpolate2D, type Estimate, type Provenance } from './interpolate.js';
@@ -120,20 +121,9 @@ export class CalibratedCostModel implements CostModel {
 
     const e = this.ctx.policyKind === undefined ? undefined : p.enactment?.[this.ctx.policyKind];
     const overheadS = e ? e.iterationS + (e.perPrefillTokenS ?? 0) * agg.prefillTokens : (p.iterationOverheadS ?? this.fromFallback('overhead', fb.overheadS));
-    const computeS = gemmS + prefillS + decodeS + recurrentS + overheadS;
     // Allocation work as measured on the card when the profile has it, else as the policy modelled it.
     const work = e ? (agg.allocOps > 0 ? e.allocIterationS + e.perAllocOpS * agg.allocOps : 0) : agg.allocTimeS;
-    const stallS = this.ctx.allocationMode === 'overlapped' ? Math.max(0, work - computeS) : work;
-    out.durationS = computeS + stallS;
-    out.stallS = stallS;
-    const t = out.terms;
-    t.gemmS = gemmS;
-    t.prefillAttentionS = prefillS;
-    t.decodeAttentionS = decodeS;
-    t.recurrentS = recurrentS;
-    t.allocationS = work;
-    t.overheadS = overheadS;
-    return out;
+    return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, overheadS, work);
   }
 
   describe(): Record<string, unknown> {
