@@ -226,6 +226,13 @@ export class VAttentionPolicy implements MemoryPolicy {
     if (totalTokens > this.maxTokensPerRequest) return false;
     const g = this.groupsFor(totalTokens);
     const m = this.mapped[slot];
+    // Fast path (almost every decode step: a 2 MiB page group holds ~1000 tokens): the need stays in
+    // the same group, so raiseNeed would change nothing unless an eager top-up is due; skip it then.
+    if (g === this.need[slot] && (m >= Math.min(g + this.options.eagerPages, this.pagesPerSlot) || this.freeGroups === 0)) {
+      this.tokens[slot] = totalTokens;
+      this.liveTokens += totalTokens - old;
+      return true;
+    }
     if (g > m) {
       // The slot's own surplus (m - need) is consumed by its growth, so only others' counts.
       const othersSurplus = this.liveSurplusGroups - (m - this.need[slot]);
