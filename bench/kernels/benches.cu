@@ -157,11 +157,14 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
   unsetenv("KVSIM_ATTN_PREFILL");
   std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n", "contig-mma",
               causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq, hkv, d, mmaMs, flops / (mmaMs * 1e-3) / 1e12);
-  setenv("KVSIM_ATTN_PREFILL", "wgmma64", 1);
-  const double w64Ms = run(arena);
-  unsetenv("KVSIM_ATTN_PREFILL");
-  std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n", "contig-w64",
-              causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq, hkv, d, w64Ms, flops / (w64Ms * 1e-3) / 1e12);
+  for (const char* variant : {"wgmma128"}) {
+    setenv("KVSIM_ATTN_PREFILL", variant, 1);
+    const double ms = run(arena);
+    unsetenv("KVSIM_ATTN_PREFILL");
+    std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n",
+                "contig-w128", causal ? "causal" : "full", dtName(dt),
+                shapeStr.c_str(), hq, hkv, d, ms, flops / (ms * 1e-3) / 1e12);
+  }
   const double contigMs = run(arena);
   std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n", "contig",
               causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq, hkv, d, contigMs,

@@ -20,6 +20,11 @@
  * keys at positions <= its own (a chunk of new queries attends to the whole cached prefix and
  * causally to itself).
  *
+ * Implementations: decode is one kernel (mma.sync, any sm_80+ build) plus a split reduction. Prefill
+ * runs on wgmma when the file was compiled for sm_90a (e.g. CMAKE_CUDA_ARCHITECTURES=90a) and the
+ * device is a Hopper; otherwise on mma.sync. Environment KVSIM_ATTN_PREFILL=mma|wgmma128 picks the
+ * other prefill variants (for benchmarks and checks only).
+ *
  * Every function returns 0 on success, a negative KVSIM_ATTN_E* code for an invalid or unsupported
  * argument (nothing launched), or a positive cudaError_t from the launch.
  */

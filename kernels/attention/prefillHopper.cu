@@ -1,10 +1,11 @@
 // Prefill / chunked-prefill attention on Hopper's wgmma (sm_90a). Same math and masking as the
 // mma.sync kernel in prefill.cu, which stays the fallback when this file is built for plain sm_90.
 //
-// One CTA = (query head, request, 128 query rows) = 2 warpgroups of 64 rows. K/V tiles of 128 tokens
-// are double-buffered with cp.async into the canonical 128-byte-swizzled layout wgmma reads (panels
-// of 64 head-dim elements, rows of 128 B, 16-byte chunk index XOR row & 7, 1024-byte-aligned atoms).
-// S = Q K^T: wgmma m64n128k16 with both operands in shared memory (K-major); O += P V: wgmma
+// One CTA = (query head, request, 128 query rows) = 2 warpgroups of 64 rows, two CTAs per SM. K/V
+// tiles of 64 tokens (128 as an option) are double-buffered with cp.async into the canonical
+// 128-byte-swizzled layout wgmma reads (panels of 64 head-dim elements, rows of 128 B, 16-byte
+// chunk index XOR row & 7, 1024-byte-aligned atoms).
+// S = Q K^T: wgmma m64n64k16 with both operands in shared memory (K-major); O += P V: wgmma
 // m64nDk16 with P in registers and V read transposed (MN-major) from the same layout.
 #include <cuda_runtime.h>
 #include <math.h>
@@ -14,6 +15,7 @@
 #include "attention.h"
 #include "common.cuh"
 #include "prefillParams.h"
+#include "hopperTile.cuh"
 #include "wgmma.cuh"
 
 // The helpers below are unused in the plain sm_90 device pass, where the kernel body is empty.
@@ -34,37 +36,20 @@ constexpr int kThreads = 256;
 // Read by the host once: 1 only in the sm_90a device image.
 __device__ int prefillHopperCompiled = KVSIM_HAVE_WGMMA;
 
-template <int D, int BN> constexpr size_t smemBytes() { return (size_t)(kBM * D + 4 * BN * D) * 2 + 1024; }
-
-// Element offset of (row, 16-byte chunk) in a tile of R rows laid out for wgmma.
-template <int R> __device__ __forceinline__ int wgOff(int row, int chunk) {
-  return (chunk >> 3) * (R * 64) + row * 64 + (((chunk & 7) ^ (row & 7)) << 3);
-}
-
-// Shared-memory matrix descriptor, 128-byte swizzle.
-__device__ __forceinline__ uint64_t smemDesc(uint32_t addr, uint32_t lboBytes, uint32_t sboBytes) {
-  return (uint64_t)((addr >> 4) & 0x3FFF) | ((uint64_t)((lboBytes >> 4) & 0x3FFF) << 16) |
-         ((uint64_t)((sboBytes >> 4) & 0x3FFF) << 32) | (1ull << 62);
-}
-
-// Keeps the compiler from moving register reads/writes across an asynchronous wgmma.
-template <int N> __device__ __forceinline__ void fenceRegs(float (&r)[N]) {
-#pragma unroll
-  for (int i = 0; i < N; ++i) asm volatile("" : "+f"(r[i])::"memory");
-}
-template <int N> __device__ __forceinline__ void fenceRegs(uint32_t (&r)[N][4]) {
-#pragma unroll
-  for (int i = 0; i < N; ++i)
-#pragma unroll
-    for (int j = 0; j < 4; ++j) asm volatile("" : "+r"(r[i][j])::"memory");
+template <int D, int BN, int Stages> constexpr size_t smemBytes() {
+  return (size_t)(kBM * D + 2 * Stages * BN * D) * 2 + 1024;
 }
 
 // BN = keys per tile: 128 (one CTA per SM, 165 KB of shared memory at d 128) or 64 (two CTAs per SM,
 // whose softmax and MMAs can interleave; registers capped at 128 per thread).
+// Measured on H100 (bench/kernels/NOTES.md, run 5): 64 keys with two CTAs per SM is the faster one
+// (482 vs 389 TFLOP/s causal 4x4096); a variant overlapping P V of one tile with the softmax of the
+// next inside a warpgroup (3 stages, 225 KB) was slower still (356) and was removed.
 template <typename T, int D, int BN, class Kv, bool Causal>
 __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKernel(PrefillParams p, Kv kv) {
 #if KVSIM_HAVE_WGMMA
   constexpr int kBN = BN;
+  constexpr int kStages = 2;
   constexpr int kChunks = D / 8;
   constexpr int kNT = kBN / 8;
   constexpr int kDT = D / 8;
@@ -72,8 +57,8 @@ __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKerne
   extern __shared__ uint8_t smemRaw[];
   const uint32_t pad = (1024 - (smemAddr(smemRaw) & 1023)) & 1023;
   T* sQ = reinterpret_cast<T*>(smemRaw + pad);
-  T* sK = sQ + kBM * D;     // [2][kBN rows]
-  T* sV = sK + 2 * kBN * D; // [2][kBN rows]
+  T* sK = sQ + kBM * D;           // [kStages][kBN rows]
+  T* sV = sK + kStages * kBN * D; // [kStages][kBN rows]
   const uint32_t aQ = smemAddr(sQ), aK = smemAddr(sK), aV = smemAddr(sV);
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
@@ -129,20 +114,32 @@ __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKerne
 #pragma unroll
   for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
   float s[kBN / 2];
+  uint32_t pa[kBN / 16][4];
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
   const int g = lane >> 2, t = lane & 3;
   const int minPos = prefix + row0;
   const int posA = prefix + row0 + wg * 64 + warpInWg * 16 + g; // this thread's rows: posA, posA + 8
+  // O += P V for the tile in `stage`, P from registers (pa); committed as one wgmma group.
+  auto issuePv = [&](int stage) {
+    const uint32_t vBase = aV + stage * kBN * D * 2;
+    wgmmaFence();
+    fenceRegs(o);
+#pragma unroll
+    for (int ks = 0; ks < kBN / 16; ++ks) {
+      const uint64_t dv = smemDesc(vBase + ks * 16 * 128, kBN * 128, 1024);
+      Wgmma<T, D>::rsTransB(o, pa[ks], dv);
+    }
+    wgmmaCommit();
+  };
 
   for (int tile = 0; tile < nTiles; ++tile) {
     cpAsyncWait<0>();
     fenceProxyAsync(); // the cp.async writes are read by wgmma (async proxy) next
     __syncthreads();
-    if (tile + 1 < nTiles) loadTile(tile + 1, (tile + 1) & 1);
+    if (tile + 1 < nTiles) loadTile(tile + 1, (tile + 1) % kStages);
     cpAsyncCommit();
     if (tile + 2 < nTiles) lookupTile(tile + 2);
-    const uint32_t kBase = aK + (tile & 1) * kBN * D * 2;
-    const uint32_t vBase = aV + (tile & 1) * kBN * D * 2;
+    const uint32_t kBase = aK + (tile % kStages) * kBN * D * 2;
 
     wgmmaFence();
 #pragma unroll
@@ -198,7 +195,6 @@ __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKerne
         o[4 * n + 3] *= corr[1];
       }
     }
-    uint32_t pa[kBN / 16][4];
 #pragma unroll
     for (int ks = 0; ks < kBN / 16; ++ks) {
       pa[ks][0] = Elem<T>::pack(s[8 * ks + 0], s[8 * ks + 1]);
@@ -206,14 +202,7 @@ __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKerne
       pa[ks][2] = Elem<T>::pack(s[8 * ks + 4], s[8 * ks + 5]);
       pa[ks][3] = Elem<T>::pack(s[8 * ks + 6], s[8 * ks + 7]);
     }
-    wgmmaFence();
-    fenceRegs(o);
-#pragma unroll
-    for (int ks = 0; ks < kBN / 16; ++ks) {
-      const uint64_t dv = smemDesc(vBase + ks * 16 * 128, kBN * 128, 1024);
-      Wgmma<T, D>::rsTransB(o, pa[ks], dv);
-    }
-    wgmmaCommit();
+    issuePv(tile % kStages);
     wgmmaWait<0>();
     fenceRegs(o);
     fenceRegs(pa);
@@ -240,7 +229,7 @@ __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKerne
 
 template <typename T, int D, int BN, class Kv, bool Causal>
 int launchBn(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, cudaStream_t stream) {
-  constexpr size_t smem = smemBytes<D, BN>();
+  constexpr size_t smem = smemBytes<D, BN, 2>();
   static bool configured = false;
   if (!configured) {
     cudaError_t e = cudaFuncSetAttribute(prefillHopperKernel<T, D, BN, Kv, Causal>,
@@ -255,10 +244,10 @@ int launchBn(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, c
 
 template <typename T, int D, class Kv, bool Causal>
 int launch(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, cudaStream_t stream) {
-  // KVSIM_ATTN_PREFILL=wgmma64 selects the 64-key-tile variant (for comparisons).
+  // KVSIM_ATTN_PREFILL=wgmma128 selects the 128-key-tile variant (for comparisons).
   const char* v = getenv("KVSIM_ATTN_PREFILL");
-  if (v && strcmp(v, "wgmma64") == 0) return launchBn<T, D, 64, Kv, Causal>(p, kv, batch, maxQueryLen, stream);
-  return launchBn<T, D, 128, Kv, Causal>(p, kv, batch, maxQueryLen, stream);
+  if (v && strcmp(v, "wgmma128") == 0) return launchBn<T, D, 128, Kv, Causal>(p, kv, batch, maxQueryLen, stream);
+  return launchBn<T, D, 64, Kv, Causal>(p, kv, batch, maxQueryLen, stream);
 }
 
 template <typename T, int D, bool Causal>
