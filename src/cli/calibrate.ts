@@ -3,9 +3,6 @@ import { dirname, join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InvalidOptionError } from '../errors.js';
 import { calibrate, DEFAULT_GRID } from '../gpu/calibrate.js';
-import { detectGpuPreset } from '../gpu/detectGpuPreset.js';
-import { fitIterationOverhead } from '../gpu/fitIterationOverhead.js';
-import { requireGpu } from '../gpu/requireGpu.js';
 import { profilesDir } from '../sim/cost/calibrated/findProfile.js';
 import { validateProfile } from '../sim/cost/calibrated/readProfile.js';
 import { checkTensorParallel } from '../sim/model/derived.js';
@@ -37,6 +34,10 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       .example('$0 calibrate --model llama-3-8b', 'profile Llama-3-8B shapes on GPU 0')
       .strict() as unknown as Argv<CalibrateArgs>,
   handler: async (args: ArgumentsCamelCase<CalibrateArgs>) => {
+    // GPU modules load only when this command runs: every other command (replay) starts faster.
+    const [{ detectGpuPreset }, { fitIterationOverhead }, { requireGpu }] = await Promise.all([
+      import('../gpu/detectGpuPreset.js'), import('../gpu/fitIterationOverhead.js'), import('../gpu/requireGpu.js'),
+    ]);
     const { binding, info } = requireGpu(args.device);
     const model = modelPreset(args.model);
     const tp = checkTensorParallel(model, args.tp);

@@ -1,10 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { checkInt, KvsimError, UserError } from '../errors.js';
-import { attentionNative } from '../gpu/AttentionNative.js';
-import { attentionSelfCheck } from '../gpu/attentionSelfCheck.js';
-import { formatKernelBench, runKernelBench } from '../gpu/benchKernels.js';
-import { requireGpu } from '../gpu/requireGpu.js';
 
 interface BenchKernelsArgs {
   device: number;
@@ -28,9 +24,13 @@ export const gpuBenchKernelsCommand: CommandModule<object, BenchKernelsArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .option('output', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
       .example('$0 gpu bench kernels --json -o profiles/h100/kernels.json', 'measure and save'),
-  handler: (args) => {
+  handler: async (args) => {
     const device = checkInt('--device', args.device, 0, 1023);
     const reps = checkInt('--reps', args.reps, 1, 10000);
+    // GPU modules load only when this command runs: every other command (replay) starts faster.
+    const [{ attentionNative }, { attentionSelfCheck }, { formatKernelBench, runKernelBench }, { requireGpu }] = await Promise.all([
+      import('../gpu/AttentionNative.js'), import('../gpu/attentionSelfCheck.js'), import('../gpu/benchKernels.js'), import('../gpu/requireGpu.js'),
+    ]);
     const { binding, info } = requireGpu(device);
     const native = attentionNative(binding);
     if (!native) {

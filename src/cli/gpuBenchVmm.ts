@@ -1,9 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { checkInt, UserError } from '../errors.js';
-import { formatVmmBench } from '../gpu/formatVmmBench.js';
-import { requireGpu } from '../gpu/requireGpu.js';
-import { runVmmBench } from '../gpu/runVmmBench.js';
 
 interface BenchVmmArgs {
   device: number;
@@ -31,7 +28,7 @@ export const gpuBenchVmmCommand: CommandModule<object, BenchVmmArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .option('output', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
       .example('$0 gpu bench vmm --json -o profiles/h100/vmm.json', 'measure and save'),
-  handler: (args) => {
+  handler: async (args) => {
     const device = checkInt('--device', args.device, 0, 1023);
     const pageSizesMiB = args['page-sizes'].split(',').map((s, i) => {
       const n = Number(s.trim());
@@ -43,6 +40,10 @@ export const gpuBenchVmmCommand: CommandModule<object, BenchVmmArgs> = {
     const bytesPerSize = checkInt('--bytes-per-size', args['bytes-per-size'], 2 * 1024 * 1024);
     const minPages = checkInt('--min-pages', args['min-pages'], 1, 1 << 20);
     const runPages = checkInt('--run-pages', args['run-pages'], 2, 1 << 16);
+    // GPU modules load only when this command runs: every other command (replay) starts faster.
+    const [{ formatVmmBench }, { requireGpu }, { runVmmBench }] = await Promise.all([
+      import('../gpu/formatVmmBench.js'), import('../gpu/requireGpu.js'), import('../gpu/runVmmBench.js'),
+    ]);
     const { binding, info } = requireGpu(device);
     const report = runVmmBench(binding, info, { device, pageSizesMiB, bytesPerSize, minPages, runPages, overlap: args.overlap });
     const json = `${JSON.stringify(report, null, 2)}\n`;

@@ -1,10 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InvalidOptionError } from '../errors.js';
-import { detectGpuPreset } from '../gpu/detectGpuPreset.js';
-import { replayOnGpu } from '../gpu/replayOnGpu.js';
 import { predictorFor } from '../sim/cost/calibrated/predictorFor.js';
-import { requireGpu } from '../gpu/requireGpu.js';
 import { findProfile } from '../sim/cost/calibrated/findProfile.js';
 import { readProfile } from '../sim/cost/calibrated/readProfile.js';
 import { simulate } from '../sim/engine/simulate.js';
@@ -55,6 +52,10 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .example('$0 validate --trace azure-conv-2023 --first 300 --policy paged', 'the first 300 Azure conversation requests under PagedAttention')
       .strict() as unknown as Argv<ValidateArgs>,
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
+    // GPU modules load only when this command runs: every other command (replay) starts faster.
+    const [{ detectGpuPreset }, { replayOnGpu }, { requireGpu }] = await Promise.all([
+      import('../gpu/detectGpuPreset.js'), import('../gpu/replayOnGpu.js'), import('../gpu/requireGpu.js'),
+    ]);
     const { info } = requireGpu(args.device);
     const model = modelPreset(args.model);
     const tp = checkTensorParallel(model, args.tp);
