@@ -11,10 +11,10 @@ interface BenchKernelsArgs {
   output?: string;
 }
 
-/** `kvsim gpu bench kernels`: attention kernel bandwidth / TFLOP/s against the copy ceiling, paged vs contiguous. */
+/** `kvsim gpu bench kernels`: attention (and xLSTM) kernel bandwidth / TFLOP/s against the copy ceiling, paged vs contiguous. */
 export const gpuBenchKernelsCommand: CommandModule<object, BenchKernelsArgs> = {
   command: 'kernels',
-  describe: 'Attention kernels: decode KV bandwidth vs the copy ceiling, paged/contiguous per block size, prefill TFLOP/s',
+  describe: 'Attention and xLSTM kernels: decode KV bandwidth vs the copy ceiling, paged/contiguous per block size, prefill TFLOP/s, mLSTM/sLSTM steps',
   builder: (y) =>
     y
       .option('device', { type: 'number', default: 0, describe: 'CUDA device ordinal' })
@@ -51,6 +51,13 @@ export const gpuBenchKernelsCommand: CommandModule<object, BenchKernelsArgs> = {
         throw new UserError('BENCH_OUTPUT', `--output ${args.output}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
       }
     }
-    process.stdout.write(args.json ? json : `${formatKernelBench(report)}\n`);
+    // The xLSTM kernels, when this build has them, measured in the same call against the same copy ceiling.
+    const { xlstmNative } = await import('../gpu/XlstmNative.js');
+    const xnative = xlstmNative(binding);
+    const { formatXlstmKernelBench, runXlstmKernelBench } = await import('../gpu/xlstmKernelBench.js');
+    const xlstm = xnative ? runXlstmKernelBench(xnative, undefined, device) : undefined;
+    const full = xlstm ? `${JSON.stringify({ ...report, xlstm }, null, 2)}\n` : json;
+    if (args.output && xlstm) writeFileSync(args.output, full);
+    process.stdout.write(args.json ? full : `${formatKernelBench(report)}\n${xlstm ? `\n${formatXlstmKernelBench(xlstm)}\n` : ''}`);
   },
 };
