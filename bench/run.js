@@ -18,8 +18,18 @@ const code = join(azure, 'AzureLLMInferenceTrace_code.csv');
 const quick = process.env.BENCH_QUICK === '1';
 const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
 
-/** @type {{ name: string, args: string[], needs?: string, slow?: boolean }[]} */
+/**
+ * `cli` cases run the `kvsim` command a user types (bench/cliOnce.js: yargs, --cost-model auto, which
+ * picks the calibrated H100 profile); the others call simulate() directly with the roofline model.
+ * @type {{ name: string, args: string[], needs?: string, slow?: boolean, cli?: boolean }[]}
+ */
 const CASES = [
+  ...['paged', 'vattention', 'static'].map((policy) => ({
+    name: `kvsim replay conv --policy ${policy}`,
+    args: ['replay', '--trace', conv, '--model', 'llama-3-8b', '--policy', policy],
+    needs: conv,
+    cli: true,
+  })),
   { name: 'azure conv, paged (vLLM)', args: [conv, 'paged'], needs: conv },
   { name: 'azure conv, vattention 2 MiB', args: [conv, 'vattention'], needs: conv },
   { name: 'azure conv, vattention, single-step', args: [conv, 'vattention', '', 'single-step'], needs: conv },
@@ -47,9 +57,9 @@ for (const c of CASES) {
   let failure = '';
   for (let i = 0; i < (c.slow ? 1 : repeat); i++) {
     const t0 = performance.now();
-    const p = spawnSync(process.execPath, [join(here, 'replayOnce.js'), ...c.args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const p = spawnSync(process.execPath, [join(here, c.cli ? 'cliOnce.js' : 'replayOnce.js'), ...c.args], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const wallMs = performance.now() - t0;
-    if (p.status === 0) ok.push({ wallMs, r: JSON.parse(p.stdout) });
+    if (p.status === 0) ok.push({ wallMs, r: c.cli ? JSON.parse(p.stderr.slice(p.stderr.lastIndexOf('BENCH ') + 6)) : JSON.parse(p.stdout) });
     else {
       const lines = (p.stderr || '').trim().split('\n');
       failure = lines.find((l) => /Error/.test(l)) ?? lines[0] ?? `exit ${p.status}`;
@@ -67,11 +77,11 @@ for (const c of CASES) {
     c.name,
     `${(best.wallMs / 1000).toFixed(2)} s`,
     `${(median / 1000).toFixed(2)} s`,
-    `${(r.inProcessMs / 1000).toFixed(2)} s`,
+    c.cli ? '-' : `${(r.inProcessMs / 1000).toFixed(2)} s`,
     `${Math.min(...ok.map((o) => o.r.cpuS)).toFixed(2)} s`,
-    String(r.requests),
-    String(r.iterations),
-    `${(r.iterations / (r.inProcessMs / 1000) / 1e6).toFixed(2)} M/s`,
+    c.cli ? '-' : String(r.requests),
+    c.cli ? '-' : String(r.iterations),
+    c.cli ? '-' : `${(r.iterations / (r.inProcessMs / 1000) / 1e6).toFixed(2)} M/s`,
     `${r.maxRssMiB.toFixed(0)} MiB`,
   ]);
   process.stderr.write(`  ${c.name}: best ${(best.wallMs / 1000).toFixed(2)} s of ${ok.length}\n`);
