@@ -22,6 +22,11 @@ export async function runCli(argv: string[], commands: CommandModule<any, any>[]
       throw new UserError('USAGE', msg);
     });
   for (const command of commands) parser = parser.command(command);
+  // yargs renders the whole help text after every command, in case a later failure prints it; ours
+  // never does (fail() throws a one-line UserError), and the rendering costs ~7% of a replay's CPU.
+  const internals = parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = internals.getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
   try {
     await parser.parseAsync();
   } catch (err) {

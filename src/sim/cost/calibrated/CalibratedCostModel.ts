@@ -1,4 +1,4 @@
-import type { IterationCost } from '../../engine/Executor.js';
+import type { CostTerms, IterationCost } from '../../engine/Executor.js';
 import type { LayerKind, ModelSpec } from '../../model/ModelSpec.js';
 import type { CostModel } from '../CostModel.js';
 import type { IterationAggregate } from '../IterationAggregate.js';
@@ -33,6 +33,7 @@ export class CalibratedCostModel implements CostModel {
   private readonly ctx: CalibratedContext;
   private readonly roofline: RooflineCostModel;
   private readonly fallback = emptyIterationCost();
+  private fallbackPriced = false;
   private readonly est: Estimate = { timeS: 0, provenance: 'interpolated' };
   private readonly layerCounts: Record<LayerKind, number>;
   private readonly decodeTable: Table2D | undefined;
@@ -56,7 +57,7 @@ export class CalibratedCostModel implements CostModel {
 
   iterationCost(agg: IterationAggregate, out: IterationCost): IterationCost {
     const p = this.ctx.profile;
-    const fb = this.roofline.iterationCost(agg, this.fallback).terms;
+    this.fallbackPriced = false;
     const tokens = agg.prefillTokens + agg.decodeTokens;
     const n = this.layerCounts;
 
@@ -76,7 +77,7 @@ export class CalibratedCostModel implements CostModel {
       const lm = p.lmHead ? this.look1D('lmHead', p.lmHead, rows) : undefined;
       if (missing || lm === undefined) {
         // Roofline's gemm term includes the LM head; use it whole rather than mix halves.
-        gemmS = this.fromFallback('gemm', fb.gemmS);
+        gemmS = this.fromFallback('gemm', this.fallbackTerms(agg).gemmS);
       } else {
         gemmS += lm;
       }
@@ -87,7 +88,7 @@ export class CalibratedCostModel implements CostModel {
       const context = agg.decodeKvTokens / agg.decodeTokens;
       decodeS = this.decodeTable
         ? n.attention * this.look2D('decodeAttention', this.decodeTable, agg.decodeTokens, context)
-        : this.fromFallback('decodeAttention', fb.decodeAttentionS);
+        : this.fromFallback('decodeAttention', this.fallbackTerms(agg).decodeAttentionS);
     }
 
     let prefillS = 0;
@@ -100,7 +101,7 @@ export class CalibratedCostModel implements CostModel {
       const pairsOfTotal = total * (context + total / 2);
       prefillS = this.prefillTable
         ? n.attention * this.look2D('prefillAttention', this.prefillTable, total, context) * (agg.prefillAttentionPairs / pairsOfTotal)
-        : this.fromFallback('prefillAttention', fb.prefillAttentionS);
+        : this.fromFallback('prefillAttention', this.fallbackTerms(agg).prefillAttentionS);
     }
 
     let recurrentS = 0;
@@ -116,11 +117,11 @@ export class CalibratedCostModel implements CostModel {
           ? recurrentLayers * agg.prefillRequests * this.look1D('recurrentPrefill', p.recurrentPrefill, agg.prefillTokens / agg.prefillRequests)
           : NaN;
       }
-      recurrentS = Number.isNaN(step) || Number.isNaN(pre) ? this.fromFallback('recurrentStep', fb.recurrentS) : step + pre;
+      recurrentS = Number.isNaN(step) || Number.isNaN(pre) ? this.fromFallback('recurrentStep', this.fallbackTerms(agg).recurrentS) : step + pre;
     }
 
     const e = this.ctx.policyKind === undefined ? undefined : p.enactment?.[this.ctx.policyKind];
-    const overheadS = e ? e.iterationS + (e.perPrefillTokenS ?? 0) * agg.prefillTokens : (p.iterationOverheadS ?? this.fromFallback('overhead', fb.overheadS));
+    const overheadS = e ? e.iterationS + (e.perPrefillTokenS ?? 0) * agg.prefillTokens : (p.iterationOverheadS ?? this.fromFallback('overhead', this.fallbackTerms(agg).overheadS));
     // Allocation work as measured on the card when the profile has it, else as the policy modelled it.
     const work = e ? (agg.allocOps > 0 ? e.allocIterationS + e.perAllocOpS * agg.allocOps : 0) : agg.allocTimeS;
     return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, overheadS, work);
@@ -139,6 +140,15 @@ export class CalibratedCostModel implements CostModel {
       allocationMode: this.ctx.allocationMode,
       provenance: this.counts,
     };
+  }
+
+  /** The roofline's terms for this iteration, priced only when some term falls back to them. */
+  private fallbackTerms(agg: IterationAggregate): CostTerms {
+    if (!this.fallbackPriced) {
+      this.roofline.iterationCost(agg, this.fallback);
+      this.fallbackPriced = true;
+    }
+    return this.fallback.terms;
   }
 
   private look1D(term: Term, t: Table1D, x: number): number {

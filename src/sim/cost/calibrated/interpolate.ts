@@ -50,26 +50,51 @@ export function interpolate1D(t: Table1D, x: number, out: Estimate = { timeS: 0,
  * scaled by (coordinate / edge) above it and held below it; provenance reports the worse of the two axes.
  */
 export function interpolate2D(t: Table2D, a: number, b: number, out: Estimate = { timeS: 0, provenance: 'interpolated' }): Estimate {
-  const [ia, fa, sa, pa] = axis(t.a, a);
-  const [ib, fb, sb, pb] = axis(t.b, b);
+  // Called every simulated iteration: the two axis lookups write into module scratch, not new arrays.
+  axis(t.a, a, AXIS_A);
+  axis(t.b, b, AXIS_B);
+  const ia = AXIS_A.index;
+  const ib = AXIS_B.index;
+  const fb = AXIS_B.fraction;
   const row0 = t.timeS[ia];
   const row1 = t.timeS[Math.min(ia + 1, t.a.length - 1)];
   const jb1 = Math.min(ib + 1, t.b.length - 1);
   const v0 = row0[ib] + fb * (row0[jb1] - row0[ib]);
   const v1 = row1[ib] + fb * (row1[jb1] - row1[ib]);
-  out.timeS = (v0 + fa * (v1 - v0)) * sa * sb;
-  out.provenance = worse(pa, pb);
+  out.timeS = (v0 + AXIS_A.fraction * (v1 - v0)) * AXIS_A.scale * AXIS_B.scale;
+  out.provenance = worse(AXIS_A.provenance, AXIS_B.provenance);
   return out;
 }
 
-type Axis = [index: number, fraction: number, scale: number, provenance: Provenance];
+interface Axis {
+  index: number;
+  fraction: number;
+  scale: number;
+  provenance: Provenance;
+}
 
-function axis(xs: number[], x: number): Axis {
+const AXIS_A: Axis = { index: 0, fraction: 0, scale: 1, provenance: 'interpolated' };
+const AXIS_B: Axis = { index: 0, fraction: 0, scale: 1, provenance: 'interpolated' };
+
+function axis(xs: number[], x: number, out: Axis): void {
   const n = xs.length;
-  if (x < xs[0]) return [0, 0, 1, 'clamped-floor'];
-  if (x >= xs[n - 1]) return [n - 1, 0, xs[n - 1] > 0 ? x / xs[n - 1] : 1, x === xs[n - 1] ? 'interpolated' : 'extrapolated-linear'];
-  const i = bracket(xs, x);
-  return [i, (x - xs[i]) / (xs[i + 1] - xs[i]), 1, 'interpolated'];
+  if (x < xs[0]) {
+    out.index = 0;
+    out.fraction = 0;
+    out.scale = 1;
+    out.provenance = 'clamped-floor';
+  } else if (x >= xs[n - 1]) {
+    out.index = n - 1;
+    out.fraction = 0;
+    out.scale = xs[n - 1] > 0 ? x / xs[n - 1] : 1;
+    out.provenance = x === xs[n - 1] ? 'interpolated' : 'extrapolated-linear';
+  } else {
+    const i = bracket(xs, x);
+    out.index = i;
+    out.fraction = (x - xs[i]) / (xs[i + 1] - xs[i]);
+    out.scale = 1;
+    out.provenance = 'interpolated';
+  }
 }
 
 const RANK: Record<Provenance, number> = { interpolated: 0, 'clamped-floor': 1, 'extrapolated-linear': 2 };
