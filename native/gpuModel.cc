@@ -134,6 +134,19 @@ class GpuModelWrap : public Napi::ObjectWrap<GpuModelWrap> {
   std::unique_ptr<GpuModelCore> core_;
 };
 
+// Whether cuBLAS (dlopen'ed at run time, not linked) can be used here, which library, or why not.
+Napi::Value CublasStatus(const Napi::CallbackInfo& info) {
+  Napi::Object r = Napi::Object::New(info.Env());
+  const CublasApi* api = Cublas();
+  r.Set("ok", api != nullptr);
+  r.Set("library", api ? api->library : "");
+  r.Set("reason", api ? "" : CublasUnavailableReason());
+  return r;
+}
+
 }  // namespace
 
-void RegisterGpuModel(Napi::Env env, Napi::Object exports) { exports.Set("GpuModel", GpuModelWrap::Define(env)); }
+void RegisterGpuModel(Napi::Env env, Napi::Object exports) {
+  exports.Set("GpuModel", GpuModelWrap::Define(env));
+  exports.Set("cublasStatus", Napi::Function::New(env, CublasStatus, "cublasStatus"));
+}

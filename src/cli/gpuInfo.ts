@@ -32,7 +32,7 @@ export const gpuInfoCommand: CommandModule<object, GpuInfoArgs> = {
     }
     const i = a.info;
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ ok: true, ...i, hasCublas: a.binding.hasCublas, modules: a.binding.modules, addonPath: a.addonPath })}\n`);
+      process.stdout.write(`${JSON.stringify({ ok: true, ...i, hasCublas: a.binding.hasCublas, cublas: cublasStatus(a.binding), modules: a.binding.modules, addonPath: a.addonPath })}\n`);
       return;
     }
     const lines = [
@@ -40,8 +40,20 @@ export const gpuInfoCommand: CommandModule<object, GpuInfoArgs> = {
       `memory: ${(i.totalMemoryBytes / GiB).toFixed(1)} GiB total, ${(i.freeMemoryBytes / GiB).toFixed(1)} GiB free`,
       `driver: CUDA ${formatCudaVersion(i.driverVersion)}; runtime (linked into the addon): CUDA ${formatCudaVersion(i.runtimeVersion)}`,
       `VMM: ${i.vmmSupported ? 'supported' : 'unsupported'}, granularity ${i.vmmGranularityBytes / MiB} MiB (recommended ${i.vmmRecommendedGranularityBytes / MiB} MiB)`,
-      `addon: ${a.addonPath} (cuBLAS ${a.binding.hasCublas ? 'yes' : 'no'}; modules ${a.binding.modules.join(', ')})`,
+      `addon: ${a.addonPath} (modules ${a.binding.modules.join(', ')}; cuBLAS ${cublasLine(a.binding)})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   },
 };
+
+/** cuBLAS as the GPU executor will find it: opened at run time (dlopen), so a build without it still works. */
+function cublasStatus(binding: object): { ok: boolean; library: string; reason: string } | undefined {
+  const f = (binding as { cublasStatus?: () => { ok: boolean; library: string; reason: string } }).cublasStatus;
+  return typeof f === 'function' ? f() : undefined;
+}
+
+function cublasLine(binding: object): string {
+  const s = cublasStatus(binding);
+  if (!s) return 'unknown (addon without the GPU model)';
+  return s.ok ? `${s.library} (opened at run time)` : `not available: ${s.reason}`;
+}
