@@ -1,26 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { gpuCommand } from '../../src/cli/gpu.js';
-import { runCli } from '../../src/cli/runCli.js';
+import { runKvsim } from './runKvsim.js';
 import { gpuAvailability } from '../../src/gpu/gpuAvailability.js';
 
-/** Runs `kvsim ARGS` in-process; returns stdout, stderr and the exit code. */
-async function kvsim(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await runCli(args, [gpuCommand]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = before;
-  return { out, err, code };
-}
+/** Runs `kvsim ARGS` in-process with this file's commands. */
+const kvsim = (args: string[]) => runKvsim(args, [gpuCommand]);
 
 afterEach(() => vi.restoreAllMocks());
 

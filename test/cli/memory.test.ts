@@ -1,26 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryCommand, parseSize } from '../../src/cli/memory.js';
-import { runCli } from '../../src/cli/runCli.js';
+import { runKvsim } from './runKvsim.js';
 import type { MemoryTable } from '../../src/sim/memory/memoryTable.js';
 
-/** Runs `kvsim ARGS` in-process; returns stdout, stderr and the exit code. */
-async function kvsim(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await runCli(args, [memoryCommand]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = before;
-  return { out, err, code };
-}
+/** Runs `kvsim ARGS` in-process with this file's commands. */
+const kvsim = (args: string[]) => runKvsim(args, [memoryCommand]);
 
 afterEach(() => vi.restoreAllMocks());
 
