@@ -1,8 +1,7 @@
-import { checkInt } from '../../errors.js';
 import { checkTensorParallel, kvBytesPerToken } from '../model/derived.js';
 import { emptySnapshot } from './emptySnapshot.js';
 import { resolveHybridOptions, type HybridOptions, type ResolvedHybridOptions } from './HybridOptions.js';
-import { kvBudgetBytes } from './kvBudget.js';
+import { policyBudgetBytes } from './kvBudget.js';
 import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './MemoryPolicy.js';
 import { PagedPolicy } from './PagedPolicy.js';
 import type { PagedOptions } from './PagedOptions.js';
@@ -44,7 +43,7 @@ export class HybridPolicy implements MemoryPolicy {
     checkTensorParallel(ctx.model, ctx.tp);
     const o = (this.options = resolveHybridOptions(options));
     const budget =
-      ctx.capacityBytes === undefined ? kvBudgetBytes(ctx.model, ctx.hardware, ctx.tp, o) : checkInt('capacityBytes', ctx.capacityBytes, 0);
+      policyBudgetBytes(ctx, o);
     const stateBytes = recurrentStateBytes(ctx.model, ctx.tp, o.recurrentOptions.stateDtype);
     const kvBytes = kvBytesPerToken(ctx.model, ctx.tp);
     this.recurrentFraction = o.recurrentFraction ?? stateBytes / (stateBytes + o.splitContextTokens * kvBytes);

@@ -1,9 +1,8 @@
-import { checkInt } from '../../errors.js';
 import { checkTensorParallel, kvBytesPerToken } from '../model/derived.js';
 import { emptySnapshot, emptyStats, NO_OPS } from './emptySnapshot.js';
 import { growInt32 } from './growInt32.js';
 import { IdIndex } from './IdIndex.js';
-import { kvBudgetBytes } from './kvBudget.js';
+import { policyBudgetBytes } from './kvBudget.js';
 import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './MemoryPolicy.js';
 import { resolvePagedOptions, type PagedOptions, type ResolvedPagedOptions } from './PagedOptions.js';
 import type { PolicyContext } from './PolicyContext.js';
@@ -64,10 +63,7 @@ export class PagedPolicy implements MemoryPolicy {
     this.bytesPerToken = kvBytesPerToken(ctx.model, ctx.tp);
     if (this.bytesPerToken === 0) throw new PolicyMisuseError(`paged: ${ctx.model.name} has no attention layers`);
     this.blockBytes = this.blockSizeTokens * this.bytesPerToken;
-    const budget =
-      ctx.capacityBytes === undefined
-        ? kvBudgetBytes(ctx.model, ctx.hardware, ctx.tp, this.options)
-        : checkInt('capacityBytes', ctx.capacityBytes, 0);
+    const budget = policyBudgetBytes(ctx, this.options);
     this.numBlocks = Math.floor(budget / this.blockBytes);
     this.capacityBytes = this.numBlocks * this.blockBytes;
     this.watermarkBlocks = Math.floor(this.options.watermark * this.numBlocks);

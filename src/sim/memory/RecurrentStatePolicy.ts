@@ -1,8 +1,7 @@
-import { checkInt } from '../../errors.js';
 import { checkTensorParallel } from '../model/derived.js';
 import { emptySnapshot, emptyStats, NO_OPS } from './emptySnapshot.js';
 import { IdIndex } from './IdIndex.js';
-import { kvBudgetBytes } from './kvBudget.js';
+import { policyBudgetBytes } from './kvBudget.js';
 import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './MemoryPolicy.js';
 import type { PolicyContext } from './PolicyContext.js';
 import { recurrentStateBytes } from './recurrentStateBytes.js';
@@ -40,10 +39,7 @@ export class RecurrentStatePolicy implements MemoryPolicy {
     this.options = resolveRecurrentOptions(options);
     this.stateBytes = recurrentStateBytes(ctx.model, ctx.tp, this.options.stateDtype);
     if (this.stateBytes === 0) throw new PolicyMisuseError(`recurrent: ${ctx.model.name} has no recurrent layers`);
-    const budget =
-      ctx.capacityBytes === undefined
-        ? kvBudgetBytes(ctx.model, ctx.hardware, ctx.tp, this.options)
-        : checkInt('capacityBytes', ctx.capacityBytes, 0);
+    const budget = policyBudgetBytes(ctx, this.options);
     this.numSlots = Math.floor(budget / this.stateBytes);
     this.capacityBytes = this.numSlots * this.stateBytes;
     this.label = `recurrent(state=${(this.stateBytes / 2 ** 20).toFixed(2)}MiB)`;

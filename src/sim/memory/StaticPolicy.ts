@@ -1,8 +1,7 @@
-import { checkInt } from '../../errors.js';
 import { checkTensorParallel, kvBytesPerToken } from '../model/derived.js';
 import { emptySnapshot, emptyStats, NO_OPS } from './emptySnapshot.js';
 import { IdIndex } from './IdIndex.js';
-import { kvBudgetBytes } from './kvBudget.js';
+import { policyBudgetBytes } from './kvBudget.js';
 import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './MemoryPolicy.js';
 import type { PolicyContext } from './PolicyContext.js';
 import { checkRequest, duplicateRequest, PolicyMisuseError, shrinkingGrow, unknownRequest } from './requestChecks.js';
@@ -43,10 +42,7 @@ export class StaticPolicy implements MemoryPolicy {
     this.bytesPerToken = kvBytesPerToken(ctx.model, ctx.tp);
     if (this.bytesPerToken === 0) throw new PolicyMisuseError(`static: ${ctx.model.name} has no attention layers`);
     this.slotBytes = this.maxTokensPerRequest * this.bytesPerToken;
-    const budget =
-      ctx.capacityBytes === undefined
-        ? kvBudgetBytes(ctx.model, ctx.hardware, ctx.tp, this.options)
-        : checkInt('capacityBytes', ctx.capacityBytes, 0);
+    const budget = policyBudgetBytes(ctx, this.options);
     this.numSlots = Math.floor(budget / this.slotBytes);
     this.capacityBytes = this.numSlots * this.slotBytes;
     this.label = `static(max=${this.maxTokensPerRequest})`;

@@ -1,8 +1,8 @@
-import { checkInt, UserError } from '../../errors.js';
+import { UserError } from '../../errors.js';
 import { attentionLayers, checkTensorParallel, kvBytesPerTokenPerLayer } from '../model/derived.js';
 import { emptySnapshot, emptyStats, NO_OPS } from './emptySnapshot.js';
 import { IdIndex } from './IdIndex.js';
-import { kvBudgetBytes } from './kvBudget.js';
+import { policyBudgetBytes } from './kvBudget.js';
 import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './MemoryPolicy.js';
 import type { PolicyContext } from './PolicyContext.js';
 import { checkRequest, duplicateRequest, PolicyMisuseError, shrinkingGrow, unknownRequest } from './requestChecks.js';
@@ -101,7 +101,7 @@ export class VAttentionPolicy implements MemoryPolicy {
     this.pagesPerSlot = Math.ceil((o.maxContextTokens * this.tokenBytesPerLayer) / this.pageSizeBytes);
     this.slotBytesPerBuffer = this.pagesPerSlot * this.pageSizeBytes;
     const budget =
-      ctx.capacityBytes === undefined ? kvBudgetBytes(ctx.model, ctx.hardware, ctx.tp, o) : checkInt('capacityBytes', ctx.capacityBytes, 0);
+      policyBudgetBytes(ctx, o);
     this.poolGroups = Math.floor(budget / this.groupBytes);
     this.capacityBytes = this.poolGroups * this.groupBytes;
     const perSlotVirtual = this.buffers * this.slotBytesPerBuffer;

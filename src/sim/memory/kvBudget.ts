@@ -70,3 +70,8 @@ export function kvBudgetBytes(model: ModelSpec, hardware: HardwareSpec, tp: numb
   }
   return budget;
 }
+
+/** A policy's memory budget: the context's explicit capacity when given, else what the GPU leaves (kvBudgetBytes). */
+export function policyBudgetBytes(ctx: { model: ModelSpec; hardware: HardwareSpec; tp: number; capacityBytes?: number }, options: KvBudgetOptions): number {
+  return ctx.capacityBytes === undefined ? kvBudgetBytes(ctx.model, ctx.hardware, ctx.tp, options) : checkInt('capacityBytes', ctx.capacityBytes, 0);
+}
