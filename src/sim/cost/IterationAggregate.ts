@@ -24,6 +24,9 @@ export interface IterationAggregate {
   allocOps: number;
   /** Modelled time of that allocation work, seconds. */
   allocTimeS: number;
+  /** The part of allocOps / allocTimeS mapping memory ahead of need (can overlap compute). */
+  aheadAllocOps: number;
+  aheadAllocTimeS: number;
 }
 
 export function emptyAggregate(): IterationAggregate {
@@ -37,5 +40,7 @@ export function emptyAggregate(): IterationAggregate {
     decodeKvTokens: 0,
     allocOps: 0,
     allocTimeS: 0,
+    aheadAllocOps: 0,
+    aheadAllocTimeS: 0,
   };
 }

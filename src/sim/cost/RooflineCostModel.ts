@@ -132,7 +132,7 @@ export class RooflineCostModel implements CostModel {
       }
     }
 
-    return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, o.iterationOverheadS, agg.allocTimeS);
+    return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, o.iterationOverheadS, agg.allocTimeS, agg.aheadAllocTimeS);
   }
 
   /** Dense GEMMs over `tokens` tokens plus the LM head over `rows` sampled rows. */

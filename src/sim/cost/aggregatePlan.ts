@@ -33,5 +33,7 @@ export function aggregatePlan(plan: IterationPlan, out: IterationAggregate): Ite
   out.decodeKvTokens = decodeKv;
   out.allocOps = plan.allocOps;
   out.allocTimeS = plan.allocTimeS;
+  out.aheadAllocOps = plan.aheadAllocOps ?? 0;
+  out.aheadAllocTimeS = plan.aheadAllocTimeS ?? 0;
   return out;
 }

@@ -3,8 +3,10 @@ import type { AllocationMode } from './RooflineCostModel.js';
 
 /**
  * Writes an iteration's cost from its parts, the same way for every cost model: compute is the sum of
- * the terms; allocation work overlapped with compute (vAttention's background thread) stalls the
- * iteration only by what exceeds the compute, synchronous or CPU-side work adds in full.
+ * the terms. With overlapped allocation (vAttention's background thread) only work done *ahead of
+ * need* (pages a later iteration will touch) can run while the GPU computes, so it stalls the
+ * iteration only by what exceeds the compute; work this iteration needs (a new prompt's pages,
+ * reclaiming to make room for them), synchronous or CPU-side work adds in full.
  */
 export function composeIterationCost(
   out: IterationCost,
@@ -15,9 +17,10 @@ export function composeIterationCost(
   recurrentS: number,
   overheadS: number,
   allocationWorkS: number,
+  aheadWorkS: number,
 ): IterationCost {
   const computeS = gemmS + prefillAttentionS + decodeAttentionS + recurrentS + overheadS;
-  const stallS = mode === 'overlapped' ? Math.max(0, allocationWorkS - computeS) : allocationWorkS;
+  const stallS = mode === 'overlapped' ? allocationWorkS - aheadWorkS + Math.max(0, aheadWorkS - computeS) : allocationWorkS;
   out.durationS = computeS + stallS;
   out.stallS = stallS;
   const t = out.terms;

@@ -17,6 +17,8 @@ export class BatchPlan implements IterationPlan {
   contextTokens = new Int32Array(64);
   allocOps = 0;
   allocTimeS = 0;
+  aheadAllocOps = 0;
+  aheadAllocTimeS = 0;
   memoryOps: readonly MemoryOp[] = NO_OPS;
   /** Engine slot of each entry. */
   slots = new Int32Array(64);
@@ -25,6 +27,8 @@ export class BatchPlan implements IterationPlan {
     this.batchSize = 0;
     this.allocOps = 0;
     this.allocTimeS = 0;
+    this.aheadAllocOps = 0;
+    this.aheadAllocTimeS = 0;
     this.memoryOps = NO_OPS;
   }
 

@@ -60,6 +60,8 @@ export class Engine implements SchedulerContext {
   private blockLength = 1;
   private opsSeen = 0;
   private allocTimeSeen = 0;
+  private aheadOpsSeen = 0;
+  private aheadTimeSeen = 0;
   private lastArrivalS = Number.NEGATIVE_INFINITY;
   private lastArrivalId = -1;
 
@@ -75,6 +77,8 @@ export class Engine implements SchedulerContext {
     this.canSkip = this.options.skipAhead && !this.observer && isAggregateExecutor(executor);
     this.opsSeen = policy.stats.allocOps + policy.stats.freeOps;
     this.allocTimeSeen = policy.stats.allocTimeS;
+    this.aheadOpsSeen = policy.stats.aheadAllocOps ?? 0;
+    this.aheadTimeSeen = policy.stats.aheadAllocTimeS ?? 0;
     this.snap = policy.snapshot();
     this.snapK = policy.snapshot();
     this.rec = {
@@ -189,6 +193,12 @@ export class Engine implements SchedulerContext {
     plan.allocTimeS = stats.allocTimeS - this.allocTimeSeen;
     this.opsSeen = ops;
     this.allocTimeSeen = stats.allocTimeS;
+    const aheadOps = stats.aheadAllocOps ?? 0;
+    const aheadTime = stats.aheadAllocTimeS ?? 0;
+    plan.aheadAllocOps = aheadOps - this.aheadOpsSeen;
+    plan.aheadAllocTimeS = aheadTime - this.aheadTimeSeen;
+    this.aheadOpsSeen = aheadOps;
+    this.aheadTimeSeen = aheadTime;
     if (this.executor.kind === 'gpu') plan.memoryOps = this.policy.takeOps();
 
     const cost = this.price();
@@ -267,6 +277,12 @@ export class Engine implements SchedulerContext {
       agg.allocTimeS = stats.allocTimeS - this.allocTimeSeen;
       this.opsSeen = ops;
       this.allocTimeSeen = stats.allocTimeS;
+      const aheadOps = stats.aheadAllocOps ?? 0;
+      const aheadTime = stats.aheadAllocTimeS ?? 0;
+      agg.aheadAllocOps = aheadOps - this.aheadOpsSeen;
+      agg.aheadAllocTimeS = aheadTime - this.aheadTimeSeen;
+      this.aheadOpsSeen = aheadOps;
+      this.aheadTimeSeen = aheadTime;
       agg.decodeKvTokens = s1 + (k - 1) * B;
       const cost = exec.executeAggregate(agg, this.cost);
       this.policy.snapshot(mem);

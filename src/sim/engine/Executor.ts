@@ -20,6 +20,9 @@ export interface IterationPlan {
   /** Allocation operations the memory policy did for this iteration, and their modelled time. */
   allocOps: number;
   allocTimeS: number;
+  /** The part of that work mapping memory ahead of need (see AllocationStats.aheadAllocTimeS). */
+  aheadAllocOps?: number;
+  aheadAllocTimeS?: number;
   /** Concrete memory operations (only when the policy records them: GPU backend). */
   memoryOps: readonly MemoryOp[];
 }

@@ -34,7 +34,7 @@ export class HybridPolicy implements MemoryPolicy {
   /** Fraction of the budget the recurrent pool got. */
   readonly recurrentFraction: number;
 
-  private readonly summed: AllocationStats = { allocOps: 0, freeOps: 0, allocTimeS: 0, refused: 0 };
+  private readonly summed: AllocationStats = { allocOps: 0, freeOps: 0, allocTimeS: 0, refused: 0, aheadAllocTimeS: 0, aheadAllocOps: 0 };
   private refused = 0;
   private readonly a = emptySnapshot();
   private readonly r = emptySnapshot();
@@ -69,6 +69,8 @@ export class HybridPolicy implements MemoryPolicy {
     this.summed.allocOps = a.allocOps + r.allocOps;
     this.summed.freeOps = a.freeOps + r.freeOps;
     this.summed.allocTimeS = a.allocTimeS + r.allocTimeS;
+    this.summed.aheadAllocTimeS = (a.aheadAllocTimeS ?? 0) + (r.aheadAllocTimeS ?? 0);
+    this.summed.aheadAllocOps = (a.aheadAllocOps ?? 0) + (r.aheadAllocOps ?? 0);
     this.summed.refused = this.refused;
     return this.summed;
   }

@@ -80,6 +80,13 @@ export interface AllocationStats {
   allocTimeS: number;
   /** Requests refused by `admit` since construction (`canAdmit` is a pure query and counts nothing). */
   refused: number;
+  /**
+   * The part of allocTimeS (and of allocOps) spent mapping memory ahead of need (eager pages,
+   * look-ahead for the next token): work a background thread can do while the GPU computes. The
+   * rest is needed by the iteration being planned. Absent = 0.
+   */
+  aheadAllocTimeS?: number;
+  aheadAllocOps?: number;
 }
 
 /** One concrete operation for the GPU backend to enact. */

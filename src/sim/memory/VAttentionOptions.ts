@@ -35,6 +35,14 @@ export interface VAttentionOptions extends KvBudgetOptions {
    */
   eagerPages?: number;
   /**
+   * Tokens past a request's length whose pages are mapped now, from free pages only (like eager
+   * pages): when the next token will cross into a new page group, the group is mapped one iteration
+   * early, so the background thread can map it while the GPU computes — vAttention's overlap of
+   * allocation with compute. Without it every growth maps what the iteration itself needs.
+   * @defaultValue 1 with `mapping: 'overlapped'`, 0 with `'sync'`
+   */
+  lookaheadTokens?: number;
+  /**
    * Keep a finished request's pages mapped in its slot for the next request to reuse, unmapping them
    * only under memory pressure.
    * @defaultValue true
@@ -54,6 +62,7 @@ export interface ResolvedVAttentionOptions {
   maxBatch: number | undefined;
   maxContextTokens: number;
   eagerPages: number;
+  lookaheadTokens: number;
   deferredReclamation: boolean;
   mapping: 'overlapped' | 'sync';
   gpuMemoryUtilization: number;
@@ -80,6 +89,7 @@ export function resolveVAttentionOptions(options: VAttentionOptions = {}, model:
     maxBatch: options.maxBatch === undefined ? undefined : checkInt('maxBatch', options.maxBatch, 1, 0x7fffffff),
     maxContextTokens: checkInt('maxContextTokens', options.maxContextTokens ?? model.maxContextTokens, 1),
     eagerPages: checkInt('eagerPages', options.eagerPages ?? 0, 0, 1 << 20),
+    lookaheadTokens: checkInt('lookaheadTokens', options.lookaheadTokens ?? (mapping === 'overlapped' ? 1 : 0), 0, 1 << 20),
     deferredReclamation: deferred,
     mapping,
     gpuMemoryUtilization: checkNumber('gpuMemoryUtilization', options.gpuMemoryUtilization ?? 0.9, 0.01, 1),

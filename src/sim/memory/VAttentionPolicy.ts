@@ -47,6 +47,8 @@ export class VAttentionPolicy implements MemoryPolicy {
   readonly groupBytes: number;
   /** Pages per slot in each buffer: S / pageSize. */
   readonly pagesPerSlot: number;
+  /** Surplus groups per running slot counted as mapped ahead of need (eager pages or look-ahead). */
+  readonly aheadAllowance: number;
   /** S: bytes each slot spans in each buffer. */
   readonly slotBytesPerBuffer: number;
   readonly maxBatch: number;
@@ -96,6 +98,7 @@ export class VAttentionPolicy implements MemoryPolicy {
     this.bytesPerToken = this.buffers * this.tokenBytesPerLayer;
     this.pageSizeBytes = o.pageSizeBytes;
     this.tokensPerGroup = this.pageSizeBytes / this.tokenBytesPerLayer;
+    this.aheadAllowance = Math.max(o.eagerPages, o.lookaheadTokens > 0 ? Math.ceil(o.lookaheadTokens / this.tokensPerGroup) : 0);
     this.groupBytes = this.buffers * this.pageSizeBytes;
     this.maxTokensPerRequest = o.maxContextTokens;
     this.pagesPerSlot = Math.ceil((o.maxContextTokens * this.tokenBytesPerLayer) / this.pageSizeBytes);
@@ -213,7 +216,7 @@ export class VAttentionPolicy implements MemoryPolicy {
     this.need[slot] = 0;
     this.mapped[slot] = 0;
     this.setLive(slot, have, 0);
-    this.raiseNeed(id, slot, g);
+    this.raiseNeed(id, slot, g, tokens);
     return true;
   }
 
@@ -228,7 +231,7 @@ export class VAttentionPolicy implements MemoryPolicy {
     const m = this.mapped[slot];
     // Fast path (almost every decode step: a 2 MiB page group holds ~1000 tokens): the need stays in
     // the same group, so raiseNeed would change nothing unless an eager top-up is due; skip it then.
-    if (g === this.need[slot] && (m >= Math.min(g + this.options.eagerPages, this.pagesPerSlot) || this.freeGroups === 0)) {
+    if (g === this.need[slot] && (m >= this.targetGroups(g, totalTokens) || this.freeGroups === 0)) {
       this.tokens[slot] = totalTokens;
       this.liveTokens += totalTokens - old;
       return true;
@@ -240,7 +243,7 @@ export class VAttentionPolicy implements MemoryPolicy {
     }
     this.tokens[slot] = totalTokens;
     this.liveTokens += totalTokens - old;
-    this.raiseNeed(id, slot, g);
+    this.raiseNeed(id, slot, g, totalTokens);
     return true;
   }
 
@@ -324,7 +327,7 @@ export class VAttentionPolicy implements MemoryPolicy {
         needSum += this.need[s];
         const sur = m - this.need[s];
         surplusSum += sur;
-        eagerSum += Math.min(sur, this.options.eagerPages);
+        eagerSum += Math.min(sur, this.aheadAllowance);
         if (this.surplus.has(s) !== sur > 0) throw new Error(`vattention: slot ${s} surplus list membership`);
         tokenSum += this.tokens[s];
       } else {
@@ -345,7 +348,7 @@ export class VAttentionPolicy implements MemoryPolicy {
 
   /** Sets a running slot's mapped and needed groups, keeping totals and the surplus list in step. */
   private setLive(slot: number, mapped: number, need: number): void {
-    const e = this.options.eagerPages;
+    const e = this.aheadAllowance;
     const oldSur = this.mapped[slot] - this.need[slot];
     const newSur = mapped - need;
     this.liveSurplusGroups += newSur - oldSur;
@@ -361,21 +364,21 @@ export class VAttentionPolicy implements MemoryPolicy {
    * Raises a running slot's need to `g` groups, mapping (after reclaiming, if it must) what is
    * missing, then tops up eager groups from free pages only. The caller checked there is room.
    */
-  private raiseNeed(id: number, slot: number, g: number): void {
+  private raiseNeed(id: number, slot: number, g: number, tokens: number): void {
     const m = this.mapped[slot];
     if (g <= m) {
       this.setLive(slot, m, g);
     } else {
       this.setLive(slot, m, m); // its own surplus is spent first, and is not reclaimable meanwhile
       this.reclaim(g - m);
-      this.map(id, slot, m, g - m);
+      this.map(id, slot, m, g - m, false);
       this.setLive(slot, g, g);
     }
-    const want = Math.min(g + this.options.eagerPages, this.pagesPerSlot) - this.mapped[slot];
+    const want = this.targetGroups(g, tokens) - this.mapped[slot];
     const extra = Math.min(want, this.freeGroups);
     if (extra > 0) {
       const first = this.mapped[slot];
-      this.map(id, slot, first, extra);
+      this.map(id, slot, first, extra, true);
       this.setLive(slot, first + extra, g);
     }
   }
@@ -404,12 +407,25 @@ export class VAttentionPolicy implements MemoryPolicy {
     if (this.freeGroups < n) throw new PolicyMisuseError(`vattention: reclaim(${n}) ran out (internal accounting bug)`);
   }
 
-  /** Maps groups [first, first+count) of `slot` from the free pool. */
-  private map(id: number, slot: number, first: number, count: number): void {
+  /**
+   * Groups a running slot with `g` needed groups and `tokens` tokens should have mapped: its need,
+   * plus eager groups, plus the group the look-ahead tokens reach into.
+   */
+  private targetGroups(g: number, tokens: number): number {
+    const ahead = this.options.lookaheadTokens > 0 ? this.groupsFor(Math.min(tokens + this.options.lookaheadTokens, this.maxTokensPerRequest)) : g;
+    return Math.min(Math.max(g + this.options.eagerPages, ahead), this.pagesPerSlot);
+  }
+
+  /** Maps groups [first, first+count) of `slot` from the free pool; `ahead`: beyond what the slot needs now. */
+  private map(id: number, slot: number, first: number, count: number, ahead: boolean): void {
     this.freeGroups -= count;
     const pages = count * this.buffers;
     this.stats.allocOps += pages;
     this.stats.allocTimeS += pages * this.pageCosts.mapS;
+    if (ahead) {
+      this.stats.aheadAllocOps! += pages;
+      this.stats.aheadAllocTimeS! += pages * this.pageCosts.mapS;
+    }
     this.ops?.push({ op: 'mapPages', requestId: id, slot, firstPage: first, count });
   }
 

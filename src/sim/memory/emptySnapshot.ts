@@ -17,7 +17,7 @@ export function emptySnapshot(): MemorySnapshot {
 
 /** Zeroed cumulative stats. */
 export function emptyStats(): AllocationStats {
-  return { allocOps: 0, freeOps: 0, allocTimeS: 0, refused: 0 };
+  return { allocOps: 0, freeOps: 0, allocTimeS: 0, refused: 0, aheadAllocTimeS: 0, aheadAllocOps: 0 };
 }
 
 /** The shared "no operations" answer of `takeOps()` (frozen: callers must not push into it). */

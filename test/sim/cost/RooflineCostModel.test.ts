@@ -84,7 +84,8 @@ describe('RooflineCostModel', () => {
   });
 
   it('VMM work: overlapped stalls only for the excess over compute; sync adds it all', () => {
-    const a = agg({ batchSize: 8, decodeTokens: 8, decodeKvTokens: 8 * 100, allocTimeS: 0.5 });
+    // All of this work maps pages ahead of need (look-ahead / eager), which a background thread can overlap.
+    const a = agg({ batchSize: 8, decodeTokens: 8, decodeKvTokens: 8 * 100, allocTimeS: 0.5, aheadAllocTimeS: 0.5 });
     const none = model('llama-3-8b').iterationCost({ ...a, allocTimeS: 0 }, emptyIterationCost());
     const over = model('llama-3-8b', false, 'overlapped').iterationCost(a, emptyIterationCost());
     const sync = model('llama-3-8b', false, 'sync').iterationCost(a, emptyIterationCost());
@@ -92,9 +93,17 @@ describe('RooflineCostModel', () => {
     expect(over.stallS).toBeCloseTo(0.5 - none.durationS, 12);
     expect(sync.durationS).toBeCloseTo(none.durationS + 0.5, 12);
     expect(sync.terms.allocationS).toBe(0.5);
-    const small = model('llama-3-8b', false, 'overlapped').iterationCost({ ...a, allocTimeS: 1e-4 }, emptyIterationCost());
+    const small = model('llama-3-8b', false, 'overlapped').iterationCost({ ...a, allocTimeS: 1e-4, aheadAllocTimeS: 1e-4 }, emptyIterationCost());
     expect(small.stallS).toBe(0);
     expect(small.durationS).toBe(none.durationS);
+  });
+
+  it('overlapped VMM work the iteration itself needs (a new prompt\'s pages) stalls in full', () => {
+    const a = agg({ batchSize: 8, decodeTokens: 8, decodeKvTokens: 8 * 100, allocTimeS: 3e-3, aheadAllocTimeS: 1e-4 });
+    const none = model('llama-3-8b').iterationCost({ ...a, allocTimeS: 0, aheadAllocTimeS: 0 }, emptyIterationCost());
+    const over = model('llama-3-8b', false, 'overlapped').iterationCost(a, emptyIterationCost());
+    expect(over.stallS).toBeCloseTo(3e-3 - 1e-4, 15);
+    expect(over.durationS).toBeCloseTo(none.durationS + 3e-3 - 1e-4, 15);
   });
 
   it('every term is visible: duration = compute terms + overhead + stall', () => {

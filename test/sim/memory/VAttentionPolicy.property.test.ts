@@ -18,6 +18,7 @@ it('VAttentionPolicy matches the reference model after every command', () => {
         maxContextTokens: fc.integer({ min: 1, max: 3000 }),
         maxBatch: fc.integer({ min: 1, max: 10 }),
         eagerPages: fc.integer({ min: 0, max: 3 }),
+        lookaheadTokens: fc.integer({ min: 0, max: 70 }),
         deferredReclamation: fc.boolean(),
         mapping: fc.constantFrom('overlapped' as const, 'sync' as const),
       },

@@ -93,7 +93,7 @@ describe('VAttentionPolicy: mapping, reuse and reclamation', () => {
   });
 
   it('prefers a free slot that still has pages mapped and maps nothing for a request that fits them', () => {
-    const p = new VAttentionPolicy({ ...ctxFor('llama-3-8b', 10 * 128 * MiB), recordOps: true }, { maxBatch: 4 });
+    const p = new VAttentionPolicy({ ...ctxFor('llama-3-8b', 10 * 128 * MiB), recordOps: true }, { maxBatch: 4, lookaheadTokens: 0 }); // exact reuse, no look-ahead group
     p.admit(0, 3000); // 3 groups in slot 0
     p.admit(1, 10); // slot 1
     p.release(0);
@@ -114,7 +114,7 @@ describe('VAttentionPolicy: mapping, reuse and reclamation', () => {
   });
 
   it('reclaims under pressure from the oldest free slot first, then from running surplus', () => {
-    const p = new VAttentionPolicy({ ...ctxFor('llama-3-8b', 6 * 128 * MiB), recordOps: true }, { maxBatch: 4 });
+    const p = new VAttentionPolicy({ ...ctxFor('llama-3-8b', 6 * 128 * MiB), recordOps: true }, { maxBatch: 4, lookaheadTokens: 0 }); // exact reclaim order, no look-ahead group
     p.admit(0, 2048); // slot 0: 2 groups
     p.admit(1, 2048); // slot 1: 2 groups
     p.admit(2, 1024); // slot 2: 1 group; pool now has 1 free
@@ -149,6 +149,33 @@ describe('VAttentionPolicy: mapping, reuse and reclamation', () => {
     s = p.snapshot();
     expect(s.freeBytes).toBe(0);
     expect(s.eagerBytes).toBe(128 * MiB);
+    p.checkInvariants();
+  });
+
+  it('overlapped mapping looks one token ahead: the group the next token enters is mapped early, as ahead-of-need work', () => {
+    // Llama-3-8B, 2 MiB pages: 1024 tokens per group, 64 pages (2L buffers) per group.
+    const p = new VAttentionPolicy({ ...ctxFor('llama-3-8b', 8 * 128 * MiB), recordOps: true }, { maxBatch: 2 });
+    expect(p.options.lookaheadTokens).toBe(1);
+    p.admit(0, 1000); // needs 1 group; token 1001 is still in it: nothing ahead
+    expect(p.stats.allocOps).toBe(64);
+    expect(p.stats.aheadAllocOps).toBe(0);
+    p.grow(0, 1023); // the next token (1024) still fits group 0
+    expect(p.stats.aheadAllocOps).toBe(0);
+    p.grow(0, 1024); // the next token (1025) enters group 1: mapped now, ahead of need
+    expect(p.stats.allocOps).toBe(128);
+    expect(p.stats.aheadAllocOps).toBe(64);
+    expect(p.stats.aheadAllocTimeS).toBeCloseTo(64 * p.pageCosts.mapS, 15);
+    expect(p.snapshot().eagerBytes).toBe(128 * MiB);
+    const ops = p.takeOps();
+    expect(ops.at(-1)).toEqual({ op: 'mapPages', requestId: 0, slot: 0, firstPage: 1, count: 1 });
+    p.grow(0, 1025); // already mapped: no new work
+    expect(p.stats.allocOps).toBe(128);
+    expect(p.snapshot().eagerBytes).toBe(0);
+    // Synchronous mapping has no look-ahead: every map is needed by its own iteration.
+    const s = new VAttentionPolicy(ctxFor('llama-3-8b', 8 * 128 * MiB), { maxBatch: 2, mapping: 'sync' });
+    s.admit(0, 1024);
+    s.grow(0, 1025);
+    expect(s.stats.aheadAllocOps).toBe(0);
     p.checkInvariants();
   });
 

@@ -121,7 +121,6 @@ export function vattentionSpec(p: VAttentionParams, capacityOverride?: number): 
   const bpt = buffers * perLayer;
   const page = p.options.pageSizeBytes ?? 2 * 2 ** 20;
   const max = p.options.maxContextTokens ?? m.maxContextTokens;
-  const eager = p.options.eagerPages ?? 0;
   const deferred = p.options.deferredReclamation ?? true;
   const groupBytes = buffers * page;
   const capacity = capacityOverride ?? p.groups * groupBytes + (p.slack % groupBytes);
@@ -130,6 +129,8 @@ export function vattentionSpec(p: VAttentionParams, capacityOverride?: number): 
   const maxBatch = p.options.maxBatch ?? Math.max(1, Math.min(pool, Math.floor(hw.virtualAddressBytes / slotVirtual)));
   const g = (t: number) => Math.ceil((t * perLayer) / page);
   const policy = new VAttentionPolicy(ctx(p.model, p.tp, capacity), p.options);
+  // Groups a running request may hold beyond its need: eager pages or the look-ahead group.
+  const eager = policy.aheadAllowance;
   const costs = policy.pageCosts;
   return {
     policy,

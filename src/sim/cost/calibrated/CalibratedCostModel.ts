@@ -124,7 +124,9 @@ export class CalibratedCostModel implements CostModel {
     const overheadS = e ? e.iterationS + (e.perPrefillTokenS ?? 0) * agg.prefillTokens : (p.iterationOverheadS ?? this.fromFallback('overhead', this.fallbackTerms(agg).overheadS));
     // Allocation work as measured on the card when the profile has it, else as the policy modelled it.
     const work = e ? (agg.allocOps > 0 ? e.allocIterationS + e.perAllocOpS * agg.allocOps : 0) : agg.allocTimeS;
-    return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, overheadS, work);
+    // The measured work splits like the modelled one between ahead-of-need and needed-now.
+    const ahead = e ? (agg.allocOps > 0 ? work * (agg.aheadAllocOps / agg.allocOps) : 0) : agg.aheadAllocTimeS;
+    return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, overheadS, work, ahead);
   }
 
   describe(): Record<string, unknown> {

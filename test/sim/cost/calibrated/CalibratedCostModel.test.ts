@@ -59,7 +59,7 @@ describe('CalibratedCostModel', () => {
 
   it('stalls only for mapping work beyond the iteration when overlapped', () => {
     const m = new CalibratedCostModel(ctx(false));
-    const agg = { ...emptyAggregate(), batchSize: 1, decodeTokens: 1, decodeKvTokens: 128, allocTimeS: 1 };
+    const agg = { ...emptyAggregate(), batchSize: 1, decodeTokens: 1, decodeKvTokens: 128, allocTimeS: 1, aheadAllocTimeS: 1 };
     const c = m.iterationCost(agg, emptyIterationCost());
     const compute = c.terms.gemmS + c.terms.decodeAttentionS + c.terms.overheadS;
     expect(c.stallS).toBeCloseTo(1 - compute, 12);
