@@ -27,6 +27,8 @@ for (let i = 0; i < it.gpuS.length; i++) {
     batchSize: it.batchSize[i], prefillTokens: it.prefillTokens[i], decodeTokens: it.decodeTokens[i], prefillRequests: it.prefillRequests[i],
     prefillAttentionPairs: it.prefillAttentionPairs[i], prefillKvTokens: it.prefillKvTokens[i], decodeKvTokens: it.decodeKvTokens[i],
     allocOps: it.allocOps[i], allocTimeS: it.allocTimeS ? it.allocTimeS[i] : it.simStallS[i],
+    // Older files lack the ahead-of-need split: then all allocation work counts as needed now.
+    aheadAllocOps: it.aheadAllocOps ? it.aheadAllocOps[i] : 0, aheadAllocTimeS: 0,
   };
   m.iterationCost(agg, out);
   sim.push(out.durationS);

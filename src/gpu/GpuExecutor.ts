@@ -248,10 +248,11 @@ export interface GpuIterationPairs {
   prefillKvTokens: number[];
   decodeKvTokens: number[];
   allocOps: number[];
+  aheadAllocOps: number[];
 }
 
 export function emptyPairs(): GpuIterationPairs {
-  return { simS: [], gpuS: [], batchSize: [], mapS: [], simStallS: [], prefillTokens: [], decodeTokens: [], prefillRequests: [], prefillAttentionPairs: [], prefillKvTokens: [], decodeKvTokens: [], allocOps: [] };
+  return { simS: [], gpuS: [], batchSize: [], mapS: [], simStallS: [], prefillTokens: [], decodeTokens: [], prefillRequests: [], prefillAttentionPairs: [], prefillKvTokens: [], decodeKvTokens: [], allocOps: [], aheadAllocOps: [] };
 }
 
 function recordAggregate(p: GpuIterationPairs, a: IterationAggregate, batch: number, mapS: number): void {
@@ -264,4 +265,5 @@ function recordAggregate(p: GpuIterationPairs, a: IterationAggregate, batch: num
   p.prefillKvTokens.push(a.prefillKvTokens);
   p.decodeKvTokens.push(a.decodeKvTokens);
   p.allocOps.push(a.allocOps);
+  p.aheadAllocOps.push(a.aheadAllocOps);
 }
