@@ -35,8 +35,8 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       .strict() as unknown as Argv<CalibrateArgs>,
   handler: async (args: ArgumentsCamelCase<CalibrateArgs>) => {
     // GPU modules load only when this command runs: every other command (replay) starts faster.
-    const [{ detectGpuPreset }, { fitIterationOverhead }, { requireGpu }] = await Promise.all([
-      import('../gpu/detectGpuPreset.js'), import('../gpu/fitIterationOverhead.js'), import('../gpu/requireGpu.js'),
+    const [{ detectGpuPreset }, { fitEnactment }, { requireGpu }] = await Promise.all([
+      import('../gpu/detectGpuPreset.js'), import('../gpu/fitEnactment.js'), import('../gpu/requireGpu.js'),
     ]);
     const { binding, info } = requireGpu(args.device);
     const model = modelPreset(args.model);
@@ -61,11 +61,11 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     if (tty) process.stderr.write('\n');
     profile.enactment = {};
     for (const policy of policyKindsFor(model)) {
-      const fit = await fitIterationOverhead(model, gpu, tp, policy, profile, args.device);
+      const fit = await fitEnactment(model, gpu, tp, policy, profile, args.device);
       profile.enactment[policy] = fit;
       process.stderr.write(`calibrate: ${policy}: ${(fit.iterationS * 1e3).toFixed(3)} ms per iteration + ${((fit.perPrefillTokenS ?? 0) * 1e6).toFixed(2)} us per prefill token beyond the tables; allocation ${(fit.allocIterationS * 1e3).toFixed(3)} ms + ${(fit.perAllocOpS * 1e6).toFixed(2)} us per op (${fit.iterations} iterations)\n`);
     }
-    profile.method += '; enactment: per policy, fitted on a synthetic calibration replay (src/gpu/fitIterationOverhead.ts)';
+    profile.method += '; enactment: per policy, fitted on a synthetic calibration replay (src/gpu/fitEnactment.ts)';
     validateProfile(profile, '(measured profile)');
     const out = args.out ?? join(profilesDir(), gpu, tp === 1 ? `${model.name}.json` : `${model.name}-tp${tp}.json`);
     mkdirSync(dirname(out), { recursive: true });

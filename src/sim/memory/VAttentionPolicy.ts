@@ -130,7 +130,13 @@ export class VAttentionPolicy implements MemoryPolicy {
     this.unmapGroupS = this.buffers * this.pageCosts.unmapS;
     this.setupTimeS = this.poolGroups * this.buffers * this.pageCosts.createS;
     this.freeGroups = this.poolGroups;
-    this.label = `vattention(page=${formatPage(this.pageSizeBytes)})`;
+    // Non-default mapping choices are part of the label: outputs of different configurations must differ.
+    const extras = [
+      o.mapping === 'sync' ? 'sync' : '',
+      o.lookaheadTokens !== (o.mapping === 'overlapped' ? 1 : 0) ? `lookahead=${o.lookaheadTokens}` : '',
+      o.eagerPages > 0 ? `eager=${o.eagerPages}` : '',
+    ].filter((x) => x !== '');
+    this.label = `vattention(page=${formatPage(this.pageSizeBytes)}${extras.map((x) => `, ${x}`).join('')})`;
 
     const n = this.maxBatch;
     this.slotId = new Int32Array(n).fill(-1);

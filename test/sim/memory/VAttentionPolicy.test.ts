@@ -185,3 +185,13 @@ describe('VAttentionPolicy: mapping, reuse and reclamation', () => {
     expect(() => new VAttentionPolicy(ctxFor('llama-3-8b', 1e9), { mapping: 'lazy' as 'sync' })).toThrow(/mapping/);
   });
 });
+
+describe('VAttentionPolicy label', () => {
+  it('names every non-default mapping choice, so runs of different configurations are told apart', () => {
+    const label = (o: ConstructorParameters<typeof VAttentionPolicy>[1]) => new VAttentionPolicy(ctxFor('llama-3-8b', 1e9), o).label;
+    expect(label({})).toBe('vattention(page=2MiB)');
+    expect(label({ mapping: 'sync' })).toBe('vattention(page=2MiB, sync)');
+    expect(label({ lookaheadTokens: 0 })).toBe('vattention(page=2MiB, lookahead=0)');
+    expect(label({ pageSizeBytes: 64 * 1024, eagerPages: 2 })).toBe('vattention(page=64KiB, eager=2)');
+  });
+});

@@ -36,12 +36,12 @@ function fitLine(xs: number[], ys: number[]): [number, number] {
  * - allocIterationS + perAllocOpS * ops: least-squares fit of the measured enactment time of the
  *   iterations that allocated (block-table upload, slot bookkeeping, VMM calls).
  */
-export async function fitIterationOverhead(model: ModelSpec, gpu: string, tp: number, policy: PolicyKind, profile: CalibrationProfile, device = 0): Promise<EnactmentFit> {
+export async function fitEnactment(model: ModelSpec, gpu: string, tp: number, policy: PolicyKind, profile: CalibrationProfile, device = 0): Promise<EnactmentFit> {
   const trace = await openTrace('synthetic:conv', { count: 48, seed: 20231116, maxContextTokens: Math.min(model.maxContextTokens, 8192) });
   const bare: CalibrationProfile = { ...profile, iterationOverheadS: 0, enactment: undefined };
   const policyOptions = policy === 'vattention' ? { mapping: 'sync' } : undefined;
   const { pairs } = await replayOnGpu({ trace, model, hardware: gpu, tp, policy, policyOptions: policyOptions as never, device, profile: { profile: bare, path: '(being calibrated)' } });
-  if (pairs.gpuS.length === 0) throw new Error('fitIterationOverhead: the calibration replay ran no iteration');
+  if (pairs.gpuS.length === 0) throw new Error('fitEnactment: the calibration replay ran no iteration');
   const diff = pairs.gpuS.map((g, i) => g - pairs.mapS[i] - (pairs.simS[i] - pairs.simStallS[i]));
   const ops: number[] = [];
   const enact: number[] = [];
