@@ -10,4 +10,14 @@ export interface RequestSpec {
   promptTokens: number;
   /** Tokens to generate, >= 1. */
   outputTokens: number;
+  /**
+   * Content identity of the prompt's leading blocks, for prefix caching (absent: nothing is shared).
+   * Entry i stands for prompt tokens [i*prefixBlockTokens, min((i+1)*prefixBlockTokens, promptTokens)).
+   * Ids are chained as in the Mooncake trace: an id at position i implies the same ids at positions
+   * 0..i-1 (two requests whose i-th ids are equal share their whole prefix up to and including block i).
+   * Non-negative safe integers; at most ceil(promptTokens / prefixBlockTokens) entries.
+   */
+  prefixBlockIds?: readonly number[];
+  /** Tokens per entry of `prefixBlockIds` (512 for the Mooncake trace). Required when prefixBlockIds is set. */
+  prefixBlockTokens?: number;
 }
