@@ -21,6 +21,9 @@ import { emptyIterationCost } from '../cost/CostModel.js';
 import { growFloat64 } from './growFloat64.js';
 import { type EngineOptions, resolveEngineOptions, type ResolvedEngineOptions } from './EngineOptions.js';
 
+/** Largest prompt + output of one request the engine accepts (token counts are stored as int32). */
+export const MAX_REQUEST_TOKENS = 2 ** 31 - 1;
+
 /**
  * The discrete-event loop. Events: request arrivals (streamed from the trace, one pending at a time)
  * and iteration ends. Whenever the executor is idle after all events of an instant are handled, the
@@ -64,6 +67,8 @@ export class Engine implements SchedulerContext {
   private aheadTimeSeen = 0;
   private lastArrivalS = Number.NEGATIVE_INFINITY;
   private lastArrivalId = -1;
+  /** Requests preempted or dropped so far (the planning loop's progress measure). */
+  private removals = 0;
 
   constructor(
     readonly policy: MemoryPolicy,
@@ -150,6 +155,10 @@ export class Engine implements SchedulerContext {
     }
     if (!(Number.isInteger(r.promptTokens) && r.promptTokens >= 1)) throw expected('an integer >= 1', `promptTokens of request ${r.id}`, r.promptTokens);
     if (!(Number.isInteger(r.outputTokens) && r.outputTokens >= 1)) throw expected('an integer >= 1', `outputTokens of request ${r.id}`, r.outputTokens);
+    // The request table stores token counts in Int32Arrays: refuse what would wrap, never store it.
+    if (r.promptTokens + r.outputTokens > MAX_REQUEST_TOKENS) {
+      throw expected(`promptTokens + outputTokens <= ${MAX_REQUEST_TOKENS}`, `request ${r.id}`, r.promptTokens + r.outputTokens);
+    }
     this.lastArrivalS = r.arrivalS;
     this.lastArrivalId = r.id;
     this.queue.push(r.arrivalS, EventKind.Arrival);
@@ -171,6 +180,8 @@ export class Engine implements SchedulerContext {
   /** Plans, prices and schedules the end of the next iteration; false when there is nothing to run. */
   private startIteration(): boolean {
     const plan = this.plan;
+    const bound = this.running.length + this.waiting.length + 1;
+    let forced = 0;
     for (;;) {
       if (this.running.length === 0 && this.waiting.length === 0) return false;
       plan.clear();
@@ -178,9 +189,18 @@ export class Engine implements SchedulerContext {
       plan.startS = this.clock.nowS;
       this.steady = false;
       this.preemptedThisStep = false;
+      const removedBefore = this.removals;
       this.scheduler.schedule(this);
       if (plan.batchSize > 0) break;
-      // Nothing could run: free the way (never loops forever: each pass removes a request from memory).
+      // Liveness: every pass of this loop either plans a batch or takes a request out of memory or out
+      // of the system, so it ends within (running + waiting) passes. If the scheduler itself dropped or
+      // preempted someone, re-plan with what is left before forcing anything.
+      if (this.removals !== removedBefore) continue;
+      if (++forced > bound) {
+        throw new KvsimError('ENGINE_NO_PROGRESS', `Engine: ${this.scheduler.label} planned nothing ${forced} times with ${this.running.length} running and ${this.waiting.length} waiting requests (a scheduler bug: please report it)`);
+      }
+      // Nothing could run: free the way. A running request is preempted (newest first); with nothing
+      // running, the front waiting request cannot be served even by an empty memory: drop it.
       if (this.running.length > 0) this.preempt(this.running.at(this.running.length - 1));
       else this.dropSlot(this.waiting.popFront(), 'no-memory');
     }
@@ -463,6 +483,7 @@ export class Engine implements SchedulerContext {
     this.running.remove(slot);
     this.waiting.pushFront(slot);
     this.recorder.preemptions++;
+    this.removals++;
     this.preemptedThisStep = true;
     this.observer?.onPreempt?.(t.id[slot], this.clock.nowS);
   }
@@ -470,6 +491,7 @@ export class Engine implements SchedulerContext {
   /** Removes a request for good, releasing its memory when it is running. */
   private dropSlot(slot: number, reason: DropReason): void {
     const t = this.table;
+    this.removals++;
     if (t.state[slot] === RequestState.Running) {
       this.policy.release(t.id[slot]);
       this.running.remove(slot);

@@ -1,3 +1,5 @@
+import { KvsimError } from '../../errors.js';
+
 /**
  * An ordered list of request slots on a ring buffer: push at either end, pop at either end, remove
  * by predicate keeping order. Used for the waiting queue (FCFS; preempted requests go back to the
@@ -18,6 +20,7 @@ export class SlotList {
 
   /** The i-th slot from the front. */
   at(i: number): number {
+    if (!(i >= 0 && i < this.n)) throw new KvsimError('SLOTLIST_RANGE', `SlotList.at(${i}) outside 0..${this.n - 1} (an engine bug: please report it)`);
     const b = this.buf;
     return b[(this.head + i) & (b.length - 1)];
   }
@@ -38,6 +41,7 @@ export class SlotList {
   }
 
   popFront(): number {
+    if (this.n === 0) throw new KvsimError('SLOTLIST_EMPTY', 'SlotList.popFront on an empty list (an engine bug: please report it)');
     const b = this.buf;
     const s = b[this.head];
     this.head = (this.head + 1) & (b.length - 1);
@@ -46,6 +50,7 @@ export class SlotList {
   }
 
   popBack(): number {
+    if (this.n === 0) throw new KvsimError('SLOTLIST_EMPTY', 'SlotList.popBack on an empty list (an engine bug: please report it)');
     this.n--;
     const b = this.buf;
     return b[(this.head + this.n) & (b.length - 1)];
