@@ -39,6 +39,12 @@ export interface MemoryTableOptions {
    * @defaultValue model.maxContextTokens
    */
   maxContextTokens?: number;
+  /**
+   * Bytes for KV / state per GPU, overriding the budget derived from the GPU (as `kvsim replay
+   * --kv-memory` does), so the table describes the same memory the replays had.
+   * @defaultValue kvBudgetBytes(model, hardware, tp, { gpuMemoryUtilization })
+   */
+  budgetBytes?: number;
 }
 
 /** One policy configuration's memory characteristics. */
@@ -96,7 +102,7 @@ export function memoryTable(
   });
   const gpuMemoryUtilization = options.gpuMemoryUtilization ?? 0.9;
   const maxContextTokens = options.maxContextTokens;
-  const budgetBytes = kvBudgetBytes(model, hardware, tp, { gpuMemoryUtilization });
+  const budgetBytes = options.budgetBytes === undefined ? kvBudgetBytes(model, hardware, tp, { gpuMemoryUtilization }) : checkInt('budgetBytes', options.budgetBytes, 1);
   const ctx: PolicyContext = { model, hardware, tp, capacityBytes: budgetBytes };
 
   const configs: { kind: PolicyKind; options: PolicyOptions }[] = [];
