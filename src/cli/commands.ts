@@ -7,9 +7,10 @@ import { reportCommand } from './report.js';
 import { validateCommand } from './validate.js';
 import { genCommand } from './gen.js';
 import { traceCommand } from './trace.js';
+import { sweepCommand } from './sweep.js';
 
 /**
  * Every kvsim command, one per file in src/cli/. Add a command by importing its module here.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [replayCommand, reportCommand, memoryCommand, gpuCommand, calibrateCommand, validateCommand, traceCommand, genCommand];
+export const COMMANDS: CommandModule<any, any>[] = [replayCommand, reportCommand, memoryCommand, gpuCommand, calibrateCommand, validateCommand, traceCommand, genCommand, sweepCommand];
