@@ -1,7 +1,12 @@
 // Registers the addon's exports, nothing else: every native concept lives in its own file.
+#include "cublasApi.h"
 #include "modules.h"
 
 namespace {
+
+// cuBLAS is opened at run time (cublasApi.cc), so whether it is usable is asked on first read, not
+// fixed at build time: loading the addon stays cheap and never touches libcublas unless asked.
+Napi::Value HasCublas(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), Cublas() != nullptr); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Array modules = Napi::Array::New(env);
@@ -14,7 +19,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   // Bumped when the binding's shape changes, so src/gpu/loadNative.ts can refuse a stale build.
   exports.Set("abiVersion", Napi::Number::New(env, 1));
-  exports.Set("hasCublas", Napi::Boolean::New(env, KVSIM_HAS_CUBLAS != 0));
+  exports.DefineProperty(Napi::PropertyDescriptor::Accessor(env, exports, "hasCublas", HasCublas, napi_enumerable));
   RegisterDeviceInfo(env, exports);
   RegisterVmmArena(env, exports);
   RegisterBlockPool(env, exports);

@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { checkInt } from '../errors.js';
+import type { NativeBinding } from '../gpu/NativeBinding.js';
+import type { NativeCublasStatus } from '../gpu/NativeGpuModel.js';
 
 interface GpuInfoArgs {
   device: number;
@@ -47,12 +49,11 @@ export const gpuInfoCommand: CommandModule<object, GpuInfoArgs> = {
 };
 
 /** cuBLAS as the GPU executor will find it: opened at run time (dlopen), so a build without it still works. */
-function cublasStatus(binding: object): { ok: boolean; library: string; reason: string } | undefined {
-  const f = (binding as { cublasStatus?: () => { ok: boolean; library: string; reason: string } }).cublasStatus;
-  return typeof f === 'function' ? f() : undefined;
+function cublasStatus(binding: NativeBinding): NativeCublasStatus | undefined {
+  return binding.cublasStatus?.();
 }
 
-function cublasLine(binding: object): string {
+function cublasLine(binding: NativeBinding): string {
   const s = cublasStatus(binding);
   if (!s) return 'unknown (addon without the GPU model)';
   return s.ok ? `${s.library} (opened at run time)` : `not available: ${s.reason}`;

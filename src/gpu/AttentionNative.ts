@@ -1,5 +1,3 @@
-import type { NativeBinding } from './NativeBinding.js';
-
 /**
  * The attention part of the native addon (native/attentionBinding.cc, module `Attention`), over the
  * kernels in kernels/attention (their C ABI header, attention.h, states every layout). Options are
@@ -65,9 +63,14 @@ export interface NativeAttentionBenchResult {
   numSplits?: number;
 }
 
-/** The attention functions when this addon build registered them, else undefined. */
-export function attentionNative(binding: NativeBinding): AttentionNative | undefined {
-  const b = binding as NativeBinding & Partial<AttentionNative>;
-  if (typeof b.attentionRun !== 'function' || typeof b.attentionBench !== 'function') return undefined;
-  return b as NativeBinding & AttentionNative;
+/**
+ * The attention functions when this addon build registered them (module `Attention`), else undefined.
+ * Takes any object with the optional members (a NativeBinding, or a fake in tests).
+ */
+export function attentionNative<B extends Partial<AttentionNative>>(binding: B): (B & AttentionNative) | undefined {
+  return hasAttention(binding) ? binding : undefined;
+}
+
+function hasAttention<B extends Partial<AttentionNative>>(b: B): b is B & AttentionNative {
+  return typeof b.attentionRun === 'function' && typeof b.attentionBench === 'function';
 }

@@ -2,30 +2,8 @@ import { checkInt, expected, InvalidOptionError } from '../errors.js';
 import { kvHeadsPerGpu } from '../sim/model/derived.js';
 import type { MlstmLayerSpec, ModelSpec } from '../sim/model/ModelSpec.js';
 import type { NativeBinding } from './NativeBinding.js';
+import type { GpuProfileOp, NativeGpuIteration, NativeGpuIterationTimes, NativeGpuLayerShape, NativeGpuModel, NativeGpuModelConfig } from './NativeGpuModel.js';
 import { nativeCall } from './nativeCall.js';
-
-/** The native GpuModel as the addon exports it (native/gpuModel.cc). */
-export interface NativeGpuModel {
-  run(iteration: NativeGpuIteration): { gpuS: number; hostS: number };
-  time(op: GpuProfileOp, params: Record<string, number>): number;
-  deviceBytes(): number;
-  destroy(): void;
-}
-
-export interface NativeGpuIteration {
-  prefill: Int32Array;
-  decode: Int32Array;
-  context: Int32Array;
-  kvSlot?: Int32Array;
-  stateSlot?: Int32Array;
-  blockTable?: Int32Array;
-}
-
-export type GpuProfileOp = 'layerGemm' | 'lmHead' | 'decode' | 'prefill' | 'mlstmStep' | 'mlstmPrefill';
-
-interface GpuModelBinding {
-  GpuModel?: new (config: Record<string, unknown>) => NativeGpuModel;
-}
 
 /** Where the attention layers' KV-cache lives on the device. */
 export type GpuKvCache =
@@ -63,13 +41,13 @@ export class GpuModel {
   private native: NativeGpuModel | null;
 
   constructor(binding: NativeBinding, o: GpuModelOptions) {
-    const ctor = (binding as unknown as GpuModelBinding).GpuModel;
+    const ctor = binding.GpuModel;
     if (!ctor) throw new InvalidOptionError('GpuModel: this build of the native addon has no GpuModel (rebuild with `npm run build:native`)');
     checkInt('GpuModel: maxTokens', o.maxTokens, 1);
     checkInt('GpuModel: maxBatch', o.maxBatch, 1);
     checkInt('GpuModel: maxContext', o.maxContext, 1);
     checkInt('GpuModel: stateSlots', o.stateSlots, 0);
-    const layers = o.model.layers.map((l) => {
+    const layers = o.model.layers.map((l): NativeGpuLayerShape => {
       if (l.kind === 'attention') {
         if (l.headDim !== 64 && l.headDim !== 128) throw expected('head dim 64 or 128 (the kernels the GPU backend has)', 'GpuModel: headDim', l.headDim);
         return { kind: 0, heads: l.heads / o.tp, kvHeads: kvHeadsPerGpu(l, o.tp), headDim: l.headDim };
@@ -86,7 +64,7 @@ export class GpuModel {
     if (mlstm.length > 0 && o.stateSlots === 0) throw new InvalidOptionError('GpuModel: the model has mLSTM layers but stateSlots is 0');
     const stateDtype = o.model.layers.find((l): l is MlstmLayerSpec => l.kind === 'mlstm')?.stateDtype ?? 'fp32';
     const kv = o.kv;
-    const config = {
+    const config: NativeGpuModelConfig = {
       device: o.device ?? 0,
       hidden: o.model.hiddenSize,
       ffn: Math.ceil(o.model.ffnSize / o.tp),
@@ -108,7 +86,7 @@ export class GpuModel {
     this.native = nativeCall(() => new ctor(config));
   }
 
-  run(it: NativeGpuIteration): { gpuS: number; hostS: number } {
+  run(it: NativeGpuIteration): NativeGpuIterationTimes {
     const n = it.prefill.length;
     if (it.decode.length !== n || it.context.length !== n) throw new InvalidOptionError('GpuModel.run: prefill, decode and context must have one entry per row');
     return nativeCall(() => this.live().run(it));

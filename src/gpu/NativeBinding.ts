@@ -1,3 +1,7 @@
+import type { NativeAttentionBenchOptions, NativeAttentionBenchResult, NativeAttentionRunOptions } from './AttentionNative.js';
+import type { NativeCublasStatus, NativeGpuModel, NativeGpuModelConfig } from './NativeGpuModel.js';
+import type { NativeXlstmBenchOptions, NativeXlstmBenchResult, NativeXlstmRunOptions } from './XlstmNative.js';
+
 /**
  * The shape of the native addon (native/, built by `npm run build:native`), as src/gpu sees it.
  * Bump {@link NATIVE_ABI_VERSION} together with `abiVersion` in native/addon.cc when it changes.
@@ -5,11 +9,17 @@
  */
 export const NATIVE_ABI_VERSION = 1;
 
+/**
+ * Everything the addon exports (native/addon.cc registers it). The memory backend is always there;
+ * the optional modules are present exactly when their name is in {@link NativeBinding.modules}
+ * (a build without the kernels has none of them), so their members are optional here and callers
+ * narrow with attentionNative / xlstmNative / `binding.GpuModel` checks instead of casting.
+ */
 export interface NativeBinding {
   readonly abiVersion: number;
-  /** Whether this build compiled the cuBLAS-dependent sources (CMake found cuBLAS). */
+  /** Whether cuBLAS can be opened here (dlopen at run time, asked on first read; native/cublasApi.cc). */
   readonly hasCublas: boolean;
-  /** Native modules this build registered, e.g. ['DeviceInfo', 'VmmArena', 'BlockPool', 'VmmBench', 'Kernels']. */
+  /** Native modules this build registered, e.g. ['DeviceInfo', 'VmmArena', 'BlockPool', 'VmmBench', 'GpuModel', 'Attention', 'Xlstm']. */
   readonly modules: string[];
   /** Never throws: driver/runtime versions and device count, or why CUDA is unusable. */
   probe(): NativeProbe;
@@ -20,6 +30,16 @@ export interface NativeBinding {
   BlockPool: new (options: NativeBlockPoolOptions) => NativeBlockPool;
   vmmBench(options: NativeVmmBenchOptions): NativeVmmBenchResult;
   vmmOverlapBench(options: NativeVmmOverlapOptions): NativeVmmOverlapResult;
+
+  // Module GpuModel (native/gpuModel.cc).
+  readonly GpuModel?: new (config: NativeGpuModelConfig) => NativeGpuModel;
+  cublasStatus?(): NativeCublasStatus;
+  // Module Attention (native/attentionBinding.cc); see AttentionNative.ts.
+  attentionRun?(options: NativeAttentionRunOptions): Uint16Array;
+  attentionBench?(options: NativeAttentionBenchOptions): NativeAttentionBenchResult;
+  // Module Xlstm (native/xlstmBinding.cc); see XlstmNative.ts.
+  xlstmRun?(options: NativeXlstmRunOptions): Uint16Array;
+  xlstmBench?(options: NativeXlstmBenchOptions): NativeXlstmBenchResult;
 }
 
 export interface NativeProbe {

@@ -1,5 +1,3 @@
-import type { NativeBinding } from './NativeBinding.js';
-
 /**
  * The xLSTM part of the native addon (native/xlstmBinding.cc, module `Xlstm`), over the kernels in
  * kernels/xlstm (their C ABI header, xlstm.h, states every layout). Options are validated in
@@ -69,9 +67,14 @@ export interface NativeXlstmBenchResult {
   flops: number;
 }
 
-/** The xLSTM functions when this addon build registered them, else undefined. */
-export function xlstmNative(binding: NativeBinding): XlstmNative | undefined {
-  const b = binding as NativeBinding & Partial<XlstmNative>;
-  if (typeof b.xlstmRun !== 'function' || typeof b.xlstmBench !== 'function') return undefined;
-  return b as NativeBinding & XlstmNative;
+/**
+ * The xLSTM functions when this addon build registered them (module `Xlstm`), else undefined.
+ * Takes any object with the optional members (a NativeBinding, or a fake in tests).
+ */
+export function xlstmNative<B extends Partial<XlstmNative>>(binding: B): (B & XlstmNative) | undefined {
+  return hasXlstm(binding) ? binding : undefined;
+}
+
+function hasXlstm<B extends Partial<XlstmNative>>(b: B): b is B & XlstmNative {
+  return typeof b.xlstmRun === 'function' && typeof b.xlstmBench === 'function';
 }
