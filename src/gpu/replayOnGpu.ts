@@ -9,6 +9,7 @@ import type { RunResult } from '../sim/metrics/RunResult.js';
 import { resolveSchedulerOptions } from '../sim/scheduler/SchedulerOptions.js';
 import { simulate, type SimulationConfig } from '../sim/engine/simulate.js';
 import { GpuExecutor, type GpuIterationPairs } from './GpuExecutor.js';
+import type { NativeBinding, NativeDeviceInfo } from './NativeBinding.js';
 import { requireGpu } from './requireGpu.js';
 
 export interface GpuReplayConfig extends Omit<SimulationConfig, 'executor' | 'costModel' | 'policy'> {
@@ -17,6 +18,8 @@ export interface GpuReplayConfig extends Omit<SimulationConfig, 'executor' | 'co
   device?: number;
   /** Calibration profile for the per-iteration predictions (validation); roofline when absent. */
   profile?: { profile: CalibrationProfile; path: string };
+  /** The addon and device to run on. @defaultValue requireGpu(device): the loaded addon, or a GpuUnavailableError */
+  gpu?: { binding: NativeBinding; info: NativeDeviceInfo };
 }
 
 export interface GpuReplayResult {
@@ -33,7 +36,7 @@ export interface GpuReplayResult {
  * iteration run and timed on the device (GpuExecutor). Writes the same RunResult as `simulate`.
  */
 export async function replayOnGpu(config: GpuReplayConfig): Promise<GpuReplayResult> {
-  const { binding, info } = requireGpu(config.device ?? 0);
+  const { binding, info } = config.gpu ?? requireGpu(config.device ?? 0);
   const model = typeof config.model === 'string' ? modelPreset(config.model) : config.model;
   const hardware = typeof config.hardware === 'string' ? hardwarePreset(config.hardware) : config.hardware;
   const tp = checkTensorParallel(model, config.tp ?? 1);
