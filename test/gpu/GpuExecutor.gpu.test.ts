@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { gpuAvailability } from '../../src/gpu/gpuAvailability.js';
 import { replayOnGpu } from '../../src/gpu/replayOnGpu.js';
 import type { PolicyKind } from '../../src/sim/memory/MemoryPolicy.js';
 import { openTrace } from '../../src/sim/trace/openTrace.js';
+import { gpuForTests } from './checks/gpuForTests.js';
 
-const gpu = gpuAvailability(0);
-const skip = gpu.ok ? false : `no GPU: ${gpu.ok ? '' : gpu.reason}`;
+const { gpu, skip } = gpuForTests('GpuExecutor.gpu.test');
 
 describe.skipIf(skip !== false)('GpuExecutor on the GPU', () => {
   const cases: [string, PolicyKind][] = [

@@ -2,13 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { attentionNative } from '../../src/gpu/AttentionNative.js';
 import type { AttentionCacheLayout } from '../../src/gpu/attentionCall.js';
 import { type AttentionCheckCase, attentionSelfCheck, checkAttentionCase, DEFAULT_ATTENTION_CHECKS } from '../../src/gpu/attentionSelfCheck.js';
-import { gpuAvailability } from '../../src/gpu/gpuAvailability.js';
+import { gpuForTests } from './checks/gpuForTests.js';
 
 // Needs the native addon built with module Attention and an NVIDIA GPU; otherwise skipped with the reason.
-const gpu = gpuAvailability(0);
+const { gpu } = gpuForTests('attention.gpu.test', (g) => (attentionNative(g.binding) ? undefined : 'addon built without the Attention module'));
 const native = gpu.ok ? attentionNative(gpu.binding) : undefined;
-const skipReason = !gpu.ok ? `no GPU backend: ${gpu.reason}` : !native ? 'addon built without the attention module' : '';
-if (skipReason) console.info(`attention.gpu.test: skipped (${skipReason})`);
 
 describe.skipIf(!native)('attention kernels on the GPU (float64 reference, fresh random inputs, NaN-poisoned outputs)', () => {
   it.each(DEFAULT_ATTENTION_CHECKS.map((c, i) => [i, c] as const))('case %i', (_i, c) => {

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { gpuAvailability } from '../../src/gpu/gpuAvailability.js';
 import { runVmmBench } from '../../src/gpu/runVmmBench.js';
 import { checkArenaMechanics } from './checks/arenaChecks.js';
 import { azureConvHead } from './checks/azureConvHead.js';
 import { checkPagedEnactment, checkVAttentionEnactment } from './checks/enactmentChecks.js';
+import { gpuForTests } from './checks/gpuForTests.js';
 import { GPU_CHECK_MAX_OUTPUT, GPU_CHECK_REQUESTS } from './checks/replayScale.js';
 
-const a = gpuAvailability(0);
-const why = a.ok ? '' : ` (skipped: ${a.reason})`;
-if (!a.ok) console.info(`GPU tests skipped: ${a.reason}. Fix: ${a.fix}`);
+const { gpu: a, skip } = gpuForTests('vmm.gpu.test');
+const why = skip === false ? '' : ` (skipped: ${skip})`;
 
 // The same checks run as a plain script on the GPU machine: test/gpu/runGpuChecks.ts.
 describe.skipIf(!a.ok)(`VMM arena, block pool and policy enactment on a real GPU${why}`, () => {

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { gpuAvailability } from '../../src/gpu/gpuAvailability.js';
 import { xlstmNative } from '../../src/gpu/XlstmNative.js';
 import { checkXlstmCase, DEFAULT_XLSTM_CHECKS } from '../../src/gpu/xlstmSelfCheck.js';
+import { gpuForTests } from './checks/gpuForTests.js';
 
 // Needs the native addon built with module Xlstm and an NVIDIA GPU; otherwise skipped with the reason.
-const gpu = gpuAvailability(0);
+const { gpu } = gpuForTests('xlstm.gpu.test', (g) => (xlstmNative(g.binding) ? undefined : 'addon built without the Xlstm module'));
 const native = gpu.ok ? xlstmNative(gpu.binding) : undefined;
-const skipReason = !gpu.ok ? `no GPU backend: ${gpu.reason}` : !native ? 'addon built without the Xlstm module' : '';
-if (skipReason) console.info(`xlstm.gpu.test: skipped (${skipReason})`);
 
 describe.skipIf(!native)('xLSTM kernels on the GPU (float64 reference, fresh random inputs and states)', () => {
   it.each(DEFAULT_XLSTM_CHECKS.map((c, i) => [i, c] as const))('case %i', (_i, c) => {

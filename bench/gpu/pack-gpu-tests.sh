@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Prepares, on this (CPU) machine, what bench/gpu/run-all-gpu-checks.sh needs on the GPU machine, all
+# under .device/ (ignored by git; carry it with `carry: [".device"]`):
+#   .device/node.xz              this machine's node (../shared/device/pack-node.sh; the GPU machine has none)
+#   .device/gpu-tests.tar.xz     node_modules for the GPU run: kvsim's runtime dependencies (cmake-js and the
+#                                Node-API headers included, so the addon builds there) + vitest and what it
+#                                needs (bench/gpu/nodeModulesClosure.mjs), and src + test compiled to
+#                                JavaScript (.device/js/) for the plain-node runner test/gpu/runGpuChecks.ts;
+#                                run-all-gpu-checks.sh unpacks it at the project root
+#   .device/traces/conv-1200.csv the first 1200 requests of the Azure conv 2023 trace (../shared/traces)
+# Usage (from the project root): bash bench/gpu/pack-gpu-tests.sh ; prints the sizes, fails above 60 MiB.
+set -euo pipefail
+root=$(git rev-parse --show-toplevel)
+cd "$root"
+shared="$root/../shared"
+[ -d "$shared/device" ] || { echo "pack-gpu-tests: $shared/device not found (expected ../shared beside the checkout)" >&2; exit 1; }
+bash "$shared/device/pack-node.sh" > /dev/null
+mkdir -p .device/traces
+conv="$shared/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv"
+[ -s "$conv" ] || { echo "pack-gpu-tests: $conv not found (the Azure conv 2023 trace)" >&2; exit 1; }
+head -n 1201 "$conv" > .device/traces/conv-1200.csv
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+# Runtime dependencies from package.json, plus the test runner.
+runtime=$(node -e "console.log(Object.keys(require('./package.json').dependencies).join(' '))")
+node bench/gpu/nodeModulesClosure.mjs $runtime vitest > "$stage/packages.txt"
+# test/gpu/runGpuChecks.ts as plain JavaScript (the GPU machine has no TypeScript).
+npx tsc -p tsconfig.json --outDir "$stage/.device/js" --declaration false --sourceMap false
+tar -cf "$stage/gpu-tests.tar" -T "$stage/packages.txt"
+tar -rf "$stage/gpu-tests.tar" -C "$stage" .device/js
+xz -T2 -6 -c "$stage/gpu-tests.tar" > .device/gpu-tests.tar.xz
+total=$(du -cb .device/node.xz .device/gpu-tests.tar.xz .device/traces/conv-1200.csv | tail -1 | cut -f1)
+ls -la .device/node.xz .device/gpu-tests.tar.xz .device/traces/conv-1200.csv
+echo "pack-gpu-tests: $(wc -l < "$stage/packages.txt") packages; carry .device = $((total / 1048576)) MiB of the 64 MiB limit"
+if [ -d .device/node_modules ]; then
+  echo "pack-gpu-tests: note .device/node_modules (from another script) also travels with carry .device; its size counts too: $(du -sh .device/node_modules | cut -f1)"
+fi
+[ "$total" -le $((60 * 1048576)) ] || { echo "pack-gpu-tests: .device files exceed 60 MiB" >&2; exit 1; }
