@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { calibrate, type CalibrationGrid } from '../../src/gpu/calibrate.js';
+import type { GpuProfileOp } from '../../src/gpu/NativeGpuModel.js';
+import { modelPreset } from '../../src/sim/model/presets.js';
+import { type FakeCall, fakeBinding } from './fakes/fakeBinding.js';
+
+// calibrate's table building, on CPU: the fake GpuModel answers each profiled operation with a value
+// that encodes the operation and its parameters, so every cell of every table can be checked against
+// the point it claims to hold.
+
+/** The point an (op, params) pair names, without reps: what each table cell should hold. */
+function pointKey(op: GpuProfileOp, p: Record<string, number>): string {
+  return [op, ...['kind', 'tokens', 'rows', 'batch', 'context', 'chunk', 'paged', 'blockSize'].map((k) => p[k] ?? '-')].join(':');
+}
+const ids = new Map<string, number>();
+/** A distinct time per point (same point, same time), whichever order they are asked in. */
+function encode(op: GpuProfileOp, p: Record<string, number>): number {
+  const key = pointKey(op, p);
+  if (!ids.has(key)) ids.set(key, ids.size + 1);
+  return ids.get(key)! * 1e-6;
+}
+
+const GRID: Partial<CalibrationGrid> = {
+  gemmTokens: [1, 64, 512],
+  lmHeadRows: [1, 8],
+  decodeBatch: [1, 4, 32],
+  decodeContext: [128, 2048],
+  prefillChunk: [16, 1024],
+  prefillContext: [0, 4096],
+  pagedBlockSizes: [16, 32],
+  recurrentBatch: [1, 16],
+  recurrentPrefillTokens: [16, 256, 1024],
+  reps: 7,
+};
+
+function timeCalls(calls: FakeCall[]): Extract<FakeCall, { call: 'time' }>[] {
+  return calls.filter((c): c is Extract<FakeCall, { call: 'time' }> => c.call === 'time');
+}
+
+describe('calibrate builds the grid it claims (fake binding)', () => {
+  it('llama-3-8b: every table cell holds the measurement of its own (op, parameters) point, at the requested reps', () => {
+    const fake = fakeBinding({ timeS: encode });
+    const progress: [number, number][] = [];
+    const p = calibrate(fake.binding, fake.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID, onPoint: (_w, done, total) => progress.push([done, total]) });
+    const g = GRID as CalibrationGrid;
+    expect(p.schema).toBe('kvsim.profile/1');
+    expect([p.card, p.gpu, p.model, p.tp, p.driver, p.cudaRuntime]).toEqual([fake.info.name, 'h100', 'llama-3-8b', 1, '13.0', '13.0']);
+    expect(p.lmHead).toEqual({ x: g.lmHeadRows, xName: 'rows', timeS: g.lmHeadRows.map((rows) => encode('lmHead', { rows })) });
+    expect(p.layerGemm?.attention).toEqual({ x: g.gemmTokens, xName: 'tokens', timeS: g.gemmTokens.map((tokens) => encode('layerGemm', { kind: 0, tokens })) });
+    expect(p.layerGemm?.mlstm).toBeUndefined();
+    const decode = (paged: number, blockSize: number) => g.decodeBatch.map((batch) => g.decodeContext.map((context) => encode('decode', { batch, context, paged, blockSize })));
+    const prefill = (paged: number, blockSize: number) => g.prefillChunk.map((chunk) => g.prefillContext.map((context) => encode('prefill', { chunk, context, paged, blockSize })));
+    expect(p.decodeAttention?.contiguous).toEqual({ a: g.decodeBatch, aName: 'batch', b: g.decodeContext, bName: 'contextTokens', timeS: decode(0, 16) });
+    expect(p.prefillAttention?.contiguous).toEqual({ a: g.prefillChunk, aName: 'chunkTokens', b: g.prefillContext, bName: 'contextTokens', timeS: prefill(0, 16) });
+    expect(Object.keys(p.decodeAttention?.paged ?? {})).toEqual(['16', '32']);
+    for (const b of g.pagedBlockSizes) {
+      expect(p.decodeAttention?.paged[String(b)].timeS).toEqual(decode(1, b));
+      expect(p.prefillAttention?.paged[String(b)].timeS).toEqual(prefill(1, b));
+    }
+    expect(p.recurrentStep).toBeUndefined();
+    const times = timeCalls(fake.calls);
+    expect(times.every((c) => c.params.reps === 7)).toBe(true);
+    // Each point measured once; progress counts every one and claims the right total.
+    const points = g.gemmTokens.length + g.lmHeadRows.length + 3 * (g.decodeBatch.length * g.decodeContext.length + g.prefillChunk.length * g.prefillContext.length);
+    expect(times.length).toBe(points);
+    expect(new Set(times.map((c) => pointKey(c.op, c.params))).size).toBe(points);
+    expect(progress.map(([d]) => d)).toEqual(Array.from({ length: points }, (_, i) => i + 1));
+    expect(progress.every(([, t]) => t === points)).toBe(true);
+  });
+
+  it('xlstm-7b: mLSTM tables (GEMMs, step over batch, chunkwise prefill) and no attention tables; the model is sized from the grid and freed', () => {
+    const fake = fakeBinding({ timeS: encode });
+    const g = GRID as CalibrationGrid;
+    const p = calibrate(fake.binding, fake.info, { model: modelPreset('xlstm-7b'), gpu: 'h100', tp: 1, grid: GRID });
+    expect(p.layerGemm?.mlstm?.timeS).toEqual(g.gemmTokens.map((tokens) => encode('layerGemm', { kind: 1, tokens })));
+    expect(p.recurrentStep).toEqual({ x: g.recurrentBatch, xName: 'batch', timeS: g.recurrentBatch.map((batch) => encode('mlstmStep', { batch })) });
+    expect(p.recurrentPrefill).toEqual({ x: g.recurrentPrefillTokens, xName: 'tokens', timeS: g.recurrentPrefillTokens.map((tokens) => encode('mlstmPrefill', { tokens })) });
+    expect(p.decodeAttention).toBeUndefined();
+    expect(p.layerGemm?.attention).toBeUndefined();
+    const created = fake.calls.find((c): c is Extract<FakeCall, { call: 'newModel' }> => c.call === 'newModel')!.config;
+    expect(created.kvLayout).toBe(-1);
+    expect(created.maxTokens).toBe(1024); // the largest of gemmTokens and recurrentPrefillTokens
+    expect(created.maxBatch).toBe(32); // the largest of lmHeadRows and decodeBatch
+    expect(created.stateSlots).toBe(16); // the largest recurrent batch
+    expect(fake.calls.at(-1)).toEqual({ call: 'destroy', what: 'model' });
+  });
+
+  it('frees the model when a measurement fails, and names a build without GpuModel', () => {
+    const fake = fakeBinding({
+      timeS: (op) => {
+        if (op === 'decode') throw new Error('boom');
+        return 1e-4;
+      },
+    });
+    expect(() => calibrate(fake.binding, fake.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID })).toThrow('boom');
+    expect(fake.calls.at(-1)).toEqual({ call: 'destroy', what: 'model' });
+    const bare = fakeBinding({ withoutGpuModel: true });
+    expect(() => calibrate(bare.binding, bare.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID })).toThrow(/no GpuModel/);
+  });
+});

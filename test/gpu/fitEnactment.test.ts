@@ -1,0 +1,94 @@
+import seedrandom from 'seedrandom';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { emptyPairs, type GpuIterationPairs } from '../../src/gpu/GpuExecutor.js';
+import type { GpuReplayConfig, GpuReplayResult } from '../../src/gpu/replayOnGpu.js';
+import type { CalibrationProfile } from '../../src/sim/cost/calibrated/CalibrationProfile.js';
+import { modelPreset } from '../../src/sim/model/presets.js';
+
+// fitEnactment on CPU: the GPU calibration replay is replaced by iteration pairs generated from a
+// known model of what whole iterations cost beyond the tables, with seeded noise; the fit must
+// recover that model's coefficients, and must ask the replay for what it documents.
+
+const seen: GpuReplayConfig[] = [];
+let nextPairs: GpuIterationPairs = emptyPairs();
+vi.mock('../../src/gpu/replayOnGpu.js', () => ({
+  replayOnGpu: async (config: GpuReplayConfig): Promise<Partial<GpuReplayResult>> => {
+    seen.push(config);
+    return { pairs: nextPairs };
+  },
+}));
+const { fitEnactment } = await import('../../src/gpu/fitEnactment.js');
+
+/** The known model: what an iteration costs beyond its table price, and its enactment time. */
+const TRUTH = { iterationS: 0.8e-3, perPrefillTokenS: 2e-7, allocIterationS: 60e-6, perAllocOpS: 25e-6 };
+
+/** Gaussian noise (Box-Muller) from a seeded generator. */
+function gaussian(rng: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+}
+
+/**
+ * n iterations: 30% prefill (16-2048 tokens), 35% with allocation ops (1-200); each measured time is
+ * the table price less the modelled stall, plus TRUTH, plus enactment, with `noise` relative noise.
+ */
+function synthetic(n: number, seed: string, noise: number): GpuIterationPairs {
+  const rng = seedrandom(seed);
+  const p = emptyPairs();
+  for (let i = 0; i < n; i++) {
+    const prefill = rng() < 0.3 ? 16 + Math.floor(rng() * 2033) : 0;
+    const ops = rng() < 0.35 ? 1 + Math.floor(rng() * 200) : 0;
+    const simStallS = ops > 0 ? 1e-4 * rng() : 0;
+    const simS = 5e-3 + 20e-3 * rng() + simStallS;
+    const mapS = ops > 0 ? Math.max(0, (TRUTH.allocIterationS + TRUTH.perAllocOpS * ops) * (1 + noise * gaussian(rng))) : 2e-6 * rng();
+    const extra = (TRUTH.iterationS + TRUTH.perPrefillTokenS * prefill) * (1 + noise * gaussian(rng));
+    p.simS.push(simS);
+    p.simStallS.push(simStallS);
+    p.mapS.push(mapS);
+    p.gpuS.push(simS - simStallS + extra + mapS);
+    p.prefillTokens.push(prefill);
+    p.allocOps.push(ops);
+  }
+  return p;
+}
+
+const profile = { schema: 'kvsim.profile/1', iterationOverheadS: 0.5e-3, enactment: { paged: { iterationS: 1, allocIterationS: 1, perAllocOpS: 1, iterations: 1 } } } as unknown as CalibrationProfile;
+
+describe('fitEnactment recovers a known model from its calibration replay', () => {
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  it.each([
+    ['no noise', 0, 1e-9],
+    ['5% noise', 0.05, 0.05],
+  ])('%s: iteration, per-prefill-token, per-allocating-iteration and per-op costs', async (_name, noise, tolerance) => {
+    const seed = `fitEnactment:${noise}`;
+    nextPairs = synthetic(600, seed, noise);
+    const fit = await fitEnactment(modelPreset('llama-3-8b'), 'h100', 1, 'paged', profile);
+    const rel = (got: number, want: number) => Math.abs(got - want) / want;
+    const msg = `seed ${seed}: ${JSON.stringify(fit)}`;
+    expect(rel(fit.iterationS, TRUTH.iterationS), msg).toBeLessThanOrEqual(tolerance);
+    expect(rel(fit.perPrefillTokenS ?? 0, TRUTH.perPrefillTokenS), msg).toBeLessThanOrEqual(2 * tolerance);
+    expect(rel(fit.perAllocOpS, TRUTH.perAllocOpS), msg).toBeLessThanOrEqual(tolerance);
+    // The intercept is small beside 200 ops x 25 us: judge it against the op term's scale.
+    expect(Math.abs(fit.allocIterationS - TRUTH.allocIterationS) / (TRUTH.perAllocOpS * 100), msg).toBeLessThanOrEqual(tolerance);
+    expect(fit.iterations).toBe(600);
+  });
+
+  it('replays the calibration trace with the profile bare of fitted overheads, vAttention mapping synchronous', async () => {
+    nextPairs = synthetic(50, 'config', 0);
+    await fitEnactment(modelPreset('llama-3-8b'), 'h100', 1, 'vattention', profile, 0);
+    await fitEnactment(modelPreset('llama-3-8b'), 'h100', 1, 'paged', profile, 0);
+    const [va, paged] = seen;
+    expect(va.profile?.profile.iterationOverheadS).toBe(0);
+    expect(va.profile?.profile.enactment).toBeUndefined();
+    expect(va.policyOptions).toEqual({ mapping: 'sync' });
+    expect(paged.policyOptions).toBeUndefined();
+    expect([va.policy, va.hardware, va.tp]).toEqual(['vattention', 'h100', 1]);
+  });
+
+  it('refuses a replay that ran no iteration', async () => {
+    nextPairs = emptyPairs();
+    await expect(fitEnactment(modelPreset('llama-3-8b'), 'h100', 1, 'paged', profile)).rejects.toThrow(/no iteration/);
+  });
+});
