@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { openTrace } from '../sim/trace/openTrace.js';
+import type { PrefixSharingStats } from '../sim/trace/PrefixSharingCounter.js';
 import { type LengthStats, traceStats, type TraceStats } from '../sim/trace/traceStats.js';
 import { addTraceOptions, reportSkipped, type TraceArgs, traceOptionsFromArgs, withRowProgress } from './traceArgs.js';
 
@@ -11,11 +12,11 @@ interface TraceStatsArgs extends TraceArgs {
 /** `kvsim trace stats FILE|NAME`: count, duration, rate and length percentiles. */
 export const traceStatsCommand: CommandModule<object, TraceStatsArgs> = {
   command: 'stats <trace>',
-  describe: 'Count, duration, request rate and prompt/output length percentiles of a trace',
+  describe: 'Count, duration, request rate, prompt/output length percentiles and (with block ids) prefix sharing of a trace',
   builder: (y) =>
     addTraceOptions(
       y
-        .positional('trace', { type: 'string', demandOption: true, describe: 'registry name (azure-conv-2023), synthetic spec (synthetic:conv) or file' })
+        .positional('trace', { type: 'string', demandOption: true, describe: 'registry name (azure-conv-2023, mooncake-conversation), synthetic spec (synthetic:conv, synthetic:multiturn) or file' })
         .option('json', { type: 'boolean', default: false, describe: 'print the statistics as JSON' }),
     ).example('$0 trace stats ../shared/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv', 'summarize the Azure conversation trace'),
   handler: async (args) => {
@@ -43,7 +44,21 @@ export function formatTraceStats(s: TraceStats): string {
     '',
     ...table,
     '',
+    ...(s.prefixSharing ? prefixLines(s.prefixSharing) : []),
   ].join('\n');
+}
+
+/** The prefix-sharing block, for traces with block ids (Mooncake, kvsim JSONL with prefixBlockIds). */
+function prefixLines(p: PrefixSharingStats): string[] {
+  const pct = (f: number) => `${(100 * f).toFixed(1)}%`;
+  return [
+    `prefix sharing (block ids of ${p.blockTokens.join(' / ')} tokens on ${formatNumber(p.requestsWithBlockIds)} requests)`,
+    `  blocks              ${formatNumber(p.blocks)} (${formatNumber(p.distinctBlocks)} distinct)`,
+    `  seen before         ${formatNumber(p.repeatedBlocks)} blocks, ${pct(p.repeatedTokenFraction)} of prompt tokens`,
+    `  leading prefix hit  ${pct(p.prefixHitFraction)} of prompt tokens (a prefix cache that never evicts)`,
+    `  chain violations    ${formatNumber(p.chainViolations)}`,
+    '',
+  ];
 }
 
 function lengthRow(label: string, l: LengthStats): string[] {

@@ -2,8 +2,9 @@ import { checkInt, checkNumber, expected, InvalidOptionError } from '../../error
 import { fitLognormal, lognormalQuantile } from './fitLognormal.js';
 import { checkSpecKeys, parseSpecString, specNumber } from './parseSpecString.js';
 import { createRng } from './rng.js';
+import { MAX_TRACE_TOKENS } from './tokenLimits.js';
 
-/** How many tokens a synthetic prompt or output has. Every sampler returns integers >= 1. */
+/** How many tokens a synthetic prompt or output has. Every sampler returns integers in [1, MAX_TRACE_TOKENS]. */
 export type LengthSpec =
   | { kind: 'fixed'; tokens: number }
   /** Uniform over the integers min..max inclusive. */
@@ -96,26 +97,28 @@ export function createLengthSampler(spec: LengthSpec, seed: number, stream: stri
   const name = `${stream} length`;
   switch (spec.kind) {
     case 'fixed': {
-      const tokens = checkInt(`${name} tokens`, spec.tokens, 1);
+      const tokens = checkInt(`${name} tokens`, spec.tokens, 1, MAX_TRACE_TOKENS);
       return () => tokens;
     }
     case 'uniform': {
-      const min = checkInt(`${name} min`, spec.min, 1);
-      const max = checkInt(`${name} max`, spec.max, min);
+      const min = checkInt(`${name} min`, spec.min, 1, MAX_TRACE_TOKENS);
+      const max = checkInt(`${name} max`, spec.max, min, MAX_TRACE_TOKENS);
       const span = max - min + 1;
       return () => min + Math.floor(rng() * span);
     }
     case 'lognormal': {
       checkNumber(`${name} median`, spec.median, 1);
       checkNumber(`${name} p90`, spec.p90, spec.median);
+      if (spec.max !== undefined) checkNumber(`${name} max`, spec.max, spec.p90, MAX_TRACE_TOKENS);
       const params = fitLognormal(spec.median, spec.p90, spec.max ?? Infinity);
-      const max = spec.max === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(spec.max);
+      // Without a max, the far tail is still cut at MAX_TRACE_TOKENS (the engine's 32-bit counters).
+      const max = spec.max === undefined ? MAX_TRACE_TOKENS : Math.floor(spec.max);
       // Inverse-CDF sampling: one uniform per draw, and truncation costs no rejections.
       return () => Math.min(max, Math.max(1, Math.round(lognormalQuantile(params, rng()))));
     }
     case 'zipf': {
-      const min = checkInt(`${name} min`, spec.min, 1);
-      const max = checkInt(`${name} max`, spec.max, min, min + MAX_ZIPF_VALUES - 1);
+      const min = checkInt(`${name} min`, spec.min, 1, MAX_TRACE_TOKENS);
+      const max = checkInt(`${name} max`, spec.max, min, Math.min(min + MAX_ZIPF_VALUES - 1, MAX_TRACE_TOKENS));
       const s = checkNumber(`${name} s`, spec.s, 0, 20);
       const cdf = new Float64Array(max - min + 1);
       let sum = 0;

@@ -3,6 +3,7 @@ import { expected, InvalidOptionError, UserError } from '../../errors.js';
 import type { ArrivalSpec } from './ArrivalSpec.js';
 import { collectTrace } from './collectTrace.js';
 import { checkSpecKeys, parseSpecString, specNumber } from './parseSpecString.js';
+import { applyPrefixKeys, PREFIX_SPEC_KEYS } from './prefixSpecKeys.js';
 import { readLines } from './readLines.js';
 import type { RequestSpec } from './RequestSpec.js';
 import { readTraceRows } from './readTraceRows.js';
@@ -20,10 +21,12 @@ const SYNTHETIC_PREFIX = 'synthetic:';
 
 /**
  * Opens a trace by what the user typed:
- * - a registry name (`azure-conv-2023`, `azure-code-2023`): the fetched copy in the cache (or in
+ * - a registry name (`azure-conv-2023`, `azure-code-2023`, `mooncake-conversation`): the fetched copy in the cache (or in
  *   `$KVSIM_TRACE_DIR`); an error says to run `kvsim trace fetch NAME` when it is missing;
- * - a synthetic spec, `synthetic:conv` or `synthetic:code`, optionally with `:count=N,rate=R,seed=S`;
- * - a path to an Azure CSV, Vidur CSV or kvsim JSONL file, gzipped or not.
+ * - a synthetic spec, `synthetic:conv` or `synthetic:code`, optionally with `:count=N,rate=R,seed=S`,
+ *   or one with prefix structure, `synthetic:multiturn` or `synthetic:system-prompt`, which also take
+ *   the keys of prefixSpecKeys.ts (`turns=4,think=10,prompts=8,...`);
+ * - a path to an Azure CSV, Vidur CSV, kvsim JSONL or Mooncake JSONL file, gzipped or not.
  * The header is read now, so a missing file, an empty one or an unknown format fails here; rows are
  * parsed as `chunks()` streams them.
  */
@@ -50,9 +53,10 @@ function openSynthetic(source: string, options: ResolvedTraceOptions): TraceSour
   if (!SYNTHETIC_PRESET_NAMES.includes(preset) || spec.positional !== undefined) {
     throw expected(`synthetic:${SYNTHETIC_PRESET_NAMES.join('|synthetic:')} (optionally :count=N,rate=R,seed=S)`, 'trace', source);
   }
-  checkSpecKeys(spec, ['count', 'rate', 'seed'], 'trace');
   const full = syntheticPreset(preset);
   full.name = source;
+  checkSpecKeys(spec, full.prefix === undefined ? ['count', 'rate', 'seed'] : ['count', 'rate', 'seed', ...PREFIX_SPEC_KEYS], 'trace');
+  if (full.prefix !== undefined) full.prefix = applyPrefixKeys(full.prefix, spec);
   const count = specNumber(spec, 'count', 'trace');
   const rate = specNumber(spec, 'rate', 'trace');
   const seed = specNumber(spec, 'seed', 'trace');
@@ -123,7 +127,7 @@ async function sniffFormat(path: string, displayName: string, forced: TraceForma
     for (const line of batch.lines) {
       if (line.trim().length === 0) continue;
       const layout = detectLayout(line, forced, displayName);
-      return layout === 'jsonl' ? 'jsonl' : layout.format;
+      return typeof layout === 'string' ? layout : layout.format;
     }
   }
   return forced === 'auto' ? 'jsonl' : forced; // empty: the reader reports it with its own message

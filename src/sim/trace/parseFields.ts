@@ -5,14 +5,16 @@
 
 /**
  * A token count in `text` (or its part [start, end)): a positive integer written as digits,
- * optionally followed by `.0` (pandas floats), surrounding spaces allowed.
+ * optionally followed by `.0` (pandas floats), surrounding spaces allowed. Counts above
+ * MAX_TRACE_TOKENS come back as they are (possibly rounded, possibly Infinity) so the caller can say
+ * "too large" rather than "not an integer" (see tokenCountProblem).
  */
 export function parseTokenCount(text: string, start = 0, end = text.length): number {
   let b = start;
   let n = end;
   while (b < n && text.charCodeAt(b) === 32) b++;
   while (n > b && text.charCodeAt(n - 1) === 32) n--;
-  if (n === b || n - b > 24) return NaN;
+  if (n === b) return NaN;
   let value = 0;
   let i = b;
   for (; i < n; i++) {
@@ -25,11 +27,9 @@ export function parseTokenCount(text: string, start = 0, end = text.length): num
     if (text.charCodeAt(i) !== 46 || i === n - 1) return NaN;
     for (let j = i + 1; j < n; j++) if (text.charCodeAt(j) !== 48) return NaN;
   }
-  if (value < 1 || value > Number.MAX_SAFE_INTEGER) return NaN;
+  if (value < 1) return NaN;
   return value;
 }
-
-export const TOKEN_COUNT_EXPECTED = 'expected a positive integer';
 
 /** Seconds: a finite, non-negative decimal number (exponent allowed; no hex, no Infinity, no blanks). */
 export function parseSeconds(text: string): number {

@@ -1,11 +1,14 @@
 import type { RequestSpec } from './RequestSpec.js';
-import { parseSeconds, parseTokenCount, quoteField, SECONDS_EXPECTED, TOKEN_COUNT_EXPECTED } from './parseFields.js';
+import { ArrivalClock } from './ArrivalClock.js';
+import { jsonlRowParser, mooncakeRowParser } from './jsonRowParsers.js';
+import { parseSeconds, parseTokenCount, quoteField, SECONDS_EXPECTED } from './parseFields.js';
 import { readLines } from './readLines.js';
 import { recordSkip, type SkipReport } from './SkipReport.js';
 import { csvFieldBounds, splitCsvLine } from './splitCsvLine.js';
 import { TimestampParser } from './TimestampParser.js';
 import { type CsvLayout, detectLayout, type TraceFormat } from './TraceFormat.js';
 import { TraceParseError } from './TraceParseError.js';
+import { tokenCountProblem } from './tokenLimits.js';
 import { TRACE_CHUNK_SIZE } from './TraceSource.js';
 
 /** Where a file's rows come from and how to treat bad ones. */
@@ -67,6 +70,8 @@ function parseBatch(lines: string[], firstLineNo: number, state: BatchState): vo
       state.sawHeader = true;
       if (layout === 'jsonl') {
         state.parseRow = jsonlRowParser(file);
+      } else if (layout === 'mooncake') {
+        state.parseRow = mooncakeRowParser(file);
       } else {
         state.parseRow = csvRowParser(layout, file);
         continue; // the header is not a request
@@ -99,27 +104,6 @@ function isBlank(line: string): boolean {
   return true;
 }
 
-/** Tracks arrival order: the first valid row is time 0, a later row may not come earlier. */
-class ArrivalClock {
-  prevS = -Infinity;
-  private prevLine = 0;
-
-  check(file: string, lineNo: number, field: string, arrivalS: number, text: string): void {
-    if (arrivalS < this.prevS) this.backwards(file, lineNo, field, arrivalS, text);
-    this.advance(arrivalS, lineNo);
-  }
-
-  advance(arrivalS: number, lineNo: number): void {
-    this.prevS = arrivalS;
-    this.prevLine = lineNo;
-  }
-
-  backwards(file: string, lineNo: number, field: string, arrivalS: number, text: string): never {
-    const gap = (this.prevS - arrivalS).toPrecision(3);
-    throw new TraceParseError(file, lineNo, field, `arrivals go backwards: ${quoteField(text)} is ${gap} s before line ${this.prevLine}`);
-  }
-}
-
 function csvRowParser(layout: CsvLayout, file: string): (line: string, lineNo: number) => RequestSpec {
   const timestamps = new TimestampParser();
   const clock = new ArrivalClock();
@@ -147,12 +131,14 @@ function csvRowParser(layout: CsvLayout, file: string): (line: string, lineNo: n
     if (n > columnCount) throw new TraceParseError(file, lineNo, undefined, `row has ${n} fields but the header has ${columnCount}`);
     const field = (i: number) => sliceField(line, bounds, i); // only called on the error path
     const promptTokens = parseTokenCount(line, bounds[2 * layout.prompt], bounds[2 * layout.prompt + 1]);
-    if (Number.isNaN(promptTokens)) {
-      throw new TraceParseError(file, lineNo, names[layout.prompt], `${TOKEN_COUNT_EXPECTED} but found ${quoteField(field(layout.prompt))}`);
+    const promptProblem = tokenCountProblem(promptTokens);
+    if (promptProblem !== null) {
+      throw new TraceParseError(file, lineNo, names[layout.prompt], `${promptProblem} but found ${quoteField(field(layout.prompt))}`);
     }
     const outputTokens = parseTokenCount(line, bounds[2 * layout.output], bounds[2 * layout.output + 1]);
-    if (Number.isNaN(outputTokens)) {
-      throw new TraceParseError(file, lineNo, names[layout.output], `${TOKEN_COUNT_EXPECTED} but found ${quoteField(field(layout.output))}`);
+    const outputProblem = tokenCountProblem(outputTokens);
+    if (outputProblem !== null) {
+      throw new TraceParseError(file, lineNo, names[layout.output], `${outputProblem} but found ${quoteField(field(layout.output))}`);
     }
     let arrivalS = NaN;
     const a = layout.arrival;
@@ -183,45 +169,4 @@ function csvRowParser(layout: CsvLayout, file: string): (line: string, lineNo: n
 /** Field i of a line split by csvFieldBounds. */
 function sliceField(line: string, bounds: Int32Array, i: number): string {
   return line.slice(bounds[2 * i], bounds[2 * i + 1]);
-}
-
-function jsonlRowParser(file: string): (line: string, lineNo: number) => RequestSpec {
-  const clock = new ArrivalClock();
-  let baseS = NaN;
-  return (line, lineNo) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new TraceParseError(file, lineNo, undefined, `invalid JSON (${(err as Error).message.split('\n')[0]})`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new TraceParseError(file, lineNo, undefined, `expected a JSON object but found ${quoteField(JSON.stringify(value) ?? String(value))}`);
-    }
-    const record = value as Record<string, unknown>;
-    const promptTokens = tokenField(record, 'promptTokens', file, lineNo);
-    const outputTokens = tokenField(record, 'outputTokens', file, lineNo);
-    const arrival = record.arrivalS;
-    if (typeof arrival !== 'number' || !Number.isFinite(arrival) || arrival < 0) {
-      throw new TraceParseError(file, lineNo, 'arrivalS', `${SECONDS_EXPECTED} but found ${describe(arrival)}`);
-    }
-    if (Number.isNaN(baseS)) baseS = arrival;
-    const arrivalS = arrival - baseS;
-    clock.check(file, lineNo, 'arrivalS', arrivalS, String(arrival));
-    return { id: -1, arrivalS, promptTokens, outputTokens };
-  };
-}
-
-function tokenField(record: Record<string, unknown>, name: string, file: string, lineNo: number): number {
-  const v = record[name];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > Number.MAX_SAFE_INTEGER) {
-    throw new TraceParseError(file, lineNo, name, `${TOKEN_COUNT_EXPECTED} but found ${describe(v)}`);
-  }
-  return v;
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing (field missing)';
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

@@ -1,3 +1,4 @@
+import { PrefixSharingCounter, type PrefixSharingStats } from './PrefixSharingCounter.js';
 import type { TraceSource } from './TraceSource.js';
 
 /** Distribution of one length column. */
@@ -20,18 +21,23 @@ export interface TraceStats {
   ratePerS: number;
   promptTokens: LengthStats;
   outputTokens: LengthStats;
+  /** Prefix sharing, when the trace carries prefix block ids (Mooncake, kvsim JSONL, synthetic prefix presets). */
+  prefixSharing?: PrefixSharingStats;
   /** Rows skipped by `skipInvalid`, when any. */
   skippedRows?: number;
   skippedReasons?: string[];
 }
 
 /**
- * Summarizes a trace in one streaming pass. Lengths are kept in typed arrays (4 bytes per request
- * per column) to sort for exact percentiles; requests themselves are not kept.
+ * Summarizes a trace in one streaming pass. Lengths are kept in Float64Arrays (8 bytes per request
+ * per column) to sort for exact percentiles: float64, not Int32, so no count a caller hands in can
+ * wrap (readers refuse counts above MAX_TRACE_TOKENS, but a library caller's TraceSource is not a
+ * reader). Requests themselves are not kept; prefix block ids cost one map entry per distinct id.
  */
 export async function traceStats(source: TraceSource): Promise<TraceStats> {
-  let prompt = new Int32Array(1 << 14);
-  let output = new Int32Array(1 << 14);
+  let prompt = new Float64Array(1 << 14);
+  let output = new Float64Array(1 << 14);
+  const sharing = new PrefixSharingCounter();
   let n = 0;
   let firstS = NaN;
   let lastS = NaN;
@@ -47,6 +53,7 @@ export async function traceStats(source: TraceSource): Promise<TraceStats> {
       lastS = r.arrivalS;
       prompt[n] = r.promptTokens;
       output[n] = r.outputTokens;
+      sharing.add(r);
       n++;
     }
   }
@@ -59,6 +66,8 @@ export async function traceStats(source: TraceSource): Promise<TraceStats> {
     promptTokens: lengthStats(prompt.subarray(0, n)),
     outputTokens: lengthStats(output.subarray(0, n)),
   };
+  const prefixSharing = sharing.result();
+  if (prefixSharing !== undefined) stats.prefixSharing = prefixSharing;
   if (source.skipped && source.skipped.count > 0) {
     stats.skippedRows = source.skipped.count;
     stats.skippedReasons = [...source.skipped.reasons];
@@ -66,17 +75,17 @@ export async function traceStats(source: TraceSource): Promise<TraceStats> {
   return stats;
 }
 
-function grow(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(size);
+function grow(a: Float64Array, size: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(size);
   b.set(a);
   return b;
 }
 
-/** Percentiles by linear interpolation between closest ranks (numpy's default). */
-export function lengthStats(values: Int32Array): LengthStats {
+/** Percentiles by linear interpolation between closest ranks (numpy's default); the sum is float64. */
+export function lengthStats(values: Int32Array | Float64Array): LengthStats {
   const n = values.length;
   if (n === 0) return { p50: 0, p90: 0, p99: 0, mean: 0, min: 0, max: 0 };
-  const sorted = Int32Array.from(values).sort();
+  const sorted = Float64Array.from(values).sort();
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i];
   return {

@@ -20,6 +20,8 @@ export interface RawTrace {
  * Applies TraceOptions' transformations (window, first N, sample N, shift to 0, time scale or
  * target rate, context clipping, renumbering) to a raw trace, streaming: only `sampleN` holds its
  * sample in memory, and `targetRatePerS` reads the trace twice (once to measure it).
+ * Prefix block ids pass through every step unchanged (selecting or retiming requests keeps their
+ * content), except clipping a prompt: see keptBlockIds.
  */
 export function transformTrace(raw: RawTrace, options: ResolvedTraceOptions, seed: number): TraceSource {
   const source = {
@@ -118,6 +120,7 @@ export function transformTrace(raw: RawTrace, options: ResolvedTraceOptions, see
           if (row.promptTokens >= max) {
             row.promptTokens = max - 1;
             row.outputTokens = 1;
+            if (row.prefixBlockIds !== undefined) row.prefixBlockIds = keptBlockIds(row.prefixBlockIds, row.promptTokens, row.prefixBlockTokens ?? 1);
           } else {
             row.outputTokens = max - row.promptTokens;
           }
@@ -135,4 +138,15 @@ export function transformTrace(raw: RawTrace, options: ResolvedTraceOptions, see
   }
 
   return source;
+}
+
+/**
+ * The block ids of a prompt clipped to `promptTokens`: only the blocks it still holds whole. A block
+ * cut short is no longer the content its id names (two requests with that id would claim to share
+ * tokens one of them lacks), so its id goes, and so do all after it. Chained ids keep their meaning:
+ * a prefix of a chain is a chain.
+ */
+export function keptBlockIds(ids: readonly number[], promptTokens: number, blockTokens: number): readonly number[] {
+  const whole = Math.floor(promptTokens / blockTokens);
+  return ids.length <= whole ? ids : ids.slice(0, whole);
 }

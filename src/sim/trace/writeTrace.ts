@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { expected } from '../../errors.js';
 import type { RequestSpec } from './RequestSpec.js';
-import { TRACE_FORMATS, type TraceFormat } from './TraceFormat.js';
+import type { TraceFormat } from './TraceFormat.js';
 import type { TraceSource } from './TraceSource.js';
 
 /**
@@ -12,18 +12,36 @@ export const AZURE_WRITE_EPOCH = '2024-01-01';
 const EPOCH_DAYS = 19723; // days from 1970-01-01 to AZURE_WRITE_EPOCH
 const TICKS_PER_S = 10_000_000; // the Azure traces' 7 fractional digits
 
-const HEADERS: Record<TraceFormat, string> = {
+/** Formats kvsim writes (`mooncake` is read only: its block ids are written as kvsim JSONL). */
+export type WritableTraceFormat = Exclude<TraceFormat, 'mooncake'>;
+export const WRITABLE_TRACE_FORMATS: readonly WritableTraceFormat[] = ['jsonl', 'azure', 'vidur', 'vidur-lengths'];
+
+/** What a write left out, for the caller to tell the user (`kvsim gen` prints it). */
+export interface WriteTraceReport {
+  /** Requests written. */
+  requests: number;
+  /** Requests whose prefix block ids the format cannot hold (every CSV format) and were left out. */
+  prefixIdsDropped: number;
+}
+
+const HEADERS: Record<WritableTraceFormat, string> = {
   jsonl: '',
   azure: 'TIMESTAMP,ContextTokens,GeneratedTokens\n',
   vidur: 'arrived_at,num_prefill_tokens,num_decode_tokens\n',
   'vidur-lengths': 'num_prefill_tokens,num_decode_tokens\n',
 };
 
-/** One request as a line of `format`, newline included. JSONL and Vidur keep arrivals exactly (shortest round-trip form). */
-export function formatTraceRow(format: TraceFormat, r: RequestSpec): string {
+/**
+ * One request as a line of `format`, newline included. JSONL and Vidur keep arrivals exactly
+ * (shortest round-trip form); only JSONL carries prefix block ids (`prefixBlockIds`, `prefixBlockTokens`).
+ */
+export function formatTraceRow(format: WritableTraceFormat, r: RequestSpec): string {
   switch (format) {
-    case 'jsonl':
-      return `{"id":${r.id},"arrivalS":${r.arrivalS},"promptTokens":${r.promptTokens},"outputTokens":${r.outputTokens}}\n`;
+    case 'jsonl': {
+      const head = `{"id":${r.id},"arrivalS":${r.arrivalS},"promptTokens":${r.promptTokens},"outputTokens":${r.outputTokens}`;
+      if (r.prefixBlockIds === undefined) return `${head}}\n`;
+      return `${head},"prefixBlockIds":[${r.prefixBlockIds.join(',')}],"prefixBlockTokens":${r.prefixBlockTokens}}\n`;
+    }
     case 'vidur':
       return `${r.arrivalS},${r.promptTokens},${r.outputTokens}\n`;
     case 'vidur-lengths':
@@ -66,20 +84,34 @@ function civilFromDays(z0: number): [number, number, number] {
 
 /**
  * Streams a trace to `out` in `format`, honouring backpressure; resolves with the request count.
- * Does not end `out`.
+ * Does not end `out`. CSV formats cannot hold prefix block ids: `report.prefixIdsDropped` counts the
+ * requests that lost theirs, so the caller can say so.
  */
-export async function writeTrace(source: TraceSource, format: TraceFormat, out: Writable): Promise<number> {
-  if (!TRACE_FORMATS.includes(format)) throw expected(`one of ${TRACE_FORMATS.join(', ')}`, 'format', format);
+export async function writeTrace(source: TraceSource, format: TraceFormat, out: Writable, report?: WriteTraceReport): Promise<number> {
+  if (!isWritable(format)) throw expected(`one of ${WRITABLE_TRACE_FORMATS.join(', ')}`, 'format', format);
   let count = 0;
+  let dropped = 0;
   let buffer = HEADERS[format];
   for await (const chunk of source.chunks()) {
-    for (let i = 0; i < chunk.length; i++) buffer += formatTraceRow(format, chunk[i]);
+    for (let i = 0; i < chunk.length; i++) {
+      const r = chunk[i];
+      if (format !== 'jsonl' && r.prefixBlockIds !== undefined) dropped++;
+      buffer += formatTraceRow(format, r);
+    }
     count += chunk.length;
+    if (report) {
+      report.requests = count;
+      report.prefixIdsDropped = dropped;
+    }
     if (!out.write(buffer)) await drainOrFail(out);
     buffer = '';
   }
   if (buffer.length > 0) out.write(buffer);
   return count;
+}
+
+function isWritable(format: TraceFormat): format is WritableTraceFormat {
+  return (WRITABLE_TRACE_FORMATS as readonly string[]).includes(format);
 }
 
 /** Waits for `drain`, but rejects if the stream fails first (a full disk must not hang the writer). */

@@ -43,7 +43,7 @@ describe.skipIf(!present)(`the real Azure LLM 2023 traces${why}`, () => {
   });
 
   it('the registry’s sha256, size and request count match the published files', () => {
-    for (const entry of Object.values(traceRegistry())) {
+    for (const entry of Object.values(traceRegistry()).filter((e) => e.name.startsWith('azure-'))) {
       const bytes = readFileSync(join(SHARED_TRACE_DIR, entry.file));
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(entry.sha256);
       expect(bytes.length).toBe(entry.sizeBytes);

@@ -91,7 +91,7 @@ describe('trace transformations', () => {
 describe('openTrace sources', () => {
   it('unknown names and missing files say what is accepted', async () => {
     await expect(openTrace('no-such-trace.csv')).rejects.toThrow(
-      'No trace "no-such-trace.csv": expected a registry name (azure-conv-2023, azure-code-2023), a synthetic spec (synthetic:conv, synthetic:code) or an existing file',
+      'No trace "no-such-trace.csv": expected a registry name (azure-conv-2023, azure-code-2023, mooncake-conversation), a synthetic spec (synthetic:conv, synthetic:code, synthetic:system-prompt, synthetic:multiturn) or an existing file',
     );
     await expect(openTrace('synthetic:chat')).rejects.toThrow(/synthetic:conv\|synthetic:code/);
   });
