@@ -1,18 +1,18 @@
 /**
  * The largest prompt or output length, in tokens, kvsim accepts from a trace file or a generator:
- * 2^30 = 1,073,741,824. Why this bound: the engine keeps per-request token counts in Int32Array
- * columns (RequestTable: prompt, output, and prompt + generated after a preemption); with each count
- * at most 2^30, even their sum stays below 2^31 - 1, so nothing ever wraps. It is ~100x the longest
- * context any served model has, so no real trace comes near it. A larger count in a trace is a
- * file:line:field error naming this constant, never a silently wrapped value.
+ * 10^9. Why this bound: the engine keeps per-request token counts in Int32Array columns
+ * (RequestTable: prompt, output, and prompt + generated after a preemption); with each count at most
+ * 10^9, even their sum (2 * 10^9) stays below 2^31 - 1 = 2,147,483,647, so nothing ever wraps. It
+ * is ~100x the longest context any served model has, so no real trace comes near it. A larger count
+ * in a trace is a file:line:field error naming this constant, never a silently wrapped value.
  */
-export const MAX_TRACE_TOKENS = 2 ** 30;
+export const MAX_TRACE_TOKENS = 1_000_000_000;
 
 /** What a token count must be, as error messages say it. */
 export const TOKEN_COUNT_EXPECTED = 'expected a positive integer';
 
 /** The error text for a well-formed count above MAX_TRACE_TOKENS. */
-export const TOKEN_COUNT_TOO_LARGE = `expected at most ${MAX_TRACE_TOKENS} tokens (MAX_TRACE_TOKENS = 2^30, so prompt + output fits 32-bit counters)`;
+export const TOKEN_COUNT_TOO_LARGE = `expected at most ${MAX_TRACE_TOKENS} tokens (MAX_TRACE_TOKENS, so prompt + output fits 32-bit counters)`;
 
 /**
  * Why a token count read from a trace is not acceptable, or null when it is. `value` is what the

@@ -174,7 +174,7 @@ describe('length distributions', () => {
 
   it('CLI grammar errors name the option', () => {
     expect(parseLengthSpec('fixed:512', '--prompt')).toEqual({ kind: 'fixed', tokens: 512 });
-    expect(() => parseLengthSpec('fixed:0', '--prompt')).toThrow(/Expected an integer in \[1, 1073741824\] for --prompt length tokens but received 0/);
+    expect(() => parseLengthSpec('fixed:0', '--prompt')).toThrow(/Expected an integer in \[1, 1000000000\] for --prompt length tokens but received 0/);
     expect(() => parseLengthSpec('uniform:min=10', '--output')).toThrow(/--output: uniform needs max=/);
     expect(() => parseLengthSpec('normal:mean=3', '--output')).toThrow(/one of fixed, uniform, lognormal, zipf, trace for --output/);
   });
