@@ -3,6 +3,9 @@
 # calibration) in the simulator and on the GPU and records the errors.
 # Carry: .device (with traces/conv-1200.csv and traces/code-600.csv cut from
 # ../shared/traces/azure-llm-2023), dist, build-gpu. Output: $OUT/profiles.tgz, $OUT/validation.tgz, logs.
+# Commit all of validation.tgz into profiles/<gpu>/validation/ (the <name>.gpu.json run files too, gzip
+# them as <name>.gpu.json.gz if large): bench/gpu/paperClaims.mjs builds claims.json's replay section
+# from them, and without a committed run file it can only give what the validation file holds.
 source bench/gpu/device-env.sh
 mkdir -p "$OUT/v" "$OUT/p"
 node bin/kvsim.js gpu info

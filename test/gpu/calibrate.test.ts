@@ -54,8 +54,8 @@ describe('calibrate builds the grid it claims (fake binding)', () => {
     expect(p.prefillAttention?.contiguous).toEqual({ a: g.prefillChunk, aName: 'chunkTokens', b: g.prefillContext, bName: 'contextTokens', timeS: prefill(0, 16) });
     expect(Object.keys(p.decodeAttention?.paged ?? {})).toEqual(['16', '32']);
     for (const b of g.pagedBlockSizes) {
-      expect(p.decodeAttention?.paged[String(b)].timeS).toEqual(decode(1, b));
-      expect(p.prefillAttention?.paged[String(b)].timeS).toEqual(prefill(1, b));
+      expect(p.decodeAttention?.paged?.[String(b)].timeS).toEqual(decode(1, b));
+      expect(p.prefillAttention?.paged?.[String(b)].timeS).toEqual(prefill(1, b));
     }
     expect(p.recurrentStep).toBeUndefined();
     const times = timeCalls(fake.calls);
