@@ -36,7 +36,7 @@ export interface SimulationConfig {
   policyOptions?: PolicyOptions;
   /** Overrides the memory budget derived from the hardware. */
   capacityBytes?: number;
-  /** @defaultValue 'vllm' */
+  /** @defaultValue 'vllm' (vLLM V1; it also makes the paged policy default to prefix caching, watermark 0) */
   scheduler?: SchedulerKind | Scheduler;
   schedulerOptions?: SchedulerOptions;
   /** Options of the default RooflineCostModel. */
@@ -68,11 +68,15 @@ export function buildSimulation(config: SimulationConfig): SimulationParts {
   const model = typeof config.model === 'string' ? modelPreset(config.model) : config.model;
   const hardware = typeof config.hardware === 'string' ? hardwarePreset(config.hardware) : config.hardware;
   const tp = checkTensorParallel(model, config.tp ?? 1);
+  const scheduler =
+    typeof config.scheduler === 'object'
+      ? config.scheduler
+      : createScheduler(config.scheduler ?? 'vllm', config.schedulerOptions, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name });
+  const vllmV1Defaults = scheduler.kind === 'vllm';
   const policy =
     typeof config.policy === 'string'
-      ? createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: config.executor?.kind === 'gpu' }, config.policyOptions as never)
+      ? createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: config.executor?.kind === 'gpu', vllmV1Defaults }, config.policyOptions as never)
       : config.policy;
-  const scheduler = typeof config.scheduler === 'object' ? config.scheduler : createScheduler(config.scheduler ?? 'vllm', config.schedulerOptions);
   const pagedKernels = policy.kind === 'paged' || (policy.kind === 'hybrid' && ((config.policyOptions as { attention?: string } | undefined)?.attention ?? 'paged') === 'paged');
   const costModel =
     config.costModel ?? new RooflineCostModel({ model, hardware, tp, pagedKernels, allocationMode: policy.allocationMode }, config.cost);
