@@ -41,6 +41,10 @@ export function parseRunResult(json: unknown, source: string): RunResult {
   checkColumns(iterations, 'iterations', ITERATION_COLUMNS, fail);
   const stride = (iterations as Record<string, unknown>).stride;
   if (stride !== undefined && (typeof stride !== 'number' || !Number.isInteger(stride) || stride < 1)) fail(`expected an integer >= 1 at "iterations.stride" but found ${JSON.stringify(stride)}`);
+  // Columns added after schema kvsim.run/1 shipped: older files lack them, read as zeros.
+  const it = iterations as Record<string, unknown>;
+  const n = Array.isArray(it.startS) ? it.startS.length : 0;
+  for (const c of ['cachedBytes', 'prefixHitTokens']) if (it[c] === undefined) it[c] = new Array<number>(n).fill(0);
   return json as unknown as RunResult;
 }
 

@@ -42,6 +42,21 @@ export class BatchPlan implements IterationPlan {
     this.contextTokens[i] = contextTokens;
   }
 
+  /**
+   * Takes the entry of engine slot `slot` out of the plan (a V1 priority preemption of a request
+   * already batched this step), keeping the order of the others; returns the tokens it had scheduled.
+   */
+  removeSlot(slot: number): number {
+    const n = this.batchSize;
+    let i = 0;
+    while (i < n && this.slots[i] !== slot) i++;
+    if (i === n) return 0;
+    const tokens = this.prefillTokens[i] + this.decodeTokens[i];
+    for (const a of [this.slots, this.requestIds, this.prefillTokens, this.decodeTokens, this.contextTokens]) a.copyWithin(i, i + 1, n);
+    this.batchSize = n - 1;
+    return tokens;
+  }
+
   private grow(): void {
     const n = this.slots.length * 2;
     const g = (a: Int32Array) => {

@@ -17,6 +17,7 @@ import { RequestState, RequestTable } from './RequestTable.js';
 import { SimClock } from './SimClock.js';
 import { isAggregateExecutor } from './SimExecutor.js';
 import { SlotList } from './SlotList.js';
+import { PrefixKeys } from '../memory/PrefixKeys.js';
 import { emptyIterationCost } from '../cost/CostModel.js';
 import { growFloat64 } from './growFloat64.js';
 import { type EngineOptions, resolveEngineOptions, type ResolvedEngineOptions } from './EngineOptions.js';
@@ -56,7 +57,7 @@ export class Engine implements SchedulerContext {
   /** Iterations advanced by skip-ahead rather than planned one by one (for tests and benchmarks). */
   skippedIterations = 0;
   private steady = false;
-  private preemptedThisStep = false;
+  private preempted = false;
   private iterationIndex = 0;
   /** End times of the iterations of the current block (index 1..k); [1] is the first iteration's end. */
   private blockEnds = new Float64Array(64);
@@ -67,8 +68,13 @@ export class Engine implements SchedulerContext {
   private aheadTimeSeen = 0;
   private lastArrivalS = Number.NEGATIVE_INFINITY;
   private lastArrivalId = -1;
+  /** Content keys per request slot, when the policy caches prefixes. */
+  private readonly keys: (PrefixKeys | undefined)[] = [];
+  private readonly caching: boolean;
   /** Requests preempted or dropped so far (the planning loop's progress measure). */
   private removals = 0;
+  /** Cached tokens reused by this step's admissions (recorded with the iteration). */
+  private hitTokensThisStep = 0;
 
   constructor(
     readonly policy: MemoryPolicy,
@@ -79,6 +85,7 @@ export class Engine implements SchedulerContext {
     this.options = resolveEngineOptions(options);
     this.observer = options.observer;
     this.recorder = new MetricsRecorder(options.metrics);
+    this.caching = typeof policy.prefixHitTokens === 'function';
     this.canSkip = this.options.skipAhead && !this.observer && isAggregateExecutor(executor);
     this.opsSeen = policy.stats.allocOps + policy.stats.freeOps;
     this.allocTimeSeen = policy.stats.allocTimeS;
@@ -88,8 +95,12 @@ export class Engine implements SchedulerContext {
     this.snapK = policy.snapshot();
     this.rec = {
       startS: 0, durationS: 0, batchSize: 0, prefillTokens: 0, decodeTokens: 0, queueLength: 0,
-      concurrentRequests: 0, allocOps: 0, stallS: 0, terms: this.cost.terms,
+      concurrentRequests: 0, allocOps: 0, stallS: 0, prefixHitTokens: 0, terms: this.cost.terms,
     };
+  }
+
+  get preemptedThisStep(): boolean {
+    return this.preempted;
   }
 
   get nowS(): number {
@@ -143,6 +154,7 @@ export class Engine implements SchedulerContext {
       throw new KvsimError('ENGINE_STUCK', `Engine: event queue empty with ${this.running.length} running and ${this.waiting.length} waiting requests`);
     }
     this.options.onProgress?.(this.recorder.completed + this.recorder.dropped, this.clock.nowS);
+    if (this.policy.prefixStats) this.recorder.prefixCache = { ...this.policy.prefixStats };
     return this.recorder;
   }
 
@@ -167,6 +179,7 @@ export class Engine implements SchedulerContext {
   private arrive(r: RequestSpec): void {
     this.recorder.onArrival(r.arrivalS);
     const s = this.table.add(r.id, r.arrivalS, r.promptTokens, r.outputTokens);
+    if (this.caching) this.keys[s] = new PrefixKeys(r.id, r.prefixBlockIds, r.prefixBlockTokens ?? 0, r.promptTokens);
     // The request's KV peaks at prompt + output - 1 tokens (the last token is never fed back).
     if (r.promptTokens + r.outputTokens - 1 > this.policy.maxTokensPerRequest) {
       this.dropSlot(s, 'too-long');
@@ -188,7 +201,7 @@ export class Engine implements SchedulerContext {
       plan.index = this.iterationIndex;
       plan.startS = this.clock.nowS;
       this.steady = false;
-      this.preemptedThisStep = false;
+      this.preempted = false;
       const removedBefore = this.removals;
       this.scheduler.schedule(this);
       if (plan.batchSize > 0) break;
@@ -204,6 +217,8 @@ export class Engine implements SchedulerContext {
       if (this.running.length > 0) this.preempt(this.running.at(this.running.length - 1));
       else this.dropSlot(this.waiting.popFront(), 'no-memory');
     }
+    // Background memory work for the planned iteration (vAttention's step_async thread), priced with it.
+    this.policy.endPlan?.();
     // Allocation work since the last plan: this plan's admissions and growth, and the releases of
     // the requests that finished at the end of the previous iteration (e.g. vAttention unmaps).
     // Read stats afresh: a policy may compute them on access (HybridPolicy sums its parts).
@@ -230,7 +245,7 @@ export class Engine implements SchedulerContext {
     this.iterationIndex++;
     this.blockLength = 1;
     this.blockEnds[1] = endS;
-    if (this.canSkip && this.steady && !this.preemptedThisStep) endS = this.skipAhead(endS);
+    if (this.canSkip && this.steady && !this.preempted) endS = this.skipAhead(endS);
     this.queue.push(endS, EventKind.IterationEnd);
     return true;
   }
@@ -258,6 +273,8 @@ export class Engine implements SchedulerContext {
     r.concurrentRequests = this.running.length;
     r.allocOps = plan.allocOps;
     r.stallS = cost.stallS;
+    r.prefixHitTokens = this.hitTokensThisStep;
+    this.hitTokensThisStep = 0;
     this.recorder.onIteration(r, mem);
   }
 
@@ -290,6 +307,7 @@ export class Engine implements SchedulerContext {
     let endS = firstEndS;
     while (k < kMax && nextArrivalS > endS) {
       if (!this.growBatch(k + 1)) break;
+      this.policy.endPlan?.();
       k++;
       const stats = this.policy.stats;
       const ops = stats.allocOps + stats.freeOps;
@@ -400,9 +418,22 @@ export class Engine implements SchedulerContext {
 
   // ---- SchedulerContext -----------------------------------------------------------------------
 
+  prefixHitTokens(slot: number): number {
+    const keys = this.keys[slot];
+    if (!keys) return 0;
+    keys.contentTokens = this.table.prefillTarget[slot];
+    return this.policy.prefixHitTokens!(keys, keys.contentTokens);
+  }
+
   admit(slot: number, tokens: number, checkTokens = tokens): boolean {
     const t = this.table;
-    if (!this.policy.canAdmit(checkTokens) || !this.policy.admit(t.id[slot], tokens)) {
+    const keys = this.keys[slot];
+    let hit = 0;
+    if (keys) {
+      keys.contentTokens = t.prefillTarget[slot];
+      hit = this.policy.prefixHitTokens!(keys, keys.contentTokens);
+    }
+    if (!this.policy.canAdmit(checkTokens, keys) || !this.policy.admit(t.id[slot], tokens, keys)) {
       if (t.refused[slot] === 0) {
         t.refused[slot] = 1;
         this.recorder.refused++;
@@ -413,6 +444,9 @@ export class Engine implements SchedulerContext {
     else this.waiting.remove(slot);
     t.state[slot] = RequestState.Running;
     t.kvTokens[slot] = tokens;
+    // Cached tokens are not computed again: the prefill starts after them (attention reads them).
+    t.prefilled[slot] = hit;
+    if (hit > 0) this.hitTokensThisStep += hit;
     if (Number.isNaN(t.admittedS[slot])) t.admittedS[slot] = this.clock.nowS;
     this.running.pushBack(slot);
     return true;
@@ -441,6 +475,35 @@ export class Engine implements SchedulerContext {
     }
     t.kvTokens[slot] = totalTokens;
     return true;
+  }
+
+  growOrPreemptV1(slot: number, totalTokens: number, policy: 'fcfs' | 'priority'): number {
+    const t = this.table;
+    const id = t.id[slot];
+    let given = 0;
+    while (!this.policy.grow(id, totalTokens)) {
+      let victim: number;
+      if (policy === 'fcfs') {
+        victim = this.running.at(this.running.length - 1);
+      } else {
+        // max(running, key=(priority, arrival_time)): equal priorities, the first latest arrival.
+        victim = this.running.at(0);
+        for (let i = 1; i < this.running.length; i++) {
+          const v = this.running.at(i);
+          if (t.arrivalS[v] > t.arrivalS[victim]) victim = v;
+        }
+      }
+      if (victim === slot) {
+        // Alone and still no room: it can never fit (vLLM refuses such a configuration at start-up).
+        if (this.running.length === 1) this.dropSlot(slot, 'no-memory');
+        else this.preempt(slot);
+        return -1;
+      }
+      if (t.batchStamp[victim] === this.iterationIndex) given += this.plan.removeSlot(victim);
+      this.preempt(victim);
+    }
+    t.kvTokens[slot] = totalTokens;
+    return given;
   }
 
   addPrefill(slot: number, tokens: number): void {
@@ -479,12 +542,13 @@ export class Engine implements SchedulerContext {
     t.prefilled[slot] = 0;
     t.kvTokens[slot] = 0;
     t.preemptions[slot]++;
+    t.batchStamp[slot] = -1;
     t.state[slot] = RequestState.Waiting;
     this.running.remove(slot);
     this.waiting.pushFront(slot);
     this.recorder.preemptions++;
     this.removals++;
-    this.preemptedThisStep = true;
+    this.preempted = true;
     this.observer?.onPreempt?.(t.id[slot], this.clock.nowS);
   }
 
@@ -495,7 +559,7 @@ export class Engine implements SchedulerContext {
     if (t.state[slot] === RequestState.Running) {
       this.policy.release(t.id[slot]);
       this.running.remove(slot);
-      this.preemptedThisStep = true;
+      this.preempted = true;
     }
     this.recorder.onDrop(t.id[slot], t.arrivalS[slot], t.promptTokens[slot], t.outputTokens[slot], t.preemptions[slot], reason);
     this.observer?.onDrop?.(t.id[slot], reason);

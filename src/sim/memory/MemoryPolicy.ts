@@ -1,3 +1,5 @@
+import type { PrefixKeys } from './PrefixKeys.js';
+
 /**
  * The contract between the scheduler (same object in the simulator and on the GPU) and a memory
  * policy. Calls are per request and per iteration, never per token: the simulator's inner loop
@@ -27,14 +29,36 @@ export interface MemoryPolicy {
   /** How VMM work overlaps compute: 'overlapped' (background thread) or 'sync'; 'none' for no VMM. */
   readonly allocationMode: 'overlapped' | 'sync' | 'none';
 
-  /** Whether a new request needing `tokens` tokens now would be admitted (watermark included). */
-  canAdmit(tokens: number): boolean;
-  /** Admits request `id` holding `tokens` tokens. False, with no change, when there is no room. */
-  admit(id: number, tokens: number): boolean;
+  /**
+   * Whether a new request needing `tokens` tokens now would be admitted (watermark included). With
+   * prefix caching and `prefix` given, cached blocks it would reuse need no new memory.
+   */
+  canAdmit(tokens: number, prefix?: PrefixKeys): boolean;
+  /**
+   * Admits request `id` holding `tokens` tokens. False, with no change, when there is no room. With
+   * prefix caching and `prefix` given, the request reuses the `prefixHitTokens(prefix, ...)` tokens
+   * already cached (`tokens` must cover them) and allocates only the rest.
+   */
+  admit(id: number, tokens: number, prefix?: PrefixKeys): boolean;
+  /**
+   * Present only where blocks can be shared (paged with prefix caching): tokens at the start of a new
+   * request's content of `contentTokens` tokens that are cached now and would be reused — whole
+   * blocks, at most contentTokens - 1 (the last token is always computed, as in vLLM's
+   * vllm/v1/core/kv_cache_manager.py, KVCacheManager.get_computed_blocks). No side effects.
+   */
+  prefixHitTokens?(prefix: PrefixKeys, contentTokens: number): number;
+  /** Present with prefix caching: cumulative lookups, hits and evictions. */
+  readonly prefixStats?: PrefixCacheStats;
   /** Grows request `id` to hold `totalTokens` tokens in all. False, with no change, when no room. */
   grow(id: number, totalTokens: number): boolean;
   /** Tokens request `id` can hold without any new allocation (so the engine can skip ahead); Infinity for recurrent. */
   tokenCapacity(id: number): number;
+  /**
+   * Present where the policy has background work (vAttention's step_async thread): the engine calls
+   * it once per iteration, after the scheduler planned it and before reading `stats`. What it does is
+   * ahead-of-need work (counted in aheadAllocOps / aheadAllocTimeS) that overlaps the iteration.
+   */
+  endPlan?(): void;
   /** Frees (or, with deferred reclamation, parks) everything request `id` holds. */
   release(id: number): void;
 
@@ -47,6 +71,20 @@ export interface MemoryPolicy {
    * the policy was built with `recordOps: true` (the simulator leaves it off for speed).
    */
   takeOps(): MemoryOp[];
+}
+
+/** Prefix-cache counters (cumulative since construction). */
+export interface PrefixCacheStats {
+  /** Admissions that looked up the cache (re-admissions after preemption included, as vLLM counts them). */
+  lookups: number;
+  /** Tokens of content looked up (prompt, or prompt + generated after a preemption). */
+  queryTokens: number;
+  /** Tokens found cached and reused (prefill they skip). */
+  hitTokens: number;
+  /** Blocks found cached and reused. */
+  hitBlocks: number;
+  /** Cached blocks whose content was dropped to make room (least recently freed first). */
+  evictions: number;
 }
 
 export type PolicyKind = 'static' | 'paged' | 'vattention' | 'recurrent' | 'hybrid';
@@ -65,7 +103,12 @@ export interface MemorySnapshot {
   fragmentationBytes: number;
   /** Pages mapped ahead of need (eager allocation), included in allocated. */
   eagerBytes: number;
-  /** Pages kept mapped in free slots (deferred reclamation), included in allocated. */
+  /**
+   * Memory holding content kept for reuse by requests that do not hold it now. vAttention: pages kept
+   * mapped in free slots (deferred reclamation), included in allocated (reclaiming them costs unmaps).
+   * Paged with prefix caching: freed blocks that keep their content until evicted, counted as free
+   * (vLLM counts them free: taking one costs nothing but the cached content).
+   */
   cachedBytes: number;
   /** Requests currently holding memory. */
   requests: number;
@@ -93,6 +136,8 @@ export interface AllocationStats {
 export type MemoryOp =
   | { op: 'assignBlocks'; requestId: number; blockIds: number[] }
   | { op: 'freeBlocks'; requestId: number; blockIds: number[] }
+  /** Prefix caching: append these blocks, already holding the content (and possibly held by others), to the request's block table. */
+  | { op: 'shareBlocks'; requestId: number; blockIds: number[] }
   /** Map `count` pages starting at page `firstPage` of `slot`, in every one of the 2L virtual buffers. */
   | { op: 'mapPages'; requestId: number; slot: number; firstPage: number; count: number }
   | { op: 'unmapPages'; slot: number; firstPage: number; count: number }

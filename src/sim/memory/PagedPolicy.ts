@@ -57,7 +57,7 @@ export class PagedPolicy implements MemoryPolicy {
 
   constructor(ctx: PolicyContext, options: PagedOptions = {}) {
     checkTensorParallel(ctx.model, ctx.tp);
-    this.options = resolvePagedOptions(options, ctx.model);
+    this.options = resolvePagedOptions(options, ctx.model, ctx.vllmV1Defaults);
     this.blockSizeTokens = this.options.blockSizeTokens;
     this.maxTokensPerRequest = this.options.maxContextTokens;
     this.bytesPerToken = kvBytesPerToken(ctx.model, ctx.tp);

@@ -17,4 +17,10 @@ export interface PolicyContext {
    * @defaultValue false
    */
   recordOps?: boolean;
+  /**
+   * Resolve defaults as vLLM V1 sets them (the `vllm` scheduler): paged watermark 0 and prefix caching
+   * on. Off: vLLM V0's (watermark 1%, no caching).
+   * @defaultValue false
+   */
+  vllmV1Defaults?: boolean;
 }

@@ -2,6 +2,7 @@ import { UserError } from '../../errors.js';
 import type { MemoryPolicy, PolicyKind } from './MemoryPolicy.js';
 import { HybridPolicy } from './HybridPolicy.js';
 import { PagedPolicy } from './PagedPolicy.js';
+import { PrefixCachingPagedPolicy } from './PrefixCachingPagedPolicy.js';
 import type { PolicyContext } from './PolicyContext.js';
 import { policyKindsFor } from './policyKindsFor.js';
 import type { PolicyOptionsByKind } from './PolicyOptions.js';
@@ -30,8 +31,10 @@ export function createPolicy<K extends PolicyKind>(kind: K, ctx: PolicyContext, 
   switch (kind) {
     case 'static':
       return new StaticPolicy(ctx, options as PolicyOptionsByKind['static']);
-    case 'paged':
-      return new PagedPolicy(ctx, options as PolicyOptionsByKind['paged']);
+    case 'paged': {
+      const o = options as PolicyOptionsByKind['paged'] | undefined;
+      return (o?.enablePrefixCaching ?? ctx.vllmV1Defaults ?? false) ? new PrefixCachingPagedPolicy(ctx, o) : new PagedPolicy(ctx, o);
+    }
     case 'recurrent':
       return new RecurrentStatePolicy(ctx, options as PolicyOptionsByKind['recurrent']);
     case 'vattention':

@@ -1,5 +1,6 @@
 import type { CostTerms } from '../engine/Executor.js';
-import type { MemorySnapshot } from '../memory/MemoryPolicy.js';
+import type { MemorySnapshot, PrefixCacheStats } from '../memory/MemoryPolicy.js';
+import { prefixCacheSummary } from './prefixCacheSummary.js';
 import { Float64Column } from './Float64Column.js';
 import { LogHistogram } from './LogHistogram.js';
 import type { IterationColumns, RequestColumns, RunSummary } from './RunResult.js';
@@ -7,7 +8,7 @@ import type { IterationColumns, RequestColumns, RunSummary } from './RunResult.j
 const ITERATION_FIELDS = [
   'startS', 'durationS', 'batchSize', 'prefillTokens', 'decodeTokens', 'queueLength', 'liveBytes', 'allocatedBytes',
   'reservedBytes', 'fragmentationBytes', 'allocOps', 'stallS', 'gemmS', 'prefillAttentionS', 'decodeAttentionS',
-  'recurrentS', 'allocationS', 'overheadS',
+  'recurrentS', 'allocationS', 'overheadS', 'cachedBytes', 'prefixHitTokens',
 ] as const;
 const REQUEST_FIELDS = ['arrivalS', 'promptTokens', 'outputTokens', 'admittedS', 'firstTokenS', 'finishS', 'preemptions'] as const;
 
@@ -38,6 +39,8 @@ export interface IterationRecord {
   concurrentRequests: number;
   allocOps: number;
   stallS: number;
+  /** Cached prompt tokens reused by this iteration's admissions (prefix caching). */
+  prefixHitTokens: number;
   terms: CostTerms;
 }
 
@@ -81,6 +84,8 @@ export class MetricsRecorder {
   allocOps = 0;
   allocTimeS = 0;
   stallS = 0;
+  /** The policy's prefix-cache counters at the end of the run (set by the engine; absent without caching). */
+  prefixCache: PrefixCacheStats | undefined;
 
   constructor(options: MetricsOptions = {}) {
     this.perRequest = options.perRequest ?? true;
@@ -171,7 +176,9 @@ export class MetricsRecorder {
     d[o++] = t.decodeAttentionS;
     d[o++] = t.recurrentS;
     d[o++] = t.allocationS;
-    d[o] = t.overheadS;
+    d[o++] = t.overheadS;
+    d[o++] = mem.cachedBytes;
+    d[o] = r.prefixHitTokens;
   }
 
   summary(): RunSummary {
@@ -204,6 +211,7 @@ export class MetricsRecorder {
       allocTimeS: this.allocTimeS,
       stallS: this.stallS,
       percentileRelativeError: this.tbt.alpha,
+      ...(this.prefixCache ? { prefixCache: prefixCacheSummary(this.prefixCache) } : {}),
     };
   }
 

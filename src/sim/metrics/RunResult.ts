@@ -80,6 +80,21 @@ export interface RunSummary {
    * Optional: added compatibly.
    */
   percentileRelativeError?: number;
+  /** Prefix caching (paged with caching on): lookups, hits, evictions. Absent where no block can be shared. */
+  prefixCache?: PrefixCacheSummary;
+}
+
+export interface PrefixCacheSummary {
+  /** Admissions that looked up the cache (re-admissions after preemption included). */
+  lookups: number;
+  /** Content tokens looked up. */
+  queryTokens: number;
+  /** Tokens reused from the cache: prefill not computed. */
+  hitTokens: number;
+  /** hitTokens / queryTokens (0 when nothing was looked up). */
+  hitRate: number;
+  hitBlocks: number;
+  evictions: number;
 }
 
 export interface RequestColumns {
@@ -112,4 +127,8 @@ export interface IterationColumns {
   recurrentS: number[];
   allocationS: number[];
   overheadS: number[];
+  /** Bytes of cached, reusable content (see MemorySnapshot.cachedBytes). Older files lack it: readers fill zeros. */
+  cachedBytes: number[];
+  /** Cached prompt tokens reused by each iteration's admissions. Older files lack it: readers fill zeros. */
+  prefixHitTokens: number[];
 }

@@ -15,7 +15,7 @@ export class OrcaScheduler implements Scheduler {
   readonly options: ResolvedSchedulerOptions;
 
   constructor(options: SchedulerOptions = {}) {
-    this.options = resolveSchedulerOptions(options);
+    this.options = resolveSchedulerOptions(options, 'orca');
     this.label = `orca(maxNumSeqs=${this.options.maxNumSeqs}, maxNumBatchedTokens=${this.options.maxNumBatchedTokens})`;
   }
 
@@ -34,15 +34,16 @@ export class OrcaScheduler implements Scheduler {
     while (waiting.length > 0) {
       const s = waiting.at(0);
       const target = t.prefillTarget[s];
-      if (target > maxNumBatchedTokens) {
+      const fresh = target - ctx.prefixHitTokens(s);
+      if (fresh > maxNumBatchedTokens) {
         ctx.drop(s, 'over-batch-limit');
         continue;
       }
-      if (running.length >= maxNumSeqs || tokens + target > maxNumBatchedTokens) break;
+      if (running.length >= maxNumSeqs || tokens + fresh > maxNumBatchedTokens) break;
       const finalTokens = t.promptTokens[s] + t.outputTokens[s] - 1;
       if (!ctx.admit(s, target, finalTokens)) break;
-      ctx.addPrefill(s, target);
-      tokens += target;
+      ctx.addPrefill(s, target - t.prefilled[s]);
+      tokens += target - t.prefilled[s];
       admitted = true;
     }
     if (!admitted && ctx.plan.batchSize === running.length) ctx.markSteady();

@@ -14,7 +14,7 @@ export class SarathiScheduler implements Scheduler {
   readonly options: ResolvedSchedulerOptions;
 
   constructor(options: SchedulerOptions = {}) {
-    this.options = resolveSchedulerOptions(options);
+    this.options = resolveSchedulerOptions(options, 'sarathi');
     const o = this.options;
     this.label = `sarathi(tokenBudget=${o.tokenBudget}, chunk=${o.chunkSizeTokens}, maxNumSeqs=${o.maxNumSeqs})`;
   }
@@ -53,8 +53,9 @@ export class SarathiScheduler implements Scheduler {
 
     while (waiting.length > 0 && budget > 0 && running.length < maxNumSeqs) {
       const s = waiting.at(0);
-      const chunk = Math.min(t.prefillTarget[s], chunkSizeTokens, budget);
-      if (!ctx.admit(s, chunk)) break;
+      const hit = ctx.prefixHitTokens(s);
+      const chunk = Math.min(t.prefillTarget[s] - hit, chunkSizeTokens, budget);
+      if (!ctx.admit(s, hit + chunk)) break;
       ctx.addPrefill(s, chunk);
       budget -= chunk;
       prefilling = true;

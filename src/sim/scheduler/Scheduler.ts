@@ -2,7 +2,7 @@ import type { SchedulerContext } from './SchedulerContext.js';
 import type { ResolvedSchedulerOptions } from './SchedulerOptions.js';
 
 /** Names of the built-in schedulers. */
-export type SchedulerKind = 'vllm' | 'sarathi' | 'orca';
+export type SchedulerKind = 'vllm' | 'vllm-v0' | 'sarathi' | 'orca';
 
 /**
  * Decides each iteration's batch: which waiting requests to admit, which running ones to grow or
@@ -11,7 +11,7 @@ export type SchedulerKind = 'vllm' | 'sarathi' | 'orca';
  */
 export interface Scheduler {
   readonly kind: SchedulerKind;
-  /** e.g. `vllm(maxNumSeqs=256, maxNumBatchedTokens=8192)`. */
+  /** e.g. `vllm-v1(maxNumSeqs=1024, maxNumBatchedTokens=8192)`. */
   readonly label: string;
   /** Resolved options, for result provenance. */
   readonly options: ResolvedSchedulerOptions;

@@ -27,11 +27,26 @@ export interface SchedulerContext {
    */
   admit(slot: number, tokens: number, checkTokens?: number): boolean;
   /**
+   * Tokens at the start of waiting request `slot`'s content (prefillTarget) that the policy holds
+   * cached now and `admit` would reuse: `admit` then starts the request's prefill after them
+   * (`table.prefilled` = this), so `tokens` must cover them. 0 without prefix caching.
+   */
+  prefixHitTokens(slot: number): number;
+  /**
    * Grows running request `slot` to `totalTokens`. When memory is short, preempts (by recompute) the
    * newest running request not yet in this iteration's batch, repeatedly; when none is left, preempts
    * `slot` itself if `preemptSelf`, and returns false.
    */
   growOrPreempt(slot: number, totalTokens: number, preemptSelf: boolean): boolean;
+  /**
+   * vLLM V1's rule (vllm/v1/core/sched/scheduler.py, Scheduler.schedule): grows running request `slot`
+   * to `totalTokens`, preempting on failure the last running request ('fcfs') or the latest arrival
+   * ('priority': equal priorities), until it fits or the victim is `slot` itself. A victim already in
+   * this step's batch (priority only) is taken out of the batch; its tokens are returned by the result.
+   * Returns -1 when `slot` itself was preempted (or dropped, alone and never fitting), else the number
+   * of batched tokens given back.
+   */
+  growOrPreemptV1(slot: number, totalTokens: number, policy: 'fcfs' | 'priority'): number;
   /** Adds a prefill chunk of `tokens` tokens of running request `slot` to the batch. */
   addPrefill(slot: number, tokens: number): void;
   /** Adds one decode token of running request `slot` to the batch (memory already grown). */
@@ -42,4 +57,6 @@ export interface SchedulerContext {
   drop(slot: number, reason: DropReason): void;
   /** See {@link Scheduler.schedule}. */
   markSteady(): void;
+  /** Whether a request was preempted (or a running one dropped) while planning this step. */
+  readonly preemptedThisStep: boolean;
 }

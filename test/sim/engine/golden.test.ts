@@ -19,7 +19,7 @@ async function run(
   trace: RequestSpec[],
   policy: 'paged' | 'static',
   capacityBytes: number,
-  scheduler: 'vllm' | 'sarathi' | 'orca',
+  scheduler: 'vllm' | 'vllm-v0' | 'sarathi' | 'orca',
   skipAhead: boolean,
   schedulerOptions = {},
   maxContextTokens = 64,
@@ -39,8 +39,8 @@ async function run(
 }
 
 describe.each([true, false])('golden scenarios (skipAhead=%s)', (skipAhead) => {
-  it('vLLM, ample memory: prefill-first batches, exact token times and paged memory', async () => {
-    const r = await run([req(0, 0, 8, 3), req(1, 0.015, 4, 2)], 'paged', 100 * BLOCK, 'vllm', skipAhead);
+  it('vLLM V0, ample memory: prefill-first batches, exact token times and paged memory', async () => {
+    const r = await run([req(0, 0, 8, 3), req(1, 0.015, 4, 2)], 'paged', 100 * BLOCK, 'vllm-v0', skipAhead);
     // iter0 [0]: prefill r0 (8); r1 arrives during it. iter1: prefill r1 (4) — prefill first.
     // iter2: decode r0 (ctx 8 -> reads 9) and r1 (ctx 4 -> reads 5). r1 done. iter3: decode r0 (reads 10).
     const t1 = 0 + d(8, 0);
@@ -70,9 +70,9 @@ describe.each([true, false])('golden scenarios (skipAhead=%s)', (skipAhead) => {
     expect(s.ttftS.mean).toBe((t1 + (t2 - 0.015)) / 2);
   });
 
-  it('vLLM, scarce memory: recompute preemption of the newest request', async () => {
+  it('vLLM V0, scarce memory: recompute preemption of the newest request', async () => {
     // 4 blocks of 4 tokens. Both prompts fit (2 blocks each); r0's first decode needs a 3rd block.
-    const r = await run([req(0, 0, 8, 4), req(1, 0, 7, 3)], 'paged', 4 * BLOCK, 'vllm', skipAhead);
+    const r = await run([req(0, 0, 8, 4), req(1, 0, 7, 3)], 'paged', 4 * BLOCK, 'vllm-v0', skipAhead);
     const t1 = d(15, 0); // both prefills
     const t2 = t1 + d(0, 9); // r1 preempted to give r0 its 3rd block; r0 decodes alone
     const t3 = t2 + d(0, 10); // r1 (needs 8 tokens = 2 blocks, 1 free) cannot come back

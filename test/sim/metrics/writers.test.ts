@@ -85,7 +85,7 @@ describe('metrics writers', async () => {
     const terms = { gemmS: 0, prefillAttentionS: 0, decodeAttentionS: 0, recurrentS: 0, allocationS: 0, overheadS: 0 };
     const mem = { capacityBytes: 100, liveBytes: 0, allocatedBytes: 10, reservedBytes: 10, freeBytes: 90, fragmentationBytes: 1, eagerBytes: 0, cachedBytes: 0, requests: 1 };
     for (let i = 0; i < 37; i++) {
-      const rec = { startS: i, durationS: 1, batchSize: i % 5, prefillTokens: 0, decodeTokens: 1, queueLength: 0, concurrentRequests: 1, allocOps: 0, stallS: 0, terms };
+      const rec = { startS: i, durationS: 1, batchSize: i % 5, prefillTokens: 0, decodeTokens: 1, queueLength: 0, concurrentRequests: 1, allocOps: 0, stallS: 0, prefixHitTokens: 0, terms };
       full.onIteration(rec, { ...mem, liveBytes: i });
       capped.onIteration(rec, { ...mem, liveBytes: i });
     }
