@@ -84,10 +84,9 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
 };
 
 async function dryRun(specPath: string, shard: Shard | undefined): Promise<void> {
-  const { readSweepSpec } = await import('../sweep/readSweepSpec.js');
-  const { expandSweep } = await import('../sweep/expandSweep.js');
+  const { expandSweepFile } = await import('../sweep/expandSweep.js');
   const { inShard } = await import('../sweep/shard.js');
-  const e = expandSweep(readSweepSpec(specPath));
+  const e = expandSweepFile(specPath).expanded;
   const mine = shard ? e.runs.filter((r) => inShard(r.index, shard)).length : e.runs.length;
   const kinds = `${e.runs.filter((r) => r.kind === 'run').length} replays, ${e.runs.filter((r) => r.kind === 'slo').length} SLO searches`;
   process.stdout.write(`${e.runs.length} runs (${kinds}); ${e.skipped} grid points skipped (policy does not apply), ${e.duplicates} duplicates merged${shard ? `; shard ${shard.index}/${shard.count}: ${mine} runs` : ''}\n`);

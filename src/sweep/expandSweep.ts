@@ -1,3 +1,5 @@
+import { UserError } from '../errors.js';
+import { readSweepSpec } from './readSweepSpec.js';
 import { resolveRunOptions } from './resolveRunOptions.js';
 import { runId } from './runId.js';
 import type { SweepRun } from './SweepRun.js';
@@ -54,6 +56,17 @@ export function expandSweep(spec: SweepSpec): ExpandedSweep {
   const searchAxes = axes.filter(([name]) => name !== 'rate');
   for (const slo of spec.slo) for (const point of product(searchAxes)) add('slo', point, slo);
   return result;
+}
+
+/** Reads a spec file and expands it; an option the library refuses is reported under the file's name. */
+export function expandSweepFile(path: string): { spec: SweepSpec; expanded: ExpandedSweep } {
+  const spec = readSweepSpec(path);
+  try {
+    return { spec, expanded: expandSweep(spec) };
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(err.code, `${path}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Every combination of the axes' values, the last axis varying fastest. */

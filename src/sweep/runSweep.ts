@@ -1,14 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
 import { kvsimVersion } from '../sim/engine/kvsimVersion.js';
 import { writeDuckDb } from './duckdbStore.js';
 import { executeRun } from './executeRun.js';
-import { expandSweep, type ExpandedSweep } from './expandSweep.js';
+import { expandSweepFile, type ExpandedSweep } from './expandSweep.js';
 import { Journal, readJournal } from './journal.js';
 import { SweepProgress } from './progress.js';
-import { readSweepSpec } from './readSweepSpec.js';
 import { inShard, type Shard } from './shard.js';
 import { planHash, writeManifest } from './SweepManifest.js';
 import type { SweepRun } from './SweepRun.js';
@@ -59,14 +57,7 @@ export interface SweepOutcome {
  * results.csv (sweep order) and runs.duckdb are written and the manifest marked complete.
  */
 export async function runSweep(specPath: string, o: SweepOptions): Promise<SweepOutcome> {
-  const spec = readSweepSpec(specPath);
-  let expanded: ExpandedSweep;
-  try {
-    expanded = expandSweep(spec);
-  } catch (err) {
-    if (err instanceof UserError) throw new UserError(err.code, `${specPath}: ${err.message}`);
-    throw err;
-  }
+  const { spec, expanded } = expandSweepFile(specPath);
   const shard = o.shard ?? { index: 0, count: 1 };
   const mine = expanded.runs.filter((r) => inShard(r.index, shard));
   const log = o.log ?? ((s: string) => process.stderr.write(s));
