@@ -47,7 +47,8 @@ export class MemoryEnactor {
   private readonly kvSlotOf = new Map<number, number>();
   private readonly kvSlotOwner: Int32Array;
   private readonly stateSlots = new Map<number, number>();
-  private readonly blockOwner: Int32Array;
+  /** Requests holding each block (prefix caching shares full blocks; 0 = free or cached). */
+  private readonly blockRefs: Int32Array;
   private readonly rowBlocks: number[][] = [];
   private readonly table: Int32Array;
   private tableDirty = false;
@@ -63,7 +64,7 @@ export class MemoryEnactor {
     const poolRows = this.pool?.options.maxSeqs ?? 0;
     this.groupsPerSlot = new Int32Array(arenaSlots);
     this.kvSlotOwner = new Int32Array(Math.max(arenaSlots, poolRows, 1)).fill(-1);
-    this.blockOwner = new Int32Array(this.pool?.options.blocks ?? 0).fill(-1);
+    this.blockRefs = new Int32Array(this.pool?.options.blocks ?? 0);
     for (let r = 0; r < poolRows; r++) this.rowBlocks.push([]);
     this.table = new Int32Array(poolRows * (this.pool?.options.maxBlocksPerSeq ?? 0)).fill(-1);
   }
@@ -107,6 +108,9 @@ export class MemoryEnactor {
           break;
         case 'freeBlocks':
           s.blocksFreed += this.freeBlocks(op.requestId, op.blockIds);
+          break;
+        case 'shareBlocks':
+          this.shareBlocks(op.requestId, op.blockIds);
           break;
         default:
           throw new EnactmentError(`unknown memory op ${JSON.stringify(op)}`);
@@ -174,7 +178,17 @@ export class MemoryEnactor {
       return;
     }
     if (this.kvSlotOwner[slot] !== id) throw new EnactmentError(`freeSlot(kv ${slot}) by ${id}, held by ${this.kvSlotOwner[slot]}`);
-    if (this.pool && this.rowBlocks[slot].length > 0) throw new EnactmentError(`freeSlot(kv ${slot}) while request ${id} still holds ${this.rowBlocks[slot].length} blocks`);
+    if (this.pool && this.rowBlocks[slot].length > 0) {
+      // Blocks still shared with other requests (prefix caching): this request lets go of them.
+      for (const b of this.rowBlocks[slot]) {
+        if (this.blockRefs[b] < 2) throw new EnactmentError(`freeSlot(kv ${slot}) while request ${id} still holds block ${b}, which no other request shares`);
+        this.blockRefs[b]--;
+      }
+      const width = this.pool.options.maxBlocksPerSeq;
+      this.table.fill(-1, slot * width, (slot + 1) * width);
+      this.rowBlocks[slot] = [];
+      this.tableDirty = true;
+    }
     this.kvSlotOwner[slot] = -1;
     this.kvSlotOf.delete(id);
     // Pages stay mapped: with deferred reclamation the next request in this slot reuses them.
@@ -188,10 +202,10 @@ export class MemoryEnactor {
     const list = this.rowBlocks[row];
     const width = pool.options.maxBlocksPerSeq;
     for (const b of blockIds) {
-      if (!Number.isInteger(b) || b < 0 || b >= this.blockOwner.length) throw new EnactmentError(`block ${b} is outside the pool of ${this.blockOwner.length}`);
-      if (this.blockOwner[b] !== -1) throw new EnactmentError(`block ${b} given to ${id} is held by ${this.blockOwner[b]}`);
+      if (!Number.isInteger(b) || b < 0 || b >= this.blockRefs.length) throw new EnactmentError(`block ${b} is outside the pool of ${this.blockRefs.length}`);
+      if (this.blockRefs[b] !== 0) throw new EnactmentError(`block ${b} given to ${id} is held by ${this.blockRefs[b]} request(s)`);
       if (list.length >= width) throw new EnactmentError(`request ${id} exceeds maxBlocksPerSeq=${width}`);
-      this.blockOwner[b] = id;
+      this.blockRefs[b] = 1;
       this.table[row * width + list.length] = b;
       list.push(b);
     }
@@ -200,14 +214,38 @@ export class MemoryEnactor {
     return blockIds.length;
   }
 
+  /**
+   * Prefix caching: the request's block table continues with blocks that already hold its prefix's
+   * K/V (cached blocks keep their content on the device until reassigned), so its prefill runs over
+   * the uncached suffix only and attention reads the shared blocks.
+   */
+  private shareBlocks(id: number, blockIds: readonly number[]): void {
+    const pool = this.pool;
+    if (!pool) throw new EnactmentError('shareBlocks needs a BlockPool but the enactor has none');
+    const row = this.kvSlotOf.get(id);
+    if (row === undefined) throw new EnactmentError(`shareBlocks for request ${id}, which holds no kv slot`);
+    const list = this.rowBlocks[row];
+    const width = pool.options.maxBlocksPerSeq;
+    for (const b of blockIds) {
+      if (!Number.isInteger(b) || b < 0 || b >= this.blockRefs.length) throw new EnactmentError(`block ${b} is outside the pool of ${this.blockRefs.length}`);
+      if (list.length >= width) throw new EnactmentError(`request ${id} exceeds maxBlocksPerSeq=${width}`);
+      if (this.blockRefs[b] === 0) this.assigned++;
+      this.blockRefs[b]++;
+      this.table[row * width + list.length] = b;
+      list.push(b);
+    }
+    this.tableDirty = true;
+  }
+
   private freeBlocks(id: number, blockIds: readonly number[]): number {
     const pool = this.pool;
     if (!pool) throw new EnactmentError('freeBlocks needs a BlockPool but the enactor has none');
     const row = this.kvSlotOf.get(id);
     if (row === undefined) throw new EnactmentError(`freeBlocks for request ${id}, which holds no kv slot`);
+    const held = new Set(this.rowBlocks[row]);
     for (const b of blockIds) {
-      if (this.blockOwner[b] !== id) throw new EnactmentError(`freeBlocks: block ${b} is held by ${this.blockOwner[b]}, not ${id}`);
-      this.blockOwner[b] = -1;
+      if (!held.has(b) || this.blockRefs[b] !== 1) throw new EnactmentError(`freeBlocks: block ${b} is not held by ${id} alone (${this.blockRefs[b]} holders)`);
+      this.blockRefs[b] = 0;
     }
     const gone = new Set(blockIds);
     const kept = this.rowBlocks[row].filter((b) => !gone.has(b));

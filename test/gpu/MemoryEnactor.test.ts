@@ -116,10 +116,21 @@ describe('MemoryEnactor (host-side arena/pool stand-ins)', () => {
     const p = fakePool(4, 2, 2);
     const pe = new MemoryEnactor({ pool: p.pool });
     pe.enactOps([{ op: 'assignSlot', requestId: 1, slot: 0, part: 'kv' }, { op: 'assignBlocks', requestId: 1, blockIds: [3] }]);
-    expect(() => pe.enactOps([{ op: 'freeSlot', requestId: 1, slot: 0, part: 'kv' }])).toThrow(/still holds 1 blocks/);
+    expect(() => pe.enactOps([{ op: 'freeSlot', requestId: 1, slot: 0, part: 'kv' }])).toThrow(/still holds block 3, which no other request shares/);
     pe.enactOps([{ op: 'assignSlot', requestId: 2, slot: 1, part: 'kv' }]);
-    expect(() => pe.enactOps([{ op: 'assignBlocks', requestId: 2, blockIds: [3] }])).toThrow(/held by 1/);
+    expect(() => pe.enactOps([{ op: 'assignBlocks', requestId: 2, blockIds: [3] }])).toThrow(/held by 1 request/);
     expect(() => pe.enactOps([{ op: 'assignBlocks', requestId: 2, blockIds: [0, 1, 2] }])).toThrow(/maxBlocksPerSeq/);
+    // Prefix caching: request 2 shares block 3; request 1 frees its row without freeing the shared block.
+    const se = new MemoryEnactor({ pool: fakePool(4, 2, 2).pool });
+    se.enactOps([{ op: 'assignSlot', requestId: 1, slot: 0, part: 'kv' }, { op: 'assignBlocks', requestId: 1, blockIds: [3] }]);
+    se.enactOps([{ op: 'assignSlot', requestId: 2, slot: 1, part: 'kv' }, { op: 'shareBlocks', requestId: 2, blockIds: [3] }]);
+    expect(se.assignedBlocks).toBe(1);
+    expect(() => se.enactOps([{ op: 'freeBlocks', requestId: 1, blockIds: [3] }])).toThrow(/not held by 1 alone/);
+    se.enactOps([{ op: 'freeSlot', requestId: 1, slot: 0, part: 'kv' }]);
+    expect(se.blockTable().table[0]).toBe(-1);
+    expect(se.blockTable().table[2]).toBe(3);
+    se.enactOps([{ op: 'freeBlocks', requestId: 2, blockIds: [3] }, { op: 'freeSlot', requestId: 2, slot: 1, part: 'kv' }]);
+    expect(se.assignedBlocks).toBe(0);
     // Recurrent state slots: ownership only (the state pool is fixed), but still checked.
     pe.enactOps([{ op: 'assignSlot', requestId: 5, slot: 0, part: 'state' }]);
     expect(() => pe.enactOps([{ op: 'assignSlot', requestId: 6, slot: 0, part: 'state' }])).toThrow(/held by 5/);
