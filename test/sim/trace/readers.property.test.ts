@@ -4,13 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { collectTrace } from '../../../src/sim/trace/collectTrace.js';
 import { openTrace } from '../../../src/sim/trace/openTrace.js';
 import type { RequestSpec } from '../../../src/sim/trace/RequestSpec.js';
+import { MAX_TRACE_TOKENS } from '../../../src/sim/trace/tokenLimits.js';
 import { TraceParseError } from '../../../src/sim/trace/TraceParseError.js';
 import { tmpTraceDir } from './tmpTrace.js';
 
 const write = tmpTraceDir();
 let fileNo = 0;
 
-type Format = 'azure' | 'vidur' | 'jsonl';
+type Format = 'azure' | 'vidur' | 'jsonl' | 'mooncake';
 
 const rowArb = fc.record({
   gapMs: fc.integer({ min: 0, max: 5000 }),
@@ -20,6 +21,7 @@ const rowArb = fc.record({
 
 function render(format: Format, rows: { gapMs: number; prompt: number; output: number }[]): string {
   let t = 1_700_000_000_000;
+  let nextId = 1;
   const lines: string[] = [];
   if (format === 'azure') lines.push('TIMESTAMP,ContextTokens,GeneratedTokens');
   if (format === 'vidur') lines.push('arrived_at,num_prefill_tokens,num_decode_tokens');
@@ -27,7 +29,12 @@ function render(format: Format, rows: { gapMs: number; prompt: number; output: n
     t += r.gapMs;
     if (format === 'azure') lines.push(`${new Date(t).toISOString().replace('T', ' ').replace('Z', '0000')},${r.prompt},${r.output}`);
     else if (format === 'vidur') lines.push(`${(t - 1_700_000_000_000) / 1000},${r.prompt},${r.output}`);
-    else lines.push(JSON.stringify({ arrivalS: (t - 1_700_000_000_000) / 1000, promptTokens: r.prompt, outputTokens: r.output }));
+    else if (format === 'jsonl') lines.push(JSON.stringify({ arrivalS: (t - 1_700_000_000_000) / 1000, promptTokens: r.prompt, outputTokens: r.output }));
+    else {
+      // Mooncake: ms timestamps, one id per 512-token block, the first block shared by every row.
+      const ids = Array.from({ length: Math.ceil(r.prompt / 512) }, (_, j) => (j === 0 ? 0 : nextId++));
+      lines.push(JSON.stringify({ timestamp: t - 1_700_000_000_000, input_length: r.prompt, output_length: r.output, hash_ids: ids }));
+    }
   }
   return `${lines.join('\n')}\n`;
 }
@@ -87,13 +94,21 @@ function checkInvariants(rows: RequestSpec[]): void {
     expect(Number.isFinite(r.arrivalS) && r.arrivalS >= prev).toBe(true);
     expect(Number.isInteger(r.promptTokens) && r.promptTokens >= 1).toBe(true);
     expect(Number.isInteger(r.outputTokens) && r.outputTokens >= 1).toBe(true);
+    expect(r.promptTokens <= MAX_TRACE_TOKENS && r.outputTokens <= MAX_TRACE_TOKENS).toBe(true);
+    if (r.prefixBlockIds !== undefined) {
+      const size = r.prefixBlockTokens as number;
+      expect(Number.isInteger(size) && size >= 1).toBe(true);
+      expect(r.prefixBlockIds.length).toBeLessThanOrEqual(Math.ceil(r.promptTokens / size));
+      for (const id of r.prefixBlockIds) expect(Number.isSafeInteger(id) && id >= 0).toBe(true);
+      expect(new Set(r.prefixBlockIds).size).toBe(r.prefixBlockIds.length);
+    }
     prev = r.arrivalS;
   });
   expect(rows[0].arrivalS).toBe(0);
 }
 
 describe('readers under fuzzing throw nothing but TraceParseError', () => {
-  for (const format of ['azure', 'vidur', 'jsonl'] as const) {
+  for (const format of ['azure', 'vidur', 'jsonl', 'mooncake'] as const) {
     it(`${format}: mutated bytes, dropped columns, injected garbage (plain and gzip)`, async () => {
       const outcomes = { read: 0, rejected: 0 };
       await fc.assert(
@@ -121,7 +136,8 @@ describe('readers under fuzzing throw nothing but TraceParseError', () => {
             }
           },
         ),
-        { numRuns: 1500, seed: 20231116 },
+        // Mooncake rows carry up to ~200 ids each: fewer runs keep the file as fast as the others.
+        { numRuns: format === 'mooncake' ? 500 : 1500, seed: 20231116 },
       );
       // Both paths must be exercised, or the property says little.
       expect(outcomes.read).toBeGreaterThan(100);
@@ -131,7 +147,7 @@ describe('readers under fuzzing throw nothing but TraceParseError', () => {
 
   it('unmutated inputs read back exactly', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 30 }), fc.constantFrom<Format>('azure', 'vidur', 'jsonl'), async (rows, format) => {
+      fc.asyncProperty(fc.array(rowArb, { minLength: 1, maxLength: 30 }), fc.constantFrom<Format>('azure', 'vidur', 'jsonl', 'mooncake'), async (rows, format) => {
         const got = await collectTrace(await openTrace(write(`clean-${fileNo++}`, render(format, rows))));
         expect(got.map((r) => [r.promptTokens, r.outputTokens])).toEqual(rows.map((r) => [r.prompt, r.output]));
         let t = 0;
