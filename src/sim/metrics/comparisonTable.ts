@@ -29,10 +29,28 @@ const ROWS: Row[] = [
   ['capacity', (r) => gib(r.summary.capacityBytes)],
   ['fragmentation (mean)', (r) => `${(100 * r.summary.meanFragmentationRatio).toFixed(1)} %`],
   ['preemptions', (r) => String(r.summary.preemptions)],
+  ['prefix cache hit rate', (r) => prefixHit(r)],
+  ['prefill tokens saved', (r) => (r.summary.prefixCache ? String(r.summary.prefixCache.hitTokens) : '0')],
   ['allocation ops', (r) => String(r.summary.allocOps)],
   ['allocation time', (r) => ms(r.summary.allocTimeS)],
   ['allocation stall', (r) => ms(r.summary.stallS)],
 ];
+
+/**
+ * The prefix-cache hit rate, or why a policy has none: per-request memory (static reservation,
+ * vAttention's per-request virtual buffers) and recurrent state cannot share blocks; hybrid models'
+ * attention part is not shared either (vLLM disables prefix caching for hybrid models too).
+ */
+function prefixHit(r: RunResult): string {
+  const c = r.summary.prefixCache;
+  if (c) return `${(100 * c.hitRate).toFixed(1)} %`;
+  const kind = (r.config.policyOptions as { kind?: string }).kind;
+  if (kind === 'paged') return 'off';
+  if (kind === 'static' || kind === 'vattention') return '0 % (per-request memory: cannot share)';
+  if (kind === 'recurrent') return '0 % (recurrent state: not shareable)';
+  if (kind === 'hybrid') return '0 % (hybrid: not modelled)';
+  return '-';
+}
 
 /**
  * One readable table comparing runs: a row per metric, a column per run (runs side by side is what a

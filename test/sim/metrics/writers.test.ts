@@ -49,8 +49,8 @@ describe('metrics writers', async () => {
     const files = runsToCsv(runs);
     expect(files.map((f) => f.name)).toEqual([
       'summary.csv',
-      '1-llama-3-8b-paged_block_16.requests.csv',
-      '1-llama-3-8b-paged_block_16.iterations.csv',
+      '1-llama-3-8b-paged_block_16_prefix-caching.requests.csv',
+      '1-llama-3-8b-paged_block_16_prefix-caching.iterations.csv',
       '2-llama-3-8b-vattention_page_2MiB.requests.csv',
       '2-llama-3-8b-vattention_page_2MiB.iterations.csv',
     ]);
@@ -61,7 +61,7 @@ describe('metrics writers', async () => {
     expect(splitCsv(row)).toHaveLength(cols.length);
     expect(splitCsv(row)[cols.indexOf('completed')]).toBe('2');
     // The policy label contains a comma-free parenthesis; scheduler labels contain commas and get quoted.
-    expect(row).toContain('"vllm(maxNumSeqs=256, maxNumBatchedTokens=8192)"');
+    expect(row).toContain('"vllm-v1(maxNumSeqs=1024, maxNumBatchedTokens=8192)"');
     const req = files[1].text.trim().split('\n');
     expect(req[0]).toBe('arrivalS,promptTokens,outputTokens,admittedS,firstTokenS,finishS,preemptions');
     expect(req).toHaveLength(4);
@@ -74,7 +74,8 @@ describe('metrics writers', async () => {
   it('comparison table: a row per metric, a column per run', () => {
     const text = comparisonTable(runs);
     const lines = text.trim().split('\n');
-    expect(lines[1]).toMatch(/policy\s+paged\(block=16\)\s+vattention\(page=2MiB\)/);
+    expect(lines[1]).toMatch(/policy\s+paged\(block=16, prefix-caching\)\s+vattention\(page=2MiB\)/);
+    expect(text).toMatch(/prefix cache hit rate\s+[\d.]+ %\s+0 % \(per-request memory: cannot share\)/);
     expect(text).toMatch(/completed \/ dropped\s+2 \/ 1\s+2 \/ 1/);
     expect(text).toMatch(/TTFT p99\s+[\d.]+ ms/);
   });
