@@ -13,7 +13,7 @@ export class SweepProgress {
   update(done: number, failed: number): void {
     const line = progressText(done, this.total, failed, this.nowMs() - this.startMs);
     if (this.tty) {
-      const width = Math.max(20, (process.stderr.columns ?? 80) - 1);
+      const width = Math.max(20, (process.stderr.columns || 100) - 1);
       this.write(`\r${line.slice(0, width).padEnd(width)}`);
       if (done === this.total) this.write('\n');
       return;
