@@ -43,6 +43,11 @@ function dense(s: DenseShape): ModelSpec {
 const BUILDERS: Record<string, () => ModelSpec> = {
   'llama-3-8b': () =>
     dense({ name: 'llama-3-8b', layers: 32, hidden: 4096, heads: 32, kvHeads: 8, headDim: 128, ffn: 14336, vocab: 128256, params: 8_030_261_248, maxContext: 8192 }),
+  // Llama-3.1-8B: Llama-3-8B's shapes with a 131,072-token context (HF config.json of
+  // meta-llama/Llama-3.1-8B: max_position_embeddings 131072, rope_scaling llama3). Long-context traces
+  // (Mooncake prompts reach ~126k tokens) need it.
+  'llama-3.1-8b': () =>
+    dense({ name: 'llama-3.1-8b', layers: 32, hidden: 4096, heads: 32, kvHeads: 8, headDim: 128, ffn: 14336, vocab: 128256, params: 8_030_261_248, maxContext: 131072 }),
   'llama-3-70b': () =>
     dense({ name: 'llama-3-70b', layers: 80, hidden: 8192, heads: 64, kvHeads: 8, headDim: 128, ffn: 28672, vocab: 128256, params: 70_553_706_496, maxContext: 8192 }),
   'llama-2-7b': () =>
