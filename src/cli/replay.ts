@@ -147,7 +147,7 @@ export async function replay(args: ReplayArgs): Promise<RunResult[]> {
       const g = await replayOnGpu({ trace, model, hardware, tp, policy: p.policy, policyOptions: options, capacityBytes, scheduler, schedulerOptions, seed: seedOf(args), engine, device: args.device, profile });
       runs.push(g.run);
     } else {
-      const policy = createPolicy(p.policy, { model, hardware, tp, capacityBytes }, options as never);
+      const policy = createPolicy(p.policy, { model, hardware, tp, capacityBytes, vllmV1Defaults: scheduler === 'vllm' }, options as never);
       const costModel = profile ? predictorFor(model, hardware, tp, policy, options, profile) : undefined;
       runs.push(await simulate({ trace, model, hardware, tp, policy, policyOptions: options, scheduler, schedulerOptions, seed: seedOf(args), engine, costModel }));
     }

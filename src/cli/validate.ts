@@ -72,7 +72,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       ...(args.mapping !== undefined ? { mapping: args.mapping } : {}),
       ...(args.blockSize !== undefined ? { blockSizeTokens: args.blockSize } : {}),
     };
-    const simPolicy = createPolicy(policyKind, { model, hardware, tp }, policyOptions as never);
+    const simPolicy = createPolicy(policyKind, { model, hardware, tp, vllmV1Defaults: true }, policyOptions as never);
     const costModel = predictorFor(model, hardware, tp, simPolicy, policyOptions, profile);
     const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, costModel });
     const g = await replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, device: args.device, profile });

@@ -6,7 +6,7 @@ import { predictorFor } from '../sim/cost/calibrated/predictorFor.js';
 import { checkTensorParallel } from '../sim/model/derived.js';
 import { modelPreset } from '../sim/model/presets.js';
 import type { RunResult } from '../sim/metrics/RunResult.js';
-import { resolveSchedulerOptions } from '../sim/scheduler/SchedulerOptions.js';
+import { checkSchedulerKind, resolveSchedulerOptions } from '../sim/scheduler/SchedulerOptions.js';
 import { simulate, type SimulationConfig } from '../sim/engine/simulate.js';
 import { GpuExecutor, type GpuIterationPairs } from './GpuExecutor.js';
 import type { NativeBinding, NativeDeviceInfo } from './NativeBinding.js';
@@ -40,8 +40,10 @@ export async function replayOnGpu(config: GpuReplayConfig): Promise<GpuReplayRes
   const model = typeof config.model === 'string' ? modelPreset(config.model) : config.model;
   const hardware = typeof config.hardware === 'string' ? hardwarePreset(config.hardware) : config.hardware;
   const tp = checkTensorParallel(model, config.tp ?? 1);
-  const policy = createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: true }, config.policyOptions as never);
-  const sched = resolveSchedulerOptions(config.schedulerOptions);
+  const schedulerKind = typeof config.scheduler === 'object' ? config.scheduler.kind : checkSchedulerKind(config.scheduler ?? 'vllm');
+  const policy = createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: true, vllmV1Defaults: schedulerKind === 'vllm' }, config.policyOptions as never);
+  // The device is sized for the scheduler's real limits (V1's per-GPU defaults included).
+  const sched = typeof config.scheduler === 'object' ? config.scheduler.options : resolveSchedulerOptions(config.schedulerOptions, schedulerKind, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name });
   const predictor = predictorFor(model, hardware, tp, policy, config.policyOptions, config.profile);
   const executor = new GpuExecutor(binding, info, {
     policy,
