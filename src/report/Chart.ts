@@ -7,4 +7,8 @@ export interface Chart {
   caption: string;
   /** Serialized `<svg>` element; its data marks carry the class `mark`. */
   svg: string;
+  /** A remark shown above the chart, e.g. why its bars are equal. */
+  note?: string;
+  /** Spans the page's full width (time charts). @defaultValue false */
+  wide?: boolean;
 }

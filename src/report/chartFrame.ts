@@ -30,6 +30,9 @@ export interface Frame {
   plotWidthPx: number;
   plotHeightPx: number;
   marginBottomPx: number;
+  /** Where the plot sits in the SVG (the interactive script maps pointer positions with these). */
+  marginLeftPx: number;
+  marginTopPx: number;
 }
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
@@ -92,7 +95,7 @@ export function chartFrame(spec: FrameSpec): Frame {
   });
 
   const plot = svg.append('g').attr('class', 'plot').attr('transform', `translate(${marginLeftPx},${marginTopPx})`);
-  return { svg, plot, plotWidthPx, plotHeightPx, marginBottomPx };
+  return { svg, plot, plotWidthPx, plotHeightPx, marginBottomPx, marginLeftPx, marginTopPx };
 }
 
 function layoutLegend(items: LegendItem[], widthPx: number): { item: LegendItem; xPx: number }[][] {
@@ -166,6 +169,17 @@ export function drawAxes<X extends AxisDomain, Y extends AxisDomain>(frame: Fram
     .attr('text-anchor', 'middle')
     .attr('font-size', 12)
     .text(spec.yLabel);
+}
+
+/**
+ * Records the plot's geometry and scales on the SVG (`data-plot`, `data-x`, `data-y`) so the page's
+ * script can turn a pointer position into data values for hover read-outs and zoom.
+ */
+export function describeScales(frame: Frame, x: { kind: 'linear' | 'log'; domain: [number, number] }, y: [number, number]): void {
+  frame.svg
+    .attr('data-plot', [frame.marginLeftPx, frame.marginTopPx, frame.plotWidthPx, frame.plotHeightPx].join(','))
+    .attr('data-x', `${x.kind},${x.domain.join(',')}`)
+    .attr('data-y', y.join(','));
 }
 
 /** The finished SVG as markup. */

@@ -10,10 +10,10 @@ import { sweepFragmentationChart } from './charts/sweepFragmentationChart.js';
  * The page/block-size sweep for one model, GPU and TP from the memory table. Returns a reason instead
  * of charts when the model or GPU is not a preset (e.g. a run made from a config.json path) or does not fit.
  */
-export function sweepCharts(s: { model: string; gpu: string; tp: number; contextsTokens: number[] }): { charts: Chart[]; note?: string } {
+export function sweepCharts(s: { model: string; gpu: string; tp: number; contextsTokens: number[]; budgetBytes?: number; budgetSource?: string }): { charts: Chart[]; note?: string } {
   try {
-    const table = memoryTable(modelPreset(s.model), hardwarePreset(s.gpu), s.tp, s.contextsTokens);
-    return { charts: [sweepCapacityChart(table), sweepFragmentationChart(table)] };
+    const table = memoryTable(modelPreset(s.model), hardwarePreset(s.gpu), s.tp, s.contextsTokens, { budgetBytes: s.budgetBytes });
+    return { charts: [sweepCapacityChart(table, s.budgetSource), sweepFragmentationChart(table)] };
   } catch (err) {
     if (err instanceof KvsimError) return { charts: [], note: `No page/block-size sweep for ${s.model} on ${s.gpu} (TP ${s.tp}): ${err.message}` };
     throw err;

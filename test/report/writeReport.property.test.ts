@@ -62,7 +62,8 @@ describe('writeReport on arbitrary run shapes', () => {
         // No NaN or Infinity may reach an SVG attribute.
         expect(html).not.toMatch(/="[^"]*(NaN|Infinity)[^"]*"/);
       }),
-      { numRuns: 30 },
+      // Seeded: the same cases on every run (fast-check prints seed and path on failure to replay one).
+      { numRuns: 30, seed: 0x5eed18 },
     );
   });
 });

@@ -1,8 +1,9 @@
 import type { Chart } from '../Chart.js';
-import { decimate } from '../decimate.js';
-import { lineChart } from '../lineChart.js';
+import { binnedChart } from '../binnedChart.js';
 import { seriesColors } from '../palette.js';
+import { timeBins } from '../timeBins.js';
 import type { IterationColumns, RunResult } from '../../sim/metrics/RunResult.js';
+import type { TimeAxis } from './timeAxis.js';
 
 /** Which per-iteration column to plot and how to label it. */
 export interface TimeSeriesSpec {
@@ -13,25 +14,31 @@ export interface TimeSeriesSpec {
   caption: string;
   /** Divide values by this (e.g. bytes to GiB). @defaultValue 1 */
   yDivisor?: number;
+  /** Unit the hover read-out prints. @defaultValue '' */
+  unit?: string;
 }
 
-/** One per-iteration quantity over simulated time, one line per run. */
-export function timeSeriesChart(runs: readonly RunResult[], labels: readonly string[], spec: TimeSeriesSpec, maxPoints: number): Chart {
+const DASHES = [undefined, '7 3', '2 3', '9 3 2 3'];
+
+/** One per-iteration quantity over simulated time, one binned line (mean, min/max envelope) per run. */
+export function timeSeriesChart(runs: readonly RunResult[], labels: readonly string[], spec: TimeSeriesSpec, axis: TimeAxis): Chart {
   const colors = seriesColors(labels);
-  const buckets = Math.max(1, Math.floor(maxPoints / 4));
-  const svg = lineChart({
+  const series = runs.map((run, i) => {
+    const b = timeBins(run.iterations.startS, [run.iterations[spec.column]], axis.fineBins, [axis.startS, axis.endS]);
+    return { label: labels[i], color: colors[i], dash: DASHES[i % DASHES.length], type: 'line' as const, bins: { t: b.t, mean: b.mean[0], min: b.min[0], max: b.max[0], n: b.count }, binS: b.binS };
+  });
+  const svg = binnedChart({
     id: spec.id,
     title: spec.title,
-    xLabel: 'simulated time (s)',
     yLabel: spec.yLabel,
     yDivisor: spec.yDivisor,
-    step: true,
-    series: runs.map((run, i) => ({
-      label: labels[i],
-      color: colors[i],
-      points: decimate(run.iterations.startS, run.iterations[spec.column], buckets),
-    })),
+    unit: spec.unit ?? '',
+    startS: axis.startS,
+    endS: axis.endS,
+    binS: (axis.endS - axis.startS) / axis.fineBins,
+    merge: axis.merge,
+    series,
   });
   const strided = runs.some((r) => r.iterations.stride > 1) ? ' Some runs recorded only every n-th iteration.' : '';
-  return { id: spec.id, title: spec.title, caption: spec.caption + strided, svg };
+  return { id: spec.id, title: spec.title, caption: `${spec.caption} Lines: ${axis.binLabel} means; shading: each bin's min–max.${strided}`, svg, wide: true };
 }
