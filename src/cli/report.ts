@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { UserError } from '../errors.js';
+import { checkInt, checkNumber, UserError } from '../errors.js';
+import { parseSize } from './memory.js';
 
 interface ReportArgs {
   runs: string[];
@@ -9,6 +10,12 @@ interface ReportArgs {
   validation?: string[];
   sweep: boolean;
   'max-points': number;
+  'time-bins': number;
+  baseline?: string;
+  'slo-ttft': number;
+  'slo-tbt': number;
+  'kv-memory'?: string;
+  static?: boolean;
 }
 
 /** `kvsim report RUN.json [MORE.json ...] -o report.html`: one self-contained HTML page of charts. */
@@ -22,19 +29,31 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('title', { type: 'string', describe: 'page title (default "kvsim report")' })
       .option('validation', { type: 'string', array: true, describe: 'simulator-vs-GPU pairs (kvsim.validation/1 JSON) to plot' })
       .option('sweep', { type: 'boolean', default: true, describe: 'include the page/block-size sweep for the first run\'s model (--no-sweep to omit)' })
-      .option('max-points', { type: 'number', default: 1200, describe: 'most points drawn per series (extremes kept)' })
-      .example('$0 report paged.json vattention.json -o report.html', 'compare two replays'),
+      .option('max-points', { type: 'number', default: 400, describe: 'most points drawn per latency CDF line' })
+      .option('time-bins', { type: 'number', default: 300, describe: 'time bins across the time charts (mean line, min/max envelope)' })
+      .option('baseline', { type: 'string', describe: 'run the verdict table compares against: a run label or policy name (default: the first paged run)' })
+      .option('slo-ttft', { type: 'number', default: 2, describe: 'goodput SLO: time to first token, seconds' })
+      .option('slo-tbt', { type: 'number', default: 0.1, describe: 'goodput SLO: mean time between tokens per request, seconds' })
+      .option('kv-memory', { type: 'string', describe: 'KV/state memory for the page/block-size sweep, e.g. 16G (default: what the replays had)' })
+      .option('static', { type: 'boolean', describe: 'no script: no hover read-outs or zoom (the page is otherwise the same)' })
+      .example('$0 report paged.json vattention.json -o report.html', 'compare two replays')
+      .example('for r in 4 8 12 16; do $0 replay --trace azure-conv-2023 --rate $r --json r$r.json; done; $0 report r*.json', 'a load sweep: throughput and latency against request rate'),
   handler: async (args) => {
     // Loaded here, not at start-up: D3 and the DOM shim cost every other command half a second.
     const { readRunResults, readValidationResults } = await import('../report/readReportInputs.js');
     const { writeReport } = await import('../report/writeReport.js');
     const runs = args.runs.flatMap((path) => readRunResults(path));
     const validation = (args.validation ?? []).flatMap((path) => readValidationResults(path));
+    const budgetBytes = args['kv-memory'] === undefined ? undefined : checkNumber('--kv-memory', parseSize(String(args['kv-memory']), '--kv-memory'), 1);
     const html = writeReport(runs, {
       title: args.title,
       validation,
-      sweep: args.sweep ? undefined : false,
-      maxPointsPerSeries: args['max-points'],
+      sweep: args.sweep ? (budgetBytes === undefined ? undefined : { budgetBytes: Math.floor(budgetBytes) }) : false,
+      maxPointsPerSeries: checkInt('--max-points', args['max-points'], 16),
+      timeBins: checkInt('--time-bins', args['time-bins'], 10, 5000),
+      baseline: args.baseline,
+      slo: { ttftS: checkNumber('--slo-ttft', args['slo-ttft'], 1e-6), tbtS: checkNumber('--slo-tbt', args['slo-tbt'], 1e-6) },
+      interactive: !args.static,
     });
     try {
       writeFileSync(args.output, html);
