@@ -181,8 +181,13 @@ export class Engine implements SchedulerContext {
     const s = this.table.add(r.id, r.arrivalS, r.promptTokens, r.outputTokens);
     if (this.caching) this.keys[s] = new PrefixKeys(r.id, r.prefixBlockIds, r.prefixBlockTokens ?? 0, r.promptTokens);
     // The request's KV peaks at prompt + output - 1 tokens (the last token is never fed back).
-    if (r.promptTokens + r.outputTokens - 1 > this.policy.maxTokensPerRequest) {
+    const peak = r.promptTokens + r.outputTokens - 1;
+    if (peak > this.policy.maxTokensPerRequest) {
       this.dropSlot(s, 'too-long');
+      return;
+    }
+    if (peak > (this.policy.maxTokensInPool ?? Number.POSITIVE_INFINITY)) {
+      this.dropSlot(s, 'no-memory');
       return;
     }
     this.waiting.pushBack(s);

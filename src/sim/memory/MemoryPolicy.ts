@@ -26,6 +26,14 @@ export interface MemoryPolicy {
    * `admit`/`grow` beyond it return false: the scheduler should drop such requests up front.
    */
   readonly maxTokensPerRequest: number;
+  /**
+   * Most tokens one request could hold with the whole pool to itself, when the pool is smaller than
+   * maxTokensPerRequest allows (absent: the pool never limits one request below maxTokensPerRequest).
+   * The engine drops a request whose peak exceeds it on arrival ('no-memory'), instead of letting it
+   * preempt everyone else before it fails (vLLM refuses to start when max_model_len cannot fit:
+   * vllm/v1/core/kv_cache_utils.py, _check_enough_kv_cache_memory).
+   */
+  readonly maxTokensInPool?: number;
   /** How VMM work overlaps compute: 'overlapped' (background thread) or 'sync'; 'none' for no VMM. */
   readonly allocationMode: 'overlapped' | 'sync' | 'none';
 

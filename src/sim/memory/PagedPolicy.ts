@@ -25,6 +25,7 @@ export class PagedPolicy implements MemoryPolicy {
   readonly label: string;
   readonly capacityBytes: number;
   readonly maxTokensPerRequest: number;
+  readonly maxTokensInPool: number;
   readonly allocationMode = 'none' as const;
   readonly options: ResolvedPagedOptions;
   readonly stats: AllocationStats = emptyStats();
@@ -67,6 +68,7 @@ export class PagedPolicy implements MemoryPolicy {
     this.numBlocks = Math.floor(budget / this.blockBytes);
     this.capacityBytes = this.numBlocks * this.blockBytes;
     this.watermarkBlocks = Math.floor(this.options.watermark * this.numBlocks);
+    this.maxTokensInPool = this.numBlocks * this.blockSizeTokens;
     this.label = `paged(block=${this.blockSizeTokens})`;
     this.freeStack = new Int32Array(this.numBlocks);
     // Lowest ids on top: deterministic and easy to read in op logs.

@@ -39,6 +39,7 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
   readonly label: string;
   readonly capacityBytes: number;
   readonly maxTokensPerRequest: number;
+  readonly maxTokensInPool: number;
   readonly allocationMode = 'none' as const;
   readonly options: ResolvedPagedOptions;
   readonly stats: AllocationStats = emptyStats();
@@ -89,6 +90,7 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
     this.numBlocks = Math.floor(policyBudgetBytes(ctx, this.options) / this.blockBytes);
     this.capacityBytes = this.numBlocks * this.blockBytes;
     this.watermarkBlocks = Math.floor(this.options.watermark * this.numBlocks);
+    this.maxTokensInPool = this.numBlocks * this.blockSizeTokens;
     this.label = `paged(block=${this.blockSizeTokens}, prefix-caching)`;
     const n = this.numBlocks;
     this.refCount = new Int32Array(n);

@@ -58,7 +58,7 @@ describe('cross-policy sanity (llama-3-8b on h100)', () => {
       simulate({ ...common, policy: 'static' }),
       simulate({ ...common, policy: 'paged' }),
       simulate({ ...common, policy: 'vattention' }),
-      simulate({ ...common, policy: 'vattention', policyOptions: { pageSizeBytes: 64 * 1024 } }),
+      simulate({ ...common, policy: 'vattention', policyOptions: { pageSizeBytes: 64 * 1024, assumePageCostS: 40e-6 } }),
     ]);
     const cap = (r: RunResult) => r.summary.maxConcurrentRequests;
     // static: 8 GiB / (8192 tokens x 128 KiB) = 8 requests; paged: ~8 GiB / (1050 tokens x 128 KiB) ≈ 62.
