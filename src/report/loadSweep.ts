@@ -28,7 +28,9 @@ export function loadSweep(runs: readonly RunResult[], labels: readonly string[])
     const rateS = offeredRatePerS(run);
     if (rateS === undefined) return;
     const c = run.config;
-    const key = JSON.stringify([c.policy, c.model, c.gpu, c.tp, c.scheduler, c.trace, c.backend]);
+    // A generated trace names its rate (synthetic:conv:rate=8,...): the rate is the sweep's variable, not part of the trace.
+    const trace = c.trace.replace(/([:,])rate=[^,]*(,|$)/, (_m, sep: string, end: string) => (end ? sep : ''));
+    const key = JSON.stringify([c.policy, c.model, c.gpu, c.tp, c.scheduler, trace, c.backend]);
     const g = groups.get(key) ?? { label: labels[i].replace(/ #\d+$/, '').replace(/ @ [\d.]+ req\/s$/, ''), points: [] };
     g.points.push({ rateS, run });
     groups.set(key, g);

@@ -62,10 +62,45 @@ describe.skipIf(SKIP_REASON !== '')(`report in a real browser${SKIP_REASON ? ` (
       );
       await page.screenshot({ path: join(outDir, 'report.png'), fullPage: true });
 
+      // Hover over a time chart: the read-out names the time and every run's value there.
+      const mem = page.locator('#svg-batch-size');
+      await mem.scrollIntoViewIfNeeded();
+      const box = (await mem.boundingBox())!;
+      const plot = (await mem.getAttribute('data-plot'))!.split(',').map(Number);
+      const k = box.width / Number((await mem.getAttribute('viewBox'))!.split(' ')[2]);
+      const at = (fx: number) => ({ x: box.x + (plot[0] + fx * plot[2]) * k, y: box.y + (plot[1] + plot[3] / 2) * k });
+      await page.mouse.move(at(0.5).x, at(0.5).y);
+      const tip = await page.locator('#tip').innerText();
+      expect(tip).toMatch(/^t = [\d.]+ s/);
+      expect(tip).toContain('static');
+      expect(tip).toContain('requests');
+      // Drag from 20% to 40% of the axis: every time chart zooms to that window; double-click resets.
+      const ticksBefore = await page.$$eval('#svg-queue-length .x-axis .tick text', (ts) => ts.map((t) => t.textContent));
+      await page.mouse.move(at(0.2).x, at(0.2).y);
+      await page.mouse.down();
+      await page.mouse.move(at(0.4).x, at(0.4).y, { steps: 4 });
+      await page.mouse.up();
+      const ticksZoomed = await page.$$eval('#svg-queue-length .x-axis .tick text', (ts) => ts.map((t) => t.textContent));
+      expect(ticksZoomed).not.toEqual(ticksBefore);
+      expect(await page.locator('.zoom-state').first().innerText()).toMatch(/^showing /);
+      await page.mouse.dblclick(at(0.5).x, at(0.5).y);
+      expect(await page.locator('.zoom-state').first().innerText()).toMatch(/^drag across/);
+      // Hover over a bar: its value.
+      const bar = page.locator('#svg-capacity .bar').first();
+      await bar.scrollIntoViewIfNeeded();
+      await bar.hover();
+      expect(await page.locator('#tip').innerText()).toMatch(/max concurrent requests .*: \d+/);
+      // Switching the verdict baseline recomputes the differences.
+      const pick = page.locator('#baseline-select');
+      const firstRun = (await page.locator('#verdict-table tbody tr').first().getAttribute('data-run'))!;
+      await pick.selectOption({ index: 0 });
+      expect(await page.locator(`#verdict-table tr[data-run="${firstRun}"] td[data-key="capacity"] .delta`).innerText()).toBe('baseline');
+      expect(await page.locator('#verdict-table tbody tr').nth(1).locator('td[data-key="capacity"] .delta').innerText()).toMatch(/^([+−][\d.]+|±0) %$/);
+
       expect(errors).toEqual([]);
       expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
       expect(charts.map((c) => c.id)).toEqual(expectedCharts);
-      expect(expectedCharts).toEqual(expect.arrayContaining(['memory-1', 'fragmentation', 'batch-size', 'queue-length', 'latency-ttft', 'latency-tbt', 'latency-e2e', 'throughput', 'capacity', 'state-vs-kv', 'validation']));
+      expect(expectedCharts).toEqual(expect.arrayContaining(['memory-1', 'fragmentation', 'breakdown-1', 'batch-size', 'queue-length', 'latency-ttft', 'latency-tbt', 'latency-e2e', 'throughput', 'capacity', 'state-vs-kv', 'validation']));
       for (const c of charts) {
         expect(c.width, `${c.id} width`).toBeGreaterThan(300);
         expect(c.height, `${c.id} height`).toBeGreaterThan(200);
