@@ -5,7 +5,9 @@
 #   build.log, gpu-info.json, vitest-gpu.log, vitest-gpu.json (per-test results), gpu-checks.json,
 #   vmm.json, run-gpu-checks.log, summary.txt (one line per stage: status, seconds).
 # Prepare on the CPU machine first: bash bench/gpu/pack-gpu-tests.sh (writes .device/; carry it).
-# Stages (default all): build, tests, checks. A stage that fails is recorded and the next still runs;
+# Stages (default all = build tests checks): build, tests, checks; and, not in all, firstshape: the
+# first-of-shape probe (bench/gpu/firstShape.mjs; needs build) under eager and lazy CUDA module loading,
+# writing firstshape-{eager,lazy}.validation.json and .txt. A stage that fails is recorded and the next still runs;
 # the exit status is 1 if any failed. The build stays in build/ while the machine is warm, so a later
 # call can run `tests` or `checks` alone.
 set -uo pipefail
@@ -53,11 +55,21 @@ tests() {
 checks() {
   node .device/js/test/gpu/runGpuChecks.js "$OUT" 2>&1 | tee "$OUT/run-gpu-checks.log"
 }
+firstshape() {
+  node bench/gpu/firstShape.mjs trace "$OUT/firstshape.jsonl" || return 1
+  local loading
+  for loading in eager lazy; do
+    CUDA_MODULE_LOADING=${loading^^} node .device/js/src/cli/main.js validate --trace "$OUT/firstshape.jsonl" --model llama-3-8b \
+      --policy static --json "$OUT/firstshape-$loading.validation.json" > "$OUT/firstshape-$loading.log" 2>&1 || { tail -5 "$OUT/firstshape-$loading.log"; return 1; }
+    echo "CUDA_MODULE_LOADING=${loading^^}"
+    node bench/gpu/firstShape.mjs report "$OUT/firstshape-$loading.validation.json" | tee "$OUT/firstshape-$loading.txt"
+  done
+}
 
 for s in "${stages[@]}"; do
   case "$s" in
-    build | tests | checks) stage "$s" "$s" ;;
-    *) echo "run-all-gpu-checks: unknown stage '$s' (expected build, tests, checks or all)" >&2; exit 2 ;;
+    build | tests | checks | firstshape) stage "$s" "$s" ;;
+    *) echo "run-all-gpu-checks: unknown stage '$s' (expected build, tests, checks, firstshape or all)" >&2; exit 2 ;;
   esac
 done
 echo

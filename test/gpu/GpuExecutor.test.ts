@@ -71,7 +71,9 @@ describe('GpuExecutor with a fake binding: what reaches the device', () => {
           queued.set(c.slot, c.firstPage);
         }
       }
-      expect(aheadPages, `iteration ${i}: pages mapped behind compute vs the policy's ahead-of-need pages`).toBe(g.pairs.aheadAllocOps[i]);
+      if (aheadPages !== g.pairs.aheadAllocOps[i]) {
+        expect.fail(`iteration ${i}: ${aheadPages} pages mapped behind compute but the policy counts ${g.pairs.aheadAllocOps[i]} ahead of need; calls ${JSON.stringify(it.before)}, rows ${JSON.stringify(it.run)}`);
+      }
       for (let r = 0; r < it.run.kvSlot.length; r++) {
         const tokens = it.run.context[r] + it.run.prefill[r] + it.run.decode[r];
         const need = Math.ceil(tokens / TOKENS_PER_GROUP);
