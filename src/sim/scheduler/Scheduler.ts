@@ -1,8 +1,9 @@
 import type { SchedulerContext } from './SchedulerContext.js';
 import type { ResolvedSchedulerOptions } from './SchedulerOptions.js';
 
-/** Names of the built-in schedulers. */
-export type SchedulerKind = 'vllm' | 'vllm-v0' | 'sarathi' | 'orca';
+import type { SchedulerKind } from './SchedulerKind.js';
+
+export type { SchedulerKind } from './SchedulerKind.js';
 
 /**
  * Decides each iteration's batch: which waiting requests to admit, which running ones to grow or

@@ -1,5 +1,5 @@
 import { checkInt, expected } from '../../errors.js';
-import type { SchedulerKind } from './Scheduler.js';
+import type { SchedulerKind } from './SchedulerKind.js';
 
 /** Which running request a V1 scheduler preempts when memory runs out. */
 export type PreemptionPolicy = 'fcfs' | 'priority';
