@@ -283,7 +283,8 @@ export const INTERACTIVE_SCRIPT = String.raw`
           span.className = 'delta';
           if (r === base) { span.textContent = 'baseline'; return; }
           var unit = points[key] ? ' pp' : ' %';
-          if (!isFinite(a) || !isFinite(bv) || (bv === 0 && !points[key])) { span.textContent = '±?'; return; }
+          if (!isFinite(a) || !isFinite(bv) || (bv === 0 && a !== 0 && !points[key])) { span.textContent = '±?'; return; }
+          if (bv === 0 && a === 0) { span.textContent = '±0' + unit; return; }
           var pct = points[key] ? a - bv : (100 * (a - bv)) / Math.abs(bv);
           if (Math.abs(pct) < 0.05) { span.textContent = '±0' + unit; return; }
           var ab = Math.abs(pct);

@@ -1,4 +1,5 @@
 import type { RunResult } from '../sim/metrics/RunResult.js';
+import { sloGoodput, type Slo } from './sloGoodput.js';
 import { offeredRatePerS } from './verdict.js';
 
 /** One configuration (policy, model, GPU, TP, scheduler, trace) replayed at several arrival rates. */
@@ -44,4 +45,29 @@ export function loadSweep(runs: readonly RunResult[], labels: readonly string[])
     out.push({ label: g.label, points: distinct, memoryBindsAtRateS: binds?.rateS });
   }
   return out;
+}
+
+/**
+ * The sweep's answer in one sentence: which configuration sustains the highest goodput at any rate
+ * swept, and where each one's memory starts to bind. Derived from the runs; undefined without a sweep.
+ */
+export function sweepHeadline(sweep: readonly LoadSweepSeries[], slo: Slo): string | undefined {
+  if (sweep.length === 0) return undefined;
+  const peaks = sweep.map((s) => {
+    let best = { goodput: -1, rateS: NaN };
+    for (const p of s.points) {
+      const g = sloGoodput(p.run, slo)?.perS;
+      if (g !== undefined && g > best.goodput) best = { goodput: g, rateS: p.rateS };
+    }
+    return { label: s.label, ...best, binds: s.memoryBindsAtRateS };
+  });
+  if (peaks.every((p) => p.goodput < 0)) return undefined;
+  const sorted = [...peaks].sort((a, b) => b.goodput - a.goodput);
+  const top = sorted[0];
+  const rest = sorted.slice(1).map((p) => `${p.label} ${p.goodput.toFixed(2)}`).join(', ');
+  const binds = peaks.map((p) => `${p.label} from ${p.binds === undefined ? 'no rate swept' : `${Number(p.binds.toPrecision(3))} req/s`}`).join(', ');
+  return (
+    `Under load, ${top.label} sustains the most goodput: ${top.goodput.toFixed(2)} req/s within the SLO at ${Number(top.rateS.toPrecision(3))} req/s offered` +
+    `${rest ? ` (best of the others: ${rest})` : ''}. Memory binds (first refusal or preemption): ${binds}.`
+  );
 }

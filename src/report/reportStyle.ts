@@ -11,6 +11,7 @@ figure.chart { margin: 0; background: #fff; border: 1px solid #e3e3e3; border-ra
 figure.chart.wide { grid-column: 1 / -1; }
 figure.chart svg { display: block; width: 100%; height: auto; }
 figure.chart p.note { margin: 0 0 6px; }
+svg.zoomable { user-select: none; -webkit-user-select: none; }
 svg.zoomable .plot { cursor: crosshair; }
 svg .hover-rule { stroke: #333; stroke-width: 1; stroke-dasharray: 3 3; pointer-events: none; }
 svg .brush { fill: #0072B2; fill-opacity: 0.12; stroke: #0072B2; pointer-events: none; }

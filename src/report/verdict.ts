@@ -65,7 +65,7 @@ export function verdict(runs: readonly RunResult[], labels: readonly string[], b
     for (const m of VERDICT_METRICS) {
       const a = row.values[m.key];
       const b = base.values[m.key];
-      row.deltasPct[m.key] = a === undefined || b === undefined ? undefined : m.points ? a - b : b === 0 ? undefined : (100 * (a - b)) / Math.abs(b);
+      row.deltasPct[m.key] = a === undefined || b === undefined ? undefined : m.points ? a - b : b === 0 ? (a === 0 ? 0 : undefined) : (100 * (a - b)) / Math.abs(b);
     }
   }
   const arrivalLimited = isArrivalLimited(runs);
@@ -73,7 +73,7 @@ export function verdict(runs: readonly RunResult[], labels: readonly string[], b
   const rankKey = rows.every((r) => r.values.goodput !== undefined) ? 'goodput' : 'throughput';
   const score = (r: VerdictRow) => r.values[rankKey] ?? -Infinity;
   const leader = rows.reduce((best, r) => (score(r) > score(best) || (score(r) === score(best) && lower(r, best, 'ttftP99')) ? r : best), rows[0]);
-  for (const row of rows) row.sentence = runSentence(row, leader, base, rankKey, slo);
+  for (const row of rows) row.sentence = runSentence(row, rows, leader, base, rankKey, slo);
   return { baselineLabel: base.label, rows, headline: headline(rows, leader, base, rankKey, arrivalLimited, slo), arrivalLimited };
 }
 
@@ -128,7 +128,7 @@ function headline(rows: VerdictRow[], leader: VerdictRow, base: VerdictRow, rank
   return `${leader.label} is the choice on this trace: highest ${what}, ${fmt(leader.values[rankKey], rankKey)}${vsBase}${reason ? `, because it ${reason}` : ''}.`;
 }
 
-function runSentence(row: VerdictRow, leader: VerdictRow, base: VerdictRow, rankKey: string, slo: Slo): string {
+function runSentence(row: VerdictRow, rows: VerdictRow[], leader: VerdictRow, base: VerdictRow, rankKey: string, slo: Slo): string {
   const parts: string[] = [];
   const g = row.values[rankKey];
   const met = row.values.sloMet;
@@ -137,7 +137,10 @@ function runSentence(row: VerdictRow, leader: VerdictRow, base: VerdictRow, rank
       ? `${fmt(g, 'goodput')} req/s within SLO${met !== undefined ? ` (${met.toFixed(1)} % of requests)` : ''}`
       : `${fmt(g, 'throughput')} output tok/s`;
   parts.push(row === base ? `${head}; the baseline` : `${head}, ${fmtDelta(row.deltasPct[rankKey])} vs ${base.label}`);
-  if (row === leader) {
+  const tied = rows.filter((r) => r !== row && (r.values[rankKey] ?? 0) >= (leader.values[rankKey] ?? 0) * 0.99);
+  if (row === leader && tied.length > 0) {
+    parts.push(`ties for the lead with ${tied.map((r) => r.label).join(', ')} (within 1 %)`);
+  } else if (row === leader) {
     const reason = why(row, [base].filter((r) => r !== row));
     parts.push(reason ? `leads because it ${reason}` : 'leads');
   } else if ((g ?? 0) < (leader.values[rankKey] ?? 0) * 0.99) {

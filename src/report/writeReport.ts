@@ -19,7 +19,7 @@ import { timeAxis } from './charts/timeAxis.js';
 import { validationScatterChart } from './charts/validationScatterChart.js';
 import { escapeHtml } from './html.js';
 import { INTERACTIVE_SCRIPT } from './interactiveScript.js';
-import { loadSweep } from './loadSweep.js';
+import { loadSweep, sweepHeadline } from './loadSweep.js';
 import { presetWithDtype } from './presetWithDtype.js';
 import { resolveReportOptions, type ReportOptions } from './ReportOptions.js';
 import { REPORT_CSS } from './reportStyle.js';
@@ -66,7 +66,7 @@ export function writeReport(runs: readonly RunResult[], options: ReportOptions =
     const baseline = pickBaseline(main, labels, opts.baseline);
     const v = verdict(main, labels, baseline, opts.slo);
     const at = rate0 === undefined ? '' : ` at ${rate0.toFixed(2)} req/s offered${sweep.length > 0 ? ' (the first run’s rate; the load sweep below covers every rate given)' : ''}`;
-    verdictHtml = verdictTable(v, opts.slo, `${main.length} run${main.length === 1 ? '' : 's'}${at}.`);
+    verdictHtml = verdictTable(v, opts.slo, `${main.length} run${main.length === 1 ? '' : 's'}${at}.`, sweepHeadline(sweep, opts.slo));
   }
   if (sweep.length > 0) {
     sections.push({
