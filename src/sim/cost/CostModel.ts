@@ -1,4 +1,4 @@
-import type { IterationCost } from '../engine/Executor.js';
+import type { IterationCost } from '../plan/IterationCost.js';
 import type { IterationAggregate } from './IterationAggregate.js';
 
 /**

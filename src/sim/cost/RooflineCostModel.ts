@@ -1,4 +1,4 @@
-import type { IterationCost } from '../engine/Executor.js';
+import type { IterationCost } from '../plan/IterationCost.js';
 import type { HardwareSpec } from '../hardware/HardwareSpec.js';
 import { kvHeadsPerGpu, recurrentStateBytesPerLayer } from '../model/derived.js';
 import { dtypeBytes } from '../model/dtype.js';

@@ -1,4 +1,4 @@
-import type { IterationPlan } from '../engine/Executor.js';
+import type { IterationPlan } from '../plan/IterationPlan.js';
 import type { IterationAggregate } from './IterationAggregate.js';
 
 /** Sums a plan into `out` (entries in plan order, so the result is reproducible to the bit). */

@@ -1,49 +1,8 @@
-import type { MemoryOp } from '../memory/MemoryPolicy.js';
+import type { IterationCost } from '../plan/IterationCost.js';
+import type { IterationPlan } from '../plan/IterationPlan.js';
 
-/**
- * What the scheduler decided for one iteration. Arrays are reused between iterations by the engine:
- * an executor must copy what it keeps. Entry i describes request `requestIds[i]`.
- */
-export interface IterationPlan {
-  index: number;
-  /** Simulated (or wall) time the iteration starts, seconds. */
-  startS: number;
-  /** Requests in this iteration (prefill chunks and decodes). */
-  batchSize: number;
-  requestIds: Int32Array;
-  /** New prompt tokens processed for each request this iteration (0 for a pure decode). */
-  prefillTokens: Int32Array;
-  /** Decode tokens (0 or 1) for each request this iteration. */
-  decodeTokens: Int32Array;
-  /** Tokens already in the request's KV-cache / state before this iteration. */
-  contextTokens: Int32Array;
-  /** Allocation operations the memory policy did for this iteration, and their modelled time. */
-  allocOps: number;
-  allocTimeS: number;
-  /** The part of that work mapping memory ahead of need (see AllocationStats.aheadAllocTimeS). */
-  aheadAllocOps?: number;
-  aheadAllocTimeS?: number;
-  /** Concrete memory operations (only when the policy records them: GPU backend). */
-  memoryOps: readonly MemoryOp[];
-}
-
-/** The named parts of an iteration's time, seconds. Every term lands in the per-iteration record. */
-export interface CostTerms {
-  gemmS: number;
-  prefillAttentionS: number;
-  decodeAttentionS: number;
-  recurrentS: number;
-  allocationS: number;
-  overheadS: number;
-}
-
-export interface IterationCost {
-  /** Wall time of the iteration including any allocation stall, seconds. */
-  durationS: number;
-  /** Part of durationS spent waiting for memory mapping (0 when fully overlapped). */
-  stallS: number;
-  terms: CostTerms;
-}
+export type { CostTerms, IterationCost } from '../plan/IterationCost.js';
+export type { IterationPlan } from '../plan/IterationPlan.js';
 
 /** Turns an iteration plan into a duration: predicted (SimExecutor) or measured (GpuExecutor). */
 export interface Executor {

@@ -1,4 +1,4 @@
-import type { CostTerms } from '../engine/Executor.js';
+import type { CostTerms } from '../plan/IterationCost.js';
 import type { MemorySnapshot, PrefixCacheStats } from '../memory/MemoryPolicy.js';
 import { prefixCacheSummary } from './prefixCacheSummary.js';
 import { Float64Column } from './Float64Column.js';

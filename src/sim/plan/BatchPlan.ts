@@ -1,5 +1,5 @@
 import type { MemoryOp } from '../memory/MemoryPolicy.js';
-import type { IterationPlan } from './Executor.js';
+import type { IterationPlan } from './IterationPlan.js';
 
 const NO_OPS: readonly MemoryOp[] = [];
 

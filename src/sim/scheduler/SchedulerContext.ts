@@ -1,6 +1,6 @@
-import type { BatchPlan } from '../engine/BatchPlan.js';
-import type { RequestTable } from '../engine/RequestTable.js';
-import type { SlotList } from '../engine/SlotList.js';
+import type { BatchPlan } from '../plan/BatchPlan.js';
+import type { RequestTable } from '../plan/RequestTable.js';
+import type { SlotList } from '../plan/SlotList.js';
 import type { MemoryPolicy } from '../memory/MemoryPolicy.js';
 
 /** Why a request is dropped without being served. */

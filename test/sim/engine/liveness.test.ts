@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../../src/sim/engine/simulate.js';
-import { SlotList } from '../../../src/sim/engine/SlotList.js';
+import { SlotList } from '../../../src/sim/plan/SlotList.js';
 import type { RequestSpec } from '../../../src/sim/trace/RequestSpec.js';
 import { TINY_KV_BYTES_PER_TOKEN as KV, tinyHardware, tinyModel } from './fixtures/tinyModel.js';
 

@@ -1,4 +1,4 @@
-import type { CostTerms, IterationCost } from '../../engine/Executor.js';
+import type { CostTerms, IterationCost } from '../../plan/IterationCost.js';
 import type { LayerKind, ModelSpec } from '../../model/ModelSpec.js';
 import type { CostModel } from '../CostModel.js';
 import type { IterationAggregate } from '../IterationAggregate.js';
