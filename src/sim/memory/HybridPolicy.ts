@@ -99,6 +99,10 @@ export class HybridPolicy implements MemoryPolicy {
     return this.parts.attention.tokenCapacity(id);
   }
 
+  endPlan(): void {
+    (this.parts.attention as MemoryPolicy).endPlan?.();
+  }
+
   release(id: number): void {
     this.parts.attention.release(id);
     this.parts.recurrent.release(id);

@@ -11,7 +11,7 @@ import type { PolicyOptions } from './PolicyOptions.js';
 import { policyKindsFor } from './policyKindsFor.js';
 import { RecurrentStatePolicy } from './RecurrentStatePolicy.js';
 import { StaticPolicy } from './StaticPolicy.js';
-import { isVAttentionPageSize } from './VAttentionOptions.js';
+import { isVAttentionPageSize, VATTENTION_MAX_BATCH_LIMIT } from './VAttentionOptions.js';
 import { VAttentionPolicy } from './VAttentionPolicy.js';
 
 const KiB = 1024;
@@ -104,17 +104,20 @@ export function memoryTable(
   const maxContextTokens = options.maxContextTokens;
   const budgetBytes = options.budgetBytes === undefined ? kvBudgetBytes(model, hardware, tp, { gpuMemoryUtilization }) : checkInt('budgetBytes', options.budgetBytes, 1);
   const ctx: PolicyContext = { model, hardware, tp, capacityBytes: budgetBytes };
+  // vAttention: slots at its real limit (max_batch_size < 1000) so memory, not max_num_seqs, binds;
+  // nothing here is timed, so small pages need no assumed map cost.
+  const vattention = { maxContextTokens, maxBatch: VATTENTION_MAX_BATCH_LIMIT, assumePageCostS: 0 };
 
   const configs: { kind: PolicyKind; options: PolicyOptions }[] = [];
   for (const kind of policyKindsFor(model)) {
     if (kind === 'static') configs.push({ kind, options: { maxContextTokens } });
     if (kind === 'paged') for (const b of blockSizes) configs.push({ kind, options: { blockSizeTokens: b, maxContextTokens } });
-    if (kind === 'vattention') for (const p of pageSizes) configs.push({ kind, options: { pageSizeBytes: p, maxContextTokens } });
+    if (kind === 'vattention') for (const p of pageSizes) configs.push({ kind, options: { ...vattention, pageSizeBytes: p } });
     if (kind === 'recurrent') configs.push({ kind, options: {} });
     if (kind === 'hybrid') {
       configs.push({ kind, options: { attention: 'static', attentionOptions: { maxContextTokens } } });
       for (const b of blockSizes) configs.push({ kind, options: { attention: 'paged', attentionOptions: { blockSizeTokens: b, maxContextTokens } } });
-      for (const p of pageSizes) configs.push({ kind, options: { attention: 'vattention', attentionOptions: { pageSizeBytes: p, maxContextTokens } } });
+      for (const p of pageSizes) configs.push({ kind, options: { attention: 'vattention', attentionOptions: { ...vattention, pageSizeBytes: p } } });
     }
   }
   const rows = configs.map(({ kind, options: o }) => {

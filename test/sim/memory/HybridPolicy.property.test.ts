@@ -25,6 +25,7 @@ it('HybridPolicy matches the reference model after every command', () => {
       attention: fc.constant('vattention' as const),
       part: fc.record({
         pageSizeBytes: fc.constantFrom(64 * KiB, 2 * MiB),
+        assumePageCostS: fc.constantFrom(0, 1e-6),
         maxContextTokens: fc.integer({ min: 1, max: 30000 }),
         eagerPages: fc.integer({ min: 0, max: 2 }),
         deferredReclamation: fc.boolean(),

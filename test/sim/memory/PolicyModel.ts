@@ -56,6 +56,8 @@ export function checkAll(m: PolicyModel, r: RealPolicy): void {
   expect(s.fragmentationBytes).toBeGreaterThanOrEqual(0);
   expect(s.eagerBytes).toBeGreaterThanOrEqual(0);
   expect(s.cachedBytes).toBeGreaterThanOrEqual(0);
+  // Issue 15: what is physically allocated always lies in reserved (virtual or static) ranges.
+  expect(s.reservedBytes).toBeGreaterThanOrEqual(s.allocatedBytes);
   expect(s.liveBytes + s.fragmentationBytes + s.eagerBytes + s.cachedBytes).toBe(s.allocatedBytes);
   expect(p.stats.refused).toBe(m.refused);
   for (const [id, t] of m.tokens) expect(p.tokenCapacity(id)).toBeGreaterThanOrEqual(t);

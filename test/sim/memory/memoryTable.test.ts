@@ -32,8 +32,8 @@ describe('capacity comparisons', () => {
 
   it('small pages waste less: 64 KiB vs 2 MiB at 1100 tokens', () => {
     const cap = 8192 * MiB;
-    const small = admitted(new VAttentionPolicy(ctxFor('llama-3-8b', cap), { pageSizeBytes: 65536 }), 1100);
-    const large = admitted(new VAttentionPolicy(ctxFor('llama-3-8b', cap)), 1100);
+    const small = admitted(new VAttentionPolicy(ctxFor('llama-3-8b', cap), { pageSizeBytes: 65536, assumePageCostS: 0, watermark: 0 }), 1100);
+    const large = admitted(new VAttentionPolicy(ctxFor('llama-3-8b', cap), { watermark: 0 }), 1100);
     // 64 KiB: 35 groups of 32 tokens (4 MiB each) = 140 MiB -> floor(8192/140) = 58.
     expect(small).toBe(Math.floor(8192 / 140));
     // 2 MiB: 2 groups of 1024 tokens (128 MiB each) = 256 MiB -> 32.
@@ -82,12 +82,15 @@ describe('memoryTable', () => {
 });
 
 describe('vmmPageCosts', () => {
-  it('keeps per-call cost for small pages and scales linearly above the measured 2 MiB', () => {
+  it('prices 2 MiB and larger handles at the measured flat per-call cost, and small pages only as an assumption', () => {
     const h = hardwarePreset('h100');
     const two = vmmPageCosts(h, 2 * MiB);
-    expect(two.mapS).toBeCloseTo(25.0e-6, 12);
-    expect(vmmPageCosts(h, 65536).mapS).toBe(two.mapS);
-    expect(vmmPageCosts(h, 4 * MiB).mapS).toBeCloseTo(2 * two.mapS, 12);
-    expect(vmmPageCosts(h, 4 * MiB).unmapS).toBeCloseTo(2 * 17.8e-6, 12);
+    expect(two.mapS).toBeCloseTo(1.3e-6 + 23.7e-6, 15);
+    expect(two).toMatchObject({ unmapS: 17.8e-6, basis: 'measured' });
+    // Measured on H100 (profiles/h100-sxm-80gb/vmm.json): cuMemSetAccess ~31 us per call at 2, 4, 8 and 32 MiB.
+    expect(vmmPageCosts(h, 4 * MiB)).toEqual(two);
+    expect(vmmPageCosts(h, 32 * MiB)).toEqual(two);
+    expect(() => vmmPageCosts(h, 65536)).toThrow(/assumePageCostS/);
+    expect(vmmPageCosts(h, 65536, 5e-6)).toEqual({ mapS: 5e-6, unmapS: 0, createS: 0, basis: 'assumed' });
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { AdmitCommand } from './commands/AdmitCommand.js';
+import { EndPlanCommand } from './commands/EndPlanCommand.js';
 import { GrowCommand } from './commands/GrowCommand.js';
 import { ReleaseCommand } from './commands/ReleaseCommand.js';
 import { checkAll, PolicyModel, RealPolicy } from './PolicyModel.js';
@@ -21,6 +22,7 @@ function commandsFor(spec: Spec) {
       fc.tuple(fc.nat(), delta).map(([pick, d]) => new GrowCommand(pick, d)),
       fc.tuple(fc.nat(), delta).map(([pick, d]) => new GrowCommand(pick, d)),
       fc.nat().map((pick) => new ReleaseCommand(pick)),
+      fc.constant(new EndPlanCommand()),
     ],
     { maxCommands: 50 },
   );

@@ -115,29 +115,35 @@ export function pagedSpec(p: PagedParams, capacityOverride?: number): Spec {
 export interface VAttentionParams { model: string; tp: number; groups: number; slack: number; options: VAttentionOptions }
 export function vattentionSpec(p: VAttentionParams, capacityOverride?: number): Spec {
   const m = modelPreset(p.model);
-  const hw = hardwarePreset('h100');
   const { perLayer, layers } = tokenBytesPerLayer(m, p.tp);
-  const buffers = 2 * layers;
-  const bpt = buffers * perLayer;
+  // perLayer: 2L buffers of Hkv*D*b per token; megacache: 2 buffers of Hkv*D*b*L (vattention.cu).
+  const mega = p.options.layout === 'megacache';
+  const buffers = mega ? 2 : 2 * layers;
+  const perBuffer = mega ? perLayer * layers : perLayer;
+  const bpt = 2 * layers * perLayer;
   const page = p.options.pageSizeBytes ?? 2 * 2 ** 20;
   const max = p.options.maxContextTokens ?? m.maxContextTokens;
-  const deferred = p.options.deferredReclamation ?? true;
+  const mapping = p.options.mapping ?? 'overlapped';
+  const deferred = p.options.deferredReclamation ?? mapping === 'overlapped';
   const groupBytes = buffers * page;
   const capacity = capacityOverride ?? p.groups * groupBytes + (p.slack % groupBytes);
-  const pool = Math.floor(capacity / groupBytes);
-  const slotVirtual = buffers * Math.ceil((max * perLayer) / page) * page;
-  const maxBatch = p.options.maxBatch ?? Math.max(1, Math.min(pool, Math.floor(hw.virtualAddressBytes / slotVirtual)));
-  const g = (t: number) => Math.ceil((t * perLayer) / page);
+  // utils.h get_num_phys_blocks: whole pages, a multiple of 2L.
+  const pages = Math.floor(capacity / page);
+  const pool = (pages - (pages % (2 * layers))) / buffers;
+  const wm = Math.floor((p.options.watermark ?? 0.01) * pool);
+  const maxBatch = p.options.maxBatch ?? 256;
+  const g = (t: number) => Math.ceil((t * perBuffer) / page);
   const policy = new VAttentionPolicy(ctx(p.model, p.tp, capacity), p.options);
-  // Groups a running request may hold beyond its need: eager pages or the look-ahead group.
+  // Groups a running request may hold beyond its need: eager pages or the background look-ahead.
   const eager = policy.aheadAllowance;
   const costs = policy.pageCosts;
   return {
     policy,
     rule: {
-      // Everything not needed by a running request (free, cached in free slots, eager or inherited
-      // surplus) can be made free, so room = pool - sum of needs; a new request also needs a slot.
-      admit: (tokens, t) => t <= max && tokens.size < maxBatch && g(t) <= pool - sum(tokens, g),
+      // Everything not needed by a running request (free, cached in free slots, mapped ahead) can be
+      // made free, so room = pool - sum of needs; a new request must also leave the 1% watermark
+      // (sarathi-lean can_allocate) and find a slot.
+      admit: (tokens, t) => t <= max && tokens.size < maxBatch && g(t) <= pool - sum(tokens, g) - wm,
       grow: (tokens, id, total) => total <= max && g(total) - g(tokens.get(id)!) <= pool - sum(tokens, g),
     },
     liveBytes: (tokens) => sum(tokens, (t) => t * bpt),
@@ -159,18 +165,21 @@ export function vattentionSpec(p: VAttentionParams, capacityOverride?: number): 
       expect(mirror.mappedGroups * groupBytes).toBe(s.allocatedBytes);
       expect(mirror.mappedGroups).toBeLessThanOrEqual(pool);
       expect(s.eagerBytes).toBeLessThanOrEqual(tokens.size * eager * groupBytes);
-      if (!deferred) {
+      if (!deferred && mapping === 'sync') {
         for (const [slot, pages] of mirror.slotPages) {
           if (!mirror.slotOwner.has(`kv:${slot}`)) expect(pages).toBe(0);
         }
       }
+      // Synchronous mapping has no background step: only eager pages (a kvsim extension) are ahead.
+      if (mapping === 'sync' && (p.options.eagerPages ?? 0) === 0) expect(pol.stats.aheadAllocOps ?? 0).toBe(0);
       expect(pol.stats.allocOps).toBe(mirror.groupsMapped * buffers);
       expect(pol.stats.freeOps).toBe(mirror.groupsUnmapped * buffers);
+      expect(pol.stats.aheadAllocOps ?? 0).toBeLessThanOrEqual(pol.stats.allocOps + pol.stats.freeOps);
       const t = (mirror.groupsMapped * costs.mapS + mirror.groupsUnmapped * costs.unmapS) * buffers;
       expect(pol.stats.allocTimeS).toBeCloseTo(t, 12);
     },
-    maxTokens: Math.min(max, Math.ceil(((pool + 2) * page) / perLayer)),
-    step: Math.max(1, Math.floor(page / perLayer)),
+    maxTokens: Math.min(max, Math.ceil(((pool + 2) * page) / perBuffer)),
+    step: Math.max(1, Math.floor(page / perBuffer)),
   };
 }
 
