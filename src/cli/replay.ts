@@ -35,6 +35,8 @@ interface ReplayArgs extends TraceArgs {
   'block-size'?: number;
   tp: number;
   mapping?: string;
+  layout?: string;
+  'assume-page-cost'?: number;
   'max-num-seqs'?: number;
   'max-batched-tokens'?: number;
   'token-budget'?: number;
@@ -69,6 +71,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         .option('block-size', { type: 'number', describe: 'paged block size in tokens, 1-256 (default 16)' })
         .option('tp', { type: 'number', default: 1, describe: 'tensor-parallel degree (results are per GPU)' })
         .option('mapping', { type: 'string', describe: 'vAttention page mapping: overlapped (background thread, default) or sync' })
+        .option('layout', { type: 'string', describe: 'vAttention virtual buffers: perLayer (2L, default) or megacache (one K and one V over all layers)' })
+        .option('assume-page-cost', { type: 'number', describe: 'vAttention 64K/128K/256K pages (modified driver, not measured): assumed microseconds per map call' })
         .option('max-num-seqs', { type: 'number', describe: 'most running requests (default 256)' })
         .option('max-batched-tokens', { type: 'number', describe: 'vllm/orca: most tokens per iteration (default 8192)' })
         .option('token-budget', { type: 'number', describe: 'sarathi: tokens per iteration (default 2048)' })
@@ -185,7 +189,18 @@ function policyOptionsFromArgs(args: ReplayArgs): (kind: PolicyKind) => PolicyOp
   const mapping = args.mapping as 'overlapped' | 'sync' | undefined;
   if (mapping !== undefined && mapping !== 'overlapped' && mapping !== 'sync') throw expected('"overlapped" or "sync"', '--mapping', mapping);
   const paged = blockSizeTokens === undefined ? {} : { blockSizeTokens };
-  const vattention = { ...(pageSizeBytes === undefined ? {} : { pageSizeBytes }), ...(mapping === undefined ? {} : { mapping }) };
+  const layout = args.layout as 'perLayer' | 'megacache' | undefined;
+  if (layout !== undefined && layout !== 'perLayer' && layout !== 'megacache') throw expected('"perLayer" or "megacache"', '--layout', layout);
+  const assumeUs = args['assume-page-cost'] === undefined ? undefined : checkNumber('--assume-page-cost', args['assume-page-cost'], 0, 1e6);
+  // vAttention's slots are the framework's max_num_seqs (sarathi-lean arg_utils: max_batch_size=max_num_seqs).
+  const maxBatch = args['max-num-seqs'] === undefined ? undefined : checkInt('--max-num-seqs', args['max-num-seqs'], 1);
+  const vattention = {
+    ...(pageSizeBytes === undefined ? {} : { pageSizeBytes }),
+    ...(mapping === undefined ? {} : { mapping }),
+    ...(layout === undefined ? {} : { layout }),
+    ...(assumeUs === undefined ? {} : { assumePageCostS: assumeUs * 1e-6 }),
+    ...(maxBatch === undefined ? {} : { maxBatch }),
+  };
   return (kind) => {
     switch (kind) {
       case 'paged':

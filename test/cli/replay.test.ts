@@ -63,7 +63,7 @@ describe('kvsim replay', () => {
   it('passes page and block sizes, scheduler and seed through; same seed gives the same bytes', async () => {
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');
-    const args = ['replay', '--trace', 'synthetic:code', '--count', '40', '--seed', '3', '--model', 'llama-3-8b', '--policy', 'paged,vattention', '--block-size', '32', '--page-size', '64K', '--scheduler', 'sarathi', '--token-budget', '512', '--no-progress'];
+    const args = ['replay', '--trace', 'synthetic:code', '--count', '40', '--seed', '3', '--model', 'llama-3-8b', '--policy', 'paged,vattention', '--block-size', '32', '--page-size', '64K', '--assume-page-cost', '25', '--scheduler', 'sarathi', '--token-budget', '512', '--no-progress'];
     expect((await cli(...args, '--json', a)).code).toBe(0);
     expect((await cli(...args, '--json', b)).code).toBe(0);
     expect(readFileSync(a, 'utf8')).toBe(readFileSync(b, 'utf8'));
