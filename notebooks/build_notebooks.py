@@ -178,8 +178,9 @@ async function summarize(runs: kvsim.RunResult[], tag: string) {
     rows[r.config.policy] = {
       'done': s.completed,
       'out tok/s': Math.round(s.outputTokensPerS),
-      'TTFT p50 ms': +(s.ttftS.p50 * 1e3).toFixed(1),
-      'TTFT p99 ms': +(s.ttftS.p99 * 1e3).toFixed(1),
+      // Seconds, not ms: with queueing (4x rate) TTFT reaches minutes, which an ms column prints as 237223.2.
+      'TTFT p50 s': +s.ttftS.p50.toFixed(3),
+      'TTFT p99 s': +s.ttftS.p99.toFixed(3),
       'TBT p50 ms': +(s.tbtS.p50 * 1e3).toFixed(2),
       'TBT p99 ms': +(s.tbtS.p99 * 1e3).toFixed(2),
       'E2E p99 s': +s.e2eS.p99.toFixed(2),
@@ -350,18 +351,33 @@ await say(Object.keys(kinds).length === 0 ? 'No kvsim JSON files under profiles/
 result('profiles', (byKind['kvsim.profile/1'] ?? []).length);
 result('validationFiles', (byKind['kvsim.validation/1'] ?? []).length);
 await flushResults();"""),
-        ("code", """const validation = found.filter((f) => f.schema === 'kvsim.validation/1').map((f) => kvsim.parseValidationResult(f.json, f.path));
+        ("code", """// Files written before labels named the vAttention mapping (sync vs overlapped) carry the same policy
+// label for both; the file name says which, and which trace: label each set by it.
+const validation = found.filter((f) => f.schema === 'kvsim.validation/1').map((f) => {
+  const v = kvsim.parseValidationResult(f.json, f.path);
+  const name = f.path.split('/').pop()!.replace(/\\.validation\\.json$/, '');
+  return { ...v, policy: `${v.policy} [${name}]` };
+});
 if (validation.length === 0) {
   await say('NO GPU VALIDATION DATA: the repository holds no kvsim.validation/1 file, so there is no simulator-vs-GPU comparison to show. Run `kvsim validate --json FILE` on a GPU and commit the file under profiles/ or validation/.');
 } else {
   for (const v of validation) {
     const rel = v.iterations.simS.map((s, i) => Math.abs(s - v.iterations.gpuS[i]) / v.iterations.gpuS[i]).sort((a, b) => a - b);
     const q = (p: number) => rel[Math.min(rel.length - 1, Math.floor(p * rel.length))];
-    await say(`${v.policy} · ${v.model} on ${v.card}: ${rel.length} iterations, |sim-gpu|/gpu median ${(100 * q(0.5)).toFixed(2)}%, p90 ${(100 * q(0.9)).toFixed(2)}%, p99 ${(100 * q(0.99)).toFixed(2)}%`);
+    // p95, as the README's targets are stated (median < 3 %, p95 < 8 %).
+    await say(`${v.policy} · ${v.model} on ${v.card}: ${rel.length} iterations, |sim-gpu|/gpu median ${(100 * q(0.5)).toFixed(2)}%, p95 ${(100 * q(0.95)).toFixed(2)}%, p99 ${(100 * q(0.99)).toFixed(2)}%`);
     result(`validation ${v.policy} ${v.model} ${v.card} medianError`, q(0.5).toFixed(4));
+    result(`validation ${v.policy} ${v.model} ${v.card} p95Error`, q(0.95).toFixed(4));
   }
   await flushResults();
-  const html = kvsim.writeReport([], { validation, sweep: false, stateComparison: false, title: 'Simulator vs GPU' });
+  // The scatter draws every k-th pair (at most 400 per file) so the stored SVG stays small; the errors above use every pair.
+  const drawn = validation.map((v) => {
+    const k = Math.max(1, Math.ceil(v.iterations.simS.length / 400));
+    const keep = (xs: number[]) => xs.filter((_, i) => i % k === 0);
+    return { ...v, iterations: { simS: keep(v.iterations.simS), gpuS: keep(v.iterations.gpuS) } };
+  });
+  await say(`Drawn: ${drawn.map((v, i) => `${v.iterations.simS.length} of ${validation[i].iterations.simS.length} pairs (${v.policy})`).join(', ')}.`);
+  const html = kvsim.writeReport([], { validation: drawn, sweep: false, stateComparison: false, interactive: false, title: 'Simulator vs GPU' });
   const svg = html.match(/<svg[\\s\\S]*?<\\/svg>/)![0];
   await show(svg);
 }"""),
@@ -416,9 +432,9 @@ FlashAttention-2, see `RooflineOptions.pagedDecodeSlowdown`); when a profile for
 exists, the calibrated cost model uses the measured tables instead, so a simulation of *these*
 kernels prices paging at the measured ratio above, not at the paper's."""),
         ("md", """When validation files exist, each dot above is one iteration (the same plan on both sides) and the
-shaded bands are ±5/10/20 %. The issue's targets are a median per-iteration error under 3 % and p95
-under 8 % on traces not used for calibration; the numbers printed above are what was reached, with the
-card that measured them."""),
+shaded bands are ±5/10/20 %. kvsim's accuracy targets (README) are a median per-iteration error under
+3 % and p95 under 8 % on traces not used for calibration; the numbers printed above are what was
+reached, with the card that measured them."""),
     ],
 }
 
