@@ -10,7 +10,7 @@ import { openSyntheticTrace, openTrace } from '../sim/trace/openTrace.js';
 import { syntheticPreset, SYNTHETIC_PRESET_NAMES, type SyntheticPresetName } from '../sim/trace/syntheticPresets.js';
 import type { TraceFormat } from '../sim/trace/TraceFormat.js';
 import type { TraceSource } from '../sim/trace/TraceSource.js';
-import { writeTrace } from '../sim/trace/writeTrace.js';
+import { type WriteTraceReport, writeTrace } from '../sim/trace/writeTrace.js';
 import { addTraceOptions, reportSkipped, type TraceArgs, traceOptionsFromArgs, withRowProgress } from './traceArgs.js';
 
 interface GenArgs extends TraceArgs {
@@ -31,7 +31,11 @@ export const genCommand: CommandModule<object, GenArgs> = {
   builder: (y) =>
     addTraceOptions(
       y
-        .option('preset', { type: 'string', default: 'conv', describe: `starting point: ${SYNTHETIC_PRESET_NAMES.join(' or ')} (Azure 2023 statistics)` })
+        .option('preset', {
+          type: 'string',
+          default: 'conv',
+          describe: `starting point: ${SYNTHETIC_PRESET_NAMES.join(', ')} (conv, code: Azure 2023 statistics; system-prompt, multiturn: shared prefixes with block ids, --prompt = new user tokens per turn)`,
+        })
         .option('prompt', { type: 'string', describe: 'prompt lengths: fixed:N, uniform:min=A,max=B, lognormal:median=M,p90=P[,max=X], zipf:min=A,max=B,s=S, trace:FILE_OR_NAME' })
         .option('output', { type: 'string', describe: 'output lengths, same forms as --prompt' })
         .option('from', { type: 'string', describe: 'instead of generating, read this trace (name, synthetic spec or file) and write it transformed' })
@@ -57,10 +61,11 @@ export const genCommand: CommandModule<object, GenArgs> = {
       source = await openSyntheticTrace(spec, options);
     }
     const format = args['out-format'] as TraceFormat;
+    const written: WriteTraceReport = { requests: 0, prefixIdsDropped: 0 };
     let count: number;
     if (args.out === undefined) {
       try {
-        count = await writeTrace(source, format, process.stdout);
+        count = await writeTrace(source, format, process.stdout, written);
       } catch (err) {
         // `kvsim gen | head` closes the pipe early: that is the reader's choice, not an error.
         if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
@@ -69,9 +74,12 @@ export const genCommand: CommandModule<object, GenArgs> = {
     } else {
       // Progress only when writing to a file: on stdout it would interleave with the trace itself.
       const shown = withRowProgress(source, 'writing');
-      count = await writeFileAtomically(args.out, (out) => writeTrace(shown, format, out));
+      count = await writeFileAtomically(args.out, (out) => writeTrace(shown, format, out, written));
     }
     reportSkipped(source);
+    if (written.prefixIdsDropped > 0) {
+      process.stderr.write(`kvsim: warning: ${format} cannot hold prefix block ids; ${written.prefixIdsDropped.toLocaleString('en-US')} request${written.prefixIdsDropped === 1 ? '' : 's'} lost theirs (--out-format jsonl keeps them)\n`);
+    }
     if (args.out !== undefined) process.stderr.write(`kvsim: wrote ${count.toLocaleString('en-US')} requests to ${args.out}\n`);
   },
 };
