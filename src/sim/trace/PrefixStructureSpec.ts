@@ -14,7 +14,7 @@ import { MAX_TRACE_TOKENS } from './tokenLimits.js';
 export interface PrefixStructureSpec {
   /**
    * Tokens per block id (`prefixBlockTokens` of every generated request).
-   * @defaultValue 16 (vLLM's default KV block size on GPUs)
+   * @defaultValue 16 (kvsim's paged block size default, vLLM's on GPUs: DESIGN.md, Memory policies)
    */
   blockTokens?: number;
   /**
