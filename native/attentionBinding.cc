@@ -120,6 +120,7 @@ Napi::Value AttentionRun(const Napi::CallbackInfo& info) {
       kv.blockSizeTokens = static_cast<int32_t>(PropU64(o, "blockSizeTokens"));
     } else {
       kv.slotStrideBytes = static_cast<int64_t>(PropU64(o, "slotStrideBytes"));
+      kv.tokenStrideBytes = o.Has("tokenStrideBytes") ? static_cast<int64_t>(PropU64(o, "tokenStrideBytes")) : 0;
       kv.slotOfRequest = static_cast<const int32_t*>(dslots.p);
     }
     const std::string dims = "batch=" + std::to_string(batch) + " heads=" + std::to_string(shape.numQHeads) + "/" +

@@ -60,6 +60,7 @@ class GpuModelWrap : public Napi::ObjectWrap<GpuModelWrap> {
     c.kBase = Addresses(o, "kBase");
     c.vBase = Addresses(o, "vBase");
     c.slotStrideBytes = Int(o, "slotStrideBytes", 0);
+    c.tokenStrideBytes = Int(o, "tokenStrideBytes", 0);
     c.maxBlocksPerSeq = Int(o, "maxBlocksPerSeq", 0);
     c.blockSizeTokens = Int(o, "blockSizeTokens", 0);
     c.stateSlots = Int(o, "stateSlots", 0);

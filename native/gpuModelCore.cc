@@ -249,7 +249,7 @@ GpuIterationTimes GpuModelCore::Run(const GpuIteration& it) {
       const int qd = l.heads * l.headDim;
       Gemm(x_, attn_.wIn, proj_, T, c_.hidden, attn_.inWidth);
       kvsim_kv_write_t kw{c_.kvLayout, reinterpret_cast<void*>(c_.kBase.at(attnIdx)), reinterpret_cast<void*>(c_.vBase.at(attnIdx)),
-                          c_.slotStrideBytes, meta_ + oKvSlot, meta_ + oBt, mb, c_.blockSizeTokens};
+                          c_.slotStrideBytes, meta_ + oKvSlot, meta_ + oBt, mb, c_.blockSizeTokens, c_.tokenStrideBytes};
       Check(kvsim_split_qkv_append(proj_, T, l.heads, l.kvHeads, l.headDim, meta_ + oRow, meta_ + oPos, q_, &kw, stream_),
             "kvsim_split_qkv_append", Dims({T, l.heads, l.kvHeads, l.headDim}));
       kvsim_attn_shape_t shape{KVSIM_DTYPE_BF16, l.heads, l.kvHeads, l.headDim, 1.0f / std::sqrt((float)l.headDim)};
@@ -258,6 +258,7 @@ GpuIterationTimes GpuModelCore::Run(const GpuIteration& it) {
       kv.k = kw.k;
       kv.v = kw.v;
       kv.slotStrideBytes = c_.slotStrideBytes;
+      kv.tokenStrideBytes = c_.tokenStrideBytes;
       kv.maxBlocksPerSeq = mb;
       kv.blockSizeTokens = c_.blockSizeTokens;
       if (nd > 0) {

@@ -33,6 +33,9 @@ struct GpuModelConfig {
   int kvLayout = -1;
   std::vector<uint64_t> kBase, vBase;  // per attention layer
   int64_t slotStrideBytes = 0;
+  // Contiguous: bytes between a token's rows (0 = packed, one layer per buffer); vAttention's megacache
+  // layout strides over all attention layers (kBase/vBase then point at each layer's offset in the row).
+  int64_t tokenStrideBytes = 0;
   int maxBlocksPerSeq = 0;
   int blockSizeTokens = 0;
   // mLSTM state pools (allocated here): slots per layer and the state dtype (XLSTM_F32 / XLSTM_BF16).

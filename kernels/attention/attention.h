@@ -7,7 +7,11 @@
  *                     cuSeqlensQ[batch + 1] gives the offsets (cuSeqlensQ[0] = 0).
  *   K and V of one layer, contiguous (vAttention arena): two buffers, each maxBatch slots of
  *     slotStrideBytes bytes; slot r holds request r's tokens token-major:
- *     [token][numKvHeads][headDim]. slotOfRequest[i] (or i when NULL) names request i's slot.
+ *     [token][numKvHeads][headDim], one token every tokenStrideBytes (0: numKvHeads*headDim*2, the
+ *     rows packed). vAttention's megacache layout (vattention.cu alloc_virtual_tensor: one K and one V
+ *     tensor [batch][context][layers][numKvHeads][headDim]) is a stride of layers*numKvHeads*headDim*2
+ *     with k and v pointing at the layer's offset, layer*numKvHeads*headDim*2, inside the first row.
+ *     slotOfRequest[i] (or i when NULL) names request i's slot.
  *   K and V of one layer, paged (vLLM-style block pool): two buffers of
  *     [numBlocks][blockSizeTokens][numKvHeads][headDim]; blockTable[i * maxBlocksPerSeq + j] is
  *     the block holding request i's tokens [j*blockSizeTokens, (j+1)*blockSizeTokens).
@@ -50,7 +54,7 @@ enum {
   KVSIM_ATTN_EDTYPE = -4,       /* unknown dtype */
   KVSIM_ATTN_EBLOCKSIZE = -5,   /* paged block size not a power of two in [8, 1024] */
   KVSIM_ATTN_EWORKSPACE = -6,   /* workspace missing or smaller than kvsim_attn_decode_workspace_bytes */
-  KVSIM_ATTN_ELAYOUT = -7       /* unknown KV layout, or slot stride too small */
+  KVSIM_ATTN_ELAYOUT = -7       /* unknown KV layout, slot stride too small, bad token stride */
 };
 
 typedef struct {
@@ -72,6 +76,9 @@ typedef struct {
   const int32_t* blockTable;
   int32_t maxBlocksPerSeq;
   int32_t blockSizeTokens;
+  /* contiguous: bytes from one token's row to the next; 0 = numKvHeads*headDim*2 (packed). A multiple
+   * of 16, at least numKvHeads*headDim*2. */
+  int64_t tokenStrideBytes;
 } kvsim_kv_cache_t;
 
 /* Number of context splits the decode kernel uses when numSplits = 0 (flash-decoding). */

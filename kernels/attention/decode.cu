@@ -310,7 +310,7 @@ int dispatchLayout(const DecodeParams& p, const kvsim_attn_shape_t* s, const kvs
   const int rowElems = s->numKvHeads * s->headDim;
   if (kv->layout == KVSIM_KV_CONTIGUOUS) {
     ContiguousKv c{static_cast<const char*>(kv->k), static_cast<const char*>(kv->v), (long long)kv->slotStrideBytes,
-                   kv->slotOfRequest, rowElems};
+                   kv->slotOfRequest, contiguousTokenElems(s, kv)};
     return launchDecode<T, D>(p, c, batch, s->numKvHeads, stream);
   }
   PagedKv pk{kv->k, kv->v, kv->blockTable, kv->maxBlocksPerSeq, log2Exact(kv->blockSizeTokens), rowElems};

@@ -247,7 +247,7 @@ int dispatchLayout(const PrefillParams& p, const kvsim_attn_shape_t* s, const kv
   const int rowElems = s->numKvHeads * s->headDim;
   if (kv->layout == KVSIM_KV_CONTIGUOUS) {
     ContiguousKv c{static_cast<const char*>(kv->k), static_cast<const char*>(kv->v), (long long)kv->slotStrideBytes,
-                   kv->slotOfRequest, rowElems};
+                   kv->slotOfRequest, contiguousTokenElems(s, kv)};
     return launchPrefill<T, D, ContiguousKv, Causal>(p, c, batch, maxQueryLen, stream);
   }
   PagedKv pk{kv->k, kv->v, kv->blockTable, kv->maxBlocksPerSeq, log2Exact(kv->blockSizeTokens), rowElems};

@@ -16,6 +16,7 @@
 #include "common.cuh"
 #include "prefillParams.h"
 #include "hopperTile.cuh"
+#include "validate.h"
 #include "wgmma.cuh"
 
 // The helpers below are unused in the plain sm_90 device pass, where the kernel body is empty.
@@ -256,7 +257,7 @@ int byLayout(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv
   const int rowElems = s->numKvHeads * s->headDim;
   if (kv->layout == KVSIM_KV_CONTIGUOUS) {
     ContiguousKv c{static_cast<const char*>(kv->k), static_cast<const char*>(kv->v), (long long)kv->slotStrideBytes,
-                   kv->slotOfRequest, rowElems};
+                   kv->slotOfRequest, contiguousTokenElems(s, kv)};
     return launch<T, D, ContiguousKv, Causal>(p, c, batch, maxQueryLen, stream);
   }
   int shift = 0;

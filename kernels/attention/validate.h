@@ -22,10 +22,20 @@ inline int checkShape(const kvsim_attn_shape_t* s) {
   return KVSIM_ATTN_OK;
 }
 
+// Elements from one token's K row to the next in a contiguous cache (the megacache layout strides over
+// all layers' rows of a token; the default packs one layer's rows).
+inline int contiguousTokenElems(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv) {
+  return kv->tokenStrideBytes != 0 ? (int)(kv->tokenStrideBytes / 2) : s->numKvHeads * s->headDim;
+}
+
 inline int checkKv(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv) {
   if (!kv || !kv->k || !kv->v) return KVSIM_ATTN_EINVAL;
   if (kv->layout == KVSIM_KV_CONTIGUOUS) {
-    if (kv->slotStrideBytes < (int64_t)s->numKvHeads * s->headDim * 2) return KVSIM_ATTN_ELAYOUT;
+    const int64_t rowBytes = (int64_t)s->numKvHeads * s->headDim * 2;
+    if (kv->slotStrideBytes < rowBytes) return KVSIM_ATTN_ELAYOUT;
+    // Rows are read in 16-byte chunks (cp.async), and the stride in elements must fit an int.
+    const int64_t t = kv->tokenStrideBytes;
+    if (t != 0 && (t < rowBytes || t % 16 != 0 || t / 2 > 0x7fffffff)) return KVSIM_ATTN_ELAYOUT;
     return KVSIM_ATTN_OK;
   }
   if (kv->layout == KVSIM_KV_PAGED) {

@@ -35,7 +35,8 @@ __global__ void SplitQkvAppend(const uint4* __restrict__ qkv, int32_t H, int32_t
   const uint4* src = qkv + (int64_t)t * vecPerRow;
   int64_t tokenOffsetBytes;  // byte offset of this token's [Hkv][D] inside the layer's K (or V) buffer
   if (kv.layout == 0) {
-    tokenOffsetBytes = (int64_t)kv.slotOfRow[row] * kv.slotStrideBytes + pos * kvVec * 16;
+    const int64_t stride = kv.tokenStrideBytes != 0 ? kv.tokenStrideBytes : (int64_t)kvVec * 16;
+    tokenOffsetBytes = (int64_t)kv.slotOfRow[row] * kv.slotStrideBytes + pos * stride;
   } else {
     const int32_t block = kv.blockTable[(int64_t)row * kv.maxBlocksPerSeq + pos / kv.blockSizeTokens];
     tokenOffsetBytes = ((int64_t)block * kv.blockSizeTokens + pos % kv.blockSizeTokens) * kvVec * 16;
@@ -91,6 +92,7 @@ extern "C" int kvsim_split_qkv_append(const void* qkv, int32_t T, int32_t H, int
                                       const int32_t* tokenRow, const int32_t* tokenPos, void* q,
                                       const kvsim_kv_write_t* kv, void* stream) {
   if (!qkv || !tokenRow || !tokenPos || !q || !kv || T < 0 || H <= 0 || Hkv <= 0 || D % 8 != 0) return -1;
+  if (kv->layout == 0 && kv->tokenStrideBytes != 0 && (kv->tokenStrideBytes < (int64_t)Hkv * D * 2 || kv->tokenStrideBytes % 16 != 0)) return -1;
   if (T == 0) return 0;
   SplitQkvAppend<<<T, 128, 0, (cudaStream_t)stream>>>(static_cast<const uint4*>(qkv), H, Hkv, D, tokenRow, tokenPos,
                                                       static_cast<uint4*>(q), *kv);

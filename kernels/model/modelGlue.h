@@ -25,6 +25,9 @@ typedef struct {
   const int32_t* blockTable; /* paged: device, [rows][maxBlocksPerSeq] */
   int32_t maxBlocksPerSeq;
   int32_t blockSizeTokens;
+  /* contiguous: bytes from one token's row to the next; 0 = Hkv*D*2 (packed). vAttention's megacache
+   * layout: layers*Hkv*D*2, with k/v at the layer's offset inside the row (see attention.h). */
+  int64_t tokenStrideBytes;
 } kvsim_kv_write_t;
 
 /*

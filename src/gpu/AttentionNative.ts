@@ -29,6 +29,8 @@ export interface NativeAttentionRunOptions extends NativeAttentionShape {
   v: Uint16Array;
   contextLens: Int32Array;
   slotStrideBytes: number;
+  /** Contiguous: bytes between consecutive tokens' rows; 0 = packed (numKvHeads*headDim*2). */
+  tokenStrideBytes: number;
   slotOfRequest?: Int32Array;
   blockTable?: Int32Array;
   maxBlocksPerSeq: number;

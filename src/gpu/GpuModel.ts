@@ -7,7 +7,15 @@ import { nativeCall } from './nativeCall.js';
 
 /** Where the attention layers' KV-cache lives on the device. */
 export type GpuKvCache =
-  | { layout: 'contiguous'; kBase: bigint[]; vBase: bigint[]; slotStrideBytes: number }
+  | {
+      layout: 'contiguous';
+      /** Per attention layer: where its token 0 of slot 0 starts (megacache: the buffer + the layer's offset in the row). */
+      kBase: bigint[];
+      vBase: bigint[];
+      slotStrideBytes: number;
+      /** Bytes between consecutive tokens' rows; absent = packed (Hkv*D*2). Megacache: L*Hkv*D*2. */
+      tokenStrideBytes?: number;
+    }
   | { layout: 'paged'; kBase: bigint[]; vBase: bigint[]; maxBlocksPerSeq: number; blockSizeTokens: number }
   | { layout: 'none' };
 
@@ -62,6 +70,11 @@ export class GpuModel {
       throw expected(`${attention} K and V base addresses (one per attention layer)`, 'GpuModel: kv', o.kv.kBase.length);
     }
     if (mlstm.length > 0 && o.stateSlots === 0) throw new InvalidOptionError('GpuModel: the model has mLSTM layers but stateSlots is 0');
+    if (o.kv.layout === 'contiguous' && o.kv.tokenStrideBytes !== undefined) {
+      const rowBytes = Math.max(0, ...layers.map((l) => (l.kind === 0 ? l.kvHeads * l.headDim * 2 : 0)));
+      const t = checkInt('GpuModel: kv.tokenStrideBytes', o.kv.tokenStrideBytes, rowBytes);
+      if (t % 16 !== 0) throw expected('a multiple of 16 bytes', 'GpuModel: kv.tokenStrideBytes', t);
+    }
     const stateDtype = o.model.layers.find((l): l is MlstmLayerSpec => l.kind === 'mlstm')?.stateDtype ?? 'fp32';
     const kv = o.kv;
     const config: NativeGpuModelConfig = {
@@ -78,6 +91,7 @@ export class GpuModel {
       kBase: kv.layout === 'none' ? [] : kv.kBase,
       vBase: kv.layout === 'none' ? [] : kv.vBase,
       slotStrideBytes: kv.layout === 'contiguous' ? kv.slotStrideBytes : 0,
+      tokenStrideBytes: kv.layout === 'contiguous' ? (kv.tokenStrideBytes ?? 0) : 0,
       maxBlocksPerSeq: kv.layout === 'paged' ? kv.maxBlocksPerSeq : 0,
       blockSizeTokens: kv.layout === 'paged' ? kv.blockSizeTokens : 0,
       stateSlots: o.stateSlots,

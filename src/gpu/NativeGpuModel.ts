@@ -48,6 +48,8 @@ export interface NativeGpuModelConfig {
   kBase: bigint[];
   vBase: bigint[];
   slotStrideBytes: number;
+  /** Contiguous: bytes between a token's rows; 0 = packed (one layer per buffer). Megacache: L*Hkv*D*2. */
+  tokenStrideBytes: number;
   maxBlocksPerSeq: number;
   blockSizeTokens: number;
   stateSlots: number;

@@ -9,6 +9,12 @@ export type AttentionCacheLayout =
       layout: 'contiguous';
       /** Bytes per request slot; slot r holds [token][kvHead][headDim]. */
       slotStrideBytes: number;
+      /**
+       * Bytes from one token's row to the next. vAttention's megacache layout keeps all layers of a
+       * token in one row (layers*kvHeads*headDim*2 bytes); pass k/v starting at the layer's offset.
+       * @defaultValue kvHeads*headDim*2 (rows packed, one layer per buffer)
+       */
+      tokenStrideBytes?: number;
       /** Slot of request i; omitted: request i uses slot i. */
       slotOfRequest?: Int32Array;
     }
@@ -112,7 +118,9 @@ export function resolveAttentionCall(o: AttentionCallOptions): NativeAttentionRu
   };
   const c = o.cache;
   if (c.layout === 'contiguous') {
-    const stride = checkInt(`${api}: cache.slotStrideBytes`, c.slotStrideBytes, maxContextLen * rowElems * 2);
+    const tokenStride = checkInt(`${api}: cache.tokenStrideBytes`, c.tokenStrideBytes ?? rowElems * 2, rowElems * 2);
+    if (tokenStride % 16 !== 0) throw expected('a multiple of 16 bytes', `${api}: cache.tokenStrideBytes`, tokenStride);
+    const stride = checkInt(`${api}: cache.slotStrideBytes`, c.slotStrideBytes, (maxContextLen - 1) * tokenStride + rowElems * 2);
     if (stride % 16 !== 0) throw expected('a multiple of 16 bytes', `${api}: cache.slotStrideBytes`, stride);
     const slots = Math.floor((o.k.length * 2) / stride);
     if (c.slotOfRequest && c.slotOfRequest.length !== batch) {
@@ -121,10 +129,10 @@ export function resolveAttentionCall(o: AttentionCallOptions): NativeAttentionRu
     for (let i = 0; i < batch; i++) {
       const s = c.slotOfRequest ? c.slotOfRequest[i] : i;
       // The last slot may be cut short: it only needs the request's tokens.
-      const endByte = s * stride + o.contextLens[i] * rowElems * 2;
+      const endByte = s * stride + (o.contextLens[i] - 1) * tokenStride + rowElems * 2;
       if (s < 0 || endByte > o.k.length * 2) throw expected(`a slot whose tokens lie inside k (${slots} slots)`, `${api}: slot of request ${i}`, s);
     }
-    return { ...base, layout: 0, slotStrideBytes: stride, slotOfRequest: c.slotOfRequest, maxBlocksPerSeq: 0, blockSizeTokens: 0 };
+    return { ...base, layout: 0, slotStrideBytes: stride, tokenStrideBytes: c.tokenStrideBytes === undefined ? 0 : tokenStride, slotOfRequest: c.slotOfRequest, maxBlocksPerSeq: 0, blockSizeTokens: 0 };
   }
   if (c.layout !== 'paged') throw expected("'contiguous' or 'paged'", `${api}: cache.layout`, (c as { layout: unknown }).layout);
   const bs = c.blockSizeTokens;
@@ -142,7 +150,7 @@ export function resolveAttentionCall(o: AttentionCallOptions): NativeAttentionRu
       }
     }
   }
-  return { ...base, layout: 1, slotStrideBytes: 0, blockTable: c.blockTable, maxBlocksPerSeq: perSeq, blockSizeTokens: bs };
+  return { ...base, layout: 1, slotStrideBytes: 0, tokenStrideBytes: 0, blockTable: c.blockTable, maxBlocksPerSeq: perSeq, blockSizeTokens: bs };
 }
 
 /** Validates, runs one kernel call on the GPU and returns the output's bits (same shape as q). */
