@@ -14,6 +14,7 @@ import type { ModelSpec } from '../sim/model/ModelSpec.js';
 import { BlockPool } from './BlockPool.js';
 import { GpuModel, type GpuKvCache } from './GpuModel.js';
 import { MemoryEnactor } from './MemoryEnactor.js';
+import { splitPageOps, type SplitPageOps } from './splitPageOps.js';
 import type { NativeBinding, NativeDeviceInfo } from './NativeBinding.js';
 import { VmmArena } from './VmmArena.js';
 
@@ -42,9 +43,11 @@ export interface GpuExecutorOptions {
  * the batch and measures the iteration. Duration = host wall time of the mapping work plus the
  * iteration (staging, launches, GPU work to completion), as a serving engine would see it.
  *
- * Mapping is enacted before the iteration's kernels are launched (the arena's background thread is
- * flushed first), so the GPU executor measures synchronous mapping; overlap with compute is modelled
- * by the simulator only.
+ * vAttention, overlapped (vattention.cu step_async): the previous iteration's background page work is
+ * waited for, what this iteration reads is mapped (and reclaimed for) synchronously, then the policy's
+ * background step (VAttentionPolicy.endPlan: reclaim + look-ahead maps, in order) goes to the arena's
+ * mapping thread and runs while the kernels compute ({@link splitPageOps}). Synchronous mapping and
+ * every other policy enact all page work before the kernels.
  */
 export class GpuExecutor implements Executor {
   readonly kind = 'gpu' as const;
@@ -61,7 +64,9 @@ export class GpuExecutor implements Executor {
   private readonly o: GpuExecutorOptions;
   private readonly stateSlotOf = new Map<number, number>();
   private readonly maxBlocksPerSeq: number;
-  private readonly tokensPerGroup: number;
+  /** The vAttention policy whose page groups the arena enacts (undefined for other policies). */
+  private readonly vattention: VAttentionPolicy | undefined;
+  private readonly tokensAfter = new Map<number, number>();
   private readonly agg = emptyAggregate();
   private readonly predicted = emptyIterationCost();
   private readonly rows: { prefill: Int32Array; decode: Int32Array; context: Int32Array; kvSlot: Int32Array; stateSlot: Int32Array; blockTable: Int32Array };
@@ -76,11 +81,11 @@ export class GpuExecutor implements Executor {
     const maxContext = o.policy.maxTokensPerRequest === Number.POSITIVE_INFINITY ? o.model.maxContextTokens : o.policy.maxTokensPerRequest;
     let kv: GpuKvCache = { layout: 'none' };
     this.maxBlocksPerSeq = 0;
-    this.tokensPerGroup = kvPart?.kind === 'vattention' ? (kvPart as VAttentionPolicy).tokensPerGroup : 0;
+    this.vattention = kvPart?.kind === 'vattention' ? (kvPart as VAttentionPolicy) : undefined;
     if (kvPart?.kind === 'vattention') {
       const p = kvPart as VAttentionPolicy;
       this.arena = VmmArena.forLayout(binding, p, { device }, info.freeMemoryBytes);
-      kv = { layout: 'contiguous', ...bases(attn.length, (b) => this.arena!.bufferAddress(b)), slotStrideBytes: p.slotBytesPerBuffer };
+      kv = vattentionKv(p, this.arena, tokenBytes);
     } else if (kvPart?.kind === 'static') {
       // Static reservation: every slot's whole maxContext mapped once, up front (what cudaMalloc'ing
       // maxBatch x maxContext does), through the same arena so the layout matches vAttention's.
@@ -130,17 +135,17 @@ export class GpuExecutor implements Executor {
       if (op.op === 'assignSlot' && op.part === 'state') this.stateSlotOf.set(op.requestId, op.slot);
       else if (op.op === 'freeSlot' && op.part === 'state') this.stateSlotOf.delete(op.requestId);
     }
-    // Page work queued ahead during the previous iteration must be done before these kernels run:
-    // waiting for it is the part of overlapped mapping that compute did not hide.
+    // The previous iteration's background page work must be done before these kernels run
+    // (wait_kvcache_manager_sync): waiting for it is the part of overlapped mapping compute did not hide.
     const t0 = performance.now();
     this.enactor.finishIteration();
-    const [now, ahead] = this.splitOps(plan);
+    const { now, background } = this.splitOps(plan);
     this.enactor.enactOps(now);
     this.enactor.finishIteration();
     const mapS = (performance.now() - t0) / 1e3;
-    // Pages only later iterations touch go to the arena's background thread and map while this
-    // iteration computes (vAttention's overlap; needs eager allocation to have any such pages).
-    if (ahead.length > 0) this.enactor.enactOps(ahead);
+    // The background step (reclaim, then look-ahead maps) runs on the mapping thread while the
+    // kernels compute; it only unmaps pages no row of this iteration reads (reclaim cuts to need).
+    if (background.length > 0) this.enactor.enactOps(background);
 
     const n = plan.batchSize;
     if (n > this.o.maxBatch) throw new InvalidOptionError(`GpuExecutor: a batch of ${n} exceeds maxBatch=${this.o.maxBatch}`);
@@ -181,31 +186,18 @@ export class GpuExecutor implements Executor {
     };
   }
 
-  /**
-   * Splits a plan's memory operations into those this iteration needs before its kernels run and
-   * page maps that only later iterations touch (overlapped mapping only). A map op straddling the
-   * boundary is cut in two; order within a slot is kept (needed pages are the lower ones).
-   */
-  private splitOps(plan: IterationPlan): [MemoryOp[], MemoryOp[]] {
+  /** Overlapped vAttention: the plan's ops needed before the kernels, and the background rest. */
+  private splitOps(plan: IterationPlan): SplitPageOps {
     const ops = plan.memoryOps as MemoryOp[];
-    if (this.enactor.mapping !== 'overlapped' || this.tokensPerGroup === 0) return [ops, []];
-    const tokensAfter = new Map<number, number>();
-    for (let i = 0; i < plan.batchSize; i++) tokensAfter.set(plan.requestIds[i], plan.contextTokens[i] + plan.prefillTokens[i] + plan.decodeTokens[i]);
-    const now: MemoryOp[] = [];
-    const ahead: MemoryOp[] = [];
-    for (const op of ops) {
-      if (op.op !== 'mapPages' || ahead.some((a) => a.op === 'mapPages' && a.slot === op.slot)) {
-        if (op.op === 'mapPages') ahead.push(op);
-        else now.push(op);
-        continue;
-      }
-      const tokens = tokensAfter.get(op.requestId);
-      const neededGroups = tokens === undefined ? op.firstPage + op.count : Math.ceil(tokens / this.tokensPerGroup);
-      const nowCount = Math.min(op.count, Math.max(0, neededGroups - op.firstPage));
-      if (nowCount > 0) now.push({ ...op, count: nowCount });
-      if (nowCount < op.count) ahead.push({ ...op, firstPage: op.firstPage + nowCount, count: op.count - nowCount });
-    }
-    return [now, ahead];
+    const p = this.vattention;
+    if (this.enactor.mapping !== 'overlapped' || !p) return { now: ops, background: [] };
+    const after = this.tokensAfter;
+    after.clear();
+    for (let i = 0; i < plan.batchSize; i++) after.set(plan.requestIds[i], plan.contextTokens[i] + plan.prefillTokens[i] + plan.decodeTokens[i]);
+    return splitPageOps(ops, (id) => {
+      const t = after.get(id);
+      return t === undefined ? undefined : p.groupsFor(t);
+    });
   }
 
   /** Frees every device resource (model, arena, pool). */
@@ -215,6 +207,26 @@ export class GpuExecutor implements Executor {
     this.arena?.destroy();
     this.pool?.destroy();
   }
+}
+
+/**
+ * Where each attention layer's K and V live in a vAttention arena. perLayer: buffer 2l is layer l's K,
+ * 2l+1 its V, rows packed. megacache (vattention.cu init_kvcache_virtual / alloc_virtual_tensor: one K
+ * and one V tensor [batch][context][layers][Hkv][D]): buffer 0 is K, 1 is V, a token's row holds every
+ * layer (stride L*Hkv*D*b), and layer l starts l*Hkv*D*b into it.
+ */
+export function vattentionKv(p: Pick<VAttentionPolicy, 'options' | 'layers' | 'slotBytesPerBuffer' | 'tokenBytesPerBuffer'>, arena: Pick<VmmArena, 'bufferAddress'>, layerRowBytes: number): GpuKvCache {
+  if (p.options.layout !== 'megacache') return { layout: 'contiguous', ...bases(p.layers, (b) => arena.bufferAddress(b)), slotStrideBytes: p.slotBytesPerBuffer };
+  const k = arena.bufferAddress(0);
+  const v = arena.bufferAddress(1);
+  const offset = (l: number): bigint => BigInt(l * layerRowBytes);
+  return {
+    layout: 'contiguous',
+    kBase: Array.from({ length: p.layers }, (_, l) => k + offset(l)),
+    vBase: Array.from({ length: p.layers }, (_, l) => v + offset(l)),
+    slotStrideBytes: p.slotBytesPerBuffer,
+    tokenStrideBytes: p.tokenBytesPerBuffer,
+  };
 }
 
 function bases(layers: number, addr: (buffer: number) => bigint): { kBase: bigint[]; vBase: bigint[] } {

@@ -32,6 +32,68 @@ function iterations(calls: FakeCall[]): Iteration[] {
   return out;
 }
 
+/**
+ * The overlapped enactment contract (vattention.cu step_async): each iteration waits for the previous
+ * background work (a flush), enacts what it needs (page calls, then a flush), and only then hands the
+ * background step to the mapping thread, which runs while the kernels compute. Pages queued after the
+ * last flush must equal the policy's ahead-of-need pages (maps and background unmaps alike, as it
+ * counts them: VAttentionPolicy.endPlan), those before it the rest; and every page a row reads must
+ * be mapped by the last flush and not be unmapped by the background work queued behind the kernels.
+ */
+function checkOverlapped(g: GpuReplayResult, its: Iteration[], calls: FakeCall[], buffers: number, tokensPerGroup: number): void {
+  expect(g.run.summary.completed).toBe(g.run.summary.requests);
+  expect(its.length).toBe(g.run.summary.iterations);
+  expect(calls.some((c) => c.call === 'map' || c.call === 'unmap')).toBe(false); // overlapped: all page work on the thread
+  let backgroundUnmaps = 0;
+  let backgroundMaps = 0;
+  const done = new Map<number, number>(); // slot -> groups mapped once the queue is flushed
+  const queued = new Map<number, number>();
+  for (const [i, it] of its.entries()) {
+    const flushes = it.before.flatMap((c, k) => (c.call === 'flush' ? [k] : []));
+    expect(flushes.length, `iteration ${i}`).toBeGreaterThanOrEqual(2);
+    const lastFlush = flushes[flushes.length - 1];
+    let nowPages = 0;
+    let behindPages = 0;
+    const lowestBehindUnmap = new Map<number, number>(); // slot -> first page unmapped behind compute
+    for (const [k, c] of it.before.entries()) {
+      if (c.call === 'flush') {
+        for (const [s, n] of queued) done.set(s, n);
+        continue;
+      }
+      if (c.call !== 'enqueueMap' && c.call !== 'enqueueUnmap') continue;
+      const behind = k > lastFlush;
+      if (behind) behindPages += c.count * buffers;
+      else nowPages += c.count * buffers;
+      if (c.call === 'enqueueMap') {
+        queued.set(c.slot, c.firstPage + c.count);
+        if (behind) backgroundMaps++;
+      } else {
+        queued.set(c.slot, c.firstPage);
+        if (behind) {
+          backgroundUnmaps++;
+          lowestBehindUnmap.set(c.slot, Math.min(c.firstPage, lowestBehindUnmap.get(c.slot) ?? Infinity));
+        }
+      }
+    }
+    const ahead = g.pairs.aheadAllocOps[i];
+    if (behindPages !== ahead || nowPages !== g.pairs.allocOps[i] - ahead) {
+      expect.fail(
+        `iteration ${i}: ${nowPages} pages before the kernels and ${behindPages} behind them, but the policy counts ${g.pairs.allocOps[i] - ahead} needed and ${ahead} ahead; ` +
+          `calls ${JSON.stringify(it.before)}, rows ${JSON.stringify(it.run)}`,
+      );
+    }
+    for (let r = 0; r < it.run.kvSlot.length; r++) {
+      const slot = it.run.kvSlot[r];
+      const tokens = it.run.context[r] + it.run.prefill[r] + it.run.decode[r];
+      const need = Math.ceil(tokens / tokensPerGroup);
+      expect(done.get(slot) ?? 0, `iteration ${i} row ${r}: ${tokens} tokens need ${need} groups mapped`).toBeGreaterThanOrEqual(need);
+      expect(lowestBehindUnmap.get(slot) ?? Infinity, `iteration ${i} row ${r}: a page it reads is unmapped behind its kernels`).toBeGreaterThanOrEqual(need);
+    }
+  }
+  expect(backgroundMaps).toBeGreaterThan(0); // the case exercises look-ahead
+  expect(backgroundUnmaps).toBeGreaterThan(0); // and background reclaim
+}
+
 async function replay(policy: PolicyKind, o: { count?: number; capacityBytes?: number; policyOptions?: PolicyOptions } = {}): Promise<{ g: GpuReplayResult; its: Iteration[]; calls: FakeCall[] }> {
   const fake = fakeBinding();
   const model = policy === 'recurrent' ? 'xlstm-7b' : 'llama-3-8b';
@@ -41,45 +103,18 @@ async function replay(policy: PolicyKind, o: { count?: number; capacityBytes?: n
 }
 
 describe('GpuExecutor with a fake binding: what reaches the device', () => {
-  it('vAttention, overlapped: maps held back to the mapping thread are exactly the policy\'s ahead-of-need pages, and every page a row reads is mapped before its kernels', async () => {
+  it('vAttention, overlapped: page work behind compute is exactly the policy\'s background step (reclaim and look-ahead, in order), the rest is enacted before the kernels, and no row reads a page that is unmapped or not yet mapped', async () => {
     // A small budget so admission waits, slots are reused and pages are reclaimed under pressure.
     const { g, its, calls } = await replay('vattention', { count: 40, capacityBytes: 1 * GiB });
-    expect(g.run.summary.completed).toBe(g.run.summary.requests);
-    expect(its.length).toBe(g.run.summary.iterations);
-    expect(g.pairs.aheadAllocOps.reduce((s, x) => s + x, 0)).toBeGreaterThan(0); // the case exercises look-ahead
-    expect(calls.some((c) => c.call === 'enqueueUnmap')).toBe(true); // and reclaim
-    expect(calls.some((c) => c.call === 'map' || c.call === 'unmap')).toBe(false); // overlapped: all page work on the thread
+    checkOverlapped(g, its, calls, BUFFERS, TOKENS_PER_GROUP);
+  });
 
-    const done = new Map<number, number>(); // slot -> groups whose map completed (flushed)
-    const queued = new Map<number, number>();
-    for (const [i, it] of its.entries()) {
-      // Within an iteration: flush (finish last iteration's queue), ops needed now, flush, then ahead maps.
-      const flushes = it.before.flatMap((c, k) => (c.call === 'flush' ? [k] : []));
-      expect(flushes.length, `iteration ${i}`).toBeGreaterThanOrEqual(2);
-      const lastFlush = flushes[flushes.length - 1];
-      let aheadPages = 0;
-      for (const [k, c] of it.before.entries()) {
-        if (c.call === 'flush') {
-          for (const [s, n] of queued) done.set(s, n);
-          continue;
-        }
-        if (c.call === 'enqueueMap') {
-          queued.set(c.slot, c.firstPage + c.count);
-          if (k > lastFlush) aheadPages += c.count * BUFFERS;
-        } else if (c.call === 'enqueueUnmap') {
-          expect(k, `iteration ${i}: an unmap held back behind compute`).toBeLessThan(lastFlush);
-          queued.set(c.slot, c.firstPage);
-        }
-      }
-      if (aheadPages !== g.pairs.aheadAllocOps[i]) {
-        expect.fail(`iteration ${i}: ${aheadPages} pages mapped behind compute but the policy counts ${g.pairs.aheadAllocOps[i]} ahead of need; calls ${JSON.stringify(it.before)}, rows ${JSON.stringify(it.run)}`);
-      }
-      for (let r = 0; r < it.run.kvSlot.length; r++) {
-        const tokens = it.run.context[r] + it.run.prefill[r] + it.run.decode[r];
-        const need = Math.ceil(tokens / TOKENS_PER_GROUP);
-        expect(done.get(it.run.kvSlot[r]) ?? 0, `iteration ${i} row ${r}: ${tokens} tokens need ${need} groups mapped`).toBeGreaterThanOrEqual(need);
-      }
-    }
+  it('vAttention megacache, overlapped: 2 buffers, groups of 32 tokens, same enactment rules', async () => {
+    // 640 MiB: 160 groups of 2 x 2 MiB, tight enough for background reclaim with every request served.
+    const { g, its, calls } = await replay('vattention', { count: 40, capacityBytes: 640 * 1024 ** 2, policyOptions: { layout: 'megacache' } as PolicyOptions });
+    const arena = calls.find((c): c is Extract<FakeCall, { call: 'newArena' }> => c.call === 'newArena')!;
+    expect(arena.options.buffers).toBe(2);
+    checkOverlapped(g, its, calls, 2, TOKENS_PER_GROUP / 32);
   });
 
   it('vAttention, synchronous: every page op is a direct call before the kernels, none queued', async () => {
