@@ -25,5 +25,5 @@ export function sweepBudget(
     return {};
   }
   if (Math.abs(capacity - derived) <= 0.01 * derived) return {};
-  return { budgetBytes: Math.round(capacity), budgetSource: `the replays' own budget, ${formatBytes(capacity)} (kvsim replay --kv-memory)` };
+  return { budgetBytes: Math.round(capacity), budgetSource: `the replays' own budget, ${formatBytes(capacity)}, as kvsim replay --kv-memory set it` };
 }
