@@ -1,7 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InvalidOptionError } from '../errors.js';
+import { checkOutputPath } from '../io/checkOutputPath.js';
+import { outputError } from '../io/outputError.js';
+import { writeTextOutput } from '../io/writeJsonOutput.js';
 import { calibrate, DEFAULT_GRID } from '../gpu/calibrate.js';
 import { profilesDir } from '../sim/cost/calibrated/findProfile.js';
 import { validateProfile } from '../sim/cost/calibrated/readProfile.js';
@@ -43,6 +46,14 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     const tp = checkTensorParallel(model, args.tp);
     const gpu = args.gpu ?? detectGpuPreset(info.name);
     if (!gpu) throw new InvalidOptionError(`calibrate: cannot tell which hardware preset "${info.name}" is; pass --gpu`);
+    // The output is checked before minutes of measuring, not after.
+    const out = args.out ?? join(profilesDir(), gpu, tp === 1 ? `${model.name}.json` : `${model.name}-tp${tp}.json`);
+    try {
+      mkdirSync(dirname(out), { recursive: true });
+    } catch (err) {
+      throw outputError('--out', out, err);
+    }
+    checkOutputPath(out, '--out');
     const grid = args.quick
       ? { gemmTokens: [1, 64, 1024, 8192], decodeBatch: [1, 16, 256], decodeContext: [128, 1024, 4096], prefillChunk: [64, 1024, 8192], prefillContext: [0, 4096], recurrentBatch: [1, 16, 256], recurrentPrefillTokens: [64, 1024], reps: args.reps }
       : { reps: args.reps };
@@ -67,9 +78,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     }
     profile.method += '; enactment: per policy, fitted on a synthetic calibration replay (src/gpu/fitEnactment.ts)';
     validateProfile(profile, '(measured profile)');
-    const out = args.out ?? join(profilesDir(), gpu, tp === 1 ? `${model.name}.json` : `${model.name}-tp${tp}.json`);
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(profile, null, 1)}\n`);
+    await writeTextOutput(out, `${JSON.stringify(profile, null, 1)}\n`, { option: '--out' });
     process.stdout.write(`calibrate: wrote ${out} (${info.name}, ${model.name}, tp=${tp})\n`);
   },
 };

@@ -1,10 +1,7 @@
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import type { CommandModule } from 'yargs';
-import { expected, InvalidOptionError, UserError } from '../errors.js';
+import { expected, InvalidOptionError } from '../errors.js';
+import { checkOutputPath } from '../io/checkOutputPath.js';
+import { writeOutput } from '../io/writeOutput.js';
 import { parseLengthSpec } from '../sim/trace/LengthSpec.js';
 import { openSyntheticTrace, openTrace } from '../sim/trace/openTrace.js';
 import { syntheticPreset, SYNTHETIC_PRESET_NAMES, type SyntheticPresetName } from '../sim/trace/syntheticPresets.js';
@@ -49,6 +46,7 @@ export const genCommand: CommandModule<object, GenArgs> = {
     if (!SYNTHETIC_PRESET_NAMES.includes(args.preset as SyntheticPresetName)) throw expected(`one of ${SYNTHETIC_PRESET_NAMES.join(', ')}`, '--preset', args.preset);
     if (!OUT_FORMATS.includes(args['out-format'] as never)) throw expected(`one of ${OUT_FORMATS.join(', ')}`, '--out-format', args['out-format']);
     const options = traceOptionsFromArgs(args);
+    if (args.out !== undefined) checkOutputPath(args.out, '--out');
     let source: TraceSource;
     if (args.from !== undefined) {
       if (args.prompt !== undefined || args.output !== undefined) throw new InvalidOptionError('--prompt/--output shape generated traces; they cannot be combined with --from');
@@ -74,7 +72,7 @@ export const genCommand: CommandModule<object, GenArgs> = {
     } else {
       // Progress only when writing to a file: on stdout it would interleave with the trace itself.
       const shown = withRowProgress(source, 'writing');
-      count = await writeFileAtomically(args.out, (out) => writeTrace(shown, format, out, written));
+      count = await writeOutput(args.out, (out) => writeTrace(shown, format, out, written), { option: '--out' });
     }
     reportSkipped(source);
     if (written.prefixIdsDropped > 0) {
@@ -83,30 +81,3 @@ export const genCommand: CommandModule<object, GenArgs> = {
     if (args.out !== undefined) process.stderr.write(`kvsim: wrote ${count.toLocaleString('en-US')} requests to ${args.out}\n`);
   },
 };
-
-/** Writes through a temp file in the target's directory and renames it, so a failure leaves no partial file. */
-async function writeFileAtomically(path: string, write: (out: Writable) => Promise<number>): Promise<number> {
-  const temp = join(dirname(path), `.${process.pid}.${Date.now()}.kvsim-gen.part`);
-  let handle;
-  try {
-    handle = await open(temp, 'wx');
-  } catch (err) {
-    throw new UserError('OUTPUT', `Cannot write --out ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const file = handle.createWriteStream();
-  const gzip = path.endsWith('.gz') ? createGzip() : undefined;
-  if (gzip) gzip.pipe(file);
-  const out: Writable = gzip ?? file;
-  try {
-    const count = await write(out);
-    out.end();
-    await finished(file);
-    await rename(temp, path);
-    return count;
-  } catch (err) {
-    file.destroy();
-    throw err;
-  } finally {
-    await rm(temp, { force: true });
-  }
-}

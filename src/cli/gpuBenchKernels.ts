@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { checkInt, KvsimError, UserError } from '../errors.js';
+import { checkOutputPath } from '../io/checkOutputPath.js';
+import { writeTextOutput } from '../io/writeJsonOutput.js';
 
 interface BenchKernelsArgs {
   device: number;
@@ -27,6 +28,7 @@ export const gpuBenchKernelsCommand: CommandModule<object, BenchKernelsArgs> = {
   handler: async (args) => {
     const device = checkInt('--device', args.device, 0, 1023);
     const reps = checkInt('--reps', args.reps, 1, 10000);
+    if (args.output !== undefined) checkOutputPath(args.output, '--output');
     // GPU modules load only when this command runs: every other command (replay) starts faster.
     const [{ attentionNative }, { attentionSelfCheck }, { formatKernelBench, runKernelBench }, { requireGpu }] = await Promise.all([
       import('../gpu/AttentionNative.js'), import('../gpu/attentionSelfCheck.js'), import('../gpu/benchKernels.js'), import('../gpu/requireGpu.js'),
@@ -44,20 +46,14 @@ export const gpuBenchKernelsCommand: CommandModule<object, BenchKernelsArgs> = {
     }
     const report = runKernelBench(native, info, { device, dtype: args.dtype as 'f16' | 'bf16', reps });
     const json = `${JSON.stringify(report, null, 2)}\n`;
-    if (args.output) {
-      try {
-        writeFileSync(args.output, json);
-      } catch (err) {
-        throw new UserError('BENCH_OUTPUT', `--output ${args.output}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-      }
-    }
+    if (args.output) await writeTextOutput(args.output, json, { option: '--output' });
     // The xLSTM kernels, when this build has them, measured in the same call against the same copy ceiling.
     const { xlstmNative } = await import('../gpu/XlstmNative.js');
     const xnative = xlstmNative(binding);
     const { formatXlstmKernelBench, runXlstmKernelBench } = await import('../gpu/xlstmKernelBench.js');
     const xlstm = xnative ? runXlstmKernelBench(xnative, undefined, device) : undefined;
     const full = xlstm ? `${JSON.stringify({ ...report, xlstm }, null, 2)}\n` : json;
-    if (args.output && xlstm) writeFileSync(args.output, full);
+    if (args.output && xlstm) await writeTextOutput(args.output, full, { option: '--output' });
     process.stdout.write(args.json ? full : `${formatKernelBench(report)}\n${xlstm ? `\n${formatXlstmKernelBench(xlstm)}\n` : ''}`);
   },
 };

@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { checkInt, UserError } from '../errors.js';
+import { checkOutputPath } from '../io/checkOutputPath.js';
+import { writeTextOutput } from '../io/writeJsonOutput.js';
 
 interface BenchVmmArgs {
   device: number;
@@ -40,6 +41,7 @@ export const gpuBenchVmmCommand: CommandModule<object, BenchVmmArgs> = {
     const bytesPerSize = checkInt('--bytes-per-size', args['bytes-per-size'], 2 * 1024 * 1024);
     const minPages = checkInt('--min-pages', args['min-pages'], 1, 1 << 20);
     const runPages = checkInt('--run-pages', args['run-pages'], 2, 1 << 16);
+    if (args.output !== undefined) checkOutputPath(args.output, '--output');
     // GPU modules load only when this command runs: every other command (replay) starts faster.
     const [{ formatVmmBench }, { requireGpu }, { runVmmBench }] = await Promise.all([
       import('../gpu/formatVmmBench.js'), import('../gpu/requireGpu.js'), import('../gpu/runVmmBench.js'),
@@ -47,13 +49,7 @@ export const gpuBenchVmmCommand: CommandModule<object, BenchVmmArgs> = {
     const { binding, info } = requireGpu(device);
     const report = runVmmBench(binding, info, { device, pageSizesMiB, bytesPerSize, minPages, runPages, overlap: args.overlap });
     const json = `${JSON.stringify(report, null, 2)}\n`;
-    if (args.output) {
-      try {
-        writeFileSync(args.output, json);
-      } catch (err) {
-        throw new UserError('BENCH_OUTPUT', `--output ${args.output}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-      }
-    }
+    if (args.output) await writeTextOutput(args.output, json, { option: '--output' });
     process.stdout.write(args.json ? json : `${formatVmmBench(report)}\n`);
   },
 };

@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { checkInt, checkNumber, UserError } from '../errors.js';
+import { checkInt, checkNumber } from '../errors.js';
+import { checkOutputPath } from '../io/checkOutputPath.js';
+import { writeTextOutput } from '../io/writeJsonOutput.js';
 import { parseSize } from './memory.js';
 
 interface ReportArgs {
@@ -40,6 +41,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .example('for r in 4 8 12 16; do $0 replay --trace azure-conv-2023 --rate $r --json r$r.json; done; $0 report r*.json', 'a load sweep: throughput and latency against request rate'),
   handler: async (args) => {
     // Loaded here, not at start-up: D3 and the DOM shim cost every other command half a second.
+    checkOutputPath(args.output, '--output');
     const { readRunResults, readValidationResults } = await import('../report/readReportInputs.js');
     const { writeReport } = await import('../report/writeReport.js');
     const runs = args.runs.flatMap((path) => readRunResults(path));
@@ -55,11 +57,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       slo: { ttftS: checkNumber('--slo-ttft', args['slo-ttft'], 1e-6), tbtS: checkNumber('--slo-tbt', args['slo-tbt'], 1e-6) },
       interactive: !args.static,
     });
-    try {
-      writeFileSync(args.output, html);
-    } catch (err) {
-      throw new UserError('REPORT_OUTPUT', `--output ${args.output}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
+    await writeTextOutput(args.output, html, { option: '--output' });
     process.stdout.write(`kvsim: wrote ${args.output} (${runs.length} run${runs.length === 1 ? '' : 's'}, ${(html.length / 1024).toFixed(0)} KiB)\n`);
   },
 };

@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
+import { checkOutputDir } from '../io/checkOutputPath.js';
 import { fetchTrace, type FetchTraceResult } from '../sim/trace/fetchTrace.js';
+import { traceCacheDir } from '../sim/trace/registry.js';
 
 interface TraceFetchArgs {
   names: string[];
@@ -20,6 +22,8 @@ export const traceFetchCommand: CommandModule<object, TraceFetchArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object per trace' })
       .example('$0 trace fetch azure-conv-2023', 'download the Azure conversation trace (0.7 MB)'),
   handler: async (args) => {
+    // A cache path that is a file (KVSIM_CACHE=/some/file) is one line, before any download.
+    checkOutputDir(traceCacheDir(), process.env.KVSIM_CACHE ? `the trace cache ($KVSIM_CACHE=${process.env.KVSIM_CACHE})` : 'the trace cache');
     for (const name of args.names) {
       const result = await fetchTrace(name, { baseUrl: args['base-url'], force: args.force, onProgress: progressBar(name) });
       process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${describe(result)}\n`);

@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InvalidOptionError } from '../errors.js';
+import { checkOutputPath } from '../io/checkOutputPath.js';
+import { writeJsonOutput } from '../io/writeJsonOutput.js';
 import { predictorFor } from '../sim/cost/calibrated/predictorFor.js';
 import { findProfile } from '../sim/cost/calibrated/findProfile.js';
 import { readProfile } from '../sim/cost/calibrated/readProfile.js';
@@ -11,6 +12,7 @@ import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
 import { checkTensorParallel } from '../sim/model/derived.js';
 import { modelPreset } from '../sim/model/presets.js';
 import { openTrace } from '../sim/trace/openTrace.js';
+import { checkSchedulerKind } from '../sim/scheduler/SchedulerOptions.js';
 import { compareRuns, VALIDATION_TARGETS, type ValidationSummary } from '../sim/validation/compareRuns.js';
 
 interface ValidateArgs {
@@ -28,6 +30,11 @@ interface ValidateArgs {
   eagerPages?: number;
   mapping?: string;
   blockSize?: number;
+  scheduler: string;
+  rate?: number;
+  maxNumBatchedTokens?: number;
+  maxNumSeqs?: number;
+  enablePrefixCaching?: boolean;
 }
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
@@ -49,6 +56,11 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .option('eager-pages', { type: 'number', describe: 'vattention: page groups mapped ahead of need (lets mapping overlap compute on the GPU)' })
       .option('mapping', { type: 'string', choices: ['overlapped', 'sync'], describe: 'vattention: overlapped (background thread) or synchronous mapping' })
       .option('block-size', { type: 'number', describe: 'paged: tokens per block' })
+      .option('scheduler', { type: 'string', default: 'vllm', describe: 'vllm (V1) | vllm-v0 | sarathi | orca: the same scheduler runs in both replays' })
+      .option('rate', { type: 'number', describe: 'rescale arrivals to this mean rate, requests/s' })
+      .option('max-num-batched-tokens', { type: 'number', alias: 'max-batched-tokens', describe: 'scheduler token budget per step' })
+      .option('max-num-seqs', { type: 'number', describe: 'most requests running at once' })
+      .option('enable-prefix-caching', { type: 'boolean', describe: 'paged: automatic prefix caching (default: on under vllm)' })
       .example('$0 validate --trace azure-conv-2023 --first 300 --policy paged', 'the first 300 Azure conversation requests under PagedAttention')
       .strict() as unknown as Argv<ValidateArgs>,
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
@@ -57,6 +69,12 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       import('../gpu/detectGpuPreset.js'), import('../gpu/replayOnGpu.js'), import('../gpu/requireGpu.js'),
     ]);
     const { info } = requireGpu(args.device);
+    // Outputs are checked before the two replays run, not after.
+    if (args.json !== undefined) checkOutputPath(args.json, '--json');
+    if (args.runs !== undefined) {
+      checkOutputPath(`${args.runs}.sim.json`, '--runs');
+      checkOutputPath(`${args.runs}.gpu.json`, '--runs');
+    }
     const model = modelPreset(args.model);
     const tp = checkTensorParallel(model, args.tp);
     const gpu = args.gpu ?? detectGpuPreset(info.name);
@@ -65,26 +83,32 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const policyKind = args.policy as PolicyKind;
     const profilePath = args.profile ?? findProfile(gpu, model.name, tp);
     const profile = profilePath ? { profile: readProfile(profilePath), path: profilePath } : undefined;
-    const traceOptions = { first: args.first, timeScale: args.timeScale, maxContextTokens: model.maxContextTokens };
+    const traceOptions = { first: args.first, timeScale: args.timeScale, rate: args.rate, maxContextTokens: model.maxContextTokens };
+    const scheduler = checkSchedulerKind(args.scheduler);
+    const schedulerOptions = {
+      ...(args.maxNumBatchedTokens !== undefined ? { maxNumBatchedTokens: args.maxNumBatchedTokens } : {}),
+      ...(args.maxNumSeqs !== undefined ? { maxNumSeqs: args.maxNumSeqs } : {}),
+    };
 
     const policyOptions = {
       ...(args.eagerPages !== undefined ? { eagerPages: args.eagerPages } : {}),
       ...(args.mapping !== undefined ? { mapping: args.mapping } : {}),
       ...(args.blockSize !== undefined ? { blockSizeTokens: args.blockSize } : {}),
+      ...(args.enablePrefixCaching !== undefined ? { enablePrefixCaching: args.enablePrefixCaching } : {}),
     };
-    const simPolicy = createPolicy(policyKind, { model, hardware, tp, vllmV1Defaults: true }, policyOptions as never);
+    const simPolicy = createPolicy(policyKind, { model, hardware, tp, vllmV1Defaults: scheduler === 'vllm' }, policyOptions as never);
     const costModel = predictorFor(model, hardware, tp, simPolicy, policyOptions, profile);
-    const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, costModel });
-    const g = await replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, device: args.device, profile });
+    const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, scheduler, schedulerOptions, costModel });
+    const g = await replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, scheduler, schedulerOptions, device: args.device, profile });
     const summary = compareRuns(sim, g.run, g.pairs);
     process.stdout.write(formatValidation(summary, { card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor }));
     if (args.json) {
       const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), summary, iterations: g.pairs };
-      writeFileSync(args.json, `${JSON.stringify(out)}\n`);
+      await writeJsonOutput(args.json, out, { option: '--json' });
     }
     if (args.runs) {
-      writeFileSync(`${args.runs}.sim.json`, `${JSON.stringify(sim)}\n`);
-      writeFileSync(`${args.runs}.gpu.json`, `${JSON.stringify(g.run)}\n`);
+      await writeJsonOutput(`${args.runs}.sim.json`, sim, { option: '--runs' });
+      await writeJsonOutput(`${args.runs}.gpu.json`, g.run, { option: '--runs' });
     }
   },
 };

@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkReplaceable } from '../../io/checkOutputPath.js';
+import { releaseTemp, trackTemp } from '../../io/pendingTemps.js';
 import { type TraceRegistryEntry, traceCacheDir, traceRegistry, traceRegistryNames } from './registry.js';
 import { TraceSourceError } from './TraceSourceError.js';
 
@@ -54,6 +56,8 @@ export async function fetchTrace(name: string, options: FetchTraceOptions = {}):
   if (!options.force && (await hashFile(dest)) === entry.sha256) return { ...result, alreadyCached: true };
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `.${entry.file}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
+  // Removed on SIGINT/SIGTERM too (src/io/pendingTemps.ts): an interrupted fetch leaves no .part file.
+  trackTemp(temp);
   try {
     const got = await download(entry, url, temp, options.onProgress);
     if (got.sha256 !== entry.sha256) {
@@ -62,10 +66,13 @@ export async function fetchTrace(name: string, options: FetchTraceOptions = {}):
         `Checksum mismatch for ${name} from ${url}: expected sha256 ${entry.sha256} but got ${got.sha256} (${got.bytes} bytes); nothing was saved`,
       );
     }
+    // A symlink, FIFO or device under the trace's name is refused, never replaced by the rename.
+    checkReplaceable(dest, `trace cache file`);
     await rename(temp, dest);
     return { ...result, sizeBytes: got.bytes, alreadyCached: false };
   } finally {
     await rm(temp, { force: true });
+    releaseTemp(temp);
   }
 }
 
