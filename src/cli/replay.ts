@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { checkInt, checkNumber, expected, UserError } from '../errors.js';
@@ -15,13 +15,15 @@ import type { PolicyOptions } from '../sim/memory/PolicyOptions.js';
 import { comparisonTable } from '../sim/metrics/comparisonTable.js';
 import type { RunResult } from '../sim/metrics/RunResult.js';
 import { runsToCsv } from '../sim/metrics/runsToCsv.js';
-import { runsToJson } from '../sim/metrics/runsToJson.js';
 import { modelPreset } from '../sim/model/presets.js';
 import { checkSchedulerKind, SCHEDULER_KINDS } from '../sim/scheduler/SchedulerOptions.js';
 import { DEFAULT_TRACE } from '../sim/trace/defaultTrace.js';
 import { openTrace } from '../sim/trace/openTrace.js';
 import { SYNTHETIC_PRESETS } from '../sim/trace/syntheticPresets.js';
 import { DEFAULT_SEED } from '../sim/trace/TraceOptions.js';
+import { checkOutputDir, checkOutputPath } from '../io/checkOutputPath.js';
+import { outputError } from '../io/outputError.js';
+import { writeJsonOutput, writeTextOutput } from '../io/writeJsonOutput.js';
 import { parseSize } from './memory.js';
 import { addTraceOptions, reportSkipped, type TraceArgs, traceOptionsFromArgs } from './traceArgs.js';
 
@@ -92,18 +94,27 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         .example('$0 replay --trace azure-conv-2023 --first 300 --model llama-3-8b --policy paged --backend gpu', 'the same replay run and timed on the local GPU'),
     ),
   handler: async (args) => {
+    // Output paths are checked before the run: a typo must not cost the whole simulation.
+    if (args.json !== undefined) checkOutputPath(args.json, '--json');
+    if (args.report !== undefined) checkOutputPath(args.report, '--report');
+    if (args.csv !== undefined) checkOutputDir(args.csv, '--csv');
     const runs = await replay(args);
     process.stdout.write(comparisonTable(runs));
     process.stdout.write(notes(runs));
-    if (args.json) await writeFile(args.json, runsToJson(runs));
+    // Streamed: the JSON of millions of requests is never one string (same bytes as runsToJson).
+    if (args.json) await writeJsonOutput(args.json, runs.length === 1 ? runs[0] : { runs }, { option: '--json' });
     if (args.report) {
       // Loaded only when asked: the report's D3 and DOM shim cost half a second of start-up.
       const { writeReport } = await import('../report/writeReport.js');
-      await writeFile(args.report, writeReport(runs));
+      await writeTextOutput(args.report, writeReport(runs), { option: '--report' });
     }
     if (args.csv) {
-      await mkdir(args.csv, { recursive: true });
-      for (const f of runsToCsv(runs)) await writeFile(join(args.csv, f.name), f.text);
+      try {
+        await mkdir(args.csv, { recursive: true });
+      } catch (err) {
+        throw outputError('--csv', args.csv, err);
+      }
+      for (const f of runsToCsv(runs)) await writeTextOutput(join(args.csv, f.name), f.text, { option: '--csv' });
     }
   },
 };
