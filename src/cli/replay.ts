@@ -7,9 +7,12 @@ import { hardwarePreset } from '../sim/hardware/presets.js';
 import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
 import { createPolicy, POLICY_KINDS } from '../sim/memory/createPolicy.js';
 import type { CalibrationProfile } from '../sim/cost/calibrated/CalibrationProfile.js';
-import { findProfile, profilesDir } from '../sim/cost/calibrated/findProfile.js';
+import { findMatchingProfiles, profilesDir } from '../sim/cost/calibrated/findProfile.js';
+import { modelShape } from '../sim/cost/calibrated/ModelShape.js';
 import { readProfile } from '../sim/cost/calibrated/readProfile.js';
-import { predictorFor } from '../sim/cost/calibrated/predictorFor.js';
+import { formatCostSources } from '../sim/cost/formatCostSources.js';
+import { ATTENTION_KERNEL_NAMES } from '../sim/cost/resolveCostModel.js';
+import type { ModelSpec } from '../sim/model/ModelSpec.js';
 import { policyKindsFor } from '../sim/memory/policyKindsFor.js';
 import type { PolicyOptions } from '../sim/memory/PolicyOptions.js';
 import { comparisonTable } from '../sim/metrics/comparisonTable.js';
@@ -50,6 +53,8 @@ interface ReplayArgs extends TraceArgs {
   report?: string;
   progress?: boolean;
   'cost-model': string;
+  'attention-kernels'?: string;
+  'allow-fallback'?: boolean;
   backend: string;
   device: number;
 }
@@ -84,7 +89,9 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         .option('json', { type: 'string', describe: 'write the runs (kvsim.run/1) to this JSON file' })
         .option('csv', { type: 'string', describe: 'write summary.csv and per-run request/iteration CSVs to this directory' })
         .option('report', { type: 'string', describe: 'write a self-contained HTML report of the runs to this file' })
-        .option('cost-model', { type: 'string', default: 'auto', describe: 'auto (the committed profile for this GPU and model when one exists, else roofline), roofline, or a profile JSON path' })
+        .option('cost-model', { type: 'string', default: 'auto', describe: 'auto (the committed profile measured on this GPU for this model\'s shape when one exists, else roofline; the notes say which), roofline, or a profile JSON path' })
+        .option('attention-kernels', { type: 'string', describe: `attention kernels that price attention: ${ATTENTION_KERNEL_NAMES.join(', ')} (published: vAttention paper) or a timings file (bench/kernels/ATTENTION_FORMAT.md) (default: kvsim)` })
+        .option('allow-fallback', { type: 'boolean', describe: 'price terms the chosen profile lacks with the roofline (warns with the share of iterations) instead of failing' })
         .option('backend', { type: 'string', default: 'sim', choices: ['sim', 'gpu'], describe: 'sim: the simulator predicts; gpu: run every iteration on the local GPU (needs the native addon)' })
         .option('device', { type: 'number', default: 0, describe: 'CUDA device for --backend gpu' })
         .option('progress', { type: 'boolean', describe: 'progress on stderr (default: when stderr is a terminal)' })
@@ -156,15 +163,16 @@ export async function replay(args: ReplayArgs): Promise<RunResult[]> {
       onProgress,
       metrics: keepColumns ? {} : { perRequest: false, maxIterationRecords: 0 },
     };
-    const profile = profileFor(args['cost-model'] ?? 'auto', hardware.name, model.name, tp);
     if (backend === 'gpu') {
+      const profile = profileFor(args['cost-model'] ?? 'auto', hardware.name, model, tp);
       const { replayOnGpu } = await import('../gpu/replayOnGpu.js');
       const g = await replayOnGpu({ trace, model, hardware, tp, policy: p.policy, policyOptions: options, capacityBytes, scheduler, schedulerOptions, seed: seedOf(args), engine, device: args.device, profile });
       runs.push(g.run);
     } else {
       const policy = createPolicy(p.policy, { model, hardware, tp, capacityBytes, vllmV1Defaults: scheduler === 'vllm' }, options as never);
-      const costModel = profile ? predictorFor(model, hardware, tp, policy, options, profile) : undefined;
-      runs.push(await simulate({ trace, model, hardware, tp, policy, policyOptions: options, scheduler, schedulerOptions, seed: seedOf(args), engine, costModel }));
+      // The one cost resolution (resolveCostModel), as simulate() does by default; the notes print its choice.
+      const costModelOptions = { profile: args['cost-model'] ?? 'auto', attentionKernels: args['attention-kernels'], allowFallback: args['allow-fallback'] };
+      runs.push(await simulate({ trace, model, hardware, tp, policy, policyOptions: options, scheduler, schedulerOptions, seed: seedOf(args), engine, costModelOptions }));
     }
     if (showProgress) progressLine('');
     if (i === 0) reportSkipped(trace);
@@ -227,12 +235,12 @@ function policyOptionsFromArgs(args: ReplayArgs): (kind: PolicyKind) => PolicyOp
 }
 
 /**
- * The calibration profile the cost model uses: `auto` takes the committed profile measured for this
- * GPU and model when one exists (the notes under the table say which), `roofline` none, else a path.
+ * The calibration profile the GPU backend's predictor uses: `auto` takes the committed profile measured
+ * on this GPU for the model's shape when one exists, `roofline` none, else a path.
  */
-function profileFor(choice: string, gpu: string, model: string, tp: number): { profile: CalibrationProfile; path: string } | undefined {
+function profileFor(choice: string, gpu: string, model: ModelSpec, tp: number): { profile: CalibrationProfile; path: string } | undefined {
   if (choice === 'roofline') return undefined;
-  const path = choice === 'auto' ? findProfile(gpu, model, tp) : choice;
+  const path = choice === 'auto' ? findMatchingProfiles(gpu, modelShape(model, tp))[0]?.path : choice;
   if (path === undefined) return undefined;
   // A committed profile is named relative to the package, so results do not depend on where it is installed.
   const shown = choice === 'auto' ? relative(dirname(profilesDir()), path) : path;
@@ -269,8 +277,10 @@ function seedOf(args: ReplayArgs): number {
 function notes(runs: RunResult[]): string {
   const lines = [`trace ${runs[0].config.trace}, ${runs[0].config.gpu}, TP ${runs[0].config.tp}, scheduler ${runs[0].config.scheduler}`];
   lines.push(`times: ${runs.map((r) => r.config.executor).filter((v, i, a) => a.indexOf(v) === i).join('; ')}`);
-  const calibrated = runs.some((r) => r.config.executor.startsWith('calibrated('));
-  lines.push(`latency percentiles within 0.1% (streaming histograms)${calibrated ? '' : '; paged kernel slowdowns are literature upper bounds until calibrated'}`);
+  lines.push('latency percentiles within 0.1% (streaming histograms)');
+  const sim = runs.filter((r) => r.config.backend === 'sim');
+  const sources = formatCostSources(sim.map((r) => ({ tag: `${r.config.model} ${r.config.policy}`, costModel: r.config.costModel as Record<string, unknown> | undefined })));
+  lines.push(...sources.lines, ...sources.warnings);
   for (const r of runs) {
     const reasons = r.summary.dropReasons;
     if (reasons) lines.push(`${r.config.model} ${r.config.policy}: dropped ${Object.entries(reasons).map(([k, v]) => `${v} ${k}`).join(', ')}`);

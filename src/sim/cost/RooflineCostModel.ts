@@ -5,6 +5,7 @@ import { dtypeBytes } from '../model/dtype.js';
 import type { LayerSpec, ModelSpec } from '../model/ModelSpec.js';
 import type { CostModel } from './CostModel.js';
 import type { IterationAggregate } from './IterationAggregate.js';
+import { CostSources } from './calibrated/CostSources.js';
 import { composeIterationCost } from './composeIterationCost.js';
 import { layerGemms } from './layerGemms.js';
 import { resolveRooflineOptions, type ResolvedRooflineOptions, type RooflineOptions } from './RooflineOptions.js';
@@ -44,6 +45,9 @@ export interface RooflineContext {
 export class RooflineCostModel implements CostModel {
   readonly label: string;
   readonly options: ResolvedRooflineOptions;
+  /** Per term, how many iterations were priced (all by this analytic model; labels say with which assumptions). */
+  readonly sources = new CostSources();
+  private readonly labels: { gemm: string; prefill: string; decode: string; recurrent: string; overhead: string; allocation: string };
   private readonly ctx: RooflineContext;
   // Per distinct GEMM: [flops per token, weight bytes, activation bytes per token, multiplicity].
   private readonly gemms: Float64Array;
@@ -89,6 +93,16 @@ export class RooflineCostModel implements CostModel {
     this.recurrent = Float64Array.from(recurrent);
     const paged = ctx.pagedKernels ? `, paged prefill x${this.options.pagedPrefillSlowdown}, decode x${this.options.pagedDecodeSlowdown}` : '';
     this.label = `roofline(${ctx.hardware.name}, tp=${tp}${paged}, alloc=${ctx.allocationMode})`;
+    const o = this.options;
+    const base = `roofline (${ctx.hardware.name} ceilings)`;
+    this.labels = {
+      gemm: base,
+      prefill: ctx.pagedKernels ? `${base}, paged prefill x${o.pagedPrefillSlowdown} assumed (literature upper bound)` : base,
+      decode: ctx.pagedKernels ? `${base}, paged decode x${o.pagedDecodeSlowdown} assumed (literature upper bound)` : base,
+      recurrent: base,
+      overhead: `roofline: ${o.iterationOverheadS * 1e3} ms per iteration assumed`,
+      allocation: `policy model (${ctx.hardware.name} VMM per-call costs, ${ctx.hardware.vmm.source})`,
+    };
   }
 
   iterationCost(agg: IterationAggregate, out: IterationCost): IterationCost {
@@ -132,7 +146,39 @@ export class RooflineCostModel implements CostModel {
       }
     }
 
+    const src = this.sources;
+    const l = this.labels;
+    if (tokens > 0) src.count('gemm', l.gemm);
+    if (agg.prefillTokens > 0 && a.length > 0) src.count('prefillAttention', l.prefill);
+    if (agg.decodeTokens > 0 && a.length > 0) src.count('decodeAttention', l.decode);
+    if (tokens > 0 && this.recurrent.length > 0) src.count('recurrent', l.recurrent);
+    src.count('overhead', l.overhead);
+    if (agg.allocOps > 0 || agg.allocTimeS > 0) src.count('allocation', l.allocation);
     return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, o.iterationOverheadS, agg.allocTimeS, agg.aheadAllocTimeS);
+  }
+
+  /**
+   * One attention layer's time (averaged over the model's attention layers) for decode of `a` requests
+   * at mean `b` tokens of KV each, or prefill of one request's `a` new tokens over `b` cached ones.
+   */
+  attentionPerLayerS(kind: 'decode' | 'prefill', a: number, b: number): number {
+    const o = this.options;
+    const at = this.attention;
+    const slow = this.ctx.pagedKernels ? (kind === 'decode' ? o.pagedDecodeSlowdown : o.pagedPrefillSlowdown) : 1;
+    let s = 0;
+    let layers = 0;
+    for (let i = 0; i < at.length; i += 3) {
+      const qd = at[i];
+      const kv = at[i + 1];
+      const n = at[i + 2];
+      const t =
+        kind === 'decode'
+          ? Math.max((4 * qd * a * b) / o.gemmFlopsPerS, (a * b * kv + a * 2 * qd * o.activationBytes) / o.memoryBytesPerS)
+          : Math.max((4 * qd * a * (b + a / 2)) / (o.gemmFlopsPerS * o.prefillAttentionEfficiency), ((b + a) * kv + a * 2 * qd * o.activationBytes) / o.memoryBytesPerS);
+      s += n * (t * slow + o.launchOverheadS);
+      layers += n;
+    }
+    return layers > 0 ? s / layers : 0;
   }
 
   /** Dense GEMMs over `tokens` tokens plus the LM head over `rows` sampled rows. */
@@ -161,7 +207,7 @@ export class RooflineCostModel implements CostModel {
   }
 
   describe(): Record<string, unknown> {
-    return { costModel: 'roofline', tp: this.ctx.tp, pagedKernels: this.ctx.pagedKernels, allocationMode: this.ctx.allocationMode, ...this.options };
+    return { costModel: 'roofline', tp: this.ctx.tp, pagedKernels: this.ctx.pagedKernels, allocationMode: this.ctx.allocationMode, ...this.options, sources: this.sources.toJSON() };
   }
 }
 

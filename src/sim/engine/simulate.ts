@@ -1,6 +1,6 @@
 import type { CostModel } from '../cost/CostModel.js';
-import { RooflineCostModel } from '../cost/RooflineCostModel.js';
 import type { RooflineOptions } from '../cost/RooflineOptions.js';
+import { resolveCostModel, type CostModelOptions } from '../cost/resolveCostModel.js';
 import { hardwarePreset } from '../hardware/presets.js';
 import type { HardwareSpec } from '../hardware/HardwareSpec.js';
 import { createPolicy } from '../memory/createPolicy.js';
@@ -39,9 +39,15 @@ export interface SimulationConfig {
   /** @defaultValue 'vllm' (vLLM V1; it also makes the paged policy default to prefix caching, watermark 0) */
   scheduler?: SchedulerKind | Scheduler;
   schedulerOptions?: SchedulerOptions;
-  /** Options of the default RooflineCostModel. */
+  /** Options of the roofline; given without `costModelOptions.profile`, they select the roofline. */
   cost?: RooflineOptions;
-  /** Replaces the roofline model (e.g. a CalibratedCostModel). */
+  /**
+   * How the cost model is resolved (resolveCostModel, the same as `kvsim replay`): by default the
+   * committed measured profile matching the card and the model's shape, else the roofline; the
+   * result's `config.costModel.resolution` says which.
+   */
+  costModelOptions?: CostModelOptions;
+  /** Replaces the resolved model altogether (e.g. a hand-built CalibratedCostModel). */
   costModel?: CostModel;
   /** Replaces the SimExecutor altogether (e.g. the GPU executor). */
   executor?: Executor;
@@ -61,6 +67,8 @@ export interface SimulationParts {
   scheduler: Scheduler;
   executor: Executor;
   stream: RequestStream;
+  /** How the cost model was resolved (when it was), for outputs. */
+  costNote?: string;
 }
 
 /** Builds model, hardware, policy, scheduler and executor from a config. */
@@ -77,12 +85,14 @@ export function buildSimulation(config: SimulationConfig): SimulationParts {
     typeof config.policy === 'string'
       ? createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: config.executor?.kind === 'gpu', vllmV1Defaults }, config.policyOptions as never)
       : config.policy;
-  const pagedKernels = policy.kind === 'paged' || (policy.kind === 'hybrid' && ((config.policyOptions as { attention?: string } | undefined)?.attention ?? 'paged') === 'paged');
-  const costModel =
-    config.costModel ?? new RooflineCostModel({ model, hardware, tp, pagedKernels, allocationMode: policy.allocationMode }, config.cost);
-  const executor = config.executor ?? new SimExecutor(costModel);
+  // The cost model is resolved only when the simulator prices the run (not for a given executor or model).
+  const resolved =
+    config.executor || config.costModel
+      ? undefined
+      : resolveCostModel({ model, hardware, tp, policy, policyOptions: config.policyOptions }, { profile: config.cost ? 'roofline' : 'auto', roofline: config.cost, ...config.costModelOptions });
+  const executor = config.executor ?? new SimExecutor(config.costModel ?? resolved!.costModel);
   const stream = Array.isArray(config.trace) ? arrayStream(config.trace as readonly RequestSpec[], config.traceName ?? 'array') : (config.trace as RequestStream);
-  return { model, hardware, tp, policy, scheduler, executor, stream };
+  return { model, hardware, tp, policy, scheduler, executor, stream, costNote: resolved?.note };
 }
 
 /** Replays a trace and returns the RunResult (the JSON `kvsim replay --json` writes). */
@@ -90,7 +100,7 @@ export async function simulate(config: SimulationConfig): Promise<RunResult> {
   const parts = buildSimulation(config);
   const engine = new Engine(parts.policy, parts.scheduler, parts.executor, config.engine);
   const recorder = await engine.run(parts.stream);
-  const costModel = parts.executor instanceof SimExecutor ? parts.executor.costModel.describe() : {};
+  const costModel = parts.executor instanceof SimExecutor ? { ...parts.executor.costModel.describe(), ...(parts.costNote ? { resolution: parts.costNote } : {}) } : {};
   return {
     schema: 'kvsim.run/1',
     config: {

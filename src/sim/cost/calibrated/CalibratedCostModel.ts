@@ -1,58 +1,133 @@
+import { UserError } from '../../../errors.js';
 import type { CostTerms, IterationCost } from '../../plan/IterationCost.js';
 import type { LayerKind, ModelSpec } from '../../model/ModelSpec.js';
+import type { AttentionKernelProfile } from '../attention/AttentionKernelProfile.js';
+import { attentionLookup, type AttentionLookup } from '../attention/attentionLookups.js';
 import type { CostModel } from '../CostModel.js';
-import type { IterationAggregate } from '../IterationAggregate.js';
 import { emptyIterationCost } from '../CostModel.js';
+import type { IterationAggregate } from '../IterationAggregate.js';
 import { composeIterationCost } from '../composeIterationCost.js';
 import { RooflineCostModel, type RooflineContext } from '../RooflineCostModel.js';
-import type { CalibrationProfile, Table1D, Table2D } from './CalibrationProfile.js';
-import { interpolate1D, interpolate2D, type Estimate, type Provenance } from './interpolate.js';
+import type { RooflineOptions } from '../RooflineOptions.js';
+import type { CalibrationProfile, Table1D } from './CalibrationProfile.js';
+import { interpolate1D, type Estimate } from './interpolate.js';
+import { CostSources, type CostTerm } from './CostSources.js';
 
 export interface CalibratedContext extends RooflineContext {
-  profile: CalibrationProfile;
+  /** Measured per-operation tables; without one, non-attention terms are the roofline's (by choice, not fallback). */
+  profile?: CalibrationProfile;
   /** Where the profile was read from (for provenance). */
-  profilePath: string;
+  profilePath?: string;
   /** Block size of the paged kernels (selects the paged table); ignored for contiguous kernels. */
   blockSizeTokens?: number;
   /** Memory policy kind (selects the profile's enactment fit). */
   policyKind?: string;
+  /** Named attention kernels (`--attention-kernels`) replacing the profile's own attention tables. */
+  kernels?: { profile: AttentionKernelProfile; path: string };
+  /**
+   * Price a term the profile lacks with the roofline instead of refusing to run. Every such
+   * iteration is counted (`describe().sources`), so outputs can say what share it affected.
+   * @defaultValue false
+   */
+  allowFallback?: boolean;
+  /** Options of the roofline used for fallback and for roofline-priced terms. */
+  roofline?: RooflineOptions;
 }
 
-type Term = 'gemm' | 'lmHead' | 'prefillAttention' | 'decodeAttention' | 'recurrentStep' | 'recurrentPrefill' | 'overhead';
-const TERMS: Term[] = ['gemm', 'lmHead', 'prefillAttention', 'decodeAttention', 'recurrentStep', 'recurrentPrefill', 'overhead'];
-type Source = Provenance | 'roofline-fallback';
+/** A calibrated run needs a table the profile lacks (and fallback was not allowed). */
+export class MissingCostTableError extends UserError {
+  constructor(message: string) {
+    super('COST_TABLE_MISSING', message);
+  }
+}
 
 /**
- * Prices an iteration from times measured on a real GPU (a calibration profile): each term is looked
- * up in its table (linear inside the grid; outside it, time scales with the work above the grid and
- * the smallest measurement is a floor below it). A term the profile lacks falls back to the roofline
- * model, and the model counts, per term, how many estimates came from where (`describe().provenance`).
+ * Prices an iteration from times measured on a real GPU (a calibration profile) and, for attention,
+ * from the named kernel profile when one is chosen: each term is looked up in its table (linear inside
+ * the grid; outside it, time scales with the work above the grid and the smallest measurement is a
+ * floor below it). A term the profile lacks is an error naming the table and the command that
+ * measures it, unless fallback is allowed; then the roofline prices it and the iterations are counted.
+ * Every iteration's every term is attributed to its source (`describe().sources`).
  */
 export class CalibratedCostModel implements CostModel {
   readonly label: string;
+  readonly sources: CostSources;
   private readonly ctx: CalibratedContext;
   private readonly roofline: RooflineCostModel;
   private readonly fallback = emptyIterationCost();
   private fallbackPriced = false;
   private readonly est: Estimate = { timeS: 0, provenance: 'interpolated' };
+  private readonly attEst = { timeS: 0, provenance: '' };
   private readonly layerCounts: Record<LayerKind, number>;
-  private readonly decodeTable: Table2D | undefined;
-  private readonly prefillTable: Table2D | undefined;
-  /** counts[term][source]: how many estimates of each term came from each source. */
-  readonly counts: Record<Term, Record<Source, number>>;
+  private readonly decode: AttentionLookup | undefined;
+  private readonly prefill: AttentionLookup | undefined;
+  /** Terms priced by the roofline (by choice when there is no profile, or by allowed fallback), with the label to count. */
+  private readonly rooflineLabel: Partial<Record<CostTerm, string>> = {};
+  private readonly gemmLabel: string;
+  private readonly recurrentLabel: string;
+  private readonly overheadLabel: string;
+  private readonly allocationLabel: string;
 
   constructor(ctx: CalibratedContext) {
     this.ctx = ctx;
-    this.roofline = new RooflineCostModel(ctx);
+    this.roofline = new RooflineCostModel(ctx, ctx.roofline);
+    const contiguousRoofline = new RooflineCostModel({ ...ctx, pagedKernels: false }, ctx.roofline);
     this.layerCounts = countLayers(ctx.model);
+    this.sources = new CostSources();
     const p = ctx.profile;
-    const blockKey = String(ctx.blockSizeTokens ?? 16);
-    this.decodeTable = ctx.pagedKernels ? p.decodeAttention?.paged?.[blockKey] : p.decodeAttention?.contiguous;
-    this.prefillTable = ctx.pagedKernels ? p.prefillAttention?.paged?.[blockKey] : p.prefillAttention?.contiguous;
-    this.counts = Object.fromEntries(
-      TERMS.map((t) => [t, { interpolated: 0, 'extrapolated-linear': 0, 'clamped-floor': 0, 'roofline-fallback': 0 }]),
-    ) as Record<Term, Record<Source, number>>;
-    this.label = `calibrated(${p.card}, ${ctx.profilePath}${ctx.pagedKernels ? `, paged block=${blockKey}` : ''}, alloc=${ctx.allocationMode})`;
+    const path = ctx.profilePath ?? '(profile)';
+    const n = this.layerCounts;
+    const missing: string[] = [];
+    const rooflineName = `roofline (${ctx.hardware.name} ceilings)`;
+    const need = (term: CostTerm, have: boolean, what: string) => {
+      if (have) return;
+      if (!p) {
+        this.rooflineLabel[term] = rooflineName;
+        return;
+      }
+      missing.push(what);
+      this.rooflineLabel[term] = `roofline fallback (${what.split(';')[0]})`;
+    };
+
+    // GEMMs (incl. LM head), recurrent, overhead, allocation: the calibration profile or the roofline.
+    const gemmKinds = (['attention', 'mlstm', 'slstm'] as const).filter((k) => n[k] > 0);
+    const lacking = gemmKinds.filter((k) => !p?.layerGemm?.[k]);
+    need('gemm', lacking.length === 0 && p?.lmHead !== undefined, `${path} has no ${[...lacking.map((k) => `layerGemm.${k}`), ...(p?.lmHead ? [] : ['lmHead'])].join(', ')} table`);
+    this.gemmLabel = `measured ${path} layerGemm+lmHead`;
+    if (n.mlstm + n.slstm > 0) need('recurrent', p?.recurrentStep !== undefined && p?.recurrentPrefill !== undefined, `${path} has no recurrentStep/recurrentPrefill table`);
+    this.recurrentLabel = `measured ${path} recurrentStep/recurrentPrefill`;
+    const e = ctx.policyKind === undefined ? undefined : p?.enactment?.[ctx.policyKind];
+    need('overhead', e !== undefined || p?.iterationOverheadS !== undefined, `${path} has no enactment.${ctx.policyKind ?? '?'} fit`);
+    this.overheadLabel = e ? `fitted ${path} enactment.${ctx.policyKind}` : `measured ${path} iterationOverheadS`;
+    this.allocationLabel = e ? `fitted ${path} enactment.${ctx.policyKind}` : `policy model (${ctx.hardware.name} VMM per-call costs, ${ctx.hardware.vmm.source})`;
+
+    // Attention: the named kernels, else the profile's own tables.
+    let decode: AttentionLookup | undefined;
+    let prefill: AttentionLookup | undefined;
+    if (n.attention > 0) {
+      const common = { paged: ctx.pagedKernels, blockSize: ctx.blockSizeTokens ?? 16, profile: p ? { profile: p, path } : undefined, kernels: ctx.kernels, };
+      for (const kind of ['decode', 'prefill'] as const) {
+        const l = attentionLookup({ kind, ...common, rooflineContiguous: rooflineAttention(contiguousRoofline, ctx.hardware.name, kind) });
+        const term: CostTerm = kind === 'decode' ? 'decodeAttention' : 'prefillAttention';
+        if ('missing' in l) {
+          missing.push(l.missing);
+          this.rooflineLabel[term] = `roofline fallback (${l.missing.split(';')[0]})`;
+        } else if (kind === 'decode') decode = l;
+        else prefill = l;
+      }
+    }
+    this.decode = decode;
+    this.prefill = prefill;
+    if (missing.length > 0 && !ctx.allowFallback) {
+      // One line: what is missing, then each distinct command that measures it.
+      const what = missing.map((m) => m.split('; ')[0]);
+      const how = [...new Set(missing.flatMap((m) => m.split('; ').slice(1)))];
+      throw new MissingCostTableError(`cost model: ${what.join('; ')}${how.length > 0 ? `; ${how.join('; ')}` : ''}; or pass --allow-fallback (allowFallback: true) to price ${missing.length === 1 ? 'it' : 'them'} with the roofline, with a warning giving the share of iterations affected`);
+    }
+    const kernels = ctx.kernels ? `, attention ${ctx.kernels.profile.name}` : '';
+    this.label = p
+      ? `calibrated(${p.card}, ${path}${ctx.pagedKernels ? `, paged block=${ctx.blockSizeTokens ?? 16}` : ''}${kernels}, alloc=${ctx.allocationMode})`
+      : `roofline(${ctx.hardware.name}, tp=${ctx.tp}${kernels}${ctx.pagedKernels ? `, paged block=${ctx.blockSizeTokens ?? 16}` : ''}, alloc=${ctx.allocationMode})`;
   }
 
   iterationCost(agg: IterationAggregate, out: IterationCost): IterationCost {
@@ -60,70 +135,89 @@ export class CalibratedCostModel implements CostModel {
     this.fallbackPriced = false;
     const tokens = agg.prefillTokens + agg.decodeTokens;
     const n = this.layerCounts;
+    const src = this.sources;
+    const rl = this.rooflineLabel;
 
     let gemmS = 0;
     if (tokens > 0) {
-      let missing = false;
-      for (const kind of ['attention', 'mlstm', 'slstm'] as const) {
-        if (n[kind] === 0) continue;
-        const t = p.layerGemm?.[kind];
-        if (!t) {
-          missing = true;
-          continue;
-        }
-        gemmS += n[kind] * this.look1D('gemm', t, tokens);
-      }
-      const rows = agg.decodeTokens + agg.prefillRequests;
-      const lm = p.lmHead ? this.look1D('lmHead', p.lmHead, rows) : undefined;
-      if (missing || lm === undefined) {
-        // Roofline's gemm term includes the LM head; use it whole rather than mix halves.
-        gemmS = this.fromFallback('gemm', this.fallbackTerms(agg).gemmS);
+      if (rl.gemm !== undefined) {
+        // The roofline's gemm term includes the LM head; use it whole rather than mix halves.
+        gemmS = this.fallbackTerms(agg).gemmS;
+        src.count('gemm', rl.gemm);
       } else {
-        gemmS += lm;
+        let worst: Estimate['provenance'] = 'interpolated';
+        for (const kind of ['attention', 'mlstm', 'slstm'] as const) {
+          if (n[kind] === 0) continue;
+          gemmS += n[kind] * this.look1D(p!.layerGemm![kind]!, tokens);
+          worst = worse(worst, this.est.provenance);
+        }
+        gemmS += this.look1D(p!.lmHead!, agg.decodeTokens + agg.prefillRequests);
+        src.count('gemm', this.gemmLabel, worse(worst, this.est.provenance));
       }
     }
 
     let decodeS = 0;
     if (agg.decodeTokens > 0 && n.attention > 0) {
-      const context = agg.decodeKvTokens / agg.decodeTokens;
-      decodeS = this.decodeTable
-        ? n.attention * this.look2D('decodeAttention', this.decodeTable, agg.decodeTokens, context)
-        : this.fromFallback('decodeAttention', this.fallbackTerms(agg).decodeAttentionS);
+      if (this.decode) {
+        this.decode.price(agg.decodeTokens, agg.decodeKvTokens / agg.decodeTokens, this.attEst);
+        decodeS = n.attention * this.attEst.timeS;
+        src.count('decodeAttention', this.decode.label, this.attEst.provenance);
+      } else {
+        decodeS = this.fallbackTerms(agg).decodeAttentionS;
+        src.count('decodeAttention', rl.decodeAttention!);
+      }
     }
 
     let prefillS = 0;
     if (agg.prefillRequests > 0 && n.attention > 0) {
-      const context = (agg.prefillKvTokens - agg.prefillTokens) / agg.prefillRequests;
-      // The table prices one request; a batch of prefills runs as one launch whose parallelism grows
-      // with all its query tokens, so price it as one request of the batch's total chunk (same
-      // parallelism) scaled to the batch's query-key pairs (causal work is quadratic per request).
-      const total = agg.prefillTokens;
-      const pairsOfTotal = total * (context + total / 2);
-      prefillS = this.prefillTable
-        ? n.attention * this.look2D('prefillAttention', this.prefillTable, total, context) * (agg.prefillAttentionPairs / pairsOfTotal)
-        : this.fromFallback('prefillAttention', this.fallbackTerms(agg).prefillAttentionS);
+      if (this.prefill) {
+        const context = (agg.prefillKvTokens - agg.prefillTokens) / agg.prefillRequests;
+        // The table prices one request; a batch of prefills runs as one launch whose parallelism grows
+        // with all its query tokens, so price it as one request of the batch's total chunk (same
+        // parallelism) scaled to the batch's query-key pairs (causal work is quadratic per request).
+        const total = agg.prefillTokens;
+        const pairsOfTotal = total * (context + total / 2);
+        this.prefill.price(total, context, this.attEst);
+        prefillS = n.attention * this.attEst.timeS * (agg.prefillAttentionPairs / pairsOfTotal);
+        src.count('prefillAttention', this.prefill.label, this.attEst.provenance);
+      } else {
+        prefillS = this.fallbackTerms(agg).prefillAttentionS;
+        src.count('prefillAttention', rl.prefillAttention!);
+      }
     }
 
     let recurrentS = 0;
     const recurrentLayers = n.mlstm + n.slstm;
     if (recurrentLayers > 0 && tokens > 0) {
-      let step = 0;
-      let pre = 0;
-      if (agg.decodeTokens > 0) {
-        step = p.recurrentStep ? recurrentLayers * this.look1D('recurrentStep', p.recurrentStep, agg.decodeTokens) : NaN;
+      if (rl.recurrent !== undefined) {
+        recurrentS = this.fallbackTerms(agg).recurrentS;
+        src.count('recurrent', rl.recurrent);
+      } else {
+        let worst: Estimate['provenance'] = 'interpolated';
+        if (agg.decodeTokens > 0) {
+          recurrentS += recurrentLayers * this.look1D(p!.recurrentStep!, agg.decodeTokens);
+          worst = this.est.provenance;
+        }
+        if (agg.prefillRequests > 0) {
+          recurrentS += recurrentLayers * agg.prefillRequests * this.look1D(p!.recurrentPrefill!, agg.prefillTokens / agg.prefillRequests);
+          worst = worse(worst, this.est.provenance);
+        }
+        src.count('recurrent', this.recurrentLabel, worst);
       }
-      if (agg.prefillRequests > 0) {
-        pre = p.recurrentPrefill
-          ? recurrentLayers * agg.prefillRequests * this.look1D('recurrentPrefill', p.recurrentPrefill, agg.prefillTokens / agg.prefillRequests)
-          : NaN;
-      }
-      recurrentS = Number.isNaN(step) || Number.isNaN(pre) ? this.fromFallback('recurrentStep', this.fallbackTerms(agg).recurrentS) : step + pre;
     }
 
-    const e = this.ctx.policyKind === undefined ? undefined : p.enactment?.[this.ctx.policyKind];
-    const overheadS = e ? e.iterationS + (e.perPrefillTokenS ?? 0) * agg.prefillTokens : (p.iterationOverheadS ?? this.fromFallback('overhead', this.fallbackTerms(agg).overheadS));
+    const e = this.ctx.policyKind === undefined ? undefined : p?.enactment?.[this.ctx.policyKind];
+    let overheadS: number;
+    if (rl.overhead !== undefined) {
+      overheadS = this.fallbackTerms(agg).overheadS;
+      src.count('overhead', rl.overhead);
+    } else {
+      overheadS = e ? e.iterationS + (e.perPrefillTokenS ?? 0) * agg.prefillTokens : p!.iterationOverheadS!;
+      src.count('overhead', this.overheadLabel);
+    }
     // Allocation work as measured on the card when the profile has it, else as the policy modelled it.
     const work = e ? (agg.allocOps > 0 ? e.allocIterationS + e.perAllocOpS * agg.allocOps : 0) : agg.allocTimeS;
+    if (agg.allocOps > 0 || agg.allocTimeS > 0) src.count('allocation', this.allocationLabel);
     // The measured work splits like the modelled one between ahead-of-need and needed-now.
     const ahead = e ? (agg.allocOps > 0 ? work * (agg.aheadAllocOps / agg.allocOps) : 0) : agg.aheadAllocTimeS;
     return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, overheadS, work, ahead);
@@ -131,20 +225,20 @@ export class CalibratedCostModel implements CostModel {
 
   describe(): Record<string, unknown> {
     const p = this.ctx.profile;
+    const k = this.ctx.kernels;
     return {
-      costModel: 'calibrated',
-      profile: this.ctx.profilePath,
-      card: p.card,
-      driver: p.driver,
-      date: p.date,
+      costModel: p ? 'calibrated' : 'roofline',
+      ...(p ? { profile: this.ctx.profilePath, card: p.card, driver: p.driver, date: p.date } : {}),
+      ...(k ? { attentionKernels: { name: k.profile.name, path: k.path, provenance: k.profile.provenance } } : {}),
       pagedKernels: this.ctx.pagedKernels,
       blockSizeTokens: this.ctx.blockSizeTokens,
       allocationMode: this.ctx.allocationMode,
-      provenance: this.counts,
+      allowFallback: this.ctx.allowFallback ?? false,
+      sources: this.sources.toJSON(),
     };
   }
 
-  /** The roofline's terms for this iteration, priced only when some term falls back to them. */
+  /** The roofline's terms for this iteration, priced only when some term comes from it. */
   private fallbackTerms(agg: IterationAggregate): CostTerms {
     if (!this.fallbackPriced) {
       this.roofline.iterationCost(agg, this.fallback);
@@ -153,22 +247,25 @@ export class CalibratedCostModel implements CostModel {
     return this.fallback.terms;
   }
 
-  private look1D(term: Term, t: Table1D, x: number): number {
-    const e = interpolate1D(t, x, this.est);
-    this.counts[term][e.provenance]++;
-    return e.timeS;
+  private look1D(t: Table1D, x: number): number {
+    return interpolate1D(t, x, this.est).timeS;
   }
+}
 
-  private look2D(term: Term, t: Table2D, a: number, b: number): number {
-    const e = interpolate2D(t, a, b, this.est);
-    this.counts[term][e.provenance]++;
-    return e.timeS;
-  }
+/** The roofline's contiguous attention for one layer, as a lookup (base for published ratios). */
+function rooflineAttention(m: RooflineCostModel, gpu: string, kind: 'decode' | 'prefill'): AttentionLookup {
+  return {
+    label: `roofline contiguous ${kind} attention (${gpu} ceilings)`,
+    price(a, b, out) {
+      out.timeS = m.attentionPerLayerS(kind, a, b);
+      out.provenance = 'interpolated';
+    },
+  };
+}
 
-  private fromFallback(term: Term, timeS: number): number {
-    this.counts[term]['roofline-fallback']++;
-    return timeS;
-  }
+const RANK: Record<Estimate['provenance'], number> = { interpolated: 0, 'clamped-floor': 1, 'extrapolated-linear': 2 };
+function worse(a: Estimate['provenance'], b: Estimate['provenance']): Estimate['provenance'] {
+  return RANK[a] >= RANK[b] ? a : b;
 }
 
 function countLayers(model: ModelSpec): Record<LayerKind, number> {

@@ -1,3 +1,5 @@
+import type { ModelShape } from './ModelShape.js';
+
 /**
  * A calibration profile: per-operation times measured on one GPU for one model's shapes
  * (profiles/<gpu>/<model>.json, written by `kvsim calibrate`). Every time is seconds for ONE layer
@@ -19,6 +21,13 @@ export interface CalibrationProfile {
   dtype: string;
   /** How each figure was obtained (events, warm-up, repeats, statistic). */
   method: string;
+  /** The command that produced the file (provenance), e.g. `kvsim calibrate --model llama-3-8b`. */
+  command?: string;
+  /**
+   * The model shape the tables were measured for; profiles are matched to models by it (and by `gpu`),
+   * not by `model`, which is only a label. A profile without it is used only when named explicitly.
+   */
+  shape?: ModelShape;
   /** All dense GEMMs of one layer of each kind (QKV/O/MLP, or the recurrent projections + MLP) over N tokens. */
   layerGemm?: Partial<Record<'attention' | 'mlstm' | 'slstm', Table1D>>;
   /** LM head over N sampled rows. */

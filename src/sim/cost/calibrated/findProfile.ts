@@ -1,6 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CalibrationProfile } from './CalibrationProfile.js';
+import { shapeKey, type ModelShape } from './ModelShape.js';
+import { readProfile } from './readProfile.js';
 
 /** The package's profiles/ folder (works from src/ under vitest and from dist/ when installed). */
 export function profilesDir(): string {
@@ -21,4 +24,25 @@ export function findProfile(gpu: string, model: string, tp = 1, dir = profilesDi
   const name = tp === 1 ? `${model}.json` : `${model}-tp${tp}.json`;
   const path = join(dir, gpu, name);
   return existsSync(path) ? path : undefined;
+}
+
+/**
+ * The committed profiles measured on this GPU preset whose recorded shape equals `shape`
+ * (profiles/<gpu>/*.json with schema kvsim.profile/1), by file name order; the first is used.
+ * Profiles are matched by card and shape, never by the model's name.
+ */
+export function findMatchingProfiles(gpu: string, shape: ModelShape, dir = profilesDir()): { path: string; profile: CalibrationProfile }[] {
+  const folder = join(dir, gpu);
+  if (!existsSync(folder)) return [];
+  const want = shapeKey(shape);
+  const out: { path: string; profile: CalibrationProfile }[] = [];
+  for (const name of readdirSync(folder).filter((n) => n.endsWith('.json')).sort()) {
+    const path = join(folder, name);
+    const text = readFileSync(path, 'utf8');
+    // Cheap filter before parsing: vmm.json, kernels.json, claims.json share the folder.
+    if (!text.includes('"kvsim.profile/1"')) continue;
+    const profile = readProfile(path);
+    if (profile.gpu === gpu && profile.shape && shapeKey(profile.shape) === want) out.push({ path, profile });
+  }
+  return out;
 }

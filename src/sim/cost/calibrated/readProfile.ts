@@ -31,6 +31,8 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
     if (typeof p[f] !== 'string' || (p[f] as string).length === 0) fail(f, 'a non-empty string');
   }
   if (typeof p.tp !== 'number' || !Number.isInteger(p.tp) || p.tp < 1) fail('tp', 'an integer >= 1');
+  if (p.command !== undefined && typeof p.command !== 'string') fail('command', 'a string');
+  if (p.shape !== undefined) checkShape(p.shape, p.tp as number, fail);
   const gemm = p.layerGemm as Record<string, unknown> | undefined;
   if (gemm !== undefined) for (const k of Object.keys(gemm)) check1D(gemm[k], `layerGemm.${k}`, fail);
   if (p.lmHead !== undefined) check1D(p.lmHead, 'lmHead', fail);
@@ -91,4 +93,20 @@ function check2D(t: unknown, field: string, fail: Fail): asserts t is Table2D {
   const b = increasing(v.b, `${field}.b`, fail);
   if (!Array.isArray(v.timeS) || v.timeS.length !== a.length) fail(`${field}.timeS`, `${a.length} rows`);
   (v.timeS as unknown[]).forEach((row, i) => times(row, b.length, `${field}.timeS[${i}]`, fail));
+}
+
+function checkShape(v: unknown, tp: number, fail: Fail): void {
+  if (typeof v !== 'object' || v === null) fail('shape', 'an object {tp, hiddenSize, ffnSize, vocabSize, weightDtype, layers}');
+  const s = v as Record<string, unknown>;
+  if (s.tp !== tp) fail('shape.tp', `the profile's tp (${tp})`);
+  for (const f of ['hiddenSize', 'ffnSize', 'vocabSize']) {
+    if (typeof s[f] !== 'number' || !Number.isInteger(s[f]) || (s[f] as number) < 1) fail(`shape.${f}`, 'an integer >= 1');
+  }
+  if (typeof s.weightDtype !== 'string') fail('shape.weightDtype', 'a dtype name');
+  if (!Array.isArray(s.layers) || s.layers.length === 0) fail('shape.layers', 'a non-empty array of {count, layer}');
+  (s.layers as unknown[]).forEach((g, i) => {
+    const o = g as { count?: unknown; layer?: { kind?: unknown } } | null;
+    if (typeof o?.count !== 'number' || !Number.isInteger(o.count) || o.count < 1) fail(`shape.layers[${i}].count`, 'an integer >= 1');
+    if (!['attention', 'mlstm', 'slstm'].includes(String(o?.layer?.kind))) fail(`shape.layers[${i}].layer.kind`, 'attention, mlstm or slstm');
+  });
 }

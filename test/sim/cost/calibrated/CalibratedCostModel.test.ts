@@ -17,8 +17,13 @@ const profile: CalibrationProfile = {
     contiguous: { a: [1, 64], b: [128, 4096], timeS: [[1e-5, 2e-5], [4e-5, 6e-4]], aName: 'batch', bName: 'context' },
     paged: { '16': { a: [1, 64], b: [128, 4096], timeS: [[2e-5, 4e-5], [8e-5, 12e-4]], aName: 'batch', bName: 'context' } },
   },
+  prefillAttention: {
+    contiguous: { a: [16, 4096], b: [0, 4096], timeS: [[1e-5, 2e-5], [1e-3, 3e-3]], aName: 'chunkTokens', bName: 'contextTokens' },
+    paged: { '16': { a: [16, 4096], b: [0, 4096], timeS: [[1e-5, 2e-5], [1e-3, 3e-3]], aName: 'chunkTokens', bName: 'contextTokens' } },
+  },
   iterationOverheadS: 1e-3,
 };
+const noPrefill: CalibrationProfile = { ...profile, prefillAttention: undefined };
 
 function ctx(paged: boolean) {
   return {
@@ -46,15 +51,25 @@ describe('CalibratedCostModel', () => {
     expect(c.terms.decodeAttentionS).toBeCloseTo(32 * 12e-4, 12);
   });
 
-  it('falls back to the roofline for terms the profile lacks, and counts where every estimate came from', () => {
-    const m = new CalibratedCostModel(ctx(false));
+  it('refuses a run that needs a table the profile lacks, naming the table and the command that measures it', () => {
+    expect(() => new CalibratedCostModel({ ...ctx(false), profile: noPrefill })).toThrow(
+      /fixture\.json has no prefillAttention\.contiguous table.*kvsim calibrate --model llama-3-8b.*--allow-fallback/,
+    );
+    expect(() => new CalibratedCostModel({ ...ctx(true), blockSizeTokens: 32 })).toThrow(/no decodeAttention\.paged\.32 table \(paged block sizes measured: 16\)/);
+  });
+
+  it('with allowFallback, prices missing terms with the roofline and counts per term which source priced how many iterations', () => {
+    const m = new CalibratedCostModel({ ...ctx(false), profile: noPrefill, allowFallback: true });
     const agg = { ...emptyAggregate(), batchSize: 1, prefillTokens: 512, prefillRequests: 1, prefillAttentionPairs: 512 * 256, prefillKvTokens: 512 };
     const c = m.iterationCost(agg, emptyIterationCost());
     const r = new RooflineCostModel(ctx(false)).iterationCost(agg, emptyIterationCost());
     expect(c.terms.prefillAttentionS).toBe(r.terms.prefillAttentionS);
-    const prov = m.describe().provenance as Record<string, Record<string, number>>;
-    expect(prov.prefillAttention['roofline-fallback']).toBe(1);
-    expect(prov.gemm.interpolated).toBe(1);
+    m.iterationCost({ ...emptyAggregate(), batchSize: 1, decodeTokens: 1, decodeKvTokens: 128 }, emptyIterationCost());
+    const sources = m.describe().sources as Record<string, Record<string, number>>;
+    expect(sources.prefillAttention).toEqual({ 'roofline fallback (fixture.json has no prefillAttention.contiguous table)': 1 });
+    expect(sources.decodeAttention).toEqual({ 'measured fixture.json decodeAttention.contiguous [interpolated]': 1 });
+    expect(sources.gemm).toEqual({ 'measured fixture.json layerGemm+lmHead [interpolated]': 2 });
+    expect(sources.overhead).toEqual({ 'measured fixture.json iterationOverheadS': 2 });
   });
 
   it('stalls only for mapping work beyond the iteration when overlapped', () => {
@@ -68,10 +83,7 @@ describe('CalibratedCostModel', () => {
 });
 
 describe('CalibratedCostModel prefill pricing', () => {
-  const withPrefill: CalibrationProfile = {
-    ...profile,
-    prefillAttention: { contiguous: { a: [16, 4096], b: [0, 4096], timeS: [[1e-5, 2e-5], [1e-3, 3e-3]], aName: 'chunkTokens', bName: 'contextTokens' } },
-  };
+  const withPrefill = profile;
   it('prices a batch as one request of its total chunk scaled to its query-key pairs', () => {
     const m = new CalibratedCostModel({ ...ctx(false), profile: withPrefill });
     // Two fresh prompts of 1024 and 3072 tokens: total 4096 (measured: 1e-3 s), pairs = sum c^2/2.
