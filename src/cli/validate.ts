@@ -2,9 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InvalidOptionError } from '../errors.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { writeJsonOutput } from '../io/writeJsonOutput.js';
-import { predictorFor } from '../sim/cost/calibrated/predictorFor.js';
-import { findProfile } from '../sim/cost/calibrated/findProfile.js';
-import { readProfile } from '../sim/cost/calibrated/readProfile.js';
+import { resolveCostModel } from '../sim/cost/resolveCostModel.js';
 import { simulate } from '../sim/engine/simulate.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
 import { createPolicy } from '../sim/memory/createPolicy.js';
@@ -47,7 +45,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .option('policy', { type: 'string', default: 'vattention', describe: 'static | paged | vattention | recurrent | hybrid' })
       .option('gpu', { type: 'string', describe: 'hardware preset of this card (default: detected)' })
       .option('tp', { type: 'number', default: 1 })
-      .option('profile', { type: 'string', describe: 'calibration profile (default: profiles/<gpu>/<model>.json when it exists, else the roofline model)' })
+      .option('profile', { type: 'string', describe: 'calibration profile (default: the committed profile measured on this card for the model\'s shape, else the roofline model)' })
       .option('first', { type: 'number', describe: 'keep the first N requests of the trace' })
       .option('time-scale', { type: 'number', describe: 'multiply inter-arrival times (compress a long trace)' })
       .option('json', { type: 'string', describe: 'write the validation result (pairs and errors) here' })
@@ -81,8 +79,6 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     if (!gpu) throw new InvalidOptionError(`validate: cannot tell which hardware preset "${info.name}" is; pass --gpu`);
     const hardware = hardwarePreset(gpu);
     const policyKind = args.policy as PolicyKind;
-    const profilePath = args.profile ?? findProfile(gpu, model.name, tp);
-    const profile = profilePath ? { profile: readProfile(profilePath), path: profilePath } : undefined;
     const traceOptions = { first: args.first, timeScale: args.timeScale, rate: args.rate, maxContextTokens: model.maxContextTokens };
     const scheduler = checkSchedulerKind(args.scheduler);
     const schedulerOptions = {
@@ -97,7 +93,10 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       ...(args.enablePrefixCaching !== undefined ? { enablePrefixCaching: args.enablePrefixCaching } : {}),
     };
     const simPolicy = createPolicy(policyKind, { model, hardware, tp, vllmV1Defaults: scheduler === 'vllm' }, policyOptions as never);
-    const costModel = predictorFor(model, hardware, tp, simPolicy, policyOptions, profile);
+    // The one cost resolution, as replay and simulate(); the GPU side's predictor uses the same profile.
+    const resolved = resolveCostModel({ model, hardware, tp, policy: simPolicy, policyOptions }, { profile: args.profile ?? 'auto' });
+    const { costModel, profile } = resolved;
+    process.stdout.write(`cost model: ${resolved.note}\n`);
     const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, scheduler, schedulerOptions, costModel });
     const g = await replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, scheduler, schedulerOptions, device: args.device, profile });
     const summary = compareRuns(sim, g.run, g.pairs);

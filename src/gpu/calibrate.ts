@@ -1,4 +1,5 @@
 import type { CalibrationProfile, Table1D, Table2D } from '../sim/cost/calibrated/CalibrationProfile.js';
+import { modelShape } from '../sim/cost/calibrated/ModelShape.js';
 import { attentionLayers } from '../sim/model/derived.js';
 import type { ModelSpec } from '../sim/model/ModelSpec.js';
 import { GpuModel } from './GpuModel.js';
@@ -27,7 +28,9 @@ export const DEFAULT_GRID: CalibrationGrid = {
   decodeContext: [128, 256, 512, 1024, 2048, 4096, 8192, 16384],
   prefillChunk: [16, 64, 256, 1024, 4096, 8192],
   prefillContext: [0, 1024, 4096, 8192],
-  pagedBlockSizes: [16],
+  // Every block size `kvsim replay --block-size` prices from a measured table (vLLM offers 8..256 in
+  // powers of two): a run at a block size the profile lacks fails instead of borrowing another's figures.
+  pagedBlockSizes: [8, 16, 32, 64, 128, 256],
   recurrentBatch: [1, 2, 4, 8, 16, 32, 64, 128, 256],
   recurrentPrefillTokens: [16, 64, 256, 1024, 4096],
   reps: 15,
@@ -40,6 +43,8 @@ export interface CalibrateOptions {
   tp: number;
   grid?: Partial<CalibrationGrid>;
   device?: number;
+  /** The command line that runs this calibration (recorded as the profile's provenance). @defaultValue `kvsim calibrate --model <model> [--tp N]` */
+  command?: string;
   /** Called after each measured point (progress). */
   onPoint?: (what: string, done: number, total: number) => void;
 }
@@ -94,7 +99,10 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
       model: o.model.name,
       tp: o.tp,
       dtype: 'bf16',
-      method: `CUDA events around each operation, 3 warm-up runs, median of ${g.reps}; random bf16 data; paged block tables shuffled; kvsim GpuModel (native/gpuModelProfile.cc)`,
+      // Named from the code's identifiers, so a rename cannot leave the provenance stale.
+      method: `CUDA events around each operation, 3 warm-up runs, median of ${g.reps}; random bf16 data; paged block tables shuffled; kvsim ${GpuModel.name}.${GpuModel.prototype.time.name} (src/gpu/${GpuModel.name}.ts, native/gpuModelProfile.cc)`,
+      command: o.command ?? `kvsim calibrate --model ${o.model.name}${o.tp > 1 ? ` --tp ${o.tp}` : ''}`,
+      shape: modelShape(o.model, o.tp),
       layerGemm: {},
       lmHead: table1('rows', g.lmHeadRows, (rows) => time(`lm head ${rows}`, 'lmHead', { rows })),
     };

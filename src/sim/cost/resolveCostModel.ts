@@ -60,6 +60,8 @@ export interface ResolvedCostModel {
   /** One line for outputs: which model, which file(s), and why. */
   note: string;
   profilePath?: string;
+  /** The calibration profile used (for a GPU replay's predictor, which must use the same). */
+  profile?: { profile: CalibrationProfile; path: string };
   kernelsPath?: string;
 }
 
@@ -112,7 +114,7 @@ export function resolveCostModel(run: RunShape, options: CostModelOptions = {}):
           roofline: options.roofline,
         });
   const attention = kernels ? `attention kernels ${kernels.profile.name} (${kernels.path}, ${kernels.profile.provenance.kind})` : profile ? "attention kernels kvsim's (measured in the profile)" : 'attention analytic';
-  return { costModel, note: `${why}; ${attention}`, profilePath: profile?.path, kernelsPath: kernels?.path };
+  return { costModel, note: `${why}; ${attention}`, profilePath: profile?.path, profile, kernelsPath: kernels?.path };
 }
 
 function loadKernels(name: string, hardware: HardwareSpec, dir: string, shown: (p: string) => string): { profile: AttentionKernelProfile; path: string } {
