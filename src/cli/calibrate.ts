@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InvalidOptionError } from '../errors.js';
+import { resolveModelArg } from './modelArg.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { outputError } from '../io/outputError.js';
 import { writeTextOutput } from '../io/writeJsonOutput.js';
@@ -9,7 +10,6 @@ import { calibrate, DEFAULT_GRID } from '../gpu/calibrate.js';
 import { profilesDir } from '../sim/cost/calibrated/findProfile.js';
 import { validateProfile } from '../sim/cost/calibrated/readProfile.js';
 import { checkTensorParallel } from '../sim/model/derived.js';
-import { modelPreset } from '../sim/model/presets.js';
 import { policyKindsFor } from '../sim/memory/policyKindsFor.js';
 
 interface CalibrateArgs {
@@ -29,7 +29,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     y
       .option('model', { type: 'string', default: 'llama-3-8b', describe: 'model preset whose shapes are profiled' })
       .option('gpu', { type: 'string', describe: 'hardware preset this card is (default: detected from the device name)' })
-      .option('tp', { type: 'number', default: 1, describe: 'tensor-parallel degree (heads per GPU divided by it)' })
+      .option('tp', { alias: 'tensor-parallel-size', type: 'number', default: 1, describe: 'tensor-parallel degree (heads per GPU divided by it)' })
       .option('out', { type: 'string', describe: 'output file (default: profiles/<gpu>/<model>.json in the package)' })
       .option('reps', { type: 'number', default: DEFAULT_GRID.reps, describe: 'timed repetitions per grid point (median kept)' })
       .option('device', { type: 'number', default: 0, describe: 'CUDA device ordinal' })
@@ -42,7 +42,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       import('../gpu/detectGpuPreset.js'), import('../gpu/fitEnactment.js'), import('../gpu/requireGpu.js'),
     ]);
     const { binding, info } = requireGpu(args.device);
-    const model = modelPreset(args.model);
+    const model = resolveModelArg(args.model);
     const tp = checkTensorParallel(model, args.tp);
     const gpu = args.gpu ?? detectGpuPreset(info.name);
     if (!gpu) throw new InvalidOptionError(`calibrate: cannot tell which hardware preset "${info.name}" is; pass --gpu`);

@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { expected } from '../errors.js';
+import { resolveModelArg } from './modelArg.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
 import { memoryTable, type MemoryTable } from '../sim/memory/memoryTable.js';
-import { modelPreset } from '../sim/model/presets.js';
 
 interface MemoryArgs {
   model: string;
@@ -22,19 +22,19 @@ export const memoryCommand: CommandModule<object, MemoryArgs> = {
   describe: 'Tabulate each memory policy and page/block size: bytes per token, growth step, worst fragmentation, max concurrent requests',
   builder: (y) =>
     y
-      .option('model', { type: 'string', demandOption: true, describe: 'model preset (llama-3-8b, yi-6b, xlstm-7b, hybrid-7b, ...)' })
+      .option('model', { type: 'string', demandOption: true, describe: 'model preset (llama-3-8b, yi-6b, xlstm-7b, hybrid-7b, ...), config.json path or Hugging Face id' })
       .option('gpu', { type: 'string', default: 'h100', describe: 'GPU preset (h100, h200, a100)' })
-      .option('tp', { type: 'number', default: 1, describe: 'tensor-parallel degree (the table is per GPU)' })
+      .option('tp', { alias: 'tensor-parallel-size', type: 'number', default: 1, describe: 'tensor-parallel degree (the table is per GPU)' })
       .option('context', { type: 'string', default: '1000,4000,8000', describe: 'context lengths in tokens, comma-separated' })
       .option('block-sizes', { type: 'string', default: '16,32,128', describe: 'paged block sizes in tokens, comma-separated' })
       .option('page-sizes', { type: 'string', default: '64K,128K,256K,2M', describe: 'vAttention page sizes (64K, 128K, 256K, 2M, 4M, ...)' })
-      .option('util', { type: 'number', default: 0.9, describe: 'fraction of GPU memory the server may use' })
-      .option('max-context', { type: 'number', describe: 'largest context per request (default: the model\'s)' })
+      .option('util', { alias: 'gpu-memory-utilization', type: 'number', default: 0.9, describe: 'fraction of GPU memory the server may use (vLLM: --gpu-memory-utilization)' })
+      .option('max-context', { alias: 'max-model-len', type: 'number', describe: 'largest context per request (vLLM: --max-model-len; default: the model\'s)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the table as JSON' })
       .example('$0 memory --model llama-3-8b --gpu h100 --context 1024,4096', 'choose a page size for Llama-3-8B')
       .example('$0 memory --model xlstm-7b --json', 'recurrent state: capacity independent of context'),
   handler: (args) => {
-    const table = memoryTable(modelPreset(args.model), hardwarePreset(args.gpu), args.tp, parseList('--context', args.context, parseTokens), {
+    const table = memoryTable(resolveModelArg(args.model), hardwarePreset(args.gpu), args.tp, parseList('--context', args.context, parseTokens), {
       blockSizesTokens: parseList('--block-sizes', args['block-sizes'], parseTokens),
       pageSizesBytes: parseList('--page-sizes', args['page-sizes'], parseSize),
       gpuMemoryUtilization: args.util,

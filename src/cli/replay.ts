@@ -18,7 +18,6 @@ import type { PolicyOptions } from '../sim/memory/PolicyOptions.js';
 import { comparisonTable } from '../sim/metrics/comparisonTable.js';
 import type { RunResult } from '../sim/metrics/RunResult.js';
 import { runsToCsv } from '../sim/metrics/runsToCsv.js';
-import { modelPreset } from '../sim/model/presets.js';
 import { checkSchedulerKind, SCHEDULER_KINDS } from '../sim/scheduler/SchedulerOptions.js';
 import { DEFAULT_TRACE } from '../sim/trace/defaultTrace.js';
 import { openTrace } from '../sim/trace/openTrace.js';
@@ -27,10 +26,14 @@ import { DEFAULT_SEED } from '../sim/trace/TraceOptions.js';
 import { checkOutputDir, checkOutputPath } from '../io/checkOutputPath.js';
 import { outputError } from '../io/outputError.js';
 import { writeJsonOutput, writeTextOutput } from '../io/writeJsonOutput.js';
+import { resolveModelArg } from './modelArg.js';
+import { inapplicableOptionWarnings } from './optionWarnings.js';
+import { formatServingMetrics, parseGoodput } from './servingMetrics.js';
+import { addVllmOptions, applyNumPrompts, type VllmArgs, vllmServingOptions } from './vllmFlags.js';
 import { parseSize } from './memory.js';
 import { addTraceOptions, reportSkipped, type TraceArgs, traceOptionsFromArgs } from './traceArgs.js';
 
-interface ReplayArgs extends TraceArgs {
+interface ReplayArgs extends TraceArgs, VllmArgs {
   trace: string;
   model?: string;
   gpu: string;
@@ -67,7 +70,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
   command: 'replay',
   describe: 'Replay a request trace through a serving scheduler under each memory policy and compare latency, throughput and memory',
   builder: (y) =>
-    addTraceOptions(
+    addVllmOptions(addTraceOptions(
       y
         .option('trace', { type: 'string', default: DEFAULT_TRACE, describe: 'registry name (azure-conv-2023), synthetic spec (synthetic:conv[:count=N,rate=R,seed=S]) or path' })
         .option('model', { type: 'string', describe: `model preset(s), comma-separated (default: ${DEFAULT_MODELS.join(',')})` })
@@ -98,16 +101,19 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         .example('$0 replay', 'the default trace, Llama-3-8B and xLSTM-7B on an H100, every policy')
         .example('$0 replay --trace azure-conv-2023 --model llama-3-8b --policy paged,vattention --page-size 64K', 'the Azure conversation trace, two policies')
         .example('$0 replay --scheduler sarathi --token-budget 512 --json runs.json && $0 report runs.json', 'chunked prefill, then an HTML report')
-        .example('$0 replay --trace azure-conv-2023 --first 300 --model llama-3-8b --policy paged --backend gpu', 'the same replay run and timed on the local GPU'),
-    ),
+        .example('$0 replay --trace azure-conv-2023 --first 300 --model llama-3-8b --policy paged --backend gpu', 'the same replay run and timed on the local GPU')
+        .example('$0 replay --model meta-llama/Meta-Llama-3-8B --request-rate 4 --num-prompts 500 --max-num-seqs 256 --goodput ttft:500 tpot:50', 'a vLLM benchmark command line, flags as vLLM names them'),
+    )),
   handler: async (args) => {
     // Output paths are checked before the run: a typo must not cost the whole simulation.
     if (args.json !== undefined) checkOutputPath(args.json, '--json');
     if (args.report !== undefined) checkOutputPath(args.report, '--report');
     if (args.csv !== undefined) checkOutputDir(args.csv, '--csv');
+    const slos = parseGoodput(args.goodput);
     const runs = await replay(args);
     process.stdout.write(comparisonTable(runs));
     process.stdout.write(notes(runs));
+    process.stdout.write(formatServingMetrics(runs, slos));
     // Streamed: the JSON of millions of requests is never one string (same bytes as runsToJson).
     if (args.json) await writeJsonOutput(args.json, runs.length === 1 ? runs[0] : { runs }, { option: '--json' });
     if (args.report) {
@@ -132,18 +138,29 @@ interface Plan {
 }
 
 /** Runs the replays the arguments ask for, in order (models, then policies). */
-export async function replay(args: ReplayArgs): Promise<RunResult[]> {
+export async function replay(rawArgs: ReplayArgs): Promise<RunResult[]> {
+  const args = applyNumPrompts(rawArgs);
   const traceOptions = traceOptionsFromArgs(args);
   const hardware = hardwarePreset(args.gpu);
   const tp = checkInt('--tp', args.tp, 1);
-  const scheduler = checkSchedulerKind(args.scheduler);
+  const vllm = vllmServingOptions(args, checkSchedulerKind(args.scheduler));
+  const scheduler = vllm.scheduler;
   const plans = planRuns(args);
-  const policyOptions = policyOptionsFromArgs(args);
+  for (const line of [...vllm.notes, ...inapplicableOptionWarnings(args as unknown as Record<string, unknown>, scheduler, plans.map((p) => p.policy))]) process.stderr.write(`${line}\n`);
+  const kvsimPolicyOptions = policyOptionsFromArgs(args);
+  // vLLM-named flags (--max-model-len, --gpu-memory-utilization, prefix caching) add to the kvsim ones.
+  const policyOptions = (kind: PolicyKind): PolicyOptions => {
+    const fromVllm = vllm.policyOptions(kind) as { attentionOptions?: object };
+    const own = (kvsimPolicyOptions(kind) ?? {}) as { attentionOptions?: object };
+    const attention = fromVllm.attentionOptions || own.attentionOptions ? { attentionOptions: { ...fromVllm.attentionOptions, ...own.attentionOptions } } : {};
+    return { ...fromVllm, ...own, ...attention } as PolicyOptions;
+  };
   const schedulerOptions = {
     maxNumSeqs: args['max-num-seqs'] === undefined ? undefined : checkInt('--max-num-seqs', args['max-num-seqs'], 1),
     maxNumBatchedTokens: args['max-batched-tokens'] === undefined ? undefined : checkInt('--max-batched-tokens', args['max-batched-tokens'], 1),
     tokenBudget: args['token-budget'] === undefined ? undefined : checkInt('--token-budget', args['token-budget'], 1),
     chunkSizeTokens: args['chunk-size'] === undefined ? undefined : checkInt('--chunk-size', args['chunk-size'], 1),
+    ...vllm.schedulerOptions,
   };
   const capacityBytes = args['kv-memory'] === undefined ? undefined : parseMemory(args['kv-memory']);
   const trace = await openTrace(args.trace, traceOptions);
@@ -156,12 +173,13 @@ export async function replay(args: ReplayArgs): Promise<RunResult[]> {
     const tag = `[${i + 1}/${plans.length}] ${p.model} ${p.policy}`;
     const total = expectedCount(args);
     const onProgress = showProgress ? (done: number, nowS: number) => progressLine(`${tag} ${bar(done, total)} ${nowS.toFixed(1)} s simulated`) : undefined;
-    const model = modelPreset(p.model);
+    const model = vllm.model(resolveModelArg(p.model));
     const options = policyOptions(p.policy);
     const engine = {
       skipAhead: !args['single-step'],
       onProgress,
-      metrics: keepColumns ? {} : { perRequest: false, maxIterationRecords: 0 },
+      // Per-request columns are kept for the vLLM metrics (TPOT, E2EL); iteration records only for files.
+      metrics: keepColumns ? {} : { maxIterationRecords: 0 },
     };
     if (backend === 'gpu') {
       const profile = profileFor(args['cost-model'] ?? 'auto', hardware.name, model, tp);
@@ -186,12 +204,16 @@ function planRuns(args: ReplayArgs): Plan[] {
   const plans: Plan[] = [];
   const used = new Set<PolicyKind>();
   for (const model of models) {
-    const applicable = policyKindsFor(modelPreset(model));
+    const applicable = policyKindsFor(resolveModelArg(model));
     const chosen = asked === undefined ? applicable : asked.filter((p) => applicable.includes(p));
     // A model named explicitly must get at least one of the asked policies; a defaulted one is left out.
     if (chosen.length === 0 && args.model !== undefined) {
       throw new UserError('POLICY_NOT_APPLICABLE', `--policy ${asked!.join(',')} does not apply to ${model}: its layers call for ${applicable.join(', ')}`);
     }
+    // Never a silent drop: a default model none of the asked policies fits is named, with the reason.
+    if (chosen.length === 0) process.stderr.write(`kvsim: note: ${model} skipped: --policy ${asked!.join(',')} does not apply to it (its layers call for ${applicable.join(', ')})\n`);
+    const notFitting = asked === undefined ? [] : asked.filter((p) => !applicable.includes(p));
+    if (chosen.length > 0 && notFitting.length > 0 && models.length > 1) process.stderr.write(`kvsim: note: ${model}: ${notFitting.join(', ')} skipped (its layers call for ${applicable.join(', ')})\n`);
     for (const policy of chosen) {
       plans.push({ model, policy });
       used.add(policy);

@@ -12,6 +12,9 @@ function kebab(s: string): string {
  */
 export function usageMessage(msg: string, rawArgs: readonly string[], knownFlags: readonly string[]): string {
   const oneLine = msg.replace(/\s*\n\s*/g, '; ').trim();
+  // yargs' choices failure: "Invalid values:; Argument: backend, Given: "zz", Choices: "sim", "gpu"".
+  const choice = /^Invalid values?:; Argument: ([^,]+), Given: (.*), Choices: (.*)$/.exec(oneLine);
+  if (choice) return `Expected one of ${choice[3]} for --${choice[1]} but received ${choice[2]}`;
   const m = /^Unknown arguments?: (.*)$/.exec(oneLine);
   if (!m) return oneLine;
   const given = new Set(rawArgs.filter((a) => a.startsWith('-')).map((a) => a.replace(/^-+/, '').split('=')[0]));

@@ -1,5 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { InvalidOptionError } from '../errors.js';
+import { resolveModelArg } from './modelArg.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { writeJsonOutput } from '../io/writeJsonOutput.js';
 import { resolveCostModel } from '../sim/cost/resolveCostModel.js';
@@ -8,7 +9,6 @@ import { hardwarePreset } from '../sim/hardware/presets.js';
 import { createPolicy } from '../sim/memory/createPolicy.js';
 import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
 import { checkTensorParallel } from '../sim/model/derived.js';
-import { modelPreset } from '../sim/model/presets.js';
 import { openTrace } from '../sim/trace/openTrace.js';
 import { checkSchedulerKind } from '../sim/scheduler/SchedulerOptions.js';
 import { compareRuns, VALIDATION_TARGETS, type ValidationSummary } from '../sim/validation/compareRuns.js';
@@ -44,7 +44,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .option('model', { type: 'string', default: 'llama-3-8b' })
       .option('policy', { type: 'string', default: 'vattention', describe: 'static | paged | vattention | recurrent | hybrid' })
       .option('gpu', { type: 'string', describe: 'hardware preset of this card (default: detected)' })
-      .option('tp', { type: 'number', default: 1 })
+      .option('tp', { alias: 'tensor-parallel-size', type: 'number', default: 1 })
       .option('profile', { type: 'string', describe: 'calibration profile (default: the committed profile measured on this card for the model\'s shape, else the roofline model)' })
       .option('first', { type: 'number', describe: 'keep the first N requests of the trace' })
       .option('time-scale', { type: 'number', describe: 'multiply inter-arrival times (compress a long trace)' })
@@ -73,7 +73,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       checkOutputPath(`${args.runs}.sim.json`, '--runs');
       checkOutputPath(`${args.runs}.gpu.json`, '--runs');
     }
-    const model = modelPreset(args.model);
+    const model = resolveModelArg(args.model);
     const tp = checkTensorParallel(model, args.tp);
     const gpu = args.gpu ?? detectGpuPreset(info.name);
     if (!gpu) throw new InvalidOptionError(`validate: cannot tell which hardware preset "${info.name}" is; pass --gpu`);
