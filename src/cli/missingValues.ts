@@ -25,3 +25,14 @@ function example(name: string): string {
   if (/trace|from/.test(name)) return 'FILE_OR_NAME';
   return 'VALUE';
 }
+
+/**
+ * yargs turns a single-valued option given twice (`--gpu a100 --gpu h200`) into an array, which the
+ * command would then misread. kvsim takes one value: the repeat is a one-line error naming the flag.
+ */
+export function checkRepeated(argv: Record<string, unknown>, singleValued: ReadonlySet<string>): void {
+  for (const key of singleValued) {
+    const v = argv[key];
+    if (Array.isArray(v)) throw new UserError('USAGE', `Option --${key} was given ${v.length} times (${v.map((x) => JSON.stringify(x)).join(', ')}); give it once`);
+  }
+}

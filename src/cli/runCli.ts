@@ -1,6 +1,6 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { KvsimError, UserError } from '../errors.js';
-import { checkMissingValues } from './missingValues.js';
+import { checkMissingValues, checkRepeated } from './missingValues.js';
 import { usageMessage } from './usageMessage.js';
 
 /**
@@ -25,6 +25,7 @@ export async function runCli(argv: string[], commands: CommandModule<any, any>[]
     .middleware((args) => {
       // Runs once the command is known: its options decide which flags must carry a value.
       checkMissingValues(argv, args as Record<string, unknown>, valueFlags(parser));
+      checkRepeated(args as Record<string, unknown>, singleValued(parser));
     })
     .fail((msg, err) => {
       if (err) throw err;
@@ -49,6 +50,7 @@ interface YargsOptions {
   string: string[];
   number: string[];
   boolean: string[];
+  array: string[];
 }
 
 function optionsOf(parser: Argv): YargsOptions | undefined {
@@ -69,6 +71,14 @@ function valueFlags(parser: Argv): Set<string> {
   }
   for (const [k, aliases] of Object.entries(o.alias)) if (flags.has(k)) for (const a of aliases) flags.add(a);
   return flags;
+}
+
+/** The current command's options that take one value (not declared as arrays). */
+function singleValued(parser: Argv): Set<string> {
+  const o = optionsOf(parser);
+  if (!o) return new Set();
+  const arrays = new Set(o.array);
+  return new Set([...o.string, ...o.number, ...o.boolean].filter((k) => !arrays.has(k) && k !== 'help' && k !== 'version' && k !== '_' && !/[A-Z]/.test(k)));
 }
 
 /** Every flag the current command accepts (kebab-case names and aliases), for "did you mean". */
