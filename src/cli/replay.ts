@@ -17,7 +17,6 @@ import { policyKindsFor } from '../sim/memory/policyKindsFor.js';
 import type { PolicyOptions } from '../sim/memory/PolicyOptions.js';
 import { comparisonTable } from '../sim/metrics/comparisonTable.js';
 import type { RunResult } from '../sim/metrics/RunResult.js';
-import { runsToCsv } from '../sim/metrics/runsToCsv.js';
 import { checkSchedulerKind, SCHEDULER_KINDS } from '../sim/scheduler/SchedulerOptions.js';
 import { DEFAULT_TRACE } from '../sim/trace/defaultTrace.js';
 import { openTrace } from '../sim/trace/openTrace.js';
@@ -127,6 +126,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       } catch (err) {
         throw outputError('--csv', args.csv, err);
       }
+      // Loaded only when asked: the CSV formatter comes from d3 (tens of ms of start-up).
+      const { runsToCsv } = await import('../sim/metrics/runsToCsv.js');
       for (const f of runsToCsv(runs)) await writeTextOutput(join(args.csv, f.name), f.text, { option: '--csv' });
     }
   },

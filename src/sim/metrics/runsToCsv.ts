@@ -1,4 +1,5 @@
-import type { Percentiles, RunResult, RunSummary } from './RunResult.js';
+import { csvFormatRows } from 'd3';
+import type { RunResult } from './RunResult.js';
 
 /** One CSV file's name and text. */
 export interface CsvFile {
@@ -26,20 +27,29 @@ function summaryCsv(runs: readonly RunResult[]): string {
     const c = r.config;
     return [c.trace, c.model, c.gpu, c.tp, c.policy, c.scheduler, c.backend, c.executor, c.seed] as unknown[];
   });
-  const keys = runs.length > 0 ? (Object.keys(runs[0].summary) as (keyof RunSummary)[]) : [];
-  for (const k of keys) {
-    const v = runs[0].summary[k];
-    if (isPercentiles(v)) for (const p of Object.keys(v)) header.push(`${k}_${p}`);
-    else header.push(k);
+  // Columns from every run (a field only some runs have, e.g. dropped, still gets its column); nested
+  // objects (percentiles, dropReasons) flattened as <field>_<key>, never written as "[object Object]".
+  const columns: [key: string, sub: string | undefined][] = [];
+  const seen = new Set<string>();
+  for (const r of runs) {
+    for (const [k, v] of Object.entries(r.summary)) {
+      const subs = v !== null && typeof v === 'object' ? Object.keys(v) : [undefined];
+      for (const sub of subs) {
+        const name = sub === undefined ? k : `${k}_${sub}`;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        columns.push([k, sub]);
+        header.push(name);
+      }
+    }
   }
   runs.forEach((r, i) => {
-    for (const k of keys) {
-      const v = r.summary[k];
-      if (isPercentiles(v)) for (const p of Object.keys(v) as (keyof Percentiles)[]) rows[i].push(v[p]);
-      else rows[i].push(v);
+    for (const [k, sub] of columns) {
+      const v = (r.summary as unknown as Record<string, unknown>)[k];
+      rows[i].push(sub === undefined ? v : v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[sub] : undefined);
     }
   });
-  return [header, ...rows].map((row) => row.map(cell).join(',')).join('\n') + '\n';
+  return csvText([header, ...rows]);
 }
 
 /** Columnar arrays (plus scalars such as `stride`, repeated on every row) as CSV rows. */
@@ -47,25 +57,22 @@ function columnsCsv(columns: Record<string, unknown>): string {
   const names = Object.keys(columns).filter((k) => Array.isArray(columns[k]));
   const scalars = Object.keys(columns).filter((k) => !Array.isArray(columns[k]));
   const n = names.length > 0 ? (columns[names[0]] as unknown[]).length : 0;
-  const lines = [[...names, ...scalars].join(',')];
+  const rows: unknown[][] = [[...names, ...scalars]];
   for (let i = 0; i < n; i++) {
     const row: unknown[] = names.map((k) => (columns[k] as unknown[])[i]);
     for (const k of scalars) row.push(columns[k]);
-    lines.push(row.map(cell).join(','));
+    rows.push(row);
   }
-  return lines.join('\n') + '\n';
+  return csvText(rows);
 }
 
-function isPercentiles(v: unknown): v is Percentiles {
-  return typeof v === 'object' && v !== null && 'p50' in v;
-}
-
-/** Numbers as JSON would print them (NaN as empty); strings quoted when they need it. */
-function cell(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * RFC 4180 CSV through d3-dsv's formatter (fields with commas, quotes or line breaks quoted). Numbers as
+ * JSON prints them; NaN ("never happened") and missing values as empty fields.
+ */
+function csvText(rows: unknown[][]): string {
+  const clean = rows.map((row) => row.map((v) => (v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v)) ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v))));
+  return `${csvFormatRows(clean)}\n`;
 }
 
 function slug(s: string): string {
