@@ -1,9 +1,9 @@
 import { expected } from '../../errors.js';
+import { MAX_PREFIX_ID } from '../trace/tokenLimits.js';
 
 /** Most blocks one request's keys can name (the block index takes the low 20 bits of a key). */
 export const MAX_KEYED_BLOCKS = 2 ** 20;
-/** Prefix ids must stay below this so that id * 2^20 + block stays a safe integer. */
-export const MAX_PREFIX_ID = 2 ** 33;
+export { MAX_PREFIX_ID };
 
 /**
  * The content identity of one request's KV blocks, for prefix caching. The trace names its prompt's

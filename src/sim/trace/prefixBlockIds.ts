@@ -1,4 +1,5 @@
 import { TraceParseError } from './TraceParseError.js';
+import { MAX_PREFIX_ID } from './tokenLimits.js';
 
 /** What a row's block-id list must be, as error messages say it. */
 export const PREFIX_BLOCK_IDS_EXPECTED = 'expected an array of non-negative integer block ids';
@@ -24,8 +25,9 @@ export function checkPrefixBlockIds(value: unknown, promptTokens: number, blockT
   }
   for (let i = 0; i < value.length; i++) {
     const id: unknown = value[i];
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-      throw new TraceParseError(file, lineNo, `${field}[${i}]`, `expected a non-negative integer block id (at most 2^53 - 1) but found ${describeJson(id)}`);
+    // Prefix caching packs (id, block index) into one safe integer (src/sim/memory/PrefixKeys.ts).
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0 || id >= MAX_PREFIX_ID) {
+      throw new TraceParseError(file, lineNo, `${field}[${i}]`, `expected a non-negative integer block id below 2^33 but found ${describeJson(id)}`);
     }
   }
   if (value.length > 1) {

@@ -8,6 +8,13 @@
  */
 export const MAX_TRACE_TOKENS = 1_000_000_000;
 
+/**
+ * Prefix block ids must stay below 2^33: prefix caching packs (id, block index < 2^20) into one safe
+ * integer key (src/sim/memory/PrefixKeys.ts). Mooncake's ids are small counters; a trace of raw 64-bit
+ * hashes needs remapping to dense ids first.
+ */
+export const MAX_PREFIX_ID = 2 ** 33;
+
 /** What a token count must be, as error messages say it. */
 export const TOKEN_COUNT_EXPECTED = 'expected a positive integer';
 

@@ -65,7 +65,7 @@ describe('kvsim JSONL carries prefix block ids', () => {
     ['block size without ids', '{"arrivalS":0,"promptTokens":40,"outputTokens":1,"prefixBlockTokens":16}', ':1: prefixBlockIds: expected an array of block ids (prefixBlockTokens is set) but found nothing (field missing)'],
     ['block size zero', '{"arrivalS":0,"promptTokens":40,"outputTokens":1,"prefixBlockIds":[1],"prefixBlockTokens":0}', ':1: prefixBlockTokens: expected a positive integer but found 0'],
     ['too many ids', '{"arrivalS":0,"promptTokens":40,"outputTokens":1,"prefixBlockIds":[1,2,3,4],"prefixBlockTokens":16}', ':1: prefixBlockIds: expected at most 3 block ids (ceil(40 prompt tokens / 16 tokens per block)) but found 4'],
-    ['bad id', '{"arrivalS":0,"promptTokens":40,"outputTokens":1,"prefixBlockIds":[1,"2"],"prefixBlockTokens":16}', ':1: prefixBlockIds[1]: expected a non-negative integer block id (at most 2^53 - 1) but found "2"'],
+    ['bad id', '{"arrivalS":0,"promptTokens":40,"outputTokens":1,"prefixBlockIds":[1,"2"],"prefixBlockTokens":16}', ':1: prefixBlockIds[1]: expected a non-negative integer block id below 2^33 but found "2"'],
     ['repeated id', '{"arrivalS":0,"promptTokens":40,"outputTokens":1,"prefixBlockIds":[1,1],"prefixBlockTokens":16}', ':1: prefixBlockIds[1]: block id 1 appears twice in one request (an id stands for the whole prefix up to its block, so it has one position)'],
   ];
   for (const [what, line, message] of cases) {
