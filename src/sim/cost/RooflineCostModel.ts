@@ -10,8 +10,8 @@ import { composeIterationCost } from './composeIterationCost.js';
 import { layerGemms } from './layerGemms.js';
 import { resolveRooflineOptions, type ResolvedRooflineOptions, type RooflineOptions } from './RooflineOptions.js';
 
-/** How the memory policy's allocation work relates to compute (MemoryPolicy.allocationMode). */
-export type AllocationMode = 'overlapped' | 'sync' | 'none';
+export type { AllocationMode } from './composeIterationCost.js';
+import type { AllocationMode } from './composeIterationCost.js';
 
 export interface RooflineContext {
   model: ModelSpec;

@@ -1,5 +1,7 @@
 import type { IterationCost } from '../plan/IterationCost.js';
-import type { AllocationMode } from './RooflineCostModel.js';
+
+/** How the memory policy's allocation work relates to compute (MemoryPolicy.allocationMode). */
+export type AllocationMode = 'overlapped' | 'sync' | 'none';
 
 /**
  * Writes an iteration's cost from its parts, the same way for every cost model: compute is the sum of

@@ -1,9 +1,9 @@
 import { UserError } from '../../errors.js';
 import type { HardwareSpec } from './HardwareSpec.js';
+import { vmmFacts } from './vmmFacts.js';
 
 const MiB = 1024 * 1024;
 const GB = 1e9;
-const us = 1e-6;
 
 // 48-bit GPU virtual addresses (2^47 usable by a process, per the CUDA VMM docs' typical limit).
 const VA_BYTES = 2 ** 47;
@@ -19,16 +19,7 @@ const BUILDERS: Record<string, () => HardwareSpec> = {
     smCount: 132,
     l2Bytes: 50 * MiB,
     virtualAddressBytes: VA_BYTES,
-    vmm: {
-      granularityBytes: 2 * MiB,
-      createS: 8.8 * us,
-      mapS: 1.3 * us,
-      setAccessS: 23.7 * us,
-      unmapS: 17.8 * us,
-      releaseS: 10.8 * us,
-      measuredPageBytes: 2 * MiB,
-      source: 'measured on H100 SXM, 1024 pages of 2 MiB (kvsim DESIGN.md)',
-    },
+    vmm: vmmFacts('h100-sxm-80gb'),
     sources: [
       'memory, HBM bandwidth, bf16 peak: NVIDIA H100 SXM datasheet',
       'copy bandwidth 2.99 TB/s (read+write) and GEMM 772 TFLOP/s (bf16 8192^3): measured on H100 SXM (DESIGN.md)',
@@ -44,16 +35,7 @@ const BUILDERS: Record<string, () => HardwareSpec> = {
     smCount: 132,
     l2Bytes: 60 * MiB,
     virtualAddressBytes: VA_BYTES,
-    vmm: {
-      granularityBytes: 2 * MiB,
-      createS: 10.1 * us,
-      mapS: 1.4 * us,
-      setAccessS: 28.8 * us,
-      unmapS: 18.4 * us,
-      releaseS: 11.3 * us,
-      measuredPageBytes: 2 * MiB,
-      source: 'measured on H200, 1024 pages of 2 MiB (kvsim DESIGN.md)',
-    },
+    vmm: vmmFacts('h200-141gb'),
     sources: [
       'memory, HBM bandwidth, bf16 peak: NVIDIA H200 datasheet',
       'copy bandwidth ~4.3 TB/s and GEMM 788 TFLOP/s (bf16 8192^3): measured on H200 (device KINDS.md, 2026-10-28)',
@@ -70,17 +52,11 @@ const BUILDERS: Record<string, () => HardwareSpec> = {
     smCount: 108,
     l2Bytes: 40 * MiB,
     virtualAddressBytes: VA_BYTES,
-    vmm: {
-      granularityBytes: 2 * MiB,
-      // Not measured on an A100: the H100 figures stand in (same driver API, same page size).
-      createS: 8.8 * us,
-      mapS: 1.3 * us,
-      setAccessS: 23.7 * us,
-      unmapS: 17.8 * us,
-      releaseS: 10.8 * us,
-      measuredPageBytes: 2 * MiB,
-      source: 'assumed equal to the H100 measurement (no A100 measured)',
-    },
+    // Not measured on an A100: the H100 measurement stands in (same driver API, same page size).
+    vmm: (() => {
+      const h100 = vmmFacts('h100-sxm-80gb');
+      return { ...h100, source: `assumed equal to the H100 measurement (no A100 measured): ${h100.source}` };
+    })(),
     sources: [
       'memory, HBM bandwidth, bf16 peak: NVIDIA A100 80GB SXM datasheet',
       'copy bandwidth and GEMM rate: assumed 90% / 80% of datasheet (not measured)',

@@ -73,15 +73,15 @@ describe('VAttentionPolicy: slots and page sizes as the real system', () => {
     expect(p.pageCosts).toEqual({ mapS: 1e-6, unmapS: 0, createS: 0, basis: 'assumed' });
   });
 
-  it('prices a 2 MiB page at cuMemMap + cuMemSetAccess (H100 preset: 1.3 + 23.7 us) and larger handles at the same flat per-call cost', () => {
+  it('prices a 2 MiB page at cuMemMap + cuMemSetAccess (H100 preset from profiles/h100-sxm-80gb/vmm.json: 1.54 + 31.948 us) and larger handles at the same flat per-call cost', () => {
     const p = new VAttentionPolicy(ctxFor('llama-3-8b', 1024 * MiB), { mapping: 'sync' });
     expect(p.admit(0, 1)).toBe(true);
     expect(p.stats.allocOps).toBe(64);
-    expect(p.stats.allocTimeS).toBeCloseTo(64 * 25.0 * us, 12);
+    expect(p.stats.allocTimeS).toBeCloseTo(64 * (1.54 + 31.948) * us, 12);
     p.release(0); // sync without deferral: unmapped at once
     expect(p.stats.freeOps).toBe(64);
-    expect(p.stats.allocTimeS).toBeCloseTo(64 * (25.0 + 17.8) * us, 12);
-    expect(p.setupTimeS).toBeCloseTo(8 * 64 * 8.8 * us, 12);
+    expect(p.stats.allocTimeS).toBeCloseTo(64 * (1.54 + 31.948 + 22.16) * us, 12);
+    expect(p.setupTimeS).toBeCloseTo(8 * 64 * 12.514 * us, 12);
     const big = new VAttentionPolicy(ctxFor('llama-3-8b', 1024 * MiB), { pageSizeBytes: 8 * MiB });
     expect(big.pageCosts).toEqual({ ...p.pageCosts });
     expect(big.mapGroupS).toBe(p.mapGroupS);

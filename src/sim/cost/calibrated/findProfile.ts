@@ -1,20 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { profilesDir } from '../../hardware/profilesDir.js';
 import type { CalibrationProfile } from './CalibrationProfile.js';
 import { shapeKey, type ModelShape } from './ModelShape.js';
 import { readProfile } from './readProfile.js';
 
-/** The package's profiles/ folder (works from src/ under vitest and from dist/ when installed). */
-export function profilesDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'profiles');
-    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return join(process.cwd(), 'profiles');
-}
+export { profilesDir } from '../../hardware/profilesDir.js';
 
 /**
  * The committed profile measured for this GPU preset and model at this TP, if one exists:
