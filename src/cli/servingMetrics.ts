@@ -72,7 +72,7 @@ function stat(values: number[]): Stat {
  */
 export function servingMetrics(run: RunResult, slos?: GoodputSlos): ServingMetrics | undefined {
   const r = run.requests;
-  if (!r || r.arrivalS.length === 0) return undefined;
+  if (!r || r.arrivalS.length === 0) return run.summary.requests > 0 ? fromSummary(run) : undefined;
   const ttft: number[] = [];
   const tpot: number[] = [];
   const e2el: number[] = [];
@@ -112,17 +112,42 @@ export function servingMetrics(run: RunResult, slos?: GoodputSlos): ServingMetri
   };
 }
 
+/**
+ * Without per-request columns (a long trace replayed without --json/--csv/--goodput): what the run's
+ * streaming summary holds — TTFT, ITL and E2EL from its histograms (within their stated accuracy),
+ * request and output throughput; TPOT, input tokens and goodput are NaN (printed "-").
+ */
+function fromSummary(run: RunResult): ServingMetrics {
+  const s = run.summary;
+  const h = (p: { mean: number; p50: number; p99: number }): Stat => ({ mean: finite(p.mean) * 1e3, median: finite(p.p50) * 1e3, p99: finite(p.p99) * 1e3 });
+  const none: Stat = { mean: Number.NaN, median: Number.NaN, p99: Number.NaN };
+  return {
+    completed: s.completed,
+    durationS: s.makespanS,
+    totalInputTokens: Number.NaN,
+    totalOutputTokens: Math.round(s.outputTokensPerS * s.makespanS),
+    requestThroughput: s.requestsPerS,
+    requestGoodput: undefined,
+    outputThroughput: s.outputTokensPerS,
+    totalTokenThroughput: Number.NaN,
+    ttftMs: h(s.ttftS),
+    tpotMs: none,
+    itlMs: h(s.tbtS),
+    e2elMs: h(s.e2eS),
+  };
+}
+
 function finite(v: number): number {
   return Number.isFinite(v) ? v : 0;
 }
 
 type Row = [label: string, value: (m: ServingMetrics) => string];
 
-const f2 = (v: number) => v.toFixed(2);
+const f2 = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(2));
 const ROWS: Row[] = [
   ['Successful requests', (m) => String(m.completed)],
   ['Benchmark duration (s)', (m) => f2(m.durationS)],
-  ['Total input tokens', (m) => String(m.totalInputTokens)],
+  ['Total input tokens', (m) => (Number.isNaN(m.totalInputTokens) ? '-' : String(m.totalInputTokens))],
   ['Total generated tokens', (m) => String(m.totalOutputTokens)],
   ['Request throughput (req/s)', (m) => f2(m.requestThroughput)],
   ['Request goodput (req/s)', (m) => (m.requestGoodput === undefined ? '-' : f2(m.requestGoodput))],
@@ -161,6 +186,7 @@ export function formatServingMetrics(runs: readonly RunResult[], slos?: GoodputS
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...cells.slice(1).map(line),
     `(names and definitions of vLLM benchmarks/benchmark_serving.py; duration = makespan; ITL from the token-gap histogram${slo})`,
+    ...(shown.some((x) => Number.isNaN(x.m.tpotMs.mean)) ? ['("-": needs per-request columns, kept for --json, --csv, --goodput or a trace of known length up to 1M requests; TTFT/E2EL then come from the streaming histograms)'] : []),
     '',
   ].join('\n');
 }

@@ -77,6 +77,18 @@ describe('vLLM-named flags', () => {
     expect(c.err).toBe('kvsim: Expected one of "sim", "gpu" for --backend but received "tpu"\n');
   });
 
+  it('a trace of unknown length keeps memory flat: the metrics come from the histograms, TPOT says what it needs', async () => {
+    const trace = join(dir, 'five.jsonl');
+    writeFileSync(trace, [0, 1, 2, 3, 4].map((i) => JSON.stringify({ arrivalS: i, promptTokens: 100, outputTokens: 20 })).join('\n') + '\n');
+    const r = await runKvsim(['replay', '--trace', trace, '--model', 'llama-3-8b', '--policy', 'paged', '--cost-model', 'roofline', '--no-progress']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Mean TPOT \(ms\)\s+-$/m);
+    expect(r.out).toMatch(/^Mean TTFT \(ms\)\s+\d+\.\d\d$/m);
+    expect(r.out).toContain('"-": needs per-request columns');
+    const g = await runKvsim(['replay', '--trace', trace, '--model', 'llama-3-8b', '--policy', 'paged', '--cost-model', 'roofline', '--no-progress', '--goodput', 'ttft:1000']);
+    expect(g.out).toMatch(/^Mean TPOT \(ms\)\s+\d+\.\d\d$/m);
+  });
+
   it('--goodput is checked: KEY:MS with ttft, tpot, e2el', () => {
     expect(parseGoodput(['ttft:500', 'tpot:50'])).toEqual({ ttft: 500, tpot: 50 });
     expect(() => parseGoodput(['ttf:5'])).toThrow(/--goodput but received "ttf:5"/);
