@@ -51,10 +51,16 @@ export async function fitEnactment(model: ModelSpec, gpu: string, tp: number, po
       enact.push(pairs.mapS[i]);
     }
   });
-  const [allocIterationS, perAllocOpS] = fitLine(ops, enact);
+  const [fixedS, perOpS] = fitLine(ops, enact);
+  // Static reservation and recurrent state slots map no device memory per iteration: what the GPU
+  // executor spends when they admit a request is its own bookkeeping (JavaScript slot tables, state
+  // zeroing launches), so it is fitted as harness overhead, never as allocation work.
+  const bookkeepingOnly = policy === 'static' || policy === 'recurrent';
+  const [allocIterationS, perAllocOpS] = bookkeepingOnly ? [0, 0] : [fixedS, perOpS];
+  const harness = bookkeepingOnly ? { harnessIterationS: fixedS, harnessPerOpS: perOpS } : {};
   // The fixed part from decode-only iterations; what prefill iterations add beyond it, per prompt token.
   const decodeOnly = diff.filter((_, i) => pairs.prefillTokens[i] === 0);
   const iterationS = Math.max(0, median(decodeOnly.length > 0 ? decodeOnly : diff));
   const perToken = diff.flatMap((d, i) => (pairs.prefillTokens[i] > 0 ? [(d - iterationS) / pairs.prefillTokens[i]] : []));
-  return { iterationS, perPrefillTokenS: Math.max(0, median(perToken)), allocIterationS, perAllocOpS, iterations: diff.length };
+  return { iterationS, perPrefillTokenS: Math.max(0, median(perToken)), allocIterationS, perAllocOpS, ...harness, iterations: diff.length };
 }

@@ -213,11 +213,13 @@ export class CalibratedCostModel implements CostModel {
       src.count('overhead', rl.overhead);
     } else {
       overheadS = e ? e.iterationS + (e.perPrefillTokenS ?? 0) * agg.prefillTokens : p!.iterationOverheadS!;
+      // The executor's bookkeeping when a policy that maps nothing admits requests: overhead, not allocation.
+      if (e && agg.allocOps > 0) overheadS += (e.harnessIterationS ?? 0) + (e.harnessPerOpS ?? 0) * agg.allocOps;
       src.count('overhead', this.overheadLabel);
     }
     // Allocation work as measured on the card when the profile has it, else as the policy modelled it.
     const work = e ? (agg.allocOps > 0 ? e.allocIterationS + e.perAllocOpS * agg.allocOps : 0) : agg.allocTimeS;
-    if (agg.allocOps > 0 || agg.allocTimeS > 0) src.count('allocation', this.allocationLabel);
+    if (work > 0) src.count('allocation', this.allocationLabel);
     // The measured work splits like the modelled one between ahead-of-need and needed-now.
     const ahead = e ? (agg.allocOps > 0 ? work * (agg.aheadAllocOps / agg.allocOps) : 0) : agg.aheadAllocTimeS;
     return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, overheadS, work, ahead);

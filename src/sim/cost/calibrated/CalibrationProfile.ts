@@ -64,6 +64,13 @@ export interface EnactmentFit {
   perPrefillTokenS?: number;
   allocIterationS: number;
   perAllocOpS: number;
+  /**
+   * For policies that map no device memory per iteration (static, recurrent): what the GPU executor's
+   * own bookkeeping costs in an iteration that admits requests (a fixed part and a part per op).
+   * Priced as per-iteration overhead, not as allocation. @defaultValue 0
+   */
+  harnessIterationS?: number;
+  harnessPerOpS?: number;
   /** Iterations the fit saw. */
   iterations: number;
 }

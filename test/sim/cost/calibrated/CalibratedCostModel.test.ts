@@ -118,3 +118,17 @@ describe('CalibratedCostModel enactment fit', () => {
     expect(none.terms.allocationS).toBe(0);
   });
 });
+
+describe('CalibratedCostModel: harness bookkeeping is overhead, not allocation', () => {
+  it('prices a static policy admission as executor overhead with no allocation work or stall', () => {
+    const fitted: CalibrationProfile = { ...profile, enactment: { static: { iterationS: 1e-4, allocIterationS: 0, perAllocOpS: 0, harnessIterationS: 2e-5, harnessPerOpS: 3e-6, iterations: 10 } } };
+    const m = new CalibratedCostModel({ ...ctx(false), profile: fitted, policyKind: 'static', allocationMode: 'none' });
+    const agg = { ...emptyAggregate(), batchSize: 1, decodeTokens: 1, decodeKvTokens: 128, allocOps: 4, allocTimeS: 1 };
+    const c = m.iterationCost(agg, emptyIterationCost());
+    expect(c.terms.allocationS).toBe(0);
+    expect(c.stallS).toBe(0);
+    expect(c.terms.overheadS).toBeCloseTo(1e-4 + 2e-5 + 4 * 3e-6, 15);
+    expect((m.describe().sources as Record<string, unknown>).allocation).toBeUndefined();
+  });
+});
+
