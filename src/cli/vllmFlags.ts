@@ -75,7 +75,7 @@ export function vllmServingOptions(args: VllmArgs & { 'max-batched-tokens'?: num
       // (vllm/core/scheduler.py, Scheduler._schedule_chunked_prefill): the sarathi scheduler here.
       kind = 'sarathi';
       if (args['max-batched-tokens'] !== undefined && args['token-budget'] === undefined) schedulerOptions.tokenBudget = args['max-batched-tokens'];
-      notes.push('--enable-chunked-prefill with vllm-v0: replaying the sarathi scheduler (V0\'s chunked-prefill path), token budget = --max-num-batched-tokens');
+      notes.push('kvsim: note: --enable-chunked-prefill with vllm-v0: replaying the sarathi scheduler (V0\'s chunked-prefill path), token budget = --max-num-batched-tokens');
     }
   } else if (chunked === false) {
     if (kind === 'vllm' || kind === 'sarathi') {
