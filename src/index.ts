@@ -89,6 +89,8 @@ export * from './sim/cost/RooflineCostModel.js';
 export * from './sim/cost/RooflineOptions.js';
 export * from './sim/cost/resolveCostModel.js';
 export * from './sim/cost/formatCostSources.js';
+export * from './sim/cost/compareAttention.js';
+export * from './sim/cost/reproduceClaims.js';
 export { CalibratedCostModel, MissingCostTableError } from './sim/cost/calibrated/CalibratedCostModel.js';
 export type { CalibratedContext } from './sim/cost/calibrated/CalibratedCostModel.js';
 export type * from './sim/cost/calibrated/CalibrationProfile.js';
