@@ -144,9 +144,6 @@ synthetic conversation preset (`synthetic:conv`) and says so below."""),
 import { simulate } from '../dist/sim/engine/simulate.js';
 import { openTrace } from '../dist/sim/trace/openTrace.js';
 import { createPolicy } from '../dist/sim/memory/createPolicy.js';
-import { findProfile } from '../dist/sim/cost/calibrated/findProfile.js';
-import { readProfile } from '../dist/sim/cost/calibrated/readProfile.js';
-import { predictorFor } from '../dist/sim/cost/calibrated/predictorFor.js';
 import { existsSync } from 'node:fs';
 
 const azure = '../../shared/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv';
@@ -165,10 +162,11 @@ async function replay(timeScale: number) {
     const model = kvsim.modelPreset('llama-3-8b');
     const hardware = kvsim.hardwarePreset('h100');
     const pol = createPolicy(policy, { model, hardware, tp: 1 });
-    const path = findProfile(hardware.name, model.name);
-    const costModel = path ? predictorFor(model, hardware, 1, pol, undefined, { profile: readProfile(path), path: 'profiles/h100-sxm-80gb/llama-3-8b.json' }) : undefined;
-    runs.push(await simulate({ trace, traceName: source === azure ? 'azure-conv-2023' : source, model, hardware, policy: pol, costModel }));
+    // simulate() resolves the cost model as kvsim replay does (resolveCostModel): the measured profile
+    // matching this card and shape, else the roofline; config.costModel.resolution says which.
+    runs.push(await simulate({ trace, traceName: source === azure ? 'azure-conv-2023' : source, model, hardware, policy: pol }));
   }
+  await say(`cost model: ${(runs[0].config.costModel as { resolution?: string }).resolution}`);
   return runs;
 }
 async function summarize(runs: kvsim.RunResult[], tag: string) {

@@ -11,12 +11,14 @@ export function usesPagedKernels(policy: MemoryPolicy, options: unknown): boolea
   return policy.kind === 'paged' || (policy.kind === 'hybrid' && ((options as { attention?: string } | undefined)?.attention ?? 'paged') === 'paged');
 }
 
-/** The simulator's cost model for a policy: calibrated when a profile is given, else roofline. */
+/** The GPU replay's predictor for a policy: calibrated when a profile is given, else roofline (the simulator resolves with resolveCostModel). */
 export function predictorFor(model: ModelSpec, hardware: HardwareSpec, tp: number, policy: MemoryPolicy, policyOptions: unknown, profile?: { profile: CalibrationProfile; path: string }): CostModel {
   const pagedKernels = usesPagedKernels(policy, policyOptions);
   const ctx = { model, hardware, tp, pagedKernels, allocationMode: policy.allocationMode };
   if (!profile) return new RooflineCostModel(ctx);
   const blockSizeTokens = (policyOptions as { blockSizeTokens?: number } | undefined)?.blockSizeTokens ?? 16;
-  return new CalibratedCostModel({ ...ctx, profile: profile.profile, profilePath: profile.path, blockSizeTokens, policyKind: policy.kind });
+  // The GPU side pairs every measured iteration with a prediction, so a table the profile lacks is
+  // priced by the roofline here (and counted in describe().sources), never an error mid-measurement.
+  return new CalibratedCostModel({ ...ctx, profile: profile.profile, profilePath: profile.path, blockSizeTokens, policyKind: policy.kind, allowFallback: true });
 }
 
