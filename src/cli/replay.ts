@@ -146,8 +146,9 @@ export async function replay(rawArgs: ReplayArgs): Promise<RunResult[]> {
   const tp = checkInt('--tp', args.tp, 1);
   const vllm = vllmServingOptions(args, checkSchedulerKind(args.scheduler));
   const scheduler = vllm.scheduler;
-  const plans = planRuns(args);
-  for (const line of [...vllm.notes, ...inapplicableOptionWarnings(args as unknown as Record<string, unknown>, scheduler, plans.map((p) => p.policy))]) process.stderr.write(`${line}\n`);
+  const skipped: string[] = [];
+  const plans = planRuns(args, skipped);
+  for (const line of [...vllm.notes, ...skipped, ...inapplicableOptionWarnings(args as unknown as Record<string, unknown>, scheduler, plans.map((p) => p.policy))]) process.stderr.write(`${line}\n`);
   const kvsimPolicyOptions = policyOptionsFromArgs(args);
   // vLLM-named flags (--max-model-len, --gpu-memory-utilization, prefix caching) add to the kvsim ones.
   const policyOptions = (kind: PolicyKind): PolicyOptions => {
@@ -201,7 +202,8 @@ export async function replay(rawArgs: ReplayArgs): Promise<RunResult[]> {
   return runs;
 }
 
-function planRuns(args: ReplayArgs): Plan[] {
+/** The runs to make; `skipped` gets a note per model or policy left out (printed once planning succeeded). */
+function planRuns(args: ReplayArgs, skipped: string[] = []): Plan[] {
   const models = args.model === undefined ? DEFAULT_MODELS : list('--model', args.model);
   const asked = args.policy === undefined ? undefined : list('--policy', args.policy).map((p) => checkPolicy(p));
   const plans: Plan[] = [];
@@ -214,9 +216,9 @@ function planRuns(args: ReplayArgs): Plan[] {
       throw new UserError('POLICY_NOT_APPLICABLE', `--policy ${asked!.join(',')} does not apply to ${model}: its layers call for ${applicable.join(', ')}`);
     }
     // Never a silent drop: a default model none of the asked policies fits is named, with the reason.
-    if (chosen.length === 0) process.stderr.write(`kvsim: note: ${model} skipped: --policy ${asked!.join(',')} does not apply to it (its layers call for ${applicable.join(', ')})\n`);
+    if (chosen.length === 0) skipped.push(`kvsim: note: ${model} skipped: --policy ${asked!.join(',')} does not apply to it (its layers call for ${applicable.join(', ')})`);
     const notFitting = asked === undefined ? [] : asked.filter((p) => !applicable.includes(p));
-    if (chosen.length > 0 && notFitting.length > 0 && models.length > 1) process.stderr.write(`kvsim: note: ${model}: ${notFitting.join(', ')} skipped (its layers call for ${applicable.join(', ')})\n`);
+    if (chosen.length > 0 && notFitting.length > 0 && models.length > 1) skipped.push(`kvsim: note: ${model}: ${notFitting.join(', ')} skipped (its layers call for ${applicable.join(', ')})`);
     for (const policy of chosen) {
       plans.push({ model, policy });
       used.add(policy);

@@ -101,7 +101,8 @@ export const REPORT_BUGS_TO = 'the kvsim issue tracker, with the command line an
 export function reportError(err: unknown, debug = false): number {
   if (err instanceof UserError) {
     // Offline, a registry name cannot be fetched: say what works without the network.
-    const offline = err.code === 'TRACE_NOT_CACHED' || err.code === 'TRACE_FETCH' ? '; offline, set KVSIM_TRACE_DIR to a directory holding the trace file, or pass the file\'s path as --trace' : '';
+    const unreachable = err.code === 'TRACE_FETCH' && /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ENETUNREACH|ETIMEDOUT|fetch failed/.test(err.message);
+    const offline = err.code === 'TRACE_NOT_CACHED' || unreachable ? '; offline, set KVSIM_TRACE_DIR to a directory holding the trace file, or pass the file\'s path as --trace' : '';
     process.stderr.write(`kvsim: ${oneLine(err.message)}${offline}\n`);
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
     return 2;

@@ -39,7 +39,7 @@ describe('kvsim replay', () => {
     const r = await cli('replay', '--trace', 'synthetic:conv:count=60', '--json', json, '--csv', csv, '--no-progress');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    for (const label of ['static(max=8192)', 'paged(block=16)', 'vattention(page=2MiB)', 'recurrent(', 'TTFT p99', 'TBT p50', 'E2E p90', 'peak allocated', 'fragmentation', 'preemptions', 'allocation time'])
+    for (const label of ['static(max=8192)', 'paged(block=16', 'vattention(page=2MiB)', 'recurrent(', 'TTFT p99', 'TBT p50', 'E2E p90', 'peak allocated', 'fragmentation', 'preemptions', 'allocation time'])
       expect(r.out).toContain(label);
     const file = JSON.parse(readFileSync(json, 'utf8')) as { runs: RunResult[] };
     expect(file.runs.map((x) => `${x.config.model} ${x.config.policy.split('(')[0]}`)).toEqual([
@@ -76,7 +76,9 @@ describe('kvsim replay', () => {
   it('several models and policies: each policy runs on the models it applies to', async () => {
     const f = join(dir, 'mixed.json');
     const r = await cli('replay', '--trace', 'synthetic:conv:count=20', '--model', 'llama-3-8b,xlstm-7b', '--policy', 'paged,recurrent', '--json', f, '--no-progress');
-    expect(r.err).toBe('');
+    // Each model's non-applicable policies are named, never dropped silently (issue 16 item 4).
+    expect(r.err).toMatch(/^kvsim: note: llama-3-8b: recurrent skipped \(its layers call for static, paged, vattention\)$/m);
+    expect(r.err).toMatch(/^kvsim: note: xlstm-7b: paged skipped \(its layers call for recurrent\)$/m);
     const runs = (JSON.parse(readFileSync(f, 'utf8')) as { runs: RunResult[] }).runs;
     expect(runs.map((x) => `${x.config.model} ${x.config.policy.split('(')[0]}`)).toEqual(['llama-3-8b paged', 'xlstm-7b recurrent']);
   });
