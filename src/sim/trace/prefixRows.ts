@@ -5,7 +5,7 @@ import { resolvePrefixStructure, type PrefixStructureSpec, type ResolvedPrefixSt
 import type { RequestSpec } from './RequestSpec.js';
 import { createRng, exponential, type Rng } from './rng.js';
 import type { SyntheticTraceSpec } from './syntheticPresets.js';
-import type { TraceColumnLoader } from './syntheticRows.js';
+import type { TraceColumnLoader } from './TraceColumnLoader.js';
 import { TRACE_CHUNK_SIZE } from './TraceSource.js';
 import { TurnQueue } from './TurnQueue.js';
 

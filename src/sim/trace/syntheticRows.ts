@@ -6,11 +6,9 @@ import type { RequestSpec } from './RequestSpec.js';
 import type { SyntheticTraceSpec } from './syntheticPresets.js';
 import { TRACE_CHUNK_SIZE } from './TraceSource.js';
 
-/** Loads what `trace:` arrival and length specs replay or resample (openTrace supplies it). */
-export interface TraceColumnLoader {
-  arrivals(source: string): Promise<Float64Array>;
-  lengths(source: string, column: 'prompt' | 'output'): Promise<Int32Array>;
-}
+import type { TraceColumnLoader } from './TraceColumnLoader.js';
+
+export type { TraceColumnLoader } from './TraceColumnLoader.js';
 
 /**
  * Generates a synthetic trace's rows (ids -1: numbered later) in chunks. Each column draws from its
