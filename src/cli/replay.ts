@@ -17,7 +17,7 @@ import { policyKindsFor } from '../sim/memory/policyKindsFor.js';
 import type { PolicyOptions } from '../sim/memory/PolicyOptions.js';
 import { comparisonTable } from '../sim/metrics/comparisonTable.js';
 import type { RunResult } from '../sim/metrics/RunResult.js';
-import { checkSchedulerKind, SCHEDULER_KINDS } from '../sim/scheduler/SchedulerOptions.js';
+import { checkSchedulerKind, resolveSchedulerOptions, SCHEDULER_KINDS } from '../sim/scheduler/SchedulerOptions.js';
 import { DEFAULT_TRACE } from '../sim/trace/defaultTrace.js';
 import { openTrace } from '../sim/trace/openTrace.js';
 import { SYNTHETIC_PRESETS } from '../sim/trace/syntheticPresets.js';
@@ -191,7 +191,7 @@ export async function replay(rawArgs: ReplayArgs): Promise<RunResult[]> {
       const g = await replayOnGpu({ trace, model, hardware, tp, policy: p.policy, policyOptions: options, capacityBytes, scheduler, schedulerOptions, seed: seedOf(args), engine, device: args.device, profile });
       runs.push(g.run);
     } else {
-      const policy = createPolicy(p.policy, { model, hardware, tp, capacityBytes, vllmV1Defaults: scheduler === 'vllm' }, options as never);
+      const policy = createPolicy(p.policy, { model, hardware, tp, capacityBytes, vllmV1Defaults: scheduler === 'vllm', maxNumSeqs: resolveSchedulerOptions(schedulerOptions, scheduler, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name }).maxNumSeqs }, options as never);
       // The one cost resolution (resolveCostModel), as simulate() does by default; the notes print its choice.
       const costModelOptions = { profile: args['cost-model'] ?? 'auto', attentionKernels: args['attention-kernels'], allowFallback: args['allow-fallback'] };
       runs.push(await simulate({ trace, model, hardware, tp, policy, policyOptions: options, scheduler, schedulerOptions, seed: seedOf(args), engine, costModelOptions }));
@@ -238,14 +238,12 @@ function policyOptionsFromArgs(args: ReplayArgs): (kind: PolicyKind) => PolicyOp
   const layout = args.layout as 'perLayer' | 'megacache' | undefined;
   if (layout !== undefined && layout !== 'perLayer' && layout !== 'megacache') throw expected('"perLayer" or "megacache"', '--layout', layout);
   const assumeUs = args['assume-page-cost'] === undefined ? undefined : checkNumber('--assume-page-cost', args['assume-page-cost'], 0, 1e6);
-  // vAttention's slots are the framework's max_num_seqs (sarathi-lean arg_utils: max_batch_size=max_num_seqs).
-  const maxBatch = args['max-num-seqs'] === undefined ? undefined : checkInt('--max-num-seqs', args['max-num-seqs'], 1);
+  // vAttention's slots follow the scheduler's max_num_seqs through the policy context (createPolicy).
   const vattention = {
     ...(pageSizeBytes === undefined ? {} : { pageSizeBytes }),
     ...(mapping === undefined ? {} : { mapping }),
     ...(layout === undefined ? {} : { layout }),
     ...(assumeUs === undefined ? {} : { assumePageCostS: assumeUs * 1e-6 }),
-    ...(maxBatch === undefined ? {} : { maxBatch }),
   };
   return (kind) => {
     switch (kind) {
@@ -306,7 +304,7 @@ function notes(runs: RunResult[]): string {
   lines.push(`times: ${runs.map((r) => r.config.executor).filter((v, i, a) => a.indexOf(v) === i).join('; ')}`);
   lines.push('latency percentiles within 0.1% (streaming histograms)');
   const sim = runs.filter((r) => r.config.backend === 'sim');
-  const sources = formatCostSources(sim.map((r) => ({ tag: `${r.config.model} ${r.config.policy}`, costModel: r.config.costModel as Record<string, unknown> | undefined })));
+  const sources = formatCostSources(sim.map((r) => ({ tag: `${r.config.model} ${(r.config.policyOptions as { kind?: string }).kind ?? r.config.policy}`, costModel: r.config.costModel as Record<string, unknown> | undefined })));
   lines.push(...sources.lines, ...sources.warnings);
   for (const r of runs) {
     const reasons = r.summary.dropReasons;

@@ -113,7 +113,7 @@ export function resolveCostModel(run: RunShape, options: CostModelOptions = {}):
           allowFallback: options.allowFallback ?? false,
           roofline: options.roofline,
         });
-  const attention = kernels ? `attention kernels ${kernels.profile.name} (${kernels.path}, ${kernels.profile.provenance.kind})` : profile ? "attention kernels kvsim's (measured in the profile)" : 'attention analytic';
+  const attention = attentionLayers(model).length === 0 ? 'no attention layers' : kernels ? `attention kernels ${kernels.profile.name} (${kernels.path}, ${kernels.profile.provenance.kind})` : profile ? "attention kernels kvsim's (measured in the profile)" : 'attention analytic';
   return { costModel, note: `${why}; ${attention}`, profilePath: profile?.path, profile, kernelsPath: kernels?.path };
 }
 
