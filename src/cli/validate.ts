@@ -10,7 +10,7 @@ import { createPolicy } from '../sim/memory/createPolicy.js';
 import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
 import { checkTensorParallel } from '../sim/model/derived.js';
 import { openTrace } from '../sim/trace/openTrace.js';
-import { checkSchedulerKind } from '../sim/scheduler/SchedulerOptions.js';
+import { checkSchedulerKind, resolveSchedulerOptions } from '../sim/scheduler/SchedulerOptions.js';
 import { compareRuns, VALIDATION_TARGETS, type ValidationSummary } from '../sim/validation/compareRuns.js';
 
 interface ValidateArgs {
@@ -92,7 +92,8 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       ...(args.blockSize !== undefined ? { blockSizeTokens: args.blockSize } : {}),
       ...(args.enablePrefixCaching !== undefined ? { enablePrefixCaching: args.enablePrefixCaching } : {}),
     };
-    const simPolicy = createPolicy(policyKind, { model, hardware, tp, vllmV1Defaults: scheduler === 'vllm' }, policyOptions as never);
+    const maxNumSeqs = resolveSchedulerOptions(schedulerOptions, scheduler, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name }).maxNumSeqs;
+    const simPolicy = createPolicy(policyKind, { model, hardware, tp, vllmV1Defaults: scheduler === 'vllm', maxNumSeqs }, policyOptions as never);
     // The one cost resolution, as replay and simulate(); the GPU side's predictor uses the same profile.
     const resolved = resolveCostModel({ model, hardware, tp, policy: simPolicy, policyOptions }, { profile: args.profile ?? 'auto' });
     const { costModel, profile } = resolved;

@@ -41,9 +41,9 @@ export async function replayOnGpu(config: GpuReplayConfig): Promise<GpuReplayRes
   const hardware = typeof config.hardware === 'string' ? hardwarePreset(config.hardware) : config.hardware;
   const tp = checkTensorParallel(model, config.tp ?? 1);
   const schedulerKind = typeof config.scheduler === 'object' ? config.scheduler.kind : checkSchedulerKind(config.scheduler ?? 'vllm');
-  const policy = createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: true, vllmV1Defaults: schedulerKind === 'vllm' }, config.policyOptions as never);
   // The device is sized for the scheduler's real limits (V1's per-GPU defaults included).
   const sched = typeof config.scheduler === 'object' ? config.scheduler.options : resolveSchedulerOptions(config.schedulerOptions, schedulerKind, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name });
+  const policy = createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: true, vllmV1Defaults: schedulerKind === 'vllm', maxNumSeqs: sched.maxNumSeqs }, config.policyOptions as never);
   const predictor = predictorFor(model, hardware, tp, policy, config.policyOptions, config.profile);
   const executor = new GpuExecutor(binding, info, {
     policy,

@@ -47,7 +47,7 @@ export function resolveRunOptions(point: ReadonlyMap<string, SweepValue>, traceH
     maxNumBatchedTokens: num(get('max-batched-tokens')),
     tokenBudget: num(get('token-budget')),
     chunkSizeTokens: num(get('chunk-size')),
-  });
+  }, schedulerKind, { gpuMemoryBytes: hardwarePreset(out.gpu as string).memoryBytes, gpuName: out.gpu as string });
   out['max-num-seqs'] = s.maxNumSeqs;
   if (schedulerKind === 'sarathi') {
     out['token-budget'] = s.tokenBudget;

@@ -39,7 +39,7 @@ describe('kvsim replay', () => {
     const r = await cli('replay', '--trace', 'synthetic:conv:count=60', '--json', json, '--csv', csv, '--no-progress');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    for (const label of ['static(max=8192)', 'paged(block=16', 'vattention(page=2MiB)', 'recurrent(', 'TTFT p99', 'TBT p50', 'E2E p90', 'peak allocated', 'fragmentation', 'preemptions', 'allocation time'])
+    for (const label of ['static(max=8192)', 'paged(block=16', 'vattention(page=2MiB, slots=999 capped)', 'recurrent(', 'TTFT p99', 'TBT p50', 'E2E p90', 'peak allocated', 'fragmentation', 'preemptions', 'allocation time'])
       expect(r.out).toContain(label);
     const file = JSON.parse(readFileSync(json, 'utf8')) as { runs: RunResult[] };
     expect(file.runs.map((x) => `${x.config.model} ${x.config.policy.split('(')[0]}`)).toEqual([

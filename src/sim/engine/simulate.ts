@@ -83,7 +83,7 @@ export function buildSimulation(config: SimulationConfig): SimulationParts {
   const vllmV1Defaults = scheduler.kind === 'vllm';
   const policy =
     typeof config.policy === 'string'
-      ? createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: config.executor?.kind === 'gpu', vllmV1Defaults }, config.policyOptions as never)
+      ? createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: config.executor?.kind === 'gpu', vllmV1Defaults, maxNumSeqs: scheduler.options.maxNumSeqs }, config.policyOptions as never)
       : config.policy;
   // The cost model is resolved only when the simulator prices the run (not for a given executor or model).
   const resolved =

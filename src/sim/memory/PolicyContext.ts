@@ -23,4 +23,10 @@ export interface PolicyContext {
    * @defaultValue false
    */
   vllmV1Defaults?: boolean;
+  /**
+   * The scheduler's max_num_seqs: vAttention sizes its request slots from it (capped at vattention.cu's
+   * 999) unless `maxBatch` is given.
+   * @defaultValue vAttention's own default (256)
+   */
+  maxNumSeqs?: number;
 }

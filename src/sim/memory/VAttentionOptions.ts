@@ -117,6 +117,8 @@ export interface ResolvedVAttentionOptions {
   pageSizeBytes: number;
   layout: 'perLayer' | 'megacache';
   maxBatch: number;
+  /** The scheduler's max_num_seqs when it exceeded vAttention's limit and maxBatch was capped (for the label). */
+  maxBatchCappedFrom: number | undefined;
   maxContextTokens: number;
   watermark: number;
   eagerPages: number;
@@ -135,7 +137,7 @@ export function isVAttentionPageSize(bytes: number): boolean {
 }
 
 /** Fills defaults and validates (messages name the option). */
-export function resolveVAttentionOptions(options: VAttentionOptions = {}, model: ModelSpec): ResolvedVAttentionOptions {
+export function resolveVAttentionOptions(options: VAttentionOptions = {}, model: ModelSpec, schedulerMaxNumSeqs?: number): ResolvedVAttentionOptions {
   const pageSizeBytes = options.pageSizeBytes ?? 2 * MiB;
   if (!isVAttentionPageSize(pageSizeBytes)) {
     throw expected('64 KiB, 128 KiB, 256 KiB or a multiple of 2 MiB (in bytes)', 'pageSizeBytes', pageSizeBytes);
@@ -146,7 +148,9 @@ export function resolveVAttentionOptions(options: VAttentionOptions = {}, model:
   if (mapping !== 'overlapped' && mapping !== 'sync') throw expected('"overlapped" or "sync"', 'mapping', mapping);
   const deferred = options.deferredReclamation ?? mapping === 'overlapped';
   if (typeof deferred !== 'boolean') throw expected('a boolean', 'deferredReclamation', deferred);
-  const maxBatch = options.maxBatch ?? DEFAULT_VATTENTION_MAX_BATCH;
+  // Slots follow the scheduler's max_num_seqs (sarathi-lean: max_batch_size = max_num_seqs), within
+  // vattention.cu's limit: vLLM V1's 1024 on an H100 becomes 999 (the label says so).
+  const maxBatch = options.maxBatch ?? (schedulerMaxNumSeqs === undefined ? DEFAULT_VATTENTION_MAX_BATCH : Math.min(schedulerMaxNumSeqs, VATTENTION_MAX_BATCH_LIMIT));
   if (!(Number.isInteger(maxBatch) && maxBatch >= 1 && maxBatch <= VATTENTION_MAX_BATCH_LIMIT)) {
     throw expected(`an integer from 1 to ${VATTENTION_MAX_BATCH_LIMIT} (vAttention asserts max_batch_size < 1000)`, 'maxBatch', maxBatch);
   }
@@ -163,6 +167,7 @@ export function resolveVAttentionOptions(options: VAttentionOptions = {}, model:
     pageSizeBytes,
     layout,
     maxBatch,
+    maxBatchCappedFrom: options.maxBatch === undefined && schedulerMaxNumSeqs !== undefined && schedulerMaxNumSeqs > maxBatch ? schedulerMaxNumSeqs : undefined,
     maxContextTokens: checkInt('maxContextTokens', options.maxContextTokens ?? model.maxContextTokens, 1),
     watermark: checkNumber('watermark', options.watermark ?? 0.01, 0, 1),
     eagerPages: checkInt('eagerPages', options.eagerPages ?? 0, 0, 1 << 20),

@@ -94,7 +94,7 @@ export class VAttentionPolicy implements MemoryPolicy {
 
   constructor(ctx: PolicyContext, options: VAttentionOptions = {}) {
     checkTensorParallel(ctx.model, ctx.tp);
-    const o = (this.options = resolveVAttentionOptions(options, ctx.model));
+    const o = (this.options = resolveVAttentionOptions(options, ctx.model, ctx.maxNumSeqs));
     const layers = attentionLayers(ctx.model);
     if (layers.length === 0) throw new PolicyMisuseError(`vattention: ${ctx.model.name} has no attention layers`);
     const perLayer = kvBytesPerTokenPerLayer(layers[0], ctx.tp);
@@ -526,6 +526,7 @@ function vattentionLabel(o: ResolvedVAttentionOptions): string {
     o.eagerGroupsPerStep !== 2 ? `eagerGroups=${o.eagerGroupsPerStep}` : '',
     o.eagerPages > 0 ? `eager=${o.eagerPages}` : '',
     o.watermark !== 0.01 ? `watermark=${o.watermark}` : '',
+    o.maxBatchCappedFrom !== undefined ? `slots=${o.maxBatch} capped` : '',
   ].filter((x) => x !== '');
   return `vattention(page=${formatPage(o.pageSizeBytes)}${extras.map((x) => `, ${x}`).join('')})`;
 }
