@@ -108,12 +108,21 @@ def measure_sdpa(bx):
         k, v = bx.rand(batch, a.kv_heads, n, a.head_dim), bx.rand(batch, a.kv_heads, n, a.head_dim)
         return k, v
 
+    # torch >= 2.5 reads grouped KV heads directly (enable_gqa); older torch needs the heads expanded,
+    # which reads gqa times the bytes: the software line of the output says which.
+    try:
+        t = bx.rand(1, a.q_heads, 1, a.head_dim)
+        F.scaled_dot_product_attention(t, bx.rand(1, a.kv_heads, 4, a.head_dim), bx.rand(1, a.kv_heads, 4, a.head_dim), enable_gqa=True)
+        native_gqa = True
+    except TypeError:
+        native_gqa = False
+        skip_once(f"sdpa: this torch has no enable_gqa; KV heads are expanded {gqa}x before timing (more bytes read than a GQA kernel)")
+
     def call(q, k, v, **kw):
-        try:
+        if native_gqa:
             return lambda: F.scaled_dot_product_attention(q, k, v, enable_gqa=True, **kw)
-        except TypeError:  # torch < 2.5: no enable_gqa; expand heads (reads more bytes: say so in notes)
-            k2, v2 = k.repeat_interleave(gqa, 1), v.repeat_interleave(gqa, 1)
-            return lambda: F.scaled_dot_product_attention(q, k2, v2, **kw)
+        k2, v2 = k.repeat_interleave(gqa, 1), v.repeat_interleave(gqa, 1)
+        return lambda: F.scaled_dot_product_attention(q, k2, v2, **kw)
 
     for b, c in bx.decode_points():
         q = bx.rand(b, a.q_heads, 1, a.head_dim)
