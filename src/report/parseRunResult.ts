@@ -4,6 +4,8 @@ import { ReportInputError } from './ReportInputError.js';
 const REQUEST_COLUMNS: (keyof RequestColumns)[] = ['arrivalS', 'promptTokens', 'outputTokens', 'admittedS', 'firstTokenS', 'finishS', 'preemptions'];
 // The columns the charts read; others may be absent in older or GPU-side files and are not needed.
 const ITERATION_COLUMNS: (keyof IterationColumns)[] = ['startS', 'durationS', 'batchSize', 'queueLength', 'liveBytes', 'allocatedBytes', 'reservedBytes', 'fragmentationBytes'];
+/** 1 PiB: more memory than any GPU node has; a larger byte count is a corrupt file. */
+const MAX_BYTES = 2 ** 50;
 const SUMMARY_NUMBERS = [
   'requests', 'completed', 'makespanS', 'outputTokensPerS', 'requestsPerS', 'maxBatch', 'meanBatch', 'maxConcurrentRequests',
   'peakLiveBytes', 'peakAllocatedBytes', 'peakReservedBytes', 'capacityBytes', 'meanFragmentationRatio', 'peakFragmentationBytes', 'preemptions', 'refused',
@@ -27,6 +29,14 @@ export function parseRunResult(json: unknown, source: string): RunResult {
   if (!isObject(summary)) return fail('expected an object at "summary"');
   for (const key of SUMMARY_NUMBERS) {
     if (typeof summary[key] !== 'number') fail(`expected a number at "summary.${key}" but found ${typeName(summary[key])}`);
+  }
+  // Byte counts feed the page-size sweep, which walks the budget: a corrupt 2^53 would never finish.
+  for (const key of ['capacityBytes', 'peakLiveBytes', 'peakAllocatedBytes', 'peakReservedBytes'] as const) {
+    const v = summary[key] as number;
+    if (!(Number.isFinite(v) && v >= 0 && v <= MAX_BYTES)) fail(`expected a byte count from 0 to 1 PiB at "summary.${key}" but found ${v}`);
+  }
+  for (const key of ['scheduler', 'executor'] as const) {
+    if (config[key] !== undefined && typeof config[key] !== 'string') fail(`expected a string at "config.${key}" but found ${typeName(config[key])}`);
   }
   for (const key of ['ttftS', 'tbtS', 'e2eS'] as const) {
     const pct = summary[key];
