@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
-# Measures the committed calibration profiles (profiles/<gpu>/<model>.json) on the GPU machine.
-# Carry: .device dist build-gpu (see device-env.sh). Output: $OUT/<model>.json, $OUT/calibrate.log.
-source bench/gpu/device-env.sh
-node bin/kvsim.js gpu info
-for m in llama-3-8b yi-6b xlstm-7b; do
-  node bin/kvsim.js calibrate --model "$m" --out "$OUT/$m.json"
+# Measures the committed calibration profiles (profiles/<gpu>/<model>.json: GEMMs, attention at every
+# paged block size 8..256, mLSTM, enactment fits) and the PyTorch SDPA attention profile, on the GPU
+# machine. Prepare here: bash bench/gpu/pack-gpu-tests.sh; carry .device. Builds the addon unless a
+# build from run-all-gpu-checks.sh is already there. Output: $OUT/p/<model>.json,
+# $OUT/p/attention-sdpa.json, $OUT/calibrate.log.
+set -uo pipefail
+export OUT="${OUT:-/tmp/out}"
+[ -x /usr/local/bin/node ] || { xz -dc .device/node.xz > /usr/local/bin/node && chmod +x /usr/local/bin/node; }
+[ -e build/Release/kvsim_native.node ] || bash bench/gpu/run-all-gpu-checks.sh build
+export KVSIM_NATIVE_PATH="$PWD/build/Release/kvsim_native.node"
+export CUDA_MODULE_LOADING=EAGER
+mkdir -p "$OUT/p"
+kvsim() { node .device/js/src/cli/main.js "$@"; }
+kvsim gpu info
+for m in ${MODELS:-llama-3-8b yi-6b xlstm-7b}; do
+  t0=$SECONDS
+  kvsim calibrate --model "$m" --out "$OUT/p/$m.json" >> "$OUT/calibrate.log" 2>&1 && echo "calibrate $m ok $((SECONDS - t0)) s" || { echo "calibrate $m FAILED"; tail -5 "$OUT/calibrate.log"; }
 done
+t0=$SECONDS
+python3 bench/kernels/measure_attention.py --kernels sdpa --out "$OUT/p/attention-{kernel}.json" >> "$OUT/calibrate.log" 2>&1 && echo "sdpa ok $((SECONDS - t0)) s" || { echo "sdpa FAILED"; tail -5 "$OUT/calibrate.log"; }
