@@ -51,8 +51,8 @@ describe('metrics writers', async () => {
       'summary.csv',
       '1-llama-3-8b-paged_block_16_prefix-caching.requests.csv',
       '1-llama-3-8b-paged_block_16_prefix-caching.iterations.csv',
-      '2-llama-3-8b-vattention_page_2MiB.requests.csv',
-      '2-llama-3-8b-vattention_page_2MiB.iterations.csv',
+      '2-llama-3-8b-vattention_page_2MiB_slots_999_capped.requests.csv',
+      '2-llama-3-8b-vattention_page_2MiB_slots_999_capped.iterations.csv',
     ]);
     const [header, row] = files[0].text.trim().split('\n');
     const cols = header.split(',');
@@ -74,7 +74,7 @@ describe('metrics writers', async () => {
   it('comparison table: a row per metric, a column per run', () => {
     const text = comparisonTable(runs);
     const lines = text.trim().split('\n');
-    expect(lines[1]).toMatch(/policy\s+paged\(block=16, prefix-caching\)\s+vattention\(page=2MiB\)/);
+    expect(lines[1]).toMatch(/policy\s+paged\(block=16, prefix-caching\)\s+vattention\(page=2MiB, slots=999 capped\)/);
     expect(text).toMatch(/prefix cache hit rate\s+[\d.]+ %\s+0 % \(per-request memory: cannot share\)/);
     expect(text).toMatch(/completed \/ dropped\s+2 \/ 1\s+2 \/ 1/);
     expect(text).toMatch(/TTFT p99\s+[\d.]+ ms/);
