@@ -11,6 +11,8 @@ HERE = pathlib.Path(__file__).parent
 
 SETUP = """// kvsim as a user imports it: the built package (npm run build writes dist/).
 import * as kvsim from '../dist/index.js';
+// The charts and the HTML report (D3) are their own entry point, kvsim/report.
+import * as kvsimReport from '../dist/report/index.js';
 const KiB = 1024, MiB = 1024 * KiB;
 // All output goes through awaited Jupyter display messages: the Deno kernel forwards console.log
 // asynchronously, and a late line can land in the next cell's output or be lost after the last one.
@@ -99,7 +101,7 @@ await flushResults();"""),
         ("code", """// Max batch at 1536-token requests, grouped by model, one bar per page size.
 const at = contexts.indexOf(1536);
 const colors = ['#56B4E9', '#0072B2', '#009E73', '#D55E00'];
-await show(kvsim.barChart({
+await show(kvsimReport.barChart({
   id: 'nb-max-batch',
   title: 'Max batch at 1536-token requests vs vAttention page size (A100 80GB)',
   xLabel: 'model (tensor parallelism)',
@@ -212,13 +214,13 @@ deferred reclamation it keeps a finished request's pages mapped for the next one
 climbs and stays)."""),
         ("code", """const labels = natural.map((r) => r.config.policy);
 const colors = ['#D55E00', '#0072B2', '#009E73'];
-await show(kvsim.barChart({
+await show(kvsimReport.barChart({
   id: 'nb-frag', title: 'Mean internal fragmentation (fraction of allocated memory)', xLabel: 'policy', yLabel: 'fragmentation / allocated (%)',
   measures: [{ label: 'mean over iterations', color: '#D55E00' }],
   groups: natural.map((r) => ({ label: r.config.policy, values: [100 * r.summary.meanFragmentationRatio] })),
   valueFormat: (v) => `${v.toFixed(1)}%`,
 }));
-await show(kvsim.lineChart({
+await show(kvsimReport.lineChart({
   id: 'nb-alloc', title: 'Allocated memory over time', xLabel: 'simulated time (s)', yLabel: 'allocated (GiB)', yDivisor: 2 ** 30, step: true,
   series: natural.map((r, i) => ({ label: labels[i], color: colors[i], points: r.iterations.startS.map((t, k) => [t, r.iterations.allocatedBytes[k]] as [number, number]).filter((_, k) => k % 40 === 0) })),
 }));"""),
@@ -231,12 +233,12 @@ GPU; PagedAttention's block-table upload is cheap). The table and the sentence u
 from the runs."""),
         ("code", """const loaded = await replay(0.25);
 await summarize(loaded, 'rate4x');
-await show(kvsim.barChart({
+await show(kvsimReport.barChart({
   id: 'nb-capacity', title: 'Most requests holding memory at once, 4x rate', xLabel: 'policy', yLabel: 'requests',
   measures: [{ label: 'max concurrent requests', color: '#009E73' }, { label: 'max batch', color: '#E69F00' }],
   groups: loaded.map((r) => ({ label: r.config.policy, values: [r.summary.maxConcurrentRequests, r.summary.maxBatch] })),
 }));
-await show(kvsim.barChart({
+await show(kvsimReport.barChart({
   id: 'nb-throughput', title: 'Throughput, 4x rate', xLabel: 'policy', yLabel: 'output tokens per second',
   measures: [{ label: 'output tokens/s', color: '#0072B2' }],
   groups: loaded.map((r) => ({ label: r.config.policy, values: [r.summary.outputTokensPerS] })),
@@ -250,7 +252,7 @@ await say(`At 4x rate: highest throughput **${best.config.policy}** (${Math.roun
         ("md", """The full set of charts (memory over time per policy, CDFs of TTFT/TBT/E2E, queue length) is what
 `kvsim report` draws; the next cell writes that report for the 4×-rate runs next to the notebook's
 outputs."""),
-        ("code", """const html = kvsim.writeReport(loaded, { title: 'Azure conv, Llama-3-8B on H100, 4x rate' });
+        ("code", """const html = kvsimReport.writeReport(loaded, { title: 'Azure conv, Llama-3-8B on H100, 4x rate' });
 const out = Deno.env.get('KVSIM_NOTEBOOK_OUT') ?? '../test-output';  // git-ignored
 await Deno.mkdir(out, { recursive: true });
 await Deno.writeTextFile(`${out}/02-policies-report.html`, html);
@@ -273,20 +275,20 @@ for (const l of xlstmBf16.layers) if (l.kind !== 'attention') l.stateDtype = 'bf
 result('llama-3-8b kvBytesPerToken', kvsim.kvBytesPerToken(llama));
 result('xlstm-7b stateBytes fp32', kvsim.recurrentStateBytesPerRequest(xlstm));
 result('xlstm-7b stateBytes bf16', kvsim.recurrentStateBytesPerRequest(xlstmBf16));
-const xFp32 = kvsim.crossoverContextTokens(llama, xlstm)!;
-const xBf16 = kvsim.crossoverContextTokens(llama, xlstmBf16)!;
+const xFp32 = kvsimReport.crossoverContextTokens(llama, xlstm)!;
+const xBf16 = kvsimReport.crossoverContextTokens(llama, xlstmBf16)!;
 result('crossover fp32 tokens', xFp32.toFixed(2));
 result('crossover bf16 tokens', xBf16.toFixed(2));
 await say(`Llama-3-8B's KV outgrows xLSTM-7B's fp32 state after ${xFp32.toFixed(1)} tokens, its bf16 state after ${xBf16.toFixed(1)}.`);
 await flushResults();"""),
         ("code", """const contexts = Array.from({ length: 65 }, (_, i) => i * 64);
-await show(kvsim.lineChart({
+await show(kvsimReport.lineChart({
   id: 'nb-state-vs-kv', title: 'Memory per request vs context length (one GPU)', xLabel: 'context length (tokens)', yLabel: 'memory per request (MiB)', yDivisor: MiB,
   rules: [{ axis: 'x', value: xBf16, label: `${Math.round(xBf16)} tok` }, { axis: 'x', value: xFp32, label: `${Math.round(xFp32)} tok` }],
   series: [
-    { label: 'llama-3-8b KV (bf16)', color: '#0072B2', points: contexts.map((c) => [c, kvsim.memoryPerRequestBytes(llama, c)]) },
-    { label: 'xlstm-7b state (fp32)', color: '#CC79A7', dash: '6 3', points: contexts.map((c) => [c, kvsim.memoryPerRequestBytes(xlstm, c)]) },
-    { label: 'xlstm-7b state (bf16)', color: '#882255', dash: '2 3', points: contexts.map((c) => [c, kvsim.memoryPerRequestBytes(xlstmBf16, c)]) },
+    { label: 'llama-3-8b KV (bf16)', color: '#0072B2', points: contexts.map((c) => [c, kvsimReport.memoryPerRequestBytes(llama, c)]) },
+    { label: 'xlstm-7b state (fp32)', color: '#CC79A7', dash: '6 3', points: contexts.map((c) => [c, kvsimReport.memoryPerRequestBytes(xlstm, c)]) },
+    { label: 'xlstm-7b state (bf16)', color: '#882255', dash: '2 3', points: contexts.map((c) => [c, kvsimReport.memoryPerRequestBytes(xlstmBf16, c)]) },
   ],
 }));"""),
         ("md", """Below about a thousand tokens (fp32 state) a Llama-3-8B request is *smaller* than an xLSTM-7B request;
@@ -315,7 +317,7 @@ ctx.forEach((c, i) => {
 });
 await say(table(cap, 'context (tokens)'));
 await flushResults();
-await show(kvsim.lineChart({
+await show(kvsimReport.lineChart({
   id: 'nb-capacity', title: 'Requests that fit at once on an H100 80GB', xLabel: 'tokens per request (log scale)', yLabel: 'requests', xScale: 'log', xTickValues: ctx,
   series: [
     { label: 'llama-3-8b, paged 16', color: '#0072B2', points: ctx.map((c, i) => [c, paged.maxRequests[i]]) },
@@ -352,7 +354,7 @@ await flushResults();"""),
         ("code", """// Files written before labels named the vAttention mapping (sync vs overlapped) carry the same policy
 // label for both; the file name says which, and which trace: label each set by it.
 const validation = found.filter((f) => f.schema === 'kvsim.validation/1').map((f) => {
-  const v = kvsim.parseValidationResult(f.json, f.path);
+  const v = kvsimReport.parseValidationResult(f.json, f.path);
   const name = f.path.split('/').pop()!.replace(/\\.validation\\.json$/, '');
   return { ...v, policy: `${v.policy} [${name}]` };
 });
@@ -375,7 +377,7 @@ if (validation.length === 0) {
     return { ...v, iterations: { simS: keep(v.iterations.simS), gpuS: keep(v.iterations.gpuS) } };
   });
   await say(`Drawn: ${drawn.map((v, i) => `${v.iterations.simS.length} of ${validation[i].iterations.simS.length} pairs (${v.policy})`).join(', ')}.`);
-  const html = kvsim.writeReport([], { validation: drawn, sweep: false, stateComparison: false, interactive: false, title: 'Simulator vs GPU' });
+  const html = kvsimReport.writeReport([], { validation: drawn, sweep: false, stateComparison: false, interactive: false, title: 'Simulator vs GPU' });
   const svg = html.match(/<svg[\\s\\S]*?<\\/svg>/)![0];
   await show(svg);
 }"""),

@@ -1,138 +1,133 @@
-// The public library API: everything a user imports from 'kvsim'.
-export * from './errors.js';
+// The public library API: what a user imports from 'kvsim' (engine, traces, models, policies,
+// schedulers, cost models, metrics). Chosen name by name: a new export is a decision, and
+// test/index/exports.test.ts lists them. The HTML report (D3 + a DOM shim, ~0.2 s to load) is
+// 'kvsim/report' and the GPU backend 'kvsim/gpu', so importing 'kvsim' loads neither.
+
+// Errors: every failure a user can cause is a KvsimError with a code.
+export { KvsimError, UserError, InvalidOptionError } from './errors.js';
+export { TraceParseError } from './sim/trace/TraceParseError.js';
+export { TraceSourceError } from './sim/trace/TraceSourceError.js';
+export { ModelConfigError } from './sim/model/hfConfig.js';
+export { PolicyMisuseError } from './sim/memory/requestChecks.js';
+export { MissingCostTableError } from './sim/cost/calibrated/CalibratedCostModel.js';
+
+// Simulation: one call (simulate), or the parts it builds (buildSimulation) for callers that drive them.
+export { simulate, buildSimulation } from './sim/engine/simulate.js';
+export type { SimulationConfig, SimulationParts } from './sim/engine/simulate.js';
+export type { Executor, IterationPlan, IterationCost, CostTerms } from './sim/engine/Executor.js';
+export type { EngineOptions } from './sim/engine/EngineOptions.js';
+export type { IterationObserver } from './sim/engine/IterationObserver.js';
+export { arrayStream } from './sim/engine/RequestStream.js';
+export type { RequestStream } from './sim/engine/RequestStream.js';
+
+// Traces: open (registry name, synthetic spec or file), generate, inspect, fetch, write.
 export type { RequestSpec } from './sim/trace/RequestSpec.js';
 export type { TraceSource } from './sim/trace/TraceSource.js';
-export { TRACE_CHUNK_SIZE } from './sim/trace/TraceSource.js';
 export { openTrace, openSyntheticTrace } from './sim/trace/openTrace.js';
 export { collectTrace } from './sim/trace/collectTrace.js';
-export { DEFAULT_TRACE, DEFAULT_TRACE_SEED, DEFAULT_TRACE_COUNT, DEFAULT_TRACE_RATE_PER_S } from './sim/trace/defaultTrace.js';
+export { DEFAULT_TRACE } from './sim/trace/defaultTrace.js';
 export type { TraceOptions, ResolvedTraceOptions } from './sim/trace/TraceOptions.js';
 export { resolveTraceOptions, DEFAULT_SEED } from './sim/trace/TraceOptions.js';
 export type { TraceFormat } from './sim/trace/TraceFormat.js';
 export { TRACE_FORMATS } from './sim/trace/TraceFormat.js';
-export { TraceParseError } from './sim/trace/TraceParseError.js';
-export { TraceSourceError } from './sim/trace/TraceSourceError.js';
 export type { SkipReport } from './sim/trace/SkipReport.js';
 export type { ArrivalSpec } from './sim/trace/ArrivalSpec.js';
-export { parseArrivalSpec, formatArrivalSpec, createArrivalSampler } from './sim/trace/ArrivalSpec.js';
+export { parseArrivalSpec, formatArrivalSpec } from './sim/trace/ArrivalSpec.js';
 export type { LengthSpec } from './sim/trace/LengthSpec.js';
-export { parseLengthSpec, formatLengthSpec, createLengthSampler } from './sim/trace/LengthSpec.js';
-export type { LognormalParams } from './sim/trace/fitLognormal.js';
-export { fitLognormal, lognormalQuantile } from './sim/trace/fitLognormal.js';
+export { parseLengthSpec, formatLengthSpec } from './sim/trace/LengthSpec.js';
 export type { SyntheticTraceSpec, SyntheticPresetName } from './sim/trace/syntheticPresets.js';
-export { SYNTHETIC_PRESETS, SYNTHETIC_PRESET_NAMES, syntheticPreset } from './sim/trace/syntheticPresets.js';
+export { SYNTHETIC_PRESET_NAMES, syntheticPreset } from './sim/trace/syntheticPresets.js';
+export type { PrefixStructureSpec } from './sim/trace/PrefixStructureSpec.js';
 export type { TraceStats, LengthStats } from './sim/trace/traceStats.js';
+export type { PrefixSharingStats } from './sim/trace/PrefixSharingCounter.js';
 export { traceStats } from './sim/trace/traceStats.js';
 export type { TraceRegistryEntry } from './sim/trace/registry.js';
-export { traceRegistry, traceRegistryNames, traceCacheDir, registryTracePath } from './sim/trace/registry.js';
+export { traceRegistry, traceRegistryNames, traceCacheDir } from './sim/trace/registry.js';
 export type { FetchTraceOptions, FetchTraceResult } from './sim/trace/fetchTrace.js';
 export { fetchTrace } from './sim/trace/fetchTrace.js';
-export { writeTrace, formatTraceRow, WRITABLE_TRACE_FORMATS } from './sim/trace/writeTrace.js';
+export { writeTrace, WRITABLE_TRACE_FORMATS } from './sim/trace/writeTrace.js';
 export type { WriteTraceReport, WritableTraceFormat } from './sim/trace/writeTrace.js';
-export { MAX_TRACE_TOKENS } from './sim/trace/tokenLimits.js';
-export { MOONCAKE_BLOCK_TOKENS } from './sim/trace/jsonRowParsers.js';
-export type { PrefixStructureSpec } from './sim/trace/PrefixStructureSpec.js';
-export type { PrefixSharingStats } from './sim/trace/PrefixSharingCounter.js';
-export { readHfConfig, modelFromHfConfig, ModelConfigError } from './sim/model/hfConfig.js';
+
+// Models and hardware: presets, Hugging Face config.json, and the sizes derived from them.
+export type { ModelSpec, LayerSpec, LayerKind, AttentionLayerSpec, MlstmLayerSpec, SlstmLayerSpec } from './sim/model/ModelSpec.js';
+export { modelPreset, MODEL_PRESET_NAMES } from './sim/model/presets.js';
 export { resolveModel } from './sim/model/resolveModel.js';
-export * from './sim/model/dtype.js';
-export type * from './sim/model/ModelSpec.js';
-export * from './sim/model/derived.js';
-export * from './sim/model/presets.js';
-export type * from './sim/hardware/HardwareSpec.js';
-export * from './sim/hardware/presets.js';
-export type * from './sim/memory/MemoryPolicy.js';
-export type * from './sim/memory/PolicyContext.js';
-export type * from './sim/memory/PolicyOptions.js';
-export * from './sim/memory/PagedOptions.js';
-export * from './sim/memory/StaticOptions.js';
-export * from './sim/memory/VAttentionOptions.js';
-export * from './sim/memory/RecurrentOptions.js';
-export * from './sim/memory/HybridOptions.js';
-export * from './sim/memory/kvBudget.js';
-export * from './sim/memory/PagedPolicy.js';
-export * from './sim/memory/StaticPolicy.js';
-export * from './sim/memory/RecurrentStatePolicy.js';
-export * from './sim/memory/VAttentionPolicy.js';
-export * from './sim/memory/HybridPolicy.js';
-export * from './sim/memory/memoryTable.js';
-export * from './sim/memory/vmmPageCosts.js';
-export * from './sim/memory/recurrentStateBytes.js';
-export * from './sim/memory/policyKindsFor.js';
-export * from './sim/memory/createPolicy.js';
-export { PolicyMisuseError } from './sim/memory/requestChecks.js';
-export type * from './sim/engine/Executor.js';
-export { simulate, buildSimulation } from './sim/engine/simulate.js';
-export type { SimulationConfig, SimulationParts } from './sim/engine/simulate.js';
-export { Engine } from './sim/engine/Engine.js';
-export type * from './sim/engine/EngineOptions.js';
-export type * from './sim/engine/IterationObserver.js';
-export { arrayStream } from './sim/engine/RequestStream.js';
-export type { RequestStream } from './sim/engine/RequestStream.js';
-export { SimExecutor, isAggregateExecutor } from './sim/engine/SimExecutor.js';
-export type { AggregateExecutor } from './sim/engine/SimExecutor.js';
-export { EventQueue } from './sim/engine/EventQueue.js';
-export { EventKind } from './sim/engine/EventKind.js';
-export { SimClock } from './sim/engine/SimClock.js';
-export type * from './sim/scheduler/Scheduler.js';
-export type * from './sim/scheduler/SchedulerContext.js';
-export * from './sim/scheduler/SchedulerOptions.js';
-export * from './sim/scheduler/createScheduler.js';
+export { readHfConfig, modelFromHfConfig } from './sim/model/hfConfig.js';
+export type { Dtype } from './sim/model/dtype.js';
+export { DTYPES, dtypeBytes } from './sim/model/dtype.js';
+export {
+  attentionLayers,
+  recurrentLayers,
+  kvHeadsPerGpu,
+  kvBytesPerToken,
+  kvBytesPerTokenPerLayer,
+  recurrentStateBytesPerLayer,
+  recurrentStateBytesPerRequest,
+  paramCount,
+  weightBytesPerGpu,
+} from './sim/model/derived.js';
+export type { HardwareSpec, VmmCosts, InterconnectSpec } from './sim/hardware/HardwareSpec.js';
+export { hardwarePreset, HARDWARE_PRESET_NAMES } from './sim/hardware/presets.js';
+
+// Memory policies: the interface, the five policies, their options (resolve… fills the defaults).
+export type { MemoryPolicy, PolicyKind, MemorySnapshot, AllocationStats, MemoryOp, PrefixCacheStats } from './sim/memory/MemoryPolicy.js';
+export type { PolicyContext } from './sim/memory/PolicyContext.js';
+export type { PolicyOptions, PolicyOptionsByKind } from './sim/memory/PolicyOptions.js';
+export { createPolicy, POLICY_KINDS } from './sim/memory/createPolicy.js';
+export { policyKindsFor } from './sim/memory/policyKindsFor.js';
+export { StaticPolicy } from './sim/memory/StaticPolicy.js';
+export { PagedPolicy } from './sim/memory/PagedPolicy.js';
+export { VAttentionPolicy } from './sim/memory/VAttentionPolicy.js';
+export { RecurrentStatePolicy } from './sim/memory/RecurrentStatePolicy.js';
+export { HybridPolicy } from './sim/memory/HybridPolicy.js';
+export type { KvBudgetOptions } from './sim/memory/kvBudget.js';
+export { kvBudgetBytes } from './sim/memory/kvBudget.js';
+export type { StaticOptions, ResolvedStaticOptions } from './sim/memory/StaticOptions.js';
+export { resolveStaticOptions } from './sim/memory/StaticOptions.js';
+export type { PagedOptions, ResolvedPagedOptions } from './sim/memory/PagedOptions.js';
+export { resolvePagedOptions } from './sim/memory/PagedOptions.js';
+export type { VAttentionOptions, ResolvedVAttentionOptions } from './sim/memory/VAttentionOptions.js';
+export { resolveVAttentionOptions, isVAttentionPageSize, SMALL_PAGE_BYTES, VATTENTION_MAX_BATCH_LIMIT } from './sim/memory/VAttentionOptions.js';
+export type { RecurrentOptions, ResolvedRecurrentOptions } from './sim/memory/RecurrentOptions.js';
+export { resolveRecurrentOptions } from './sim/memory/RecurrentOptions.js';
+export type { HybridOptions, ResolvedHybridOptions, AttentionPolicyKind } from './sim/memory/HybridOptions.js';
+export { resolveHybridOptions } from './sim/memory/HybridOptions.js';
+export type { MemoryTable, MemoryTableOptions, MemoryTableRow } from './sim/memory/memoryTable.js';
+export { memoryTable } from './sim/memory/memoryTable.js';
+export { recurrentStateBytes } from './sim/memory/recurrentStateBytes.js';
+
+// Schedulers: vLLM V1 (default), vLLM V0, Sarathi, Orca.
+export type { Scheduler, SchedulerKind } from './sim/scheduler/Scheduler.js';
+export type { SchedulerContext, DropReason } from './sim/scheduler/SchedulerContext.js';
+export type { SchedulerOptions, ResolvedSchedulerOptions, SchedulerDefaultsContext, PreemptionPolicy } from './sim/scheduler/SchedulerOptions.js';
+export { resolveSchedulerOptions, SCHEDULER_KINDS } from './sim/scheduler/SchedulerOptions.js';
+export { createScheduler } from './sim/scheduler/createScheduler.js';
 export { VllmScheduler } from './sim/scheduler/VllmScheduler.js';
 export { SarathiScheduler } from './sim/scheduler/SarathiScheduler.js';
 export { OrcaScheduler } from './sim/scheduler/OrcaScheduler.js';
+
+// Cost models: the one resolution simulate() uses, the roofline, measured profiles, published kernels.
 export type { CostModel } from './sim/cost/CostModel.js';
-export { emptyIterationCost } from './sim/cost/CostModel.js';
-export * from './sim/cost/IterationAggregate.js';
-export { aggregatePlan } from './sim/cost/aggregatePlan.js';
-export * from './sim/cost/RooflineCostModel.js';
-export * from './sim/cost/RooflineOptions.js';
-export * from './sim/cost/resolveCostModel.js';
-export * from './sim/cost/formatCostSources.js';
-export * from './sim/cost/compareAttention.js';
-export * from './sim/cost/reproduceClaims.js';
-export { CalibratedCostModel, MissingCostTableError } from './sim/cost/calibrated/CalibratedCostModel.js';
-export type { CalibratedContext } from './sim/cost/calibrated/CalibratedCostModel.js';
-export type * from './sim/cost/calibrated/CalibrationProfile.js';
+export type { CostModelOptions, ResolvedCostModel, RunShape } from './sim/cost/resolveCostModel.js';
+export { resolveCostModel, ATTENTION_KERNEL_NAMES } from './sim/cost/resolveCostModel.js';
+export { RooflineCostModel } from './sim/cost/RooflineCostModel.js';
+export type { RooflineOptions, ResolvedRooflineOptions } from './sim/cost/RooflineOptions.js';
+export { resolveRooflineOptions } from './sim/cost/RooflineOptions.js';
+export { CalibratedCostModel } from './sim/cost/calibrated/CalibratedCostModel.js';
+export type { CalibrationProfile } from './sim/cost/calibrated/CalibrationProfile.js';
 export { readProfile, validateProfile } from './sim/cost/calibrated/readProfile.js';
 export { findMatchingProfiles, profilesDir } from './sim/cost/calibrated/findProfile.js';
-export { modelShape, shapeKey, shapeDifference } from './sim/cost/calibrated/ModelShape.js';
-export type { ModelShape } from './sim/cost/calibrated/ModelShape.js';
-export { CostSources, COST_TERMS } from './sim/cost/calibrated/CostSources.js';
-export type { CostTerm } from './sim/cost/calibrated/CostSources.js';
-export type * from './sim/cost/attention/AttentionKernelProfile.js';
-export { readAttentionKernels, parseTimingCsv, timingsToProfile, TIMING_CSV_COLUMNS } from './sim/cost/attention/readAttentionKernels.js';
-export type { AttentionTiming } from './sim/cost/attention/readAttentionKernels.js';
-export { MetricsRecorder } from './sim/metrics/MetricsRecorder.js';
-export type { MetricsOptions, IterationRecord } from './sim/metrics/MetricsRecorder.js';
-export { LogHistogram } from './sim/metrics/LogHistogram.js';
-export { exactPercentiles } from './sim/metrics/percentiles.js';
-export { runsToJson } from './sim/metrics/runsToJson.js';
-export { runsToCsv } from './sim/metrics/runsToCsv.js';
-export type { CsvFile } from './sim/metrics/runsToCsv.js';
+export { formatCostSources } from './sim/cost/formatCostSources.js';
+export type { AttentionKernelProfile } from './sim/cost/attention/AttentionKernelProfile.js';
+export { readAttentionKernels } from './sim/cost/attention/readAttentionKernels.js';
+export type { SpeedupCase } from './sim/cost/compareAttention.js';
+export { vattentionOverPaged, decodeIterationS, chunkedPrefillS } from './sim/cost/compareAttention.js';
+export type { PublishedClaim, ClaimReproduction } from './sim/cost/reproduceClaims.js';
+export { reproduceClaims, readPublishedClaims } from './sim/cost/reproduceClaims.js';
+
+// Metrics: the result of a run (kvsim.run/1, schemas/kvsim.run-1.schema.json) and its views.
+export type { RunResult, RunConfig, RunSummary, Percentiles, PrefixCacheSummary, RequestColumns, IterationColumns } from './sim/metrics/RunResult.js';
+export type { MetricsOptions } from './sim/metrics/MetricsRecorder.js';
 export { comparisonTable } from './sim/metrics/comparisonTable.js';
-export type * from './sim/metrics/RunResult.js';
-export { writeReport } from './report/writeReport.js';
-export type * from './report/ReportOptions.js';
-export type { ValidationResult } from './report/ValidationResult.js';
-export { parseRunResult } from './report/parseRunResult.js';
-export { parseValidationResult } from './report/parseValidationResult.js';
-export { readRunResults, readValidationResults } from './report/readReportInputs.js';
-export { lineChart } from './report/lineChart.js';
-export type { LineChartSpec, LineSeries, Rule } from './report/lineChart.js';
-export { barChart } from './report/barChart.js';
-export type { BarChartSpec, BarGroup } from './report/barChart.js';
-export { crossoverContextTokens, memoryPerRequestBytes } from './report/memoryPerRequest.js';
-// GPU backend (memory mechanisms): usable only where the native addon and a GPU are; gpuAvailability() says.
-export { gpuAvailability, formatCudaVersion, type GpuAvailability } from './gpu/gpuAvailability.js';
-export { requireGpu } from './gpu/requireGpu.js';
-export { loadNative, nativeCandidates, type NativeLoadResult } from './gpu/loadNative.js';
-export type * from './gpu/NativeBinding.js';
-export { GpuUnavailableError } from './gpu/GpuUnavailableError.js';
-export { CudaCallError } from './gpu/CudaCallError.js';
-export { VmmArena, type VmmLayout } from './gpu/VmmArena.js';
-export type { VmmArenaOptions } from './gpu/VmmArenaOptions.js';
-export { BlockPool } from './gpu/BlockPool.js';
-export type { BlockPoolOptions } from './gpu/BlockPoolOptions.js';
-export { MemoryEnactor, EnactmentError, type EnactSummary, type MemoryEnactorOptions } from './gpu/MemoryEnactor.js';
-export { runVmmBench, type VmmBenchOptions, type VmmBenchReport } from './gpu/runVmmBench.js';
+export { runsToJson } from './sim/metrics/runsToJson.js';
+export { exactPercentiles } from './sim/metrics/percentiles.js';
