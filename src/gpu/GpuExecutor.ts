@@ -182,7 +182,7 @@ export class GpuExecutor implements Executor {
       durationS,
       stallS: mapS,
       // The GPU executor measures the iteration as a whole; the named parts stay with the simulator.
-      terms: { gemmS: 0, prefillAttentionS: 0, decodeAttentionS: 0, recurrentS: 0, allocationS: mapS, overheadS: measured.hostS - measured.gpuS },
+      terms: { gemmS: 0, prefillAttentionS: 0, decodeAttentionS: 0, recurrentS: 0, commS: 0, allocationS: mapS, overheadS: measured.hostS - measured.gpuS },
     };
   }
 

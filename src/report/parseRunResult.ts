@@ -54,7 +54,7 @@ export function parseRunResult(json: unknown, source: string): RunResult {
   // Columns added after schema kvsim.run/1 shipped: older files lack them, read as zeros.
   const it = iterations as Record<string, unknown>;
   const n = Array.isArray(it.startS) ? it.startS.length : 0;
-  for (const c of ['cachedBytes', 'prefixHitTokens']) if (it[c] === undefined) it[c] = new Array<number>(n).fill(0);
+  for (const c of ['cachedBytes', 'prefixHitTokens', 'commS']) if (it[c] === undefined) it[c] = new Array<number>(n).fill(0);
   return json as unknown as RunResult;
 }
 

@@ -14,6 +14,8 @@ export const BREAKDOWN_TERMS: { label: string; color: string; column: (it: Itera
   { label: 'prefill attention', color: '#56B4E9', column: (it, i) => it.prefillAttentionS[i] },
   { label: 'decode attention', color: '#009E73', column: (it, i) => it.decodeAttentionS[i] },
   { label: 'recurrent step', color: '#CC79A7', column: (it, i) => it.recurrentS[i] },
+  // Older files lack the column (read as zeros by parseRunResult; absent in hand-made runs).
+  { label: 'TP communication', color: '#E69F00', column: (it, i) => it.commS?.[i] ?? 0 },
   { label: 'allocation stall', color: '#D55E00', column: (it, i) => it.stallS[i] },
   { label: 'CPU / launch overhead', color: '#999999', column: (it, i) => it.overheadS[i] },
 ];

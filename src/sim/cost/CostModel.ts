@@ -18,6 +18,6 @@ export function emptyIterationCost(): IterationCost {
   return {
     durationS: 0,
     stallS: 0,
-    terms: { gemmS: 0, prefillAttentionS: 0, decodeAttentionS: 0, recurrentS: 0, allocationS: 0, overheadS: 0 },
+    terms: { gemmS: 0, prefillAttentionS: 0, decodeAttentionS: 0, recurrentS: 0, commS: 0, allocationS: 0, overheadS: 0 },
   };
 }

@@ -8,6 +8,7 @@ import type { IterationAggregate } from './IterationAggregate.js';
 import { CostSources } from './calibrated/CostSources.js';
 import { composeIterationCost } from './composeIterationCost.js';
 import { layerGemms } from './layerGemms.js';
+import { TpCommunication } from './TpCommunication.js';
 import { resolveRooflineOptions, type ResolvedRooflineOptions, type RooflineOptions } from './RooflineOptions.js';
 
 export type { AllocationMode } from './composeIterationCost.js';
@@ -37,9 +38,10 @@ export interface RooflineContext {
  * - recurrent layers: state read + written once per request per iteration, 4*H*dqk*dv FLOPs per
  *   token for mLSTM (C update and readout), 8*H*dh^2 for sLSTM (block-diagonal recurrence);
  * - the LM head over one row per token that is sampled;
+ * - at TP > 1, the all-reduces and the logits gather of {@link TpCommunication}, not overlapped;
  * - allocation work (see {@link AllocationMode}) and a per-iteration CPU overhead.
  *
- * durationS = gemmS + prefillAttentionS + decodeAttentionS + recurrentS + overheadS + stallS, where
+ * durationS = gemmS + prefillAttentionS + decodeAttentionS + recurrentS + commS + overheadS + stallS, where
  * `terms.allocationS` is the allocation *work* and `stallS` the part of it the iteration waited for.
  */
 export class RooflineCostModel implements CostModel {
@@ -47,7 +49,9 @@ export class RooflineCostModel implements CostModel {
   readonly options: ResolvedRooflineOptions;
   /** Per term, how many iterations were priced (all by this analytic model; labels say with which assumptions). */
   readonly sources = new CostSources();
-  private readonly labels: { gemm: string; prefill: string; decode: string; recurrent: string; overhead: string; allocation: string };
+  private readonly labels: { gemm: string; prefill: string; decode: string; recurrent: string; comm: string; overhead: string; allocation: string };
+  /** Tensor-parallel communication (zero at TP 1). */
+  readonly comm: TpCommunication;
   private readonly ctx: RooflineContext;
   // Per distinct GEMM: [flops per token, weight bytes, activation bytes per token, multiplicity].
   private readonly gemms: Float64Array;
@@ -63,6 +67,7 @@ export class RooflineCostModel implements CostModel {
   private memoBatch = -1;
   private memoGemmS = 0;
   private memoRecurrentS = 0;
+  private memoCommS = 0;
 
   constructor(ctx: RooflineContext, options: RooflineOptions = {}) {
     this.ctx = ctx;
@@ -91,6 +96,7 @@ export class RooflineCostModel implements CostModel {
     this.lmHead = Float64Array.from([2 * head, head * wb, (model.hiddenSize + model.vocabSize) * ab, 1]);
     this.attention = Float64Array.from(attention);
     this.recurrent = Float64Array.from(recurrent);
+    this.comm = new TpCommunication(model, tp, ctx.hardware, ab);
     const paged = ctx.pagedKernels ? `, paged prefill x${this.options.pagedPrefillSlowdown}, decode x${this.options.pagedDecodeSlowdown}` : '';
     this.label = `roofline(${ctx.hardware.name}, tp=${tp}${paged}, alloc=${ctx.allocationMode})`;
     const o = this.options;
@@ -100,6 +106,7 @@ export class RooflineCostModel implements CostModel {
       prefill: ctx.pagedKernels ? `${base}, paged prefill x${o.pagedPrefillSlowdown} assumed (literature upper bound)` : base,
       decode: ctx.pagedKernels ? `${base}, paged decode x${o.pagedDecodeSlowdown} assumed (literature upper bound)` : base,
       recurrent: base,
+      comm: this.comm.label,
       overhead: `roofline: ${o.iterationOverheadS * 1e3} ms per iteration assumed`,
       allocation: `policy model (${ctx.hardware.name} VMM per-call costs, ${ctx.hardware.vmm.source})`,
     };
@@ -119,7 +126,9 @@ export class RooflineCostModel implements CostModel {
       this.memoBatch = agg.batchSize;
       this.memoGemmS = this.gemmTerm(tokens, rows);
       this.memoRecurrentS = this.recurrentTerm(tokens, agg.batchSize);
+      this.memoCommS = this.comm.iterationS(tokens, rows);
     }
+    const commS = this.memoCommS;
     const gemmS = this.memoGemmS;
     const recurrentS = this.memoRecurrentS;
 
@@ -152,9 +161,10 @@ export class RooflineCostModel implements CostModel {
     if (agg.prefillTokens > 0 && a.length > 0) src.count('prefillAttention', l.prefill);
     if (agg.decodeTokens > 0 && a.length > 0) src.count('decodeAttention', l.decode);
     if (tokens > 0 && this.recurrent.length > 0) src.count('recurrent', l.recurrent);
+    if (commS > 0) src.count('comm', l.comm);
     src.count('overhead', l.overhead);
     if (agg.allocOps > 0 || agg.allocTimeS > 0) src.count('allocation', l.allocation);
-    return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, o.iterationOverheadS, agg.allocTimeS, agg.aheadAllocTimeS);
+    return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, commS, o.iterationOverheadS, agg.allocTimeS, agg.aheadAllocTimeS);
   }
 
   /**
@@ -207,7 +217,13 @@ export class RooflineCostModel implements CostModel {
   }
 
   describe(): Record<string, unknown> {
-    return { costModel: 'roofline', tp: this.ctx.tp, pagedKernels: this.ctx.pagedKernels, allocationMode: this.ctx.allocationMode, ...this.options, sources: this.sources.toJSON() };
+    return { costModel: 'roofline', tp: this.ctx.tp, pagedKernels: this.ctx.pagedKernels, allocationMode: this.ctx.allocationMode, ...this.options, ...this.interconnectOfRun(), sources: this.sources.toJSON() };
+  }
+
+  /** The link priced at TP > 1 (nothing at TP 1, so single-GPU outputs stay as they were). */
+  interconnectOfRun(): Record<string, unknown> {
+    const i = this.ctx.hardware.interconnect;
+    return this.ctx.tp > 1 && i ? { interconnect: { name: i.name, bandwidthBytesPerS: i.bandwidthBytesPerS, source: i.source } } : {};
   }
 }
 

@@ -5,6 +5,7 @@ const TERM_NAMES: Record<string, string> = {
   prefillAttention: 'prefill attention',
   decodeAttention: 'decode attention',
   recurrent: 'recurrent step',
+  comm: 'tensor-parallel communication',
   overhead: 'per-iteration overhead',
   allocation: 'allocation work',
 };

@@ -22,7 +22,7 @@ export class SimExecutor implements Executor, AggregateExecutor {
     const out: IterationCost = {
       durationS: 0,
       stallS: 0,
-      terms: { gemmS: 0, prefillAttentionS: 0, decodeAttentionS: 0, recurrentS: 0, allocationS: 0, overheadS: 0 },
+      terms: { gemmS: 0, prefillAttentionS: 0, decodeAttentionS: 0, recurrentS: 0, commS: 0, allocationS: 0, overheadS: 0 },
     };
     return this.costModel.iterationCost(aggregatePlan(plan, this.agg), out);
   }

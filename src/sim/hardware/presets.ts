@@ -1,5 +1,6 @@
 import { UserError } from '../../errors.js';
 import type { HardwareSpec } from './HardwareSpec.js';
+import { INTERCONNECTS } from './interconnects.js';
 import { vmmFacts } from './vmmFacts.js';
 
 const MiB = 1024 * 1024;
@@ -20,6 +21,7 @@ const BUILDERS: Record<string, () => HardwareSpec> = {
     l2Bytes: 50 * MiB,
     virtualAddressBytes: VA_BYTES,
     vmm: vmmFacts('h100-sxm-80gb'),
+    interconnect: INTERCONNECTS.nvlink4(),
     sources: [
       'memory, HBM bandwidth, bf16 peak: NVIDIA H100 SXM datasheet',
       'copy bandwidth 2.99 TB/s (read+write) and GEMM 772 TFLOP/s (bf16 8192^3): measured on H100 SXM (DESIGN.md)',
@@ -36,6 +38,7 @@ const BUILDERS: Record<string, () => HardwareSpec> = {
     l2Bytes: 60 * MiB,
     virtualAddressBytes: VA_BYTES,
     vmm: vmmFacts('h200-141gb'),
+    interconnect: INTERCONNECTS.nvlink4(),
     sources: [
       'memory, HBM bandwidth, bf16 peak: NVIDIA H200 datasheet',
       'copy bandwidth ~4.3 TB/s and GEMM 788 TFLOP/s (bf16 8192^3): measured on H200 (device KINDS.md, 2026-10-28)',
@@ -57,6 +60,7 @@ const BUILDERS: Record<string, () => HardwareSpec> = {
       const h100 = vmmFacts('h100-sxm-80gb');
       return { ...h100, source: `assumed equal to the H100 measurement (no A100 measured): ${h100.source}` };
     })(),
+    interconnect: INTERCONNECTS.nvlink3(),
     sources: [
       'memory, HBM bandwidth, bf16 peak: NVIDIA A100 80GB SXM datasheet',
       'copy bandwidth and GEMM rate: assumed 90% / 80% of datasheet (not measured)',

@@ -8,7 +8,7 @@ import type { IterationColumns, RequestColumns, RunSummary } from './RunResult.j
 const ITERATION_FIELDS = [
   'startS', 'durationS', 'batchSize', 'prefillTokens', 'decodeTokens', 'queueLength', 'liveBytes', 'allocatedBytes',
   'reservedBytes', 'fragmentationBytes', 'allocOps', 'stallS', 'gemmS', 'prefillAttentionS', 'decodeAttentionS',
-  'recurrentS', 'allocationS', 'overheadS', 'cachedBytes', 'prefixHitTokens',
+  'recurrentS', 'allocationS', 'overheadS', 'cachedBytes', 'prefixHitTokens', 'commS',
 ] as const;
 const REQUEST_FIELDS = ['arrivalS', 'promptTokens', 'outputTokens', 'admittedS', 'firstTokenS', 'finishS', 'preemptions'] as const;
 
@@ -178,7 +178,8 @@ export class MetricsRecorder {
     d[o++] = t.allocationS;
     d[o++] = t.overheadS;
     d[o++] = mem.cachedBytes;
-    d[o] = r.prefixHitTokens;
+    d[o++] = r.prefixHitTokens;
+    d[o] = t.commS;
   }
 
   summary(): RunSummary {

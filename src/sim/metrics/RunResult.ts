@@ -131,4 +131,6 @@ export interface IterationColumns {
   cachedBytes: number[];
   /** Cached prompt tokens reused by each iteration's admissions. Older files lack it: readers fill zeros. */
   prefixHitTokens: number[];
+  /** Tensor-parallel communication time (0 at TP 1). Older files lack it: readers fill zeros. */
+  commS: number[];
 }

@@ -4,6 +4,8 @@ export interface CostTerms {
   prefillAttentionS: number;
   decodeAttentionS: number;
   recurrentS: number;
+  /** Tensor-parallel communication (all-reduces, logits gather); 0 at TP 1. */
+  commS: number;
   allocationS: number;
   overheadS: number;
 }

@@ -67,6 +67,7 @@ export class CalibratedCostModel implements CostModel {
   private readonly recurrentLabel: string;
   private readonly overheadLabel: string;
   private readonly allocationLabel: string;
+  private readonly commLabel: string;
 
   constructor(ctx: CalibratedContext) {
     this.ctx = ctx;
@@ -100,6 +101,20 @@ export class CalibratedCostModel implements CostModel {
     need('overhead', e !== undefined || p?.iterationOverheadS !== undefined, `${path} has no enactment.${ctx.policyKind ?? '?'} fit`);
     this.overheadLabel = e ? `fitted ${path} enactment.${ctx.policyKind}` : `measured ${path} iterationOverheadS`;
     this.allocationLabel = e ? `fitted ${path} enactment.${ctx.policyKind}` : `policy model (${ctx.hardware.name} VMM per-call costs, ${ctx.hardware.vmm.source})`;
+
+    // Tensor-parallel communication: the profile's measured all-reduce table (NCCL on the card, at the
+    // run's TP), else NCCL's ring model over the published link (by choice without a profile; a
+    // profile lacking the table is a missing table like any other).
+    const comm = this.roofline.comm;
+    if (ctx.tp > 1) {
+      if (!p) this.rooflineLabel.comm = comm.label;
+      else if (!p.allReduce) {
+        const what = `${path} has no allReduce table (tp=${ctx.tp}); measure it with \`kvsim gpu bench allreduce --tp ${ctx.tp} --model ${ctx.model.name}\` and add its allReduce table to the profile`;
+        missing.push(what);
+        this.rooflineLabel.comm = `roofline fallback (${what.split(';')[0]})`;
+      }
+    }
+    this.commLabel = `measured ${path} allReduce x${comm.allReducesPerPass} per pass + logits gather by ${comm.label.split(' over ')[0]}`;
 
     // Attention: the named kernels, else the profile's own tables.
     let decode: AttentionLookup | undefined;
@@ -206,6 +221,18 @@ export class CalibratedCostModel implements CostModel {
       }
     }
 
+    let commS = 0;
+    if (this.ctx.tp > 1 && tokens > 0) {
+      if (rl.comm !== undefined) {
+        commS = this.fallbackTerms(agg).commS;
+        src.count('comm', rl.comm);
+      } else {
+        const comm = this.roofline.comm;
+        commS = comm.allReducesPerPass * this.look1D(p!.allReduce!, comm.allReduceBytes(tokens)) + comm.gatherS(agg.decodeTokens + agg.prefillRequests);
+        src.count('comm', this.commLabel, this.est.provenance);
+      }
+    }
+
     const e = this.ctx.policyKind === undefined ? undefined : p?.enactment?.[this.ctx.policyKind];
     let overheadS: number;
     if (rl.overhead !== undefined) {
@@ -222,7 +249,7 @@ export class CalibratedCostModel implements CostModel {
     if (work > 0) src.count('allocation', this.allocationLabel);
     // The measured work splits like the modelled one between ahead-of-need and needed-now.
     const ahead = e ? (agg.allocOps > 0 ? work * (agg.aheadAllocOps / agg.allocOps) : 0) : agg.aheadAllocTimeS;
-    return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, overheadS, work, ahead);
+    return composeIterationCost(out, this.ctx.allocationMode, gemmS, prefillS, decodeS, recurrentS, commS, overheadS, work, ahead);
   }
 
   describe(): Record<string, unknown> {
@@ -236,6 +263,7 @@ export class CalibratedCostModel implements CostModel {
       blockSizeTokens: this.ctx.blockSizeTokens,
       allocationMode: this.ctx.allocationMode,
       allowFallback: this.ctx.allowFallback ?? false,
+      ...this.roofline.interconnectOfRun(),
       sources: this.sources.toJSON(),
     };
   }

@@ -40,6 +40,12 @@ export interface CalibrationProfile {
   recurrentStep?: Table1D;
   /** Recurrent chunkwise prefill per layer for one request of N tokens. */
   recurrentPrefill?: Table1D;
+  /**
+   * One all-reduce (NCCL, bf16 sum, in place) over the profile's `tp` GPUs of x bytes, seconds; the
+   * tensor-parallel cost model does 2 per layer + 1 per pass of tokens x hidden x 2 bytes
+   * (`kvsim gpu bench allreduce`). Required to price communication when `tp` > 1.
+   */
+  allReduce?: Table1D;
   /** Per-page VMM call costs per page size. */
   vmm?: { pageBytes: number[]; mapS: number[]; setAccessS: number[]; unmapS: number[] };
   /** Fixed per-iteration cost (launches, host work) of the GPU executor. */

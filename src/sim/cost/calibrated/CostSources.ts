@@ -1,7 +1,7 @@
 /** The cost terms an iteration's time is made of, as the sources record them. */
-export type CostTerm = 'gemm' | 'prefillAttention' | 'decodeAttention' | 'recurrent' | 'overhead' | 'allocation';
+export type CostTerm = 'gemm' | 'prefillAttention' | 'decodeAttention' | 'recurrent' | 'comm' | 'overhead' | 'allocation';
 
-export const COST_TERMS: readonly CostTerm[] = ['gemm', 'prefillAttention', 'decodeAttention', 'recurrent', 'overhead', 'allocation'];
+export const COST_TERMS: readonly CostTerm[] = ['gemm', 'prefillAttention', 'decodeAttention', 'recurrent', 'comm', 'overhead', 'allocation'];
 
 /**
  * Per cost term, how many iterations each source priced (`measured <file> <table> (interpolated)`,

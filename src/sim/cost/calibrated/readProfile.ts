@@ -37,6 +37,7 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
   if (gemm !== undefined) for (const k of Object.keys(gemm)) check1D(gemm[k], `layerGemm.${k}`, fail);
   if (p.lmHead !== undefined) check1D(p.lmHead, 'lmHead', fail);
   if (p.recurrentStep !== undefined) check1D(p.recurrentStep, 'recurrentStep', fail);
+  if (p.allReduce !== undefined) check1D(p.allReduce, 'allReduce', fail);
   if (p.recurrentPrefill !== undefined) check1D(p.recurrentPrefill, 'recurrentPrefill', fail);
   for (const part of ['decodeAttention', 'prefillAttention'] as const) {
     const v = p[part] as { contiguous?: unknown; paged?: Record<string, unknown> } | undefined;
