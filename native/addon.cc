@@ -31,6 +31,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   KVSIM_REGISTER(GpuModel);
   KVSIM_REGISTER(Attention);
   KVSIM_REGISTER(Xlstm);
+  KVSIM_REGISTER(AllReduce);
 #undef KVSIM_REGISTER
   exports.Set("modules", modules);
   return exports;

@@ -21,3 +21,4 @@ void RegisterVmmBench(Napi::Env env, Napi::Object exports);
 KVSIM_OPTIONAL_MODULE(GpuModel);
 KVSIM_OPTIONAL_MODULE(Attention);  // native/attentionBinding.cc
 KVSIM_OPTIONAL_MODULE(Xlstm);      // native/xlstmBinding.cc
+KVSIM_OPTIONAL_MODULE(AllReduce);  // native/allReduceBench.cc (NCCL through dlopen, ncclApi.cc)

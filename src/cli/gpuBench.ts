@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { gpuBenchAllReduceCommand } from './gpuBenchAllReduce.js';
 import { gpuBenchKernelsCommand } from './gpuBenchKernels.js';
 import { gpuBenchVmmCommand } from './gpuBenchVmm.js';
 
@@ -6,7 +7,7 @@ import { gpuBenchVmmCommand } from './gpuBenchVmm.js';
  * `kvsim gpu bench <what>`. Add a benchmark by appending its command module here (e.g. `kernels`).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const GPU_BENCH_COMMANDS: CommandModule<any, any>[] = [gpuBenchVmmCommand, gpuBenchKernelsCommand];
+export const GPU_BENCH_COMMANDS: CommandModule<any, any>[] = [gpuBenchVmmCommand, gpuBenchKernelsCommand, gpuBenchAllReduceCommand];
 
 export const gpuBenchCommand: CommandModule = {
   command: 'bench <what>',

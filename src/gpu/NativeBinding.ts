@@ -40,6 +40,41 @@ export interface NativeBinding {
   // Module Xlstm (native/xlstmBinding.cc); see XlstmNative.ts.
   xlstmRun?(options: NativeXlstmRunOptions): Uint16Array;
   xlstmBench?(options: NativeXlstmBenchOptions): NativeXlstmBenchResult;
+  // Module AllReduce (native/allReduceBench.cc, NCCL through dlopen); see runAllReduceBench.ts.
+  ncclStatus?(options?: { library?: string }): NativeNcclStatus;
+  allReduceBench?(options: NativeAllReduceBenchOptions): NativeAllReduceBenchResult;
+}
+
+/** Whether NCCL opens here (dlopen on first call; later calls report the first answer). */
+export interface NativeNcclStatus {
+  available: boolean;
+  library?: string;
+  /** NCCL_VERSION_CODE, e.g. 22703 for 2.27.3. */
+  version?: number;
+  reason?: string;
+}
+
+export interface NativeAllReduceBenchOptions {
+  /** GPUs 0..ranks-1, one NCCL rank each, driven from this process. */
+  ranks: number;
+  sizesBytes: number[];
+  /** All-reduces timed back to back per sample. */
+  iterations: number;
+  repeats: number;
+  warmup: number;
+  /** A libnccl.so.2 path tried before the default names. */
+  library?: string;
+}
+
+export interface NativeAllReduceBenchResult {
+  library: string;
+  ncclVersion: number;
+  ranks: number;
+  /** Elements read back by the correctness check (all ranks) and how many were wrong. */
+  checkElements: number;
+  checkMismatches: number;
+  /** Per size: microseconds per all-reduce (slowest rank), one sample per repeat. */
+  rows: { bytes: number; samplesUs: Float64Array }[];
 }
 
 export interface NativeProbe {

@@ -23,6 +23,8 @@ const DECLARED: Record<keyof NativeBinding, string | undefined> = {
   attentionBench: 'Attention',
   xlstmRun: 'Xlstm',
   xlstmBench: 'Xlstm',
+  ncclStatus: 'AllReduce',
+  allReduceBench: 'AllReduce',
 };
 
 describe('NativeBinding declares the built addon exactly', () => {

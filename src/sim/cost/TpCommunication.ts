@@ -3,6 +3,11 @@ import type { HardwareSpec, InterconnectSpec } from '../hardware/HardwareSpec.js
 import type { ModelSpec } from '../model/ModelSpec.js';
 import { NCCL_RING_MODEL_SOURCE, ncclRingTime, type CollectiveEstimate } from './ncclRingTime.js';
 
+/** Bytes of one of a pass's all-reduces over `tokens` tokens: tokens x hidden x activation bytes. */
+export function allReduceBytes(model: ModelSpec, tokens: number, activationBytes: number): number {
+  return tokens * model.hiddenSize * activationBytes;
+}
+
 /**
  * The communication a tensor-parallel forward pass does, Megatron-style as vLLM shards Llama
  * (vllm/model_executor/models/llama.py; vllm/model_executor/layers/linear.py,
@@ -54,7 +59,7 @@ export class TpCommunication {
 
   /** Bytes of each of the pass's all-reduces: tokens x hidden activations. */
   allReduceBytes(tokens: number): number {
-    return tokens * this.model.hiddenSize * this.activationBytes;
+    return allReduceBytes(this.model, tokens, this.activationBytes);
   }
 
   /** The logits gather of `rows` sampled rows (0 at TP 1). */
