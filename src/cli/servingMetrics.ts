@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
 import type { RunResult } from '../sim/metrics/RunResult.js';
+import { quantileSorted } from '../sim/stats/quantile.js';
 
 /** Goodput SLOs in milliseconds, as vLLM's benchmark takes them (`--goodput ttft:500 tpot:50`). */
 export interface GoodputSlos {
@@ -47,13 +48,9 @@ export interface ServingMetrics {
   e2elMs: Stat;
 }
 
-/** numpy.percentile's default (linear interpolation between closest ranks) on sorted values. */
+/** np.percentile as vLLM's benchmark calls it (linear between closest ranks) on sorted values; 0 when empty. */
 function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = (p / 100) * (sorted.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+  return sorted.length === 0 ? 0 : quantileSorted(sorted, p / 100, 'linear');
 }
 
 function stat(values: number[]): Stat {

@@ -1,3 +1,4 @@
+import { nearestRank } from '../stats/quantile.js';
 import type { Percentiles } from './RunResult.js';
 
 /**
@@ -52,10 +53,10 @@ export class LogHistogram {
     this.counts[i] += weight;
   }
 
-  /** Nearest-rank percentile estimate, q in [0, 1]; NaN when empty. */
+  /** Estimate of the nearest-rank percentile (src/sim/stats/quantile.ts), q in [0, 1]; NaN when empty. */
   quantile(q: number): number {
     if (this.n === 0) return Number.NaN;
-    const rank = Math.max(1, Math.ceil(q * this.n));
+    const rank = nearestRank(this.n, q);
     // Non-positive values share one bucket: report 0, or the exact extreme when every value is negative.
     if (rank <= this.zeros) return Math.max(this.lo, Math.min(0, this.hi));
     let seen = this.zeros;

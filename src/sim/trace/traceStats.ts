@@ -1,3 +1,4 @@
+import { quantileSorted } from '../stats/quantile.js';
 import { PrefixSharingCounter, type PrefixSharingStats } from './PrefixSharingCounter.js';
 import type { TraceSource } from './TraceSource.js';
 
@@ -89,18 +90,12 @@ export function lengthStats(values: Int32Array | Float64Array): LengthStats {
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i];
   return {
-    p50: quantileSorted(sorted, 0.5),
-    p90: quantileSorted(sorted, 0.9),
-    p99: quantileSorted(sorted, 0.99),
+    p50: quantileSorted(sorted, 0.5, 'linear'),
+    p90: quantileSorted(sorted, 0.9, 'linear'),
+    p99: quantileSorted(sorted, 0.99, 'linear'),
     mean: sum / n,
     min: sorted[0],
     max: sorted[n - 1],
   };
 }
 
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}

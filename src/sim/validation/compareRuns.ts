@@ -1,4 +1,5 @@
 import type { RunResult, RunSummary } from '../metrics/RunResult.js';
+import { quantileSorted } from '../stats/quantile.js';
 
 /** Per-iteration relative error statistics of |sim - gpu| / gpu. */
 export interface ErrorStats {
@@ -36,11 +37,6 @@ export interface ValidationSummary {
   targets: { iterationMedian: boolean; iterationP95: boolean; makespan: boolean };
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1];
-}
-
 /** Error statistics of predicted vs measured times of the same iterations. */
 export function iterationErrors(simS: ArrayLike<number>, gpuS: ArrayLike<number>): ErrorStats {
   if (simS.length !== gpuS.length) throw new RangeError(`iterationErrors: ${simS.length} predictions but ${gpuS.length} measurements`);
@@ -54,10 +50,10 @@ export function iterationErrors(simS: ArrayLike<number>, gpuS: ArrayLike<number>
   rel.sort();
   return {
     count: rel.length,
-    median: quantile(rel, 0.5),
-    p90: quantile(rel, 0.9),
-    p95: quantile(rel, 0.95),
-    p99: quantile(rel, 0.99),
+    median: quantileSorted(rel, 0.5),
+    p90: quantileSorted(rel, 0.9),
+    p95: quantileSorted(rel, 0.95),
+    p99: quantileSorted(rel, 0.99),
     max: rel.length ? rel[rel.length - 1] : Number.NaN,
     meanSigned: rel.length ? signed / rel.length : Number.NaN,
   };
