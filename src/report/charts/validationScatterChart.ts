@@ -1,6 +1,7 @@
 import { max, min, scaleLog } from 'd3';
 import type { Chart } from '../Chart.js';
 import { chartFrame, drawAxes, serialize } from '../chartFrame.js';
+import { quantileSorted } from '../../sim/stats/quantile.js';
 import { seriesColors } from '../palette.js';
 import type { ValidationResult } from '../ValidationResult.js';
 
@@ -64,7 +65,8 @@ export function validationScatterChart(sets: readonly ValidationResult[]): Chart
       marks.append('circle').attr('class', 'mark dot').attr('cx', r2(x(gpu))).attr('cy', r2(y(sim))).attr('r', 2.2).attr('fill', colors[k]).attr('fill-opacity', 0.6);
     }
     errors.sort((a, b) => a - b);
-    const q = (p: number) => errors[Math.min(errors.length - 1, Math.floor(p * errors.length))];
+    // The same percentiles `kvsim validate` prints (nearest rank).
+    const q = (p: number) => quantileSorted(errors, p);
     notes.push(errors.length === 0 ? `${labels[k]}: no valid pairs` : `${labels[k]}: n=${errors.length}, median ${pct(q(0.5))}, p90 ${pct(q(0.9))}, p99 ${pct(q(0.99))}`);
   });
   return {
