@@ -22,7 +22,7 @@ describe('resolveCostModel: the one cost resolution', () => {
   it('auto takes the committed profile measured on the card for the model shape, and says so', () => {
     const r = resolveCostModel(run('paged'));
     expect(r.profilePath).toBe('profiles/h100-sxm-80gb/llama-3-8b.json');
-    expect(r.note).toMatch(/^measured profile profiles\/h100-sxm-80gb\/llama-3-8b\.json \(NVIDIA H100 80GB HBM3, 2026-11-26\), matched by card and shape/);
+    expect(r.note).toMatch(/^measured profile profiles\/h100-sxm-80gb\/llama-3-8b\.json \(NVIDIA H100 80GB HBM3, 2026-12-06\), matched by card and shape/);
   });
 
   it('matches by shape, not by name: a renamed Llama-3-8B gets its profile, another shape gets the roofline with the reason', () => {
@@ -44,12 +44,14 @@ describe('resolveCostModel: the one cost resolution', () => {
   });
 
   it('a paged block size the profile lacks fails in one line naming the tables and the command, unless fallback is allowed', () => {
-    expect(() => resolveCostModel(run('paged', llama, 32))).toThrow(
-      /^cost model: profiles\/h100-sxm-80gb\/llama-3-8b\.json has no decodeAttention\.paged\.32 table \(paged block sizes measured: 16\); .*prefillAttention\.paged\.32.*; measure it with `kvsim calibrate --model llama-3-8b` on the GPU; or pass --allow-fallback/,
+    expect(() => resolveCostModel(run('paged', llama, 24))).toThrow(
+      /^cost model: profiles\/h100-sxm-80gb\/llama-3-8b\.json has no decodeAttention\.paged\.24 table \(paged block sizes measured: 8, 16, 32, 64, 128, 256\); .*prefillAttention\.paged\.24.*; measure it with `kvsim calibrate --model llama-3-8b` on the GPU; or pass --allow-fallback/,
     );
-    const r = resolveCostModel(run('paged', llama, 32), { allowFallback: true });
+    const r = resolveCostModel(run('paged', llama, 24), { allowFallback: true });
     decodeIterationS(r.costModel, 8, 1024);
-    expect(Object.keys(sources(r).decodeAttention)).toEqual(['roofline fallback (profiles/h100-sxm-80gb/llama-3-8b.json has no decodeAttention.paged.32 table (paged block sizes measured: 16))']);
+    expect(Object.keys(sources(r).decodeAttention)).toEqual(['roofline fallback (profiles/h100-sxm-80gb/llama-3-8b.json has no decodeAttention.paged.24 table (paged block sizes measured: 8, 16, 32, 64, 128, 256))']);
+    // Every block size a user can pick at the command line's powers of two is measured now.
+    expect(() => resolveCostModel(run('paged', llama, 32))).not.toThrow();
   });
 
   it('--attention-kernels FILE prices attention from the timings and names them; what they lack is an error', () => {
@@ -74,8 +76,13 @@ describe('resolveCostModel: the one cost resolution', () => {
     expect(keys.some((k) => k.startsWith('published vllm-0.2.7 decode x2.85 at block 16') && k.endsWith('[published-in-range]'))).toBe(true);
     decodeIterationS(r.costModel, 64, 1024);
     expect(Object.keys(sources(r).decodeAttention).some((k) => k.endsWith('[published-out-of-range]'))).toBe(true);
-    expect(() => resolveCostModel(run('paged'), { attentionKernels: 'sdpa' })).toThrow(
-      '--attention-kernels sdpa: no measured SDPA profile for h100-sxm-80gb (profiles/h100-sxm-80gb/attention-sdpa.json); measure it on the GPU with `python3 bench/kernels/measure_attention.py --kernels sdpa --out profiles/h100-sxm-80gb/attention-sdpa.json`',
+    // SDPA is measured on the H100 (contiguous only): it prices contiguous attention and names itself;
+    // paged memory needs paged timings it does not have.
+    const sdpa = resolveCostModel(run('vattention'), { attentionKernels: 'sdpa' });
+    expect(sdpa.note).toContain('attention-sdpa.json');
+    expect(() => resolveCostModel(run('paged'), { attentionKernels: 'sdpa' })).toThrow('profiles/h100-sxm-80gb/attention-sdpa.json has no decode paged.16 timings (it has: contiguous)');
+    expect(() => resolveCostModel({ ...run('vattention'), hardware: hardwarePreset('h200') }, { attentionKernels: 'sdpa' })).toThrow(
+      '--attention-kernels sdpa: no measured SDPA profile for h200-141gb (profiles/h200-141gb/attention-sdpa.json); measure it on the GPU with `python3 bench/kernels/measure_attention.py --kernels sdpa --out profiles/h200-141gb/attention-sdpa.json`',
     );
     expect(() => resolveCostModel(run('paged'), { attentionKernels: 'nope' })).toThrow('Expected one of kvsim, sdpa, vllm-0.2.7, fa2-paged, flashinfer-paged or an existing timings file for --attention-kernels but received "nope"');
   });
