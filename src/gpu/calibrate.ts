@@ -2,8 +2,10 @@ import type { CalibrationProfile, Table1D, Table2D } from '../sim/cost/calibrate
 import { modelShape } from '../sim/cost/calibrated/ModelShape.js';
 import { attentionLayers } from '../sim/model/derived.js';
 import type { ModelSpec } from '../sim/model/ModelSpec.js';
+import { KvsimError } from '../errors.js';
 import { GpuModel } from './GpuModel.js';
 import type { NativeBinding, NativeDeviceInfo } from './NativeBinding.js';
+import { runAllReduceBench } from './runAllReduceBench.js';
 
 /** The profiling grid. Every axis strictly increasing. */
 export interface CalibrationGrid {
@@ -52,6 +54,9 @@ export interface CalibrateOptions {
 /**
  * Measures the per-operation times a CalibratedCostModel needs, on this GPU, for one model's shapes:
  * every point event-timed after warm-up, median of `reps` runs, on random (never zero) data.
+ * At tp > 1 it also measures the all-reduce table (NCCL over GPUs 0..tp-1, one all-reduce of
+ * tokens x hidden x 2 B per `gemmTokens` point; src/gpu/runAllReduceBench.ts), without which a
+ * TP profile cannot price communication.
  */
 export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: CalibrateOptions): CalibrationProfile {
   const g: CalibrationGrid = { ...DEFAULT_GRID, ...o.grid };
@@ -73,7 +78,8 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
     g.gemmTokens.length * (hasAttention && hasMlstm ? 2 : 1) +
     g.lmHeadRows.length +
     (hasAttention ? (1 + g.pagedBlockSizes.length) * (g.decodeBatch.length * g.decodeContext.length + g.prefillChunk.length * g.prefillContext.length) : 0) +
-    (hasMlstm ? g.recurrentBatch.length + g.recurrentPrefillTokens.length : 0);
+    (hasMlstm ? g.recurrentBatch.length + g.recurrentPrefillTokens.length : 0) +
+    (o.tp > 1 ? 1 : 0);
   let done = 0;
   const time = (what: string, op: Parameters<GpuModel['time']>[0], params: Record<string, number>) => {
     const s = model.time(op, { ...params, reps: g.reps });
@@ -119,6 +125,13 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
       profile.layerGemm!.mlstm = table1('tokens', g.gemmTokens, (tokens) => time(`mLSTM-layer GEMMs ${tokens}`, 'layerGemm', { kind: 1, tokens }));
       profile.recurrentStep = table1('batch', g.recurrentBatch, (batch) => time(`mLSTM step ${batch}`, 'mlstmStep', { batch }));
       profile.recurrentPrefill = table1('tokens', g.recurrentPrefillTokens, (tokens) => time(`mLSTM prefill ${tokens}`, 'mlstmPrefill', { tokens }));
+    }
+    if (o.tp > 1) {
+      const ar = runAllReduceBench(binding, info.name, { model: o.model, tp: o.tp, tokens: g.gemmTokens, repeats: g.reps });
+      if (ar.check.mismatches > 0) throw new KvsimError('ALLREDUCE_CHECK', `calibrate: all-reduce check: ${ar.check.mismatches} of ${ar.check.elements} elements differ from n(n+1)/2`);
+      profile.allReduce = ar.allReduce;
+      profile.method += `; allReduce: NCCL ${ar.ncclVersion} (${ar.ncclLibrary}), ${ar.method}`;
+      o.onPoint?.(`all-reduce x${g.gemmTokens.length} sizes over ${o.tp} GPUs`, ++done, total);
     }
     return profile;
   } finally {
