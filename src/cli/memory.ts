@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { expected } from '../errors.js';
 import { resolveModelArg } from './modelArg.js';
+import { parseList, parseSize } from './parseArgs.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
 import { memoryTable, type MemoryTable } from '../sim/memory/memoryTable.js';
 
@@ -34,9 +35,9 @@ export const memoryCommand: CommandModule<object, MemoryArgs> = {
       .example('$0 memory --model llama-3-8b --gpu h100 --context 1024,4096', 'choose a page size for Llama-3-8B')
       .example('$0 memory --model xlstm-7b --json', 'recurrent state: capacity independent of context'),
   handler: (args) => {
-    const table = memoryTable(resolveModelArg(args.model), hardwarePreset(args.gpu), args.tp, parseList('--context', args.context, parseTokens), {
-      blockSizesTokens: parseList('--block-sizes', args['block-sizes'], parseTokens),
-      pageSizesBytes: parseList('--page-sizes', args['page-sizes'], parseSize),
+    const table = memoryTable(resolveModelArg(args.model), hardwarePreset(args.gpu), args.tp, parseNumbers('--context', args.context, parseTokens), {
+      blockSizesTokens: parseNumbers('--block-sizes', args['block-sizes'], parseTokens),
+      pageSizesBytes: parseNumbers('--page-sizes', args['page-sizes'], parseSize),
       gpuMemoryUtilization: args.util,
       maxContextTokens: args['max-context'],
     });
@@ -44,26 +45,14 @@ export const memoryCommand: CommandModule<object, MemoryArgs> = {
   },
 };
 
-function parseList(name: string, text: string, parse: (item: string, name: string) => number): number[] {
-  const items = String(text).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (items.length === 0) throw expected('a comma-separated list', name, text);
-  return items.map((item) => parse(item, name));
+function parseNumbers(name: string, text: string, parse: (item: string, name: string) => number): number[] {
+  return parseList(name, text).map((item) => parse(item, name));
 }
 
 function parseTokens(item: string, name: string): number {
   const n = Number(item);
   if (!/^\d+$/.test(item) || !Number.isSafeInteger(n) || n < 1) throw expected('positive integers', name, item);
   return n;
-}
-
-const UNITS: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
-
-/** `64K`, `64KiB`, `2M`, `2MiB` or plain bytes (binary units: page sizes are powers of two). */
-export function parseSize(item: string, name: string): number {
-  const m = /^(\d+)\s*([a-z]*)$/i.exec(item);
-  const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw expected('sizes like 64K, 2M or 65536', name, item);
-  return Number(m[1]) * unit;
 }
 
 /** Binary-prefixed bytes, e.g. `2 MiB`, `128.25 MiB`, `50.79 GiB`. */

@@ -19,8 +19,7 @@ import { comparisonTable } from '../sim/metrics/comparisonTable.js';
 import type { RunResult } from '../sim/metrics/RunResult.js';
 import { checkSchedulerKind, resolveSchedulerOptions, SCHEDULER_KINDS } from '../sim/scheduler/SchedulerOptions.js';
 import { DEFAULT_TRACE } from '../sim/trace/defaultTrace.js';
-import { openTrace } from '../sim/trace/openTrace.js';
-import { SYNTHETIC_PRESETS } from '../sim/trace/syntheticPresets.js';
+import { openTrace, syntheticTraceSpec } from '../sim/trace/openTrace.js';
 import { DEFAULT_SEED } from '../sim/trace/TraceOptions.js';
 import { checkOutputDir, checkOutputPath } from '../io/checkOutputPath.js';
 import { outputError } from '../io/outputError.js';
@@ -29,7 +28,7 @@ import { resolveModelArg } from './modelArg.js';
 import { inapplicableOptionWarnings } from './optionWarnings.js';
 import { formatServingMetrics, parseGoodput } from './servingMetrics.js';
 import { addVllmOptions, applyNumPrompts, type VllmArgs, vllmServingOptions } from './vllmFlags.js';
-import { parseSize } from './memory.js';
+import { parseList, parseMemorySize, parseSize } from './parseArgs.js';
 import { addTraceOptions, reportSkipped, type TraceArgs, traceOptionsFromArgs } from './traceArgs.js';
 
 interface ReplayArgs extends TraceArgs, VllmArgs {
@@ -164,7 +163,7 @@ export async function replay(rawArgs: ReplayArgs): Promise<RunResult[]> {
     chunkSizeTokens: args['chunk-size'] === undefined ? undefined : checkInt('--chunk-size', args['chunk-size'], 1),
     ...vllm.schedulerOptions,
   };
-  const capacityBytes = args['kv-memory'] === undefined ? undefined : parseMemory(args['kv-memory']);
+  const capacityBytes = args['kv-memory'] === undefined ? undefined : parseMemorySize(args['kv-memory'], '--kv-memory');
   const trace = await openTrace(args.trace, traceOptions);
   const showProgress = args.progress ?? process.stderr.isTTY === true;
   const keepColumns = args.json !== undefined || args.csv !== undefined || args.report !== undefined;
@@ -204,8 +203,8 @@ export async function replay(rawArgs: ReplayArgs): Promise<RunResult[]> {
 
 /** The runs to make; `skipped` gets a note per model or policy left out (printed once planning succeeded). */
 function planRuns(args: ReplayArgs, skipped: string[] = []): Plan[] {
-  const models = args.model === undefined ? DEFAULT_MODELS : list('--model', args.model);
-  const asked = args.policy === undefined ? undefined : list('--policy', args.policy).map((p) => checkPolicy(p));
+  const models = args.model === undefined ? DEFAULT_MODELS : parseList('--model', args.model);
+  const asked = args.policy === undefined ? undefined : parseList('--policy', args.policy).map((p) => checkPolicy(p));
   const plans: Plan[] = [];
   const used = new Set<PolicyKind>();
   for (const model of models) {
@@ -277,25 +276,9 @@ function checkPolicy(p: string): PolicyKind {
   return p as PolicyKind;
 }
 
-function list(name: string, text: string): string[] {
-  const items = String(text).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (items.length === 0) throw expected('a comma-separated list', name, text);
-  return items;
-}
-
-/** `8G`, `512M`, `8GiB` or bytes. */
-function parseMemory(text: string): number {
-  const bytes = parseSize(String(text), '--kv-memory');
-  return checkNumber('--kv-memory', bytes, 1);
-}
-
 /** The seed the trace was generated or sampled with (recorded in every result). */
 function seedOf(args: ReplayArgs): number {
-  if (args.seed !== undefined) return args.seed;
-  const m = /^synthetic:([a-z]+)(?::.*\bseed=(\d+))?/.exec(args.trace);
-  if (m?.[2] !== undefined) return Number(m[2]);
-  const preset = m ? (SYNTHETIC_PRESETS as Record<string, { seed: number }>)[m[1]] : undefined;
-  return preset?.seed ?? DEFAULT_SEED;
+  return args.seed ?? syntheticTraceSpec(args.trace)?.seed ?? DEFAULT_SEED;
 }
 
 /** What a reader needs to interpret the table: where times come from, why requests were dropped. */
@@ -315,9 +298,8 @@ function notes(runs: RunResult[]): string {
 
 /** Requests the trace will deliver, when the options say (synthetic count, --first, --sample); else undefined. */
 function expectedCount(args: ReplayArgs): number | undefined {
-  const synthetic = /^synthetic:([a-z]+)(?::.*\bcount=(\d+))?/.exec(args.trace);
-  const preset = synthetic ? (SYNTHETIC_PRESETS as Record<string, { count: number }>)[synthetic[1]]?.count : undefined;
-  const own = synthetic ? (args.count ?? (synthetic[2] === undefined ? preset : Number(synthetic[2]))) : undefined;
+  const synthetic = syntheticTraceSpec(args.trace);
+  const own = synthetic ? (args.count ?? synthetic.count) : undefined;
   const caps = [own, args.first, args.sample].filter((v): v is number => v !== undefined);
   return caps.length > 0 ? Math.min(...caps) : undefined;
 }

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { checkInt, checkNumber } from '../errors.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { writeTextOutput } from '../io/writeJsonOutput.js';
-import { parseSize } from './memory.js';
+import { parseMemorySize } from './parseArgs.js';
 
 interface ReportArgs {
   runs: string[];
@@ -46,7 +46,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const { writeReport } = await import('../report/writeReport.js');
     const runs = args.runs.flatMap((path) => readRunResults(path));
     const validation = (args.validation ?? []).flatMap((path) => readValidationResults(path));
-    const budgetBytes = args['kv-memory'] === undefined ? undefined : checkNumber('--kv-memory', parseSize(String(args['kv-memory']), '--kv-memory'), 1);
+    const budgetBytes = args['kv-memory'] === undefined ? undefined : parseMemorySize(args['kv-memory'], '--kv-memory');
     const html = writeReport(runs, {
       title: args.title,
       validation,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { UserError } from '../errors.js';
-import { parseSize } from '../cli/memory.js';
+import { parseSize } from '../cli/parseArgs.js';
 import { sweepOption, SWEEP_OPTIONS, type SweepOption, type SweepValue } from './sweepOptions.js';
 import { DEFAULT_SLO_TOLERANCE, type SloLimit, type SloSearchSpec, type SweepSpec } from './SweepSpec.js';
 

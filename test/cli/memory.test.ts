@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { memoryCommand, parseSize } from '../../src/cli/memory.js';
+import { memoryCommand } from '../../src/cli/memory.js';
+import { parseSize } from '../../src/cli/parseArgs.js';
 import { runKvsim } from './runKvsim.js';
 import type { MemoryTable } from '../../src/sim/memory/memoryTable.js';
 

@@ -33,7 +33,8 @@ const SYNTHETIC_PREFIX = 'synthetic:';
 export async function openTrace(source: string, options?: TraceOptions): Promise<TraceSource> {
   if (typeof source !== 'string' || source.length === 0) throw expected('a trace name, synthetic spec or path', 'trace', source);
   const resolved = resolveTraceOptions(options);
-  if (source.startsWith(SYNTHETIC_PREFIX)) return openSynthetic(source, resolved);
+  const synthetic = syntheticTraceSpec(source);
+  if (synthetic) return syntheticSource(synthetic, resolved);
   const entry = traceRegistry()[source];
   if (entry) {
     const path = registryTracePath(entry);
@@ -47,7 +48,14 @@ export async function openSyntheticTrace(spec: SyntheticTraceSpec, options?: Tra
   return syntheticSource(spec, resolveTraceOptions(options));
 }
 
-function openSynthetic(source: string, options: ResolvedTraceOptions): TraceSource {
+/**
+ * The full spec a `synthetic:...` trace string stands for (preset, then the string's own count, rate,
+ * seed and prefix keys), or undefined when `source` is not a synthetic spec. Throws, naming the option
+ * `trace`, for an unknown preset or key. What openTrace generates from the string, so callers that need
+ * its count or seed ask here instead of parsing the string again.
+ */
+export function syntheticTraceSpec(source: string): SyntheticTraceSpec | undefined {
+  if (!source.startsWith(SYNTHETIC_PREFIX)) return undefined;
   const spec = parseSpecString(source.slice(SYNTHETIC_PREFIX.length), 'trace');
   const preset = spec.kind as SyntheticPresetName;
   if (!SYNTHETIC_PRESET_NAMES.includes(preset) || spec.positional !== undefined) {
@@ -64,7 +72,7 @@ function openSynthetic(source: string, options: ResolvedTraceOptions): TraceSour
   if (count !== undefined) full.count = count;
   if (seed !== undefined) full.seed = seed;
   if (rate !== undefined && full.arrival.kind !== 'trace') full.arrival = { ...full.arrival, ratePerS: rate };
-  return syntheticSource(full, options);
+  return full;
 }
 
 function syntheticSource(spec: SyntheticTraceSpec, options: ResolvedTraceOptions): TraceSource {
