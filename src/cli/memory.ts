@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { expected } from '../errors.js';
 import { resolveModelArg } from './modelArg.js';
+import { pagedDefault } from './optionDefaults.js';
 import { parseList, parseSize } from './parseArgs.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
 import { memoryTable, type MemoryTable } from '../sim/memory/memoryTable.js';
@@ -12,7 +13,7 @@ interface MemoryArgs {
   context: string;
   'block-sizes': string;
   'page-sizes': string;
-  util: number;
+  util?: number;
   'max-context'?: number;
   json: boolean;
 }
@@ -29,7 +30,7 @@ export const memoryCommand: CommandModule<object, MemoryArgs> = {
       .option('context', { type: 'string', default: '1000,4000,8000', describe: 'context lengths in tokens, comma-separated' })
       .option('block-sizes', { type: 'string', default: '16,32,128', describe: 'paged block sizes in tokens, comma-separated' })
       .option('page-sizes', { type: 'string', default: '64K,128K,256K,2M', describe: 'vAttention page sizes (64K, 128K, 256K, 2M, 4M, ...)' })
-      .option('util', { alias: 'gpu-memory-utilization', type: 'number', default: 0.9, describe: 'fraction of GPU memory the server may use (vLLM: --gpu-memory-utilization)' })
+      .option('util', { alias: 'gpu-memory-utilization', type: 'number', describe: `fraction of GPU memory the server may use (vLLM: --gpu-memory-utilization; default ${pagedDefault('gpuMemoryUtilization')})` })
       .option('max-context', { alias: 'max-model-len', type: 'number', describe: 'largest context per request (vLLM: --max-model-len; default: the model\'s)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the table as JSON' })
       .example('$0 memory --model llama-3-8b --gpu h100 --context 1024,4096', 'choose a page size for Llama-3-8B')

@@ -25,6 +25,7 @@ import { checkOutputDir, checkOutputPath } from '../io/checkOutputPath.js';
 import { outputError } from '../io/outputError.js';
 import { writeJsonOutput, writeTextOutput } from '../io/writeJsonOutput.js';
 import { resolveModelArg } from './modelArg.js';
+import { formatSizeFlag, pagedDefault, schedulerDefault, vattentionDefault } from './optionDefaults.js';
 import { inapplicableOptionWarnings } from './optionWarnings.js';
 import { formatServingMetrics, parseGoodput } from './servingMetrics.js';
 import { addVllmOptions, applyNumPrompts, type VllmArgs, vllmServingOptions } from './vllmFlags.js';
@@ -75,15 +76,15 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         .option('gpu', { type: 'string', default: 'h100', describe: 'GPU preset (h100, h200, a100)' })
         .option('policy', { type: 'string', describe: `memory policies, comma-separated: ${POLICY_KINDS.join(', ')} (default: every one that applies to the model)` })
         .option('scheduler', { type: 'string', default: 'vllm', describe: `scheduler: ${SCHEDULER_KINDS.join(', ')}` })
-        .option('page-size', { type: 'string', describe: 'vAttention page size: 64K, 128K, 256K, 2M or a multiple of 2M (default 2M)' })
-        .option('block-size', { type: 'number', describe: 'paged block size in tokens, 1-256 (default 16)' })
+        .option('page-size', { type: 'string', describe: `vAttention page size: 64K, 128K, 256K, 2M or a multiple of 2M (default ${formatSizeFlag(vattentionDefault('pageSizeBytes'))})` })
+        .option('block-size', { type: 'number', describe: `paged block size in tokens, 1-256 (default ${pagedDefault('blockSizeTokens')})` })
         .option('tp', { type: 'number', default: 1, describe: 'tensor-parallel degree (results are per GPU)' })
-        .option('mapping', { type: 'string', describe: 'vAttention page mapping: overlapped (background thread, default) or sync' })
-        .option('layout', { type: 'string', describe: 'vAttention virtual buffers: perLayer (2L, default) or megacache (one K and one V over all layers)' })
+        .option('mapping', { type: 'string', describe: `vAttention page mapping: overlapped (background thread) or sync (default ${vattentionDefault('mapping')})` })
+        .option('layout', { type: 'string', describe: `vAttention virtual buffers: perLayer (2L) or megacache (one K and one V over all layers) (default ${vattentionDefault('layout')})` })
         .option('assume-page-cost', { type: 'number', describe: 'vAttention 64K/128K/256K pages (modified driver, not measured): assumed microseconds per map call' })
-        .option('max-num-seqs', { type: 'number', describe: 'most running requests (default 256)' })
-        .option('max-batched-tokens', { type: 'number', describe: 'vllm/orca: most tokens per iteration (default 8192)' })
-        .option('token-budget', { type: 'number', describe: 'sarathi: tokens per iteration (default 2048)' })
+        .option('max-num-seqs', { type: 'number', describe: `most running requests (default ${schedulerDefault('maxNumSeqs')})` })
+        .option('max-batched-tokens', { type: 'number', describe: `vllm/orca: most tokens per iteration (default ${schedulerDefault('maxNumBatchedTokens')})` })
+        .option('token-budget', { type: 'number', describe: `sarathi: tokens per iteration (default ${schedulerDefault('tokenBudget')})` })
         .option('chunk-size', { type: 'number', describe: 'sarathi: largest prefill chunk (default: the token budget)' })
         .option('kv-memory', { type: 'string', describe: 'memory for KV/state instead of what the GPU leaves after weights, e.g. 8G, 512M' })
         .option('single-step', { type: 'boolean', describe: 'plan every iteration one by one (no decode skip-ahead; same results, slower)' })

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { checkInt, checkNumber } from '../errors.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { writeTextOutput } from '../io/writeJsonOutput.js';
+import { reportDefault } from './optionDefaults.js';
 import { parseMemorySize } from './parseArgs.js';
 
 interface ReportArgs {
@@ -10,11 +11,11 @@ interface ReportArgs {
   title?: string;
   validation?: string[];
   sweep: boolean;
-  'max-points': number;
-  'time-bins': number;
+  'max-points'?: number;
+  'time-bins'?: number;
   baseline?: string;
-  'slo-ttft': number;
-  'slo-tbt': number;
+  'slo-ttft'?: number;
+  'slo-tbt'?: number;
   'kv-memory'?: string;
   static?: boolean;
 }
@@ -27,14 +28,14 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     y
       .positional('runs', { type: 'string', array: true, demandOption: true, describe: 'replay results (kvsim replay --json), .json or .json.gz' })
       .option('output', { alias: 'o', type: 'string', default: 'report.html', describe: 'HTML file to write' })
-      .option('title', { type: 'string', describe: 'page title (default "kvsim report")' })
+      .option('title', { type: 'string', describe: `page title (default "${reportDefault('title')}")` })
       .option('validation', { type: 'string', array: true, describe: 'simulator-vs-GPU pairs (kvsim.validation/1 JSON) to plot' })
       .option('sweep', { type: 'boolean', default: true, describe: 'include the page/block-size sweep for the first run\'s model (--no-sweep to omit)' })
-      .option('max-points', { type: 'number', default: 400, describe: 'most points drawn per latency CDF line' })
-      .option('time-bins', { type: 'number', default: 300, describe: 'time bins across the time charts (mean line, min/max envelope)' })
+      .option('max-points', { type: 'number', describe: `most points drawn per latency CDF line (default ${reportDefault('maxPointsPerSeries')})` })
+      .option('time-bins', { type: 'number', describe: `time bins across the time charts (mean line, min/max envelope; default ${reportDefault('timeBins')})` })
       .option('baseline', { type: 'string', describe: 'run the verdict table compares against: a run label or policy name (default: the first paged run)' })
-      .option('slo-ttft', { type: 'number', default: 2, describe: 'goodput SLO: time to first token, seconds' })
-      .option('slo-tbt', { type: 'number', default: 0.1, describe: 'goodput SLO: mean time between tokens per request, seconds' })
+      .option('slo-ttft', { type: 'number', describe: `goodput SLO: time to first token, seconds (default ${reportDefault('slo').ttftS})` })
+      .option('slo-tbt', { type: 'number', describe: `goodput SLO: mean time between tokens per request, seconds (default ${reportDefault('slo').tbtS})` })
       .option('kv-memory', { type: 'string', describe: 'KV/state memory for the page/block-size sweep, e.g. 16G (default: what the replays had)' })
       .option('static', { type: 'boolean', describe: 'no script: no hover read-outs or zoom (the page is otherwise the same)' })
       .example('$0 report paged.json vattention.json -o report.html', 'compare two replays')
@@ -51,13 +52,16 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       title: args.title,
       validation,
       sweep: args.sweep ? (budgetBytes === undefined ? undefined : { budgetBytes: Math.floor(budgetBytes) }) : false,
-      maxPointsPerSeries: checkInt('--max-points', args['max-points'], 16),
-      timeBins: checkInt('--time-bins', args['time-bins'], 10, 5000),
+      // Checked here when given, so an error names the flag; resolveReportOptions fills the rest.
+      maxPointsPerSeries: optional(args['max-points'], (v) => checkInt('--max-points', v, 16)),
+      timeBins: optional(args['time-bins'], (v) => checkInt('--time-bins', v, 10, 5000)),
       baseline: args.baseline,
-      slo: { ttftS: checkNumber('--slo-ttft', args['slo-ttft'], 1e-6), tbtS: checkNumber('--slo-tbt', args['slo-tbt'], 1e-6) },
+      slo: { ttftS: optional(args['slo-ttft'], (v) => checkNumber('--slo-ttft', v, 1e-6)), tbtS: optional(args['slo-tbt'], (v) => checkNumber('--slo-tbt', v, 1e-6)) },
       interactive: !args.static,
     });
     await writeTextOutput(args.output, html, { option: '--output' });
     process.stdout.write(`kvsim: wrote ${args.output} (${runs.length} run${runs.length === 1 ? '' : 's'}, ${(html.length / 1024).toFixed(0)} KiB)\n`);
   },
 };
+
+const optional = (v: number | undefined, check: (v: number) => number): number | undefined => (v === undefined ? undefined : check(v));

@@ -4,7 +4,8 @@ import { parseArrivalSpec } from '../sim/trace/ArrivalSpec.js';
 import { checkPositive } from '../sim/trace/checkPositive.js';
 import type { TraceSource } from '../sim/trace/TraceSource.js';
 import { TRACE_FORMATS } from '../sim/trace/TraceFormat.js';
-import type { TraceOptions } from '../sim/trace/TraceOptions.js';
+import { DEFAULT_SEED, type TraceOptions } from '../sim/trace/TraceOptions.js';
+import { traceDefault } from './optionDefaults.js';
 
 /** The trace options every command that reads a trace shares (`--rate`, `--first`, ...). */
 export interface TraceArgs {
@@ -25,7 +26,7 @@ export interface TraceArgs {
 /** Adds the shared trace options to a command (group "Trace options" in --help). */
 export function addTraceOptions<T>(y: Argv<T>): Argv<T & TraceArgs> {
   return y
-    .option('format', { type: 'string', describe: `trace file format: auto, ${TRACE_FORMATS.join(', ')} (default auto: read from the header; gzip is always detected)` })
+    .option('format', { type: 'string', describe: `trace file format: auto, ${TRACE_FORMATS.join(', ')} (default ${traceDefault('format')}: read from the header; gzip is always detected)` })
     .option('skip-invalid', { type: 'boolean', describe: 'skip malformed rows (count and first reasons go to stderr) instead of failing' })
     .option('time-scale', { type: 'number', describe: 'multiply arrival times (2 = half the request rate)' })
     .option('rate', { type: 'number', describe: 'rescale arrivals to exactly this mean rate, requests/s (also the rate of generated arrivals)' })
@@ -34,7 +35,7 @@ export function addTraceOptions<T>(y: Argv<T>): Argv<T & TraceArgs> {
     .option('sample', { type: 'number', describe: 'keep a seeded random sample of N requests (order kept)' })
     .option('window-start', { type: 'number', describe: 'keep requests arriving at or after this many seconds' })
     .option('window-end', { type: 'number', describe: 'keep requests arriving before this many seconds' })
-    .option('seed', { type: 'number', describe: 'seed for sampling and generated arrivals/lengths (default 42)' })
+    .option('seed', { type: 'number', describe: `seed for sampling and generated arrivals/lengths (default ${DEFAULT_SEED})` })
     .option('arrival', { type: 'string', describe: 'arrival process for length-only and synthetic traces: poisson[:rate=R], gamma:cv=CV[,rate=R], constant:rate=R, trace:FILE_OR_NAME' })
     .option('count', { type: 'number', describe: 'requests a synthetic trace generates' })
     .group(['format', 'skip-invalid', 'time-scale', 'rate', 'max-context', 'first', 'sample', 'window-start', 'window-end', 'seed', 'arrival', 'count'], 'Trace options:') as Argv<T & TraceArgs>;

@@ -4,6 +4,7 @@ import type { Dtype } from '../sim/model/dtype.js';
 import type { ModelSpec } from '../sim/model/ModelSpec.js';
 import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
 import type { SchedulerKind } from '../sim/scheduler/SchedulerKind.js';
+import { pagedDefault } from './optionDefaults.js';
 
 /**
  * vLLM's flag names, accepted by `kvsim replay` with vLLM's meaning and units (vllm/engine/arg_utils.py
@@ -35,7 +36,7 @@ export function addVllmOptions<T>(y: Argv<T>): Argv<T & VllmArgs> {
   let p = y
     .option('num-prompts', { type: 'number', describe: 'vLLM: requests to replay (synthetic traces generate this many; file and registry traces keep the first N)' })
     .option('max-model-len', { type: 'number', describe: 'vLLM: largest prompt + output per request, tokens (static reservations and vAttention buffers are sized to it; longer requests are dropped as too-long)' })
-    .option('gpu-memory-utilization', { type: 'number', describe: 'vLLM: fraction of GPU memory the server may use, (0, 1] (default 0.9)' })
+    .option('gpu-memory-utilization', { type: 'number', describe: `vLLM: fraction of GPU memory the server may use, (0, 1] (default ${pagedDefault('gpuMemoryUtilization')})` })
     .option('enable-chunked-prefill', { type: 'boolean', describe: 'vLLM: chunk prompts under one token budget (vllm: always on; with --scheduler vllm-v0 replays the sarathi scheduler, V0\'s chunked-prefill path)' })
     .option('enable-prefix-caching', { type: 'boolean', describe: 'vLLM: automatic prefix caching for paged KV (default on under --scheduler vllm; --no-enable-prefix-caching turns it off)' })
     .option('long-prefill-token-threshold', { type: 'number', describe: 'vLLM V1: most prefill tokens of one request per step (0 = no cap)' })
