@@ -178,14 +178,23 @@ export class Engine implements SchedulerContext {
 
   private arrive(r: RequestSpec): void {
     this.recorder.onArrival(r.arrivalS);
-    const s = this.table.add(r.id, r.arrivalS, r.promptTokens, r.outputTokens);
+    // As vLLM's frontend does (InputProcessor._validate_prompt_len; api_utils.get_max_tokens clamps
+    // max_tokens to max_model_len - prompt; the scheduler's check_stop ends a request at num_tokens >=
+    // max_model_len): a prompt of max_model_len tokens or more is refused, a longer output is cut.
+    const maxLen = this.policy.maxTokensPerRequest;
+    let output = r.outputTokens;
+    if (r.promptTokens < maxLen && r.promptTokens + output > maxLen) {
+      output = maxLen - r.promptTokens;
+      this.recorder.lengthCapped++;
+    }
+    const s = this.table.add(r.id, r.arrivalS, r.promptTokens, output);
     if (this.caching) this.keys[s] = new PrefixKeys(r.id, r.prefixBlockIds, r.prefixBlockTokens ?? 0, r.promptTokens);
-    // The request's KV peaks at prompt + output - 1 tokens (the last token is never fed back).
-    const peak = r.promptTokens + r.outputTokens - 1;
-    if (peak > this.policy.maxTokensPerRequest) {
+    if (r.promptTokens >= maxLen) {
       this.dropSlot(s, 'too-long');
       return;
     }
+    // The request's KV peaks at prompt + output - 1 tokens (the last token is never fed back).
+    const peak = r.promptTokens + output - 1;
     if (peak > (this.policy.maxTokensInPool ?? Number.POSITIVE_INFINITY)) {
       this.dropSlot(s, 'no-memory');
       return;
@@ -436,6 +445,7 @@ export class Engine implements SchedulerContext {
     let hit = 0;
     if (keys) {
       keys.contentTokens = t.prefillTarget[slot];
+      keys.resumed = t.preemptions[slot] > 0;
       hit = this.policy.prefixHitTokens!(keys, keys.contentTokens);
     }
     if (!this.policy.canAdmit(checkTokens, keys) || !this.policy.admit(t.id[slot], tokens, keys)) {
@@ -491,11 +501,12 @@ export class Engine implements SchedulerContext {
       if (policy === 'fcfs') {
         victim = this.running.at(this.running.length - 1);
       } else {
-        // max(running, key=(priority, arrival_time)): equal priorities, the first latest arrival.
+        // max(running, key=(priority, arrival_time)): equal priorities, the latest arrival.
         victim = this.running.at(0);
         for (let i = 1; i < this.running.length; i++) {
           const v = this.running.at(i);
-          if (t.arrivalS[v] > t.arrivalS[victim]) victim = v;
+          // Requests of one trace instant arrive in id order (vLLM stamps each on arrival).
+          if (t.arrivalS[v] > t.arrivalS[victim] || (t.arrivalS[v] === t.arrivalS[victim] && t.id[v] > t.id[victim])) victim = v;
         }
       }
       if (victim === slot) {

@@ -83,13 +83,21 @@ export interface MemoryPolicy {
 
 /** Prefix-cache counters (cumulative since construction). */
 export interface PrefixCacheStats {
-  /** Admissions that looked up the cache (re-admissions after preemption included, as vLLM counts them). */
+  /**
+   * First admissions that looked up the cache. Re-admissions after a preemption are counted apart
+   * (resumed*), as vLLM's PrefixCacheStats.record books them (vllm/v1/metrics/stats.py): its logged hit
+   * rate is over first admissions only.
+   */
   lookups: number;
-  /** Tokens of content looked up (prompt, or prompt + generated after a preemption). */
+  /** Prompt tokens looked up by first admissions. */
   queryTokens: number;
-  /** Tokens found cached and reused (prefill they skip). */
+  /** Tokens first admissions found cached and reused (prefill they skip). */
   hitTokens: number;
-  /** Blocks found cached and reused. */
+  /** Re-admissions after preemption that looked up the cache, their content tokens and hits. */
+  resumedLookups: number;
+  resumedQueryTokens: number;
+  resumedHitTokens: number;
+  /** Blocks found cached and reused (all admissions). */
   hitBlocks: number;
   /** Cached blocks whose content was dropped to make room (least recently freed first). */
   evictions: number;

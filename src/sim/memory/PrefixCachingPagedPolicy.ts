@@ -27,9 +27,9 @@ import { checkRequest, duplicateRequest, PolicyMisuseError, shrinkingGrow, unkno
  *   free queue ("touch"), and admission counts them as taken from the free blocks;
  * - release frees a request's blocks tail first, so that its tail is evicted before its head.
  *
- * Where kvsim differs: one key maps to one block (vLLM can hold duplicates of a key when two requests
- * compute the same block at once; the duplicate here stays uncached and is freed as a plain block);
- * vLLM's reserved null block (one block) is not modelled.
+ * A key may name several blocks (a block recomputed while its content is still cached is cached too,
+ * as vLLM's BlockHashToBlockMap keeps duplicates); lookups take the oldest. Where kvsim differs: vLLM's
+ * reserved null block (one block) is not modelled.
  *
  * Accounting: allocated = live blocks; cachedBytes = cached blocks (counted free, as vLLM does);
  * live bytes count a shared block once.
@@ -43,7 +43,7 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
   readonly allocationMode = 'none' as const;
   readonly options: ResolvedPagedOptions;
   readonly stats: AllocationStats = emptyStats();
-  readonly prefixStats: PrefixCacheStats = { lookups: 0, queryTokens: 0, hitTokens: 0, hitBlocks: 0, evictions: 0 };
+  readonly prefixStats: PrefixCacheStats = { lookups: 0, queryTokens: 0, hitTokens: 0, resumedLookups: 0, resumedQueryTokens: 0, resumedHitTokens: 0, hitBlocks: 0, evictions: 0 };
 
   readonly blockSizeTokens: number;
   readonly bytesPerToken: number;
@@ -60,7 +60,11 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
   private freeCount: number;
   /** Blocks in the free queue that are cached. */
   private cachedFree = 0;
-  private readonly cache = new Map<number, number>();
+  /**
+   * Key -> blocks holding that content, oldest first (BlockHashToBlockMap keeps duplicates: a block
+   * recomputed while its content is still cached is cached too, and lookups take the first).
+   */
+  private readonly cache = new Map<number, number[]>();
   private readonly ids = new IdIndex();
   // Per request slot.
   private slotTokens = new Int32Array(64);
@@ -125,7 +129,7 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
     let evictableHits = 0;
     if (prefix) {
       hits = Math.min(this.hitBlocks(prefix, Number.MAX_SAFE_INTEGER), this.blocksFor(tokens));
-      for (let j = 0; j < hits; j++) if (this.refCount[this.cache.get(prefix.keyOf(j, this.blockSizeTokens))!] === 0) evictableHits++;
+      for (let j = 0; j < hits; j++) if (this.refCount[this.cache.get(prefix.keyOf(j, this.blockSizeTokens))![0]] === 0) evictableHits++;
     }
     // KVCacheManager.allocate_slots: new blocks must fit the free queue less the cached blocks this
     // request is about to take out of it.
@@ -149,7 +153,7 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
     if (prefix) {
       const reused: number[] | null = this.ops && hits > 0 ? [] : null;
       for (let j = 0; j < hits; j++) {
-        const b = this.cache.get(prefix.keyOf(j, this.blockSizeTokens))!;
+        const b = this.cache.get(prefix.keyOf(j, this.blockSizeTokens))![0];
         if (this.refCount[b] === 0) this.unlinkFree(b);
         else this.extraRefs++;
         this.refCount[b]++;
@@ -159,9 +163,15 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
       this.slotKeyed[slot] = hits;
       if (reused) this.ops!.push({ op: 'shareBlocks', requestId: id, blockIds: reused });
       const st = this.prefixStats;
-      st.lookups++;
-      st.queryTokens += prefix.contentTokens;
-      st.hitTokens += hits * this.blockSizeTokens;
+      if (prefix.resumed) {
+        st.resumedLookups++;
+        st.resumedQueryTokens += prefix.contentTokens;
+        st.resumedHitTokens += hits * this.blockSizeTokens;
+      } else {
+        st.lookups++;
+        st.queryTokens += prefix.contentTokens;
+        st.hitTokens += hits * this.blockSizeTokens;
+      }
       st.hitBlocks += hits;
     }
     this.addBlocks(id, slot, this.blocksFor(tokens) - hits);
@@ -319,10 +329,15 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
       if (refs[b] === 0 && !inQueue[b]) throw new Error(`paged+cache: unreferenced block ${b} missing from the free queue`);
       if (refs[b] > 1) extra += refs[b] - 1;
     }
-    for (const [key, b] of this.cache) if (this.blockKey[b] !== key) throw new Error(`paged+cache: cache maps ${key} to block ${b} keyed ${this.blockKey[b]}`);
+    let listed = 0;
+    for (const [key, list] of this.cache) {
+      if (list.length === 0) throw new Error(`paged+cache: empty block list for key ${key}`);
+      for (const b of list) if (this.blockKey[b] !== key) throw new Error(`paged+cache: cache maps ${key} to block ${b} keyed ${this.blockKey[b]}`);
+      listed += list.length;
+    }
     let keyed = 0;
     for (let b = 0; b < this.numBlocks; b++) if (this.isCached(b)) keyed++;
-    if (keyed !== this.cache.size) throw new Error(`paged+cache: ${keyed} keyed blocks but ${this.cache.size} cache entries`);
+    if (keyed !== listed) throw new Error(`paged+cache: ${keyed} keyed blocks but ${listed} cache entries`);
     if (tokens !== this.requestTokens || requests !== this.requests || extra !== this.extraRefs) throw new Error('paged+cache: totals drifted');
   }
 
@@ -347,10 +362,11 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
     for (let j = this.slotKeyed[slot]; j < full; j++) {
       const key = keys.keyOf(j, bs);
       const b = blocks[j];
-      if (!this.cache.has(key) && Number.isNaN(this.blockKey[b])) {
-        this.cache.set(key, b);
-        this.blockKey[b] = key;
-      }
+      if (!Number.isNaN(this.blockKey[b])) continue;
+      const list = this.cache.get(key);
+      if (list) list.push(b);
+      else this.cache.set(key, [b]);
+      this.blockKey[b] = key;
     }
     if (full > this.slotKeyed[slot]) this.slotKeyed[slot] = full;
   }
@@ -402,7 +418,9 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
       const key = this.blockKey[b];
       if (!Number.isNaN(key)) {
         // BlockPool._maybe_evict_cached_block.
-        this.cache.delete(key);
+        const list = this.cache.get(key)!;
+        list.splice(list.indexOf(b), 1);
+        if (list.length === 0) this.cache.delete(key);
         this.blockKey[b] = Number.NaN;
         this.prefixStats.evictions++;
       }

@@ -27,6 +27,8 @@ export class PrefixKeys {
    * prompt + generated after a preemption (the engine keeps it current). Lookups stop one token short.
    */
   contentTokens: number;
+  /** Whether the request is being re-admitted after a preemption (vLLM counts those lookups apart). */
+  resumed = false;
 
   constructor(
     readonly requestId: number,

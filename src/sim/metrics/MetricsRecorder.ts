@@ -81,6 +81,8 @@ export class MetricsRecorder {
   capacityBytes = 0;
   preemptions = 0;
   refused = 0;
+  /** Requests whose output was cut to fit the context (max_model_len - prompt tokens). */
+  lengthCapped = 0;
   allocOps = 0;
   allocTimeS = 0;
   stallS = 0;
@@ -189,6 +191,7 @@ export class MetricsRecorder {
       completed: this.completed,
       dropped: this.dropped,
       ...(this.dropped > 0 ? { dropReasons: { ...this.dropReasons } } : {}),
+      ...(this.lengthCapped > 0 ? { lengthCapped: this.lengthCapped } : {}),
       makespanS,
       outputTokensPerS: makespanS > 0 ? this.outputTokens / makespanS : 0,
       requestsPerS: makespanS > 0 ? this.completed / makespanS : 0,

@@ -48,6 +48,12 @@ export interface RunSummary {
   dropped?: number;
   /** Dropped requests by reason: too-long, over-batch-limit, no-memory. Optional, present when any were dropped. */
   dropReasons?: Record<string, number>;
+  /**
+   * Requests served with their output cut to the context (prompt + output > max context: vLLM caps
+   * max_tokens at max_model_len - prompt). Their recorded outputTokens are the served ones. Optional:
+   * present when any were.
+   */
+  lengthCapped?: number;
   /** Time from first arrival to last completion, seconds. */
   makespanS: number;
   outputTokensPerS: number;
@@ -85,14 +91,18 @@ export interface RunSummary {
 }
 
 export interface PrefixCacheSummary {
-  /** Admissions that looked up the cache (re-admissions after preemption included). */
+  /** First admissions that looked up the cache (vLLM's definition: re-admissions are counted apart). */
   lookups: number;
-  /** Content tokens looked up. */
+  /** Prompt tokens first admissions looked up. */
   queryTokens: number;
-  /** Tokens reused from the cache: prefill not computed. */
+  /** Tokens first admissions reused from the cache: prefill not computed. */
   hitTokens: number;
-  /** hitTokens / queryTokens (0 when nothing was looked up). */
+  /** hitTokens / queryTokens (0 when nothing was looked up): vLLM's logged prefix-cache hit rate. */
   hitRate: number;
+  /** Re-admissions after a preemption: lookups, content tokens, tokens reused (their own blocks, mostly). */
+  resumedLookups: number;
+  resumedQueryTokens: number;
+  resumedHitTokens: number;
   hitBlocks: number;
   evictions: number;
 }

@@ -8,6 +8,9 @@ export function prefixCacheSummary(s: PrefixCacheStats): PrefixCacheSummary {
     queryTokens: s.queryTokens,
     hitTokens: s.hitTokens,
     hitRate: s.queryTokens > 0 ? s.hitTokens / s.queryTokens : 0,
+    resumedLookups: s.resumedLookups,
+    resumedQueryTokens: s.resumedQueryTokens,
+    resumedHitTokens: s.resumedHitTokens,
     hitBlocks: s.hitBlocks,
     evictions: s.evictions,
   };

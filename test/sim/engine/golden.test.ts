@@ -123,12 +123,16 @@ describe.each([true, false])('golden scenarios (skipAhead=%s)', (skipAhead) => {
     expect(r.summary.maxConcurrentRequests).toBe(2);
   });
 
-  it('drops requests that can never be served, and says so', async () => {
-    // maxContext 16: r0 needs 10 + 8 - 1 = 17 tokens; r1 fits.
-    const r = await run([req(0, 0, 10, 8), req(1, 0, 4, 2)], 'static', 4 * 16 * KV, 'vllm', skipAhead, {}, 16);
+  it('drops prompts of the whole context, cuts outputs to fit it (as vLLM does), and says so', async () => {
+    // maxContext 16: r0's prompt fills it (refused, too-long); r1 fits; r2 (10 + 8) is served with 6
+    // output tokens (max_tokens clamped to max_model_len - prompt).
+    const r = await run([req(0, 0, 16, 2), req(1, 0, 4, 2), req(2, 0, 10, 8)], 'static', 4 * 16 * KV, 'vllm-v0', skipAhead, {}, 16);
     expect(r.summary.dropped).toBe(1);
-    expect(r.summary.completed).toBe(1);
+    expect(r.summary.dropReasons).toEqual({ 'too-long': 1 });
+    expect(r.summary.lengthCapped).toBe(1);
+    expect(r.summary.completed).toBe(2);
     expect(r.requests.finishS[0]).toBeNaN();
-    expect(r.requests.finishS[1]).toBe(d(4, 0) + d(0, 5));
+    expect(r.requests.outputTokens[2]).toBe(6);
+    expect(r.requests.finishS[1]).toBe(d(14, 0) + d(0, 5 + 11));
   });
 });
