@@ -1,6 +1,7 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { KvsimError, UserError } from '../errors.js';
 import { checkMissingValues, checkRepeated } from './missingValues.js';
+import { skipHelpRendering } from './skipHelpRendering.js';
 import { usageMessage } from './usageMessage.js';
 
 /**
@@ -32,11 +33,7 @@ export async function runCli(argv: string[], commands: CommandModule<any, any>[]
       throw new UserError('USAGE', usageMessage(msg ?? 'invalid command line', argv, knownFlags(parser)));
     });
   for (const command of commands) parser = parser.command(command);
-  // yargs renders the whole help text after every command, in case a later failure prints it; ours
-  // never does (fail() throws a one-line UserError), and the rendering costs ~7% of a replay's CPU.
-  const internals = parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
-  const usage = internals.getInternalMethods?.().getUsageInstance?.();
-  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+  skipHelpRendering(parser);
   try {
     await parser.parseAsync();
   } catch (err) {
