@@ -19,7 +19,7 @@ const BUILD_FIX = 'run `npm run build:native` (needs cmake >= 3.24 and the CUDA 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Where the addon is looked for, in order: $KVSIM_NATIVE_PATH, then cmake-js's Release and Debug outputs. */
-export function nativeCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+export function nativeCandidates(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
   const out: string[] = [];
   const explicit = env[NATIVE_PATH_ENV];
   if (explicit) out.push(resolve(explicit));

@@ -51,7 +51,7 @@ function registryPath(): string {
 }
 
 /** Where fetched traces live: `$KVSIM_CACHE/traces`, default `~/.cache/kvsim/traces`. */
-export function traceCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function traceCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const root = env.KVSIM_CACHE && env.KVSIM_CACHE.length > 0 ? env.KVSIM_CACHE : join(homedir(), '.cache', 'kvsim');
   return join(root, 'traces');
 }
@@ -61,7 +61,7 @@ export function traceCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  * directory holding it (a shared copy for tests and benchmarks), else the cache. Absent from both:
  * an error telling the user to fetch it.
  */
-export function registryTracePath(entry: TraceRegistryEntry, env: NodeJS.ProcessEnv = process.env): string {
+export function registryTracePath(entry: TraceRegistryEntry, env: Readonly<Record<string, string | undefined>> = process.env): string {
   if (env.KVSIM_TRACE_DIR) {
     const shared = join(env.KVSIM_TRACE_DIR, entry.file);
     if (existsSync(shared)) return shared;

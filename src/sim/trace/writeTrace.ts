@@ -1,4 +1,3 @@
-import type { Writable } from 'node:stream';
 import { expected } from '../../errors.js';
 import type { RequestSpec } from './RequestSpec.js';
 import type { TraceFormat } from './TraceFormat.js';
@@ -14,6 +13,18 @@ const TICKS_PER_S = 10_000_000; // the Azure traces' 7 fractional digits
 
 /** Formats kvsim writes (`mooncake` is read only: its block ids are written as kvsim JSONL). */
 export type WritableTraceFormat = Exclude<TraceFormat, 'mooncake'>;
+
+/**
+ * Where writeTrace writes: a Node Writable (process.stdout, a file stream), typed by the calls made
+ * on it so the package's declarations need no Node type definitions.
+ */
+export interface TraceOutput {
+  write(chunk: string): boolean;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  once(event: 'drain' | 'error', listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  off(event: 'drain' | 'error', listener: (...args: any[]) => void): unknown;
+}
 export const WRITABLE_TRACE_FORMATS: readonly WritableTraceFormat[] = ['jsonl', 'azure', 'vidur', 'vidur-lengths'];
 
 /** What a write left out, for the caller to tell the user (`kvsim gen` prints it). */
@@ -87,7 +98,7 @@ function civilFromDays(z0: number): [number, number, number] {
  * Does not end `out`. CSV formats cannot hold prefix block ids: `report.prefixIdsDropped` counts the
  * requests that lost theirs, so the caller can say so.
  */
-export async function writeTrace(source: TraceSource, format: TraceFormat, out: Writable, report?: WriteTraceReport): Promise<number> {
+export async function writeTrace(source: TraceSource, format: TraceFormat, out: TraceOutput, report?: WriteTraceReport): Promise<number> {
   if (!isWritable(format)) throw expected(`one of ${WRITABLE_TRACE_FORMATS.join(', ')}`, 'format', format);
   let count = 0;
   let dropped = 0;
@@ -115,7 +126,7 @@ function isWritable(format: TraceFormat): format is WritableTraceFormat {
 }
 
 /** Waits for `drain`, but rejects if the stream fails first (a full disk must not hang the writer). */
-function drainOrFail(out: Writable): Promise<void> {
+function drainOrFail(out: TraceOutput): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onDrain = () => {
       out.off('error', onError);
