@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -32,10 +33,10 @@ function errors(validate: ValidateFunction, value: unknown): string {
 /** A run as a reader sees it: through the JSON kvsim writes (NaN becomes null). */
 const asWritten = (runs: RunResult[]): unknown => JSON.parse(runsToJson(runs));
 
-function jsonFiles(dir: string): string[] {
+function jsonFiles(dir: string, suffix = '.json'): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
-    return statSync(p).isDirectory() ? jsonFiles(p) : p.endsWith('.json') ? [p] : [];
+    return statSync(p).isDirectory() ? jsonFiles(p, suffix) : p.endsWith(suffix) ? [p] : [];
   });
 }
 const committed = (schema: string) => jsonFiles('profiles').filter((p) => (JSON.parse(readFileSync(p, 'utf8')) as { schema?: string }).schema === schema);
@@ -127,6 +128,12 @@ describe('schemas/kvsim.profile-1.schema.json and kvsim.validation-1.schema.json
     const files = committed('kvsim.validation/1');
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) expect(errors(validationSchema, JSON.parse(readFileSync(f, 'utf8'))), f).toBe('');
+  });
+
+  it('every committed run file (the sim and GPU replays beside the validation files) validates as kvsim.run/1', () => {
+    const files = jsonFiles('profiles', '.json.gz');
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(errors(runSchema, JSON.parse(gunzipSync(readFileSync(f)).toString('utf8'))), f).toBe('');
   });
 
   it('refuse a profile or validation file that is malformed', () => {

@@ -1,6 +1,7 @@
 /**
  * The JSON a replay writes (simulator or GPU backend alike) and the report reads. Columnar arrays keep
- * it compact; `schema` is bumped on any incompatible change.
+ * it compact; `schema` is bumped on any incompatible change. Published as schemas/kvsim.run-1.schema.json:
+ * a field added here goes there too (test/schemas/schemas.test.ts fails until it does).
  */
 export interface RunResult {
   schema: 'kvsim.run/1';
