@@ -214,7 +214,14 @@ export class CalibratedCostModel implements CostModel {
           worst = this.est.provenance;
         }
         if (agg.prefillRequests > 0) {
-          recurrentS += recurrentLayers * agg.prefillRequests * this.look1D(p!.recurrentPrefill!, agg.prefillTokens / agg.prefillRequests);
+          // The table times one prompt's prefill launch alone: a flat ~88 us below 64 tokens (the launch's
+          // fixed cost), then ~0.32 us per token. An iteration's prompts run back to back in one stream
+          // (native/gpuModelCore.cc Run: one xlstm_mlstm_prefill per prompt per layer) behind the GEMMs,
+          // so the fixed cost is paid once per iteration and each prompt adds its tokens' work: price
+          // the iteration's prompts as one prefill of their total tokens. (Per prompt, N * f(tokens / N)
+          // charged the floor N times: xLSTM-7B batches of 2-5 prompts over-priced by ~2.2 ms per extra
+          // prompt on the H100, bench/gpu/reprice.mjs on profiles/h100-sxm-80gb/validation/xlstm-7b.*.)
+          recurrentS += recurrentLayers * this.look1D(p!.recurrentPrefill!, agg.prefillTokens);
           worst = worse(worst, this.est.provenance);
         }
         src.count('recurrent', this.recurrentLabel, worst);
