@@ -5,6 +5,7 @@ import { IdIndex } from './IdIndex.js';
 import { policyBudgetBytes } from './kvBudget.js';
 import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './MemoryPolicy.js';
 import { resolvePagedOptions, type PagedOptions, type ResolvedPagedOptions } from './PagedOptions.js';
+import { OpLog } from './OpLog.js';
 import type { PolicyContext } from './PolicyContext.js';
 import { checkRequest, duplicateRequest, PolicyMisuseError, shrinkingGrow, unknownRequest } from './requestChecks.js';
 
@@ -54,7 +55,7 @@ export class PagedPolicy implements MemoryPolicy {
   private slotsUsed = 0;
   private liveTokens = 0;
   private requests = 0;
-  private ops: MemoryOp[] | null;
+  private readonly ops: OpLog | null;
 
   constructor(ctx: PolicyContext, options: PagedOptions = {}) {
     checkTensorParallel(ctx.model, ctx.tp);
@@ -75,7 +76,7 @@ export class PagedPolicy implements MemoryPolicy {
     for (let i = 0; i < this.numBlocks; i++) this.freeStack[i] = this.numBlocks - 1 - i;
     this.freeTop = this.numBlocks;
     this.nextBlock = new Int32Array(this.numBlocks).fill(-1);
-    this.ops = ctx.recordOps ? [] : null;
+    this.ops = OpLog.when(ctx.recordOps);
   }
 
   /** Blocks a request of `tokens` tokens holds. */
@@ -183,10 +184,7 @@ export class PagedPolicy implements MemoryPolicy {
   }
 
   takeOps(): MemoryOp[] {
-    if (!this.ops || this.ops.length === 0) return NO_OPS;
-    const ops = this.ops;
-    this.ops = [];
-    return ops;
+    return this.ops?.take() ?? NO_OPS;
   }
 
   /** Block ids request `id` holds, in order (tests and debugging; allocates). */

@@ -1,8 +1,9 @@
 import { checkTensorParallel } from '../model/derived.js';
 import { emptySnapshot, emptyStats, NO_OPS } from './emptySnapshot.js';
-import { IdIndex } from './IdIndex.js';
+import { FixedSlotPool } from './FixedSlotPool.js';
 import { policyBudgetBytes } from './kvBudget.js';
 import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './MemoryPolicy.js';
+import { OpLog } from './OpLog.js';
 import type { PolicyContext } from './PolicyContext.js';
 import { recurrentStateBytes } from './recurrentStateBytes.js';
 import { resolveRecurrentOptions, type RecurrentOptions, type ResolvedRecurrentOptions } from './RecurrentOptions.js';
@@ -27,12 +28,9 @@ export class RecurrentStatePolicy implements MemoryPolicy {
   readonly stateBytes: number;
   readonly numSlots: number;
 
-  private readonly freeSlots: Int32Array;
-  private freeTop: number;
-  private readonly slotId: Int32Array;
-  private readonly ids = new IdIndex();
+  private readonly slots: FixedSlotPool;
   private readonly tokens: Float64Array;
-  private ops: MemoryOp[] | null;
+  private readonly ops: OpLog | null;
 
   constructor(ctx: PolicyContext, options: RecurrentOptions = {}) {
     checkTensorParallel(ctx.model, ctx.tp);
@@ -43,29 +41,24 @@ export class RecurrentStatePolicy implements MemoryPolicy {
     this.numSlots = Math.floor(budget / this.stateBytes);
     this.capacityBytes = this.numSlots * this.stateBytes;
     this.label = `recurrent(state=${(this.stateBytes / 2 ** 20).toFixed(2)}MiB)`;
-    this.freeSlots = new Int32Array(this.numSlots);
-    for (let i = 0; i < this.numSlots; i++) this.freeSlots[i] = this.numSlots - 1 - i;
-    this.freeTop = this.numSlots;
-    this.slotId = new Int32Array(this.numSlots).fill(-1);
+    this.slots = new FixedSlotPool(this.numSlots);
     this.tokens = new Float64Array(this.numSlots);
-    this.ops = ctx.recordOps ? [] : null;
+    this.ops = OpLog.when(ctx.recordOps);
   }
 
   canAdmit(_tokens: number): boolean {
-    return this.freeTop > 0;
+    return this.slots.hasFree;
   }
 
   admit(id: number, tokens: number): boolean {
     checkRequest(this.label, id, tokens);
-    if (this.ids.get(id) >= 0) throw duplicateRequest(this.label, id);
-    if (this.freeTop === 0) {
+    if (this.slots.slotOf(id) >= 0) throw duplicateRequest(this.label, id);
+    if (!this.slots.hasFree) {
       this.stats.refused++;
       return false;
     }
-    const slot = this.freeSlots[--this.freeTop];
-    this.slotId[slot] = id;
+    const slot = this.slots.take(id);
     this.tokens[slot] = tokens;
-    this.ids.set(id, slot);
     this.stats.allocOps++;
     this.ops?.push({ op: 'assignSlot', requestId: id, slot, part: 'state' });
     return true;
@@ -73,7 +66,7 @@ export class RecurrentStatePolicy implements MemoryPolicy {
 
   grow(id: number, totalTokens: number): boolean {
     checkRequest(this.label, id, totalTokens);
-    const slot = this.ids.get(id);
+    const slot = this.slots.slotOf(id);
     if (slot < 0) throw unknownRequest(this.label, id, 'grow');
     if (totalTokens < this.tokens[slot]) throw shrinkingGrow(this.label, id, this.tokens[slot], totalTokens);
     this.tokens[slot] = totalTokens;
@@ -81,28 +74,25 @@ export class RecurrentStatePolicy implements MemoryPolicy {
   }
 
   tokenCapacity(id: number): number {
-    if (this.ids.get(id) < 0) throw unknownRequest(this.label, id, 'tokenCapacity');
+    if (this.slots.slotOf(id) < 0) throw unknownRequest(this.label, id, 'tokenCapacity');
     return Number.POSITIVE_INFINITY;
   }
 
   /** The state slot request `id` holds, -1 if none (the GPU backend indexes its state pool with it). */
   slotOf(id: number): number {
-    return this.ids.get(id);
+    return this.slots.slotOf(id);
   }
 
   release(id: number): void {
-    const slot = this.ids.get(id);
-    if (slot < 0) throw unknownRequest(this.label, id, 'release');
-    this.slotId[slot] = -1;
+    if (this.slots.slotOf(id) < 0) throw unknownRequest(this.label, id, 'release');
+    const slot = this.slots.give(id);
     this.tokens[slot] = 0;
-    this.freeSlots[this.freeTop++] = slot;
-    this.ids.delete(id);
     this.stats.freeOps++;
     this.ops?.push({ op: 'freeSlot', requestId: id, slot, part: 'state' });
   }
 
   snapshot(out: MemorySnapshot = emptySnapshot()): MemorySnapshot {
-    const requests = this.numSlots - this.freeTop;
+    const requests = this.slots.used;
     const allocated = requests * this.stateBytes;
     out.capacityBytes = this.capacityBytes;
     out.liveBytes = allocated;
@@ -117,24 +107,11 @@ export class RecurrentStatePolicy implements MemoryPolicy {
   }
 
   takeOps(): MemoryOp[] {
-    if (!this.ops || this.ops.length === 0) return NO_OPS;
-    const ops = this.ops;
-    this.ops = [];
-    return ops;
+    return this.ops?.take() ?? NO_OPS;
   }
 
   /** Recomputes ownership from scratch and throws on any inconsistency (tests). */
   checkInvariants(): void {
-    const seen = new Uint8Array(this.numSlots);
-    for (let i = 0; i < this.freeTop; i++) {
-      const s = this.freeSlots[i];
-      if (seen[s] || this.slotId[s] !== -1) throw new Error(`recurrent: slot ${s} free twice or free while owned`);
-      seen[s] = 1;
-    }
-    for (let s = 0; s < this.numSlots; s++) {
-      if (seen[s]) continue;
-      const id = this.slotId[s];
-      if (id < 0 || this.ids.get(id) !== s) throw new Error(`recurrent: slot ${s} neither free nor owned`);
-    }
+    this.slots.checkInvariants('recurrent');
   }
 }

@@ -1,8 +1,9 @@
 import { checkTensorParallel, kvBytesPerToken } from '../model/derived.js';
 import { emptySnapshot, emptyStats, NO_OPS } from './emptySnapshot.js';
-import { IdIndex } from './IdIndex.js';
+import { FixedSlotPool } from './FixedSlotPool.js';
 import { policyBudgetBytes } from './kvBudget.js';
 import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './MemoryPolicy.js';
+import { OpLog } from './OpLog.js';
 import type { PolicyContext } from './PolicyContext.js';
 import { checkRequest, duplicateRequest, PolicyMisuseError, shrinkingGrow, unknownRequest } from './requestChecks.js';
 import { resolveStaticOptions, type ResolvedStaticOptions, type StaticOptions } from './StaticOptions.js';
@@ -27,13 +28,10 @@ export class StaticPolicy implements MemoryPolicy {
   readonly slotBytes: number;
   readonly numSlots: number;
 
-  private readonly freeSlots: Int32Array;
-  private freeTop: number;
+  private readonly slots: FixedSlotPool;
   private readonly slotTokens: Int32Array;
-  private readonly slotId: Int32Array;
-  private readonly ids = new IdIndex();
   private liveTokens = 0;
-  private ops: MemoryOp[] | null;
+  private readonly ops: OpLog | null;
 
   constructor(ctx: PolicyContext, options: StaticOptions = {}) {
     checkTensorParallel(ctx.model, ctx.tp);
@@ -46,29 +44,24 @@ export class StaticPolicy implements MemoryPolicy {
     this.numSlots = Math.floor(budget / this.slotBytes);
     this.capacityBytes = this.numSlots * this.slotBytes;
     this.label = `static(max=${this.maxTokensPerRequest})`;
-    this.freeSlots = new Int32Array(this.numSlots);
-    for (let i = 0; i < this.numSlots; i++) this.freeSlots[i] = this.numSlots - 1 - i;
-    this.freeTop = this.numSlots;
+    this.slots = new FixedSlotPool(this.numSlots);
     this.slotTokens = new Int32Array(this.numSlots);
-    this.slotId = new Int32Array(this.numSlots).fill(-1);
-    this.ops = ctx.recordOps ? [] : null;
+    this.ops = OpLog.when(ctx.recordOps);
   }
 
   canAdmit(tokens: number): boolean {
-    return tokens <= this.maxTokensPerRequest && this.freeTop > 0;
+    return tokens <= this.maxTokensPerRequest && this.slots.hasFree;
   }
 
   admit(id: number, tokens: number): boolean {
     checkRequest(this.label, id, tokens);
-    if (this.ids.get(id) >= 0) throw duplicateRequest(this.label, id);
+    if (this.slots.slotOf(id) >= 0) throw duplicateRequest(this.label, id);
     if (!this.canAdmit(tokens)) {
       this.stats.refused++;
       return false;
     }
-    const slot = this.freeSlots[--this.freeTop];
-    this.slotId[slot] = id;
+    const slot = this.slots.take(id);
     this.slotTokens[slot] = tokens;
-    this.ids.set(id, slot);
     this.liveTokens += tokens;
     this.stats.allocOps++;
     this.ops?.push({ op: 'assignSlot', requestId: id, slot, part: 'kv' });
@@ -77,7 +70,7 @@ export class StaticPolicy implements MemoryPolicy {
 
   grow(id: number, totalTokens: number): boolean {
     checkRequest(this.label, id, totalTokens);
-    const slot = this.ids.get(id);
+    const slot = this.slots.slotOf(id);
     if (slot < 0) throw unknownRequest(this.label, id, 'grow');
     const old = this.slotTokens[slot];
     if (totalTokens < old) throw shrinkingGrow(this.label, id, old, totalTokens);
@@ -88,24 +81,21 @@ export class StaticPolicy implements MemoryPolicy {
   }
 
   tokenCapacity(id: number): number {
-    if (this.ids.get(id) < 0) throw unknownRequest(this.label, id, 'tokenCapacity');
+    if (this.slots.slotOf(id) < 0) throw unknownRequest(this.label, id, 'tokenCapacity');
     return this.maxTokensPerRequest;
   }
 
   release(id: number): void {
-    const slot = this.ids.get(id);
-    if (slot < 0) throw unknownRequest(this.label, id, 'release');
+    if (this.slots.slotOf(id) < 0) throw unknownRequest(this.label, id, 'release');
+    const slot = this.slots.give(id);
     this.liveTokens -= this.slotTokens[slot];
     this.slotTokens[slot] = 0;
-    this.slotId[slot] = -1;
-    this.freeSlots[this.freeTop++] = slot;
-    this.ids.delete(id);
     this.stats.freeOps++;
     this.ops?.push({ op: 'freeSlot', requestId: id, slot, part: 'kv' });
   }
 
   snapshot(out: MemorySnapshot = emptySnapshot()): MemorySnapshot {
-    const requests = this.numSlots - this.freeTop;
+    const requests = this.slots.used;
     const allocated = requests * this.slotBytes;
     const live = this.liveTokens * this.bytesPerToken;
     out.capacityBytes = this.capacityBytes;
@@ -121,27 +111,15 @@ export class StaticPolicy implements MemoryPolicy {
   }
 
   takeOps(): MemoryOp[] {
-    if (!this.ops || this.ops.length === 0) return NO_OPS;
-    const ops = this.ops;
-    this.ops = [];
-    return ops;
+    return this.ops?.take() ?? NO_OPS;
   }
 
   /** Recomputes everything from scratch and throws on any inconsistency (tests). */
   checkInvariants(): void {
-    const seen = new Uint8Array(this.numSlots);
-    for (let i = 0; i < this.freeTop; i++) {
-      const s = this.freeSlots[i];
-      if (seen[s] || this.slotId[s] !== -1) throw new Error(`static: slot ${s} free twice or free while owned`);
-      seen[s] = 1;
-    }
+    this.slots.checkInvariants('static');
+    // Free slots hold 0 tokens, so the sum over all slots is the sum over the owned ones.
     let tokens = 0;
-    for (let s = 0; s < this.numSlots; s++) {
-      if (seen[s]) continue;
-      const id = this.slotId[s];
-      if (id < 0 || this.ids.get(id) !== s) throw new Error(`static: slot ${s} neither free nor owned`);
-      tokens += this.slotTokens[s];
-    }
+    for (let s = 0; s < this.numSlots; s++) tokens += this.slotTokens[s];
     if (tokens !== this.liveTokens) throw new Error('static: live tokens drifted');
   }
 }

@@ -4,6 +4,7 @@ import { emptySnapshot, emptyStats, NO_OPS } from './emptySnapshot.js';
 import { IdIndex } from './IdIndex.js';
 import { policyBudgetBytes } from './kvBudget.js';
 import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './MemoryPolicy.js';
+import { OpLog } from './OpLog.js';
 import type { PolicyContext } from './PolicyContext.js';
 import { checkRequest, duplicateRequest, PolicyMisuseError, shrinkingGrow, unknownRequest } from './requestChecks.js';
 import { resolveVAttentionOptions, type ResolvedVAttentionOptions, type VAttentionOptions } from './VAttentionOptions.js';
@@ -90,7 +91,7 @@ export class VAttentionPolicy implements MemoryPolicy {
   private liveNeedGroups = 0;
   private liveTokens = 0;
   private requests = 0;
-  private ops: MemoryOp[] | null;
+  private readonly ops: OpLog | null;
 
   constructor(ctx: PolicyContext, options: VAttentionOptions = {}) {
     checkTensorParallel(ctx.model, ctx.tp);
@@ -149,7 +150,7 @@ export class VAttentionPolicy implements MemoryPolicy {
     this.tokens = new Int32Array(n);
     this.order = new Int32Array(n);
     this.freeSlots = n;
-    this.ops = ctx.recordOps ? [] : null;
+    this.ops = OpLog.when(ctx.recordOps);
   }
 
   /** Page groups that hold `tokens` tokens (token t sits at t * tokenBytesPerBuffer in each buffer). */
@@ -358,10 +359,7 @@ export class VAttentionPolicy implements MemoryPolicy {
   }
 
   takeOps(): MemoryOp[] {
-    if (!this.ops || this.ops.length === 0) return NO_OPS;
-    const ops = this.ops;
-    this.ops = [];
-    return ops;
+    return this.ops?.take() ?? NO_OPS;
   }
 
   /** Recomputes every total from the per-slot arrays; throws on any inconsistency (tests). */
