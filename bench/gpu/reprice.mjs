@@ -1,5 +1,7 @@
 // Re-prices the GPU iterations recorded by `kvsim validate --json` with the current calibrated cost
 // model (built dist/), so a cost-model change can be judged on the same plans without device time.
+// Prints the errors overall and per phase (prefill-only, mixed, decode-only, allocation work,
+// first-of-token-count), repriced and as recorded in the file.
 // Usage: node bench/gpu/reprice.mjs VALIDATION.json PROFILE.json MODEL POLICY [policyOptionsJSON]
 import { readFileSync } from 'node:fs';
 import { CalibratedCostModel } from '../../dist/sim/cost/calibrated/CalibratedCostModel.js';
@@ -8,6 +10,8 @@ import { hardwarePreset } from '../../dist/sim/hardware/presets.js';
 import { createPolicy } from '../../dist/sim/memory/createPolicy.js';
 import { modelPreset } from '../../dist/sim/model/presets.js';
 import { iterationErrors } from '../../dist/sim/validation/compareRuns.js';
+import { formatPhaseErrors } from '../../dist/sim/validation/formatDrift.js';
+import { phaseErrors } from '../../dist/sim/validation/phaseErrors.js';
 
 const [file, profilePath, modelName, policyKind, opts] = process.argv.slice(2);
 const v = JSON.parse(readFileSync(file, 'utf8'));
@@ -36,3 +40,6 @@ for (let i = 0; i < it.gpuS.length; i++) {
 }
 const e = iterationErrors(sim, gpu);
 console.log(`${file.split('/').pop()}: n=${e.count} median ${(e.median * 100).toFixed(2)}% p90 ${(e.p90 * 100).toFixed(2)}% p95 ${(e.p95 * 100).toFixed(2)}% p99 ${(e.p99 * 100).toFixed(2)}% bias ${(e.meanSigned * 100).toFixed(2)}% (recorded: median ${(iterationErrors(it.simS, it.gpuS).median * 100).toFixed(2)}%)`);
+const cols = { prefillTokens: it.prefillTokens, decodeTokens: it.decodeTokens, allocOps: it.allocOps };
+console.log(`repriced with ${profilePath} (${m.label}): ${formatPhaseErrors(phaseErrors({ simS: sim, gpuS: gpu, ...cols }))}`.trimEnd());
+console.log(`as recorded (${v.predictor}): ${formatPhaseErrors(phaseErrors({ simS: it.simS, gpuS: it.gpuS, ...cols }))}`.trimEnd());

@@ -12,6 +12,7 @@ import { checkTensorParallel } from '../sim/model/derived.js';
 import { openTrace } from '../sim/trace/openTrace.js';
 import { checkSchedulerKind, resolveSchedulerOptions } from '../sim/scheduler/SchedulerOptions.js';
 import { compareRuns, VALIDATION_TARGETS, type ValidationSummary } from '../sim/validation/compareRuns.js';
+import { formatDrift, formatPhaseErrors } from '../sim/validation/formatDrift.js';
 
 interface ValidateArgs {
   trace: string;
@@ -128,5 +129,7 @@ export function formatValidation(s: ValidationSummary, m: { card: string; model:
     `end to end (sim-gpu)/gpu: makespan ${pct(e.makespanS)} (target |x| < ${pct(VALIDATION_TARGETS.makespan)}: ${ok(s.targets.makespan)}), throughput ${pct(e.outputTokensPerS)}`,
     `  TTFT p50 ${pct(e.ttftP50)} p90 ${pct(e.ttftP90)} p99 ${pct(e.ttftP99)} | TBT p50 ${pct(e.tbtP50)} p90 ${pct(e.tbtP90)} p99 ${pct(e.tbtP99)} | E2E p50 ${pct(e.e2eP50)} p90 ${pct(e.e2eP90)} p99 ${pct(e.e2eP99)}`,
     '',
-  ].join('\n');
+  ].join('\n') +
+    (s.perPhase ? formatPhaseErrors(s.perPhase) : '') +
+    (s.drift ? formatDrift(s.drift) : s.driftUnavailable ? `independent replays not compared: ${s.driftUnavailable}\n` : '');
 }

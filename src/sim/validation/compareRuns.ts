@@ -1,5 +1,7 @@
 import type { RunResult, RunSummary } from '../metrics/RunResult.js';
 import { quantileSorted } from '../stats/quantile.js';
+import { phaseErrors, type PerPhaseErrors, type PhasePairs } from './phaseErrors.js';
+import { replayDrift, type ReplayDrift } from './replayDrift.js';
 
 /** Per-iteration relative error statistics of |sim - gpu| / gpu. */
 export interface ErrorStats {
@@ -35,7 +37,16 @@ export interface ValidationSummary {
   perIteration: ErrorStats;
   endToEnd: EndToEndErrors;
   targets: { iterationMedian: boolean; iterationP95: boolean; makespan: boolean };
+  /** Per-iteration errors by phase, allocation work and first-of-token-count; absent when the pairs lack token columns. */
+  perPhase?: PerPhaseErrors;
+  /** How the two independent replays' schedules drift apart; absent when they cannot be compared (see driftUnavailable). */
+  drift?: ReplayDrift;
+  /** Why the schedules were not compared (e.g. downsampled iterations). */
+  driftUnavailable?: string;
 }
+
+/** Validation pairs: predictions and measurements, with the iteration columns the per-phase split needs when present. */
+export type ValidationPairs = { simS: ArrayLike<number>; gpuS: ArrayLike<number> } & Partial<Omit<PhasePairs, 'simS' | 'gpuS'>>;
 
 /** Error statistics of predicted vs measured times of the same iterations. */
 export function iterationErrors(simS: ArrayLike<number>, gpuS: ArrayLike<number>): ErrorStats {
@@ -80,11 +91,22 @@ export function endToEndErrors(sim: RunSummary, gpu: RunSummary): EndToEndErrors
 /**
  * Compares a simulator replay with a GPU replay of the same trace and configuration. `pairs` are the
  * simulator's predictions for the GPU replay's own iterations (same plans), so per-iteration errors
- * measure the cost model alone; end-to-end errors also include schedule divergence.
+ * measure the cost model alone (split by phase when the pairs carry token columns); end-to-end errors
+ * also include schedule divergence, which `drift` locates (first divergent iteration and request).
  */
-export function compareRuns(sim: RunResult, gpu: RunResult, pairs: { simS: ArrayLike<number>; gpuS: ArrayLike<number> }): ValidationSummary {
+export function compareRuns(sim: RunResult, gpu: RunResult, pairs: ValidationPairs): ValidationSummary {
   const perIteration = iterationErrors(pairs.simS, pairs.gpuS);
   const endToEnd = endToEndErrors(sim.summary, gpu.summary);
+  const { prefillTokens, decodeTokens, allocOps } = pairs;
+  const perPhase = prefillTokens && decodeTokens ? phaseErrors({ simS: pairs.simS, gpuS: pairs.gpuS, prefillTokens, decodeTokens, allocOps }) : undefined;
+  let drift: ReplayDrift | undefined;
+  let driftUnavailable: string | undefined;
+  try {
+    drift = replayDrift(sim, gpu);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    driftUnavailable = e.message;
+  }
   return {
     perIteration,
     endToEnd,
@@ -93,5 +115,8 @@ export function compareRuns(sim: RunResult, gpu: RunResult, pairs: { simS: Array
       iterationP95: perIteration.p95 < VALIDATION_TARGETS.iterationP95,
       makespan: Math.abs(endToEnd.makespanS) < VALIDATION_TARGETS.makespan,
     },
+    ...(perPhase ? { perPhase } : {}),
+    ...(drift ? { drift } : {}),
+    ...(driftUnavailable !== undefined ? { driftUnavailable } : {}),
   };
 }
