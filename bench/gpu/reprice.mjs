@@ -41,5 +41,5 @@ for (let i = 0; i < it.gpuS.length; i++) {
 const e = iterationErrors(sim, gpu);
 console.log(`${file.split('/').pop()}: n=${e.count} median ${(e.median * 100).toFixed(2)}% p90 ${(e.p90 * 100).toFixed(2)}% p95 ${(e.p95 * 100).toFixed(2)}% p99 ${(e.p99 * 100).toFixed(2)}% bias ${(e.meanSigned * 100).toFixed(2)}% (recorded: median ${(iterationErrors(it.simS, it.gpuS).median * 100).toFixed(2)}%)`);
 const cols = { prefillTokens: it.prefillTokens, decodeTokens: it.decodeTokens, allocOps: it.allocOps };
-console.log(`repriced with ${profilePath} (${m.label}): ${formatPhaseErrors(phaseErrors({ simS: sim, gpuS: gpu, ...cols }))}`.trimEnd());
-console.log(`as recorded (${v.predictor}): ${formatPhaseErrors(phaseErrors({ simS: it.simS, gpuS: it.gpuS, ...cols }))}`.trimEnd());
+process.stdout.write(`repriced by ${m.label}, ${formatPhaseErrors(phaseErrors({ simS: sim, gpuS: gpu, ...cols }))}`);
+process.stdout.write(`as recorded by ${v.predictor}, ${formatPhaseErrors(phaseErrors({ simS: it.simS, gpuS: it.gpuS, ...cols }))}`);

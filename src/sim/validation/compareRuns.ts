@@ -102,6 +102,11 @@ export function compareRuns(sim: RunResult, gpu: RunResult, pairs: ValidationPai
   let drift: ReplayDrift | undefined;
   let driftUnavailable: string | undefined;
   try {
+    for (const [name, r] of [['simulator', sim], ['GPU', gpu]] as const) {
+      // A run written without per-request columns or iteration records cannot show its schedule.
+      if (r.iterations.stride === 1 && r.iterations.startS.length !== r.summary.iterations) throw new RangeError(`compareRuns: the ${name} run records ${r.iterations.startS.length} of its ${r.summary.iterations} iterations`);
+      if (r.requests.arrivalS.length !== r.summary.requests) throw new RangeError(`compareRuns: the ${name} run records ${r.requests.arrivalS.length} of its ${r.summary.requests} requests`);
+    }
     drift = replayDrift(sim, gpu);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;

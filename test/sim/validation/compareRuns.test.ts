@@ -73,3 +73,19 @@ describe('compareRuns on the committed vLLM V1 validation (H100, 2026-12-06, Moo
     expect(t.driftUnavailable).toMatch(/downsampled \(stride 2\)/);
   });
 });
+
+describe('compareRuns without schedule columns', () => {
+  it('does not claim the schedules agree when a run kept no iteration records or request columns', () => {
+    const prefix = 'profiles/h100-sxm-80gb/validation/llama-3-8b.paged-v1.mooncake';
+    const gz = (s: string) => JSON.parse(gunzipSync(readFileSync(`${prefix}.${s}.json.gz`)).toString('utf8')) as RunResult;
+    const v = JSON.parse(readFileSync(`${prefix}.validation.json`, 'utf8')) as { iterations: ValidationPairs };
+    const sim = gz('sim');
+    const gpu = gz('gpu');
+    const noIterations = { ...sim.iterations, startS: [], durationS: [], batchSize: [], prefillTokens: [], decodeTokens: [] };
+    const a = compareRuns({ ...sim, iterations: noIterations }, { ...gpu, iterations: { ...noIterations } }, v.iterations);
+    expect(a.drift).toBeUndefined();
+    expect(a.driftUnavailable).toMatch(/the simulator run records 0 of its 9620 iterations/);
+    const noRequests = { arrivalS: [], promptTokens: [], outputTokens: [], admittedS: [], firstTokenS: [], finishS: [], preemptions: [] };
+    expect(compareRuns(sim, { ...gpu, requests: noRequests }, v.iterations).driftUnavailable).toMatch(/the GPU run records 0 of its 300 requests/);
+  });
+});
