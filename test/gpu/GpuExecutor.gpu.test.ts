@@ -3,6 +3,7 @@ import { replayOnGpu } from '../../src/gpu/replayOnGpu.js';
 import type { PolicyKind } from '../../src/sim/memory/MemoryPolicy.js';
 import { openTrace } from '../../src/sim/trace/openTrace.js';
 import { gpuForTests } from './checks/gpuForTests.js';
+import { warmUpContext } from './checks/warmUpContext.js';
 
 const { gpu, skip } = gpuForTests('GpuExecutor.gpu.test');
 
@@ -16,6 +17,7 @@ describe.skipIf(skip !== false)('GpuExecutor on the GPU', () => {
   for (const [model, policy] of cases) {
     it(`replays a short trace for ${model} under ${policy}, every request complete, device memory returned`, async () => {
       if (!gpu.ok) return;
+      await warmUpContext();
       const before = gpu.binding.memInfo(0).freeBytes;
       const trace = await openTrace('synthetic:conv', { count: 12, seed: 5, maxContextTokens: 4096 });
       const g = await replayOnGpu({ trace, model, hardware: 'h100', policy });

@@ -9,6 +9,7 @@ import type { PolicyOptions } from '../../src/sim/memory/PolicyOptions.js';
 import { openTrace } from '../../src/sim/trace/openTrace.js';
 import { gpuForTests } from './checks/gpuForTests.js';
 import { type MegacacheCase, megacacheCase } from './checks/megacacheCase.js';
+import { warmUpContext } from './checks/warmUpContext.js';
 
 // vAttention's megacache layout on the GPU: the contiguous decode and prefill kernels reading one
 // layer out of [slot][token][layer][Hkv][D] buffers (token stride L*Hkv*D*b, layer offset l*Hkv*D*b)
@@ -45,6 +46,7 @@ describe.skipIf(skip !== false || !native)('megacache layout on the GPU', () => 
 
   it('replays a short trace with megacache (2 buffers), every request complete, device memory returned', async () => {
     if (!gpu.ok) return;
+    await warmUpContext();
     const before = gpu.binding.memInfo(0).freeBytes;
     const trace = await openTrace('synthetic:conv', { count: 12, seed: 5, maxContextTokens: 4096 });
     const g = await replayOnGpu({ trace, model: 'llama-3-8b', hardware: 'h100', policy: 'vattention', policyOptions: { layout: 'megacache' } as PolicyOptions });
