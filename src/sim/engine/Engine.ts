@@ -448,7 +448,10 @@ export class Engine implements SchedulerContext {
       keys.resumed = t.preemptions[slot] > 0;
       hit = this.policy.prefixHitTokens!(keys, keys.contentTokens);
     }
-    if (!this.policy.canAdmit(checkTokens, keys) || !this.policy.admit(t.id[slot], tokens, keys)) {
+    // vLLM V1 applies an admission watermark only while some request runs (allocate_slots:
+    // has_scheduled_reqs=bool(self.running)); V0's block manager always does.
+    const watermark = this.scheduler.kind !== 'vllm' || this.running.length > 0;
+    if (!this.policy.canAdmit(checkTokens, keys, watermark) || !this.policy.admit(t.id[slot], tokens, keys, watermark)) {
       if (t.refused[slot] === 0) {
         t.refused[slot] = 1;
         this.recorder.refused++;

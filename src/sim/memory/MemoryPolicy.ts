@@ -39,15 +39,17 @@ export interface MemoryPolicy {
 
   /**
    * Whether a new request needing `tokens` tokens now would be admitted (watermark included). With
-   * prefix caching and `prefix` given, cached blocks it would reuse need no new memory.
+   * prefix caching and `prefix` given, cached blocks it would reuse need no new memory. `watermark`
+   * false skips the admission watermark (vLLM V1 applies it only while some request runs:
+   * kv_cache_manager.py, allocate_slots(has_scheduled_reqs=bool(self.running))); default true.
    */
-  canAdmit(tokens: number, prefix?: PrefixKeys): boolean;
+  canAdmit(tokens: number, prefix?: PrefixKeys, watermark?: boolean): boolean;
   /**
    * Admits request `id` holding `tokens` tokens. False, with no change, when there is no room. With
    * prefix caching and `prefix` given, the request reuses the `prefixHitTokens(prefix, ...)` tokens
    * already cached (`tokens` must cover them) and allocates only the rest.
    */
-  admit(id: number, tokens: number, prefix?: PrefixKeys): boolean;
+  admit(id: number, tokens: number, prefix?: PrefixKeys, watermark?: boolean): boolean;
   /**
    * Present only where blocks can be shared (paged with prefix caching): tokens at the start of a new
    * request's content of `contentTokens` tokens that are cached now and would be reused — whole

@@ -7,6 +7,7 @@ import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot } from './
 import { resolvePagedOptions, type PagedOptions, type ResolvedPagedOptions } from './PagedOptions.js';
 import { OpLog } from './OpLog.js';
 import type { PolicyContext } from './PolicyContext.js';
+import type { PrefixKeys } from './PrefixKeys.js';
 import { checkRequest, duplicateRequest, PolicyMisuseError, shrinkingGrow, unknownRequest } from './requestChecks.js';
 
 /**
@@ -88,14 +89,14 @@ export class PagedPolicy implements MemoryPolicy {
     return this.freeTop;
   }
 
-  canAdmit(tokens: number): boolean {
-    return tokens <= this.maxTokensPerRequest && this.freeTop - this.blocksFor(tokens) >= this.watermarkBlocks;
+  canAdmit(tokens: number, _prefix?: PrefixKeys, watermark = true): boolean {
+    return tokens <= this.maxTokensPerRequest && this.freeTop - this.blocksFor(tokens) >= (watermark ? this.watermarkBlocks : 0);
   }
 
-  admit(id: number, tokens: number): boolean {
+  admit(id: number, tokens: number, _prefix?: PrefixKeys, watermark = true): boolean {
     checkRequest(this.label, id, tokens);
     if (this.ids.get(id) >= 0) throw duplicateRequest(this.label, id);
-    if (!this.canAdmit(tokens)) {
+    if (!this.canAdmit(tokens, undefined, watermark)) {
       this.stats.refused++;
       return false;
     }

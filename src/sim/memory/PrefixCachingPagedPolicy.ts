@@ -123,7 +123,7 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
     return this.hitBlocks(prefix, contentTokens) * this.blockSizeTokens;
   }
 
-  canAdmit(tokens: number, prefix?: PrefixKeys): boolean {
+  canAdmit(tokens: number, prefix?: PrefixKeys, watermark = true): boolean {
     if (tokens > this.maxTokensPerRequest) return false;
     let hits = 0;
     let evictableHits = 0;
@@ -133,17 +133,17 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
     }
     // KVCacheManager.allocate_slots: new blocks must fit the free queue less the cached blocks this
     // request is about to take out of it.
-    return this.freeCount - evictableHits - (this.blocksFor(tokens) - hits) >= this.watermarkBlocks;
+    return this.freeCount - evictableHits - (this.blocksFor(tokens) - hits) >= (watermark ? this.watermarkBlocks : 0);
   }
 
-  admit(id: number, tokens: number, prefix?: PrefixKeys): boolean {
+  admit(id: number, tokens: number, prefix?: PrefixKeys, watermark = true): boolean {
     checkRequest(this.label, id, tokens);
     if (this.ids.get(id) >= 0) throw duplicateRequest(this.label, id);
     const hits = prefix ? this.hitBlocks(prefix, Number.MAX_SAFE_INTEGER) : 0;
     if (hits * this.blockSizeTokens > tokens) {
       throw new PolicyMisuseError(`${this.label}: admit(${id}, ${tokens}) holds fewer tokens than its ${hits * this.blockSizeTokens} cached ones`);
     }
-    if (!this.canAdmit(tokens, prefix)) {
+    if (!this.canAdmit(tokens, prefix, watermark)) {
       this.stats.refused++;
       return false;
     }

@@ -6,7 +6,8 @@ import type { RequestSpec } from '../../../src/sim/trace/RequestSpec.js';
 import { LinearCostModel } from '../engine/fixtures/LinearCostModel.js';
 import { TINY_KV_BYTES_PER_TOKEN as KV, tinyHardware, tinyModel } from '../engine/fixtures/tinyModel.js';
 
-// Review tests (uncommitted): each states what vLLM main (003df29) does and fails where kvsim differs.
+// Each test states what vLLM main (003df29) does; written by an independent reviewer where kvsim differed
+// (all differences found are fixed now).
 const BLOCK = 4 * KV; // blocks of 4 tokens
 
 const req = (id: number, arrivalS: number, promptTokens: number, outputTokens: number): RequestSpec => ({ id, arrivalS, promptTokens, outputTokens });
@@ -32,16 +33,26 @@ describe('vLLM V1 parity (independent review, 2026-12-06)', () => {
     // arrival_time per request, so of two requests sent at once the later one (r1) is the newest.
     // Same memory story as the golden FCFS scenario: r0 needs a 3rd block at step 1.
     const r = await run([req(0, 0, 8, 4), req(1, 0, 7, 3)], 4, { preemptionPolicy: 'priority' });
-    // kvsim: equal arrivalS -> first in running = r0, the request being scheduled, preempts itself.
     expect(r.requests.preemptions).toEqual([0, 1]);
   });
 
-  // Known difference (not fixed): vLLM V1 applies a user-set watermark only while something runs
-  // (allocate_slots: has_scheduled_reqs=bool(self.running)); kvsim always applies it. V1's default
-  // watermark is 0, so only an explicit --watermark under the vllm scheduler sees it.
+  it('the watermark is not applied when nothing is running (allocate_slots: has_scheduled_reqs=bool(self.running))', async () => {
+    // 10 blocks, watermark 50 %: a 7-block request fits an idle V1 engine; V0's block manager keeps the
+    // watermark always, so there the request can never be admitted and is dropped.
+    for (const caching of [true, false]) {
+      const v1 = await run([req(0, 0, 28, 2)], 10, {}, { watermark: 0.5, enablePrefixCaching: caching });
+      expect(v1.summary.completed, `caching ${caching}`).toBe(1);
+    }
+    const v0 = await simulate({
+      trace: [req(0, 0, 28, 2)], model: tinyModel(64), hardware: tinyHardware(), policy: 'paged',
+      policyOptions: { blockSizeTokens: 4, watermark: 0.5 }, capacityBytes: 10 * BLOCK, scheduler: 'vllm-v0', costModel: new LinearCostModel(),
+    });
+    expect(v0.summary.dropReasons).toEqual({ 'no-memory': 1 });
+  });
+
   it('prompt + output over max_model_len is served with output capped (api_utils.get_max_tokens), not dropped', async () => {
     // max_model_len 64, prompt 40, trace output 30: vLLM clamps max_tokens to 64 - 40 = 24 and stops at
-    // num_tokens >= max_model_len (check_stop). kvsim drops the request as too-long.
+    // num_tokens >= max_model_len (check_stop).
     const r = await run([req(0, 0, 40, 30)], 100);
     expect(r.summary.dropped ?? 0).toBe(0);
     expect(r.summary.completed).toBe(1);
