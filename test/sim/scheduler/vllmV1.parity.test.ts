@@ -61,9 +61,9 @@ describe('vLLM V1 parity (independent review, 2026-12-06)', () => {
   it('a recomputed copy of a cached block stays cached (BlockHashToBlockMap keeps duplicates) and outlives the original', async () => {
     // 8 blocks of 4. r0 and r1 send the same 8-token prompt [1,2]; r1 may reuse only block 0 (the last
     // token is always computed), so it recomputes block 1: a second copy of key (2,1). vLLM caches the
-    // copy and frees it to the back of the queue (most recent); kvsim leaves it uncached and frees it to
-    // the front. Filler r2 (6 blocks) then evicts the original: vLLM still holds the copy, so r3 ([1,2,3],
-    // 12 tokens) reuses 8 tokens and computes 4; kvsim reuses 4 and computes 8.
+    // copy and frees it to the back of the queue (most recent). Filler r2 (6 blocks) then evicts the
+    // original: the copy survives, so r3 ([1,2,3], 12 tokens) reuses 8 tokens and computes 4 (before the
+    // fix kvsim left the copy uncached and reused only 4).
     const named = (id: number, t: number, p: number, o: number, ids: number[]): RequestSpec => ({ ...req(id, t, p, o), prefixBlockIds: ids, prefixBlockTokens: 4 });
     const trace = [named(0, 0, 8, 1, [1, 2]), named(1, 1, 8, 5, [1, 2]), req(2, 2, 24, 1), named(3, 3, 12, 1, [1, 2, 3])];
     const r = await run(trace, 8);
