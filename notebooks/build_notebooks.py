@@ -42,28 +42,38 @@ holds `pageSize / (Hkv/TP · D · b)` tokens. With the stock CUDA driver the sma
 the paper's modified driver allows 64, 128 and 256 KiB. Small pages waste less per request, so more
 requests fit.
 
-This notebook reproduces the paper's two tables for **Yi-6B (TP 1), Llama-3-8B (TP 1) and Yi-34B
-(TP 2)**: tokens per page, and the maximum batch at each page size — computed by kvsim's memory
-policies (`memoryTable` admits requests into a fresh policy until it refuses)."""),
+This notebook computes tokens per page and the maximum batch at each page size with kvsim's memory
+policies (`memoryTable` admits requests into a fresh policy until it refuses), in **the paper's
+setup: Yi-6B on one GPU, Llama-3-8B and Yi-34B at tensor parallelism 2**, on A100 80GB — as the
+authors' artifact runs them (github.com/microsoft/vattention `scripts/artifact_asplos25/helpers/common.sh`,
+`set_model_arg`). Earlier versions of this notebook ran Llama-3-8B on one GPU; at TP 2 each GPU
+holds half its KV heads, so its page groups hold twice the tokens and its batch counts are per GPU
+of the pair."""),
         ("code", SETUP),
         ("code", """const pageSizes = [64 * KiB, 128 * KiB, 256 * KiB, 2 * MiB];
-const setups = [{ model: 'yi-6b', tp: 1 }, { model: 'llama-3-8b', tp: 1 }, { model: 'yi-34b', tp: 2 }];
+// The paper's setup (vattention scripts/artifact_asplos25/helpers/common.sh, set_model_arg).
+const setups = [{ model: 'yi-6b', tp: 1 }, { model: 'llama-3-8b', tp: 2 }, { model: 'yi-34b', tp: 2 }];
+// Llama-3-8B on one GPU: not the paper's setup, shown for reference.
+const reference = { model: 'llama-3-8b', tp: 1 };
 const pageName = (b: number) => (b >= MiB ? `${b / MiB}MB` : `${b / KiB}KB`);
 
 const tokensPerPage: Record<string, Record<string, number>> = {};
-for (const s of setups) {
+for (const s of [...setups, reference]) {
   const model = kvsim.modelPreset(s.model);
   const [layer] = kvsim.attentionLayers(model);
   // Bytes of K (or V) per token in one layer on one GPU: Hkv/TP * D * b.
   const perToken = kvsim.kvBytesPerTokenPerLayer(layer, s.tp);
-  tokensPerPage[`${s.model} TP${s.tp}`] = Object.fromEntries(pageSizes.map((p) => [pageName(p), p / perToken]));
+  const name = `${s.model} TP${s.tp}${s === reference ? ' (reference)' : ''}`;
+  tokensPerPage[name] = Object.fromEntries(pageSizes.map((p) => [pageName(p), p / perToken]));
   for (const p of pageSizes) result(`tokensPerPage ${s.model} tp${s.tp} ${pageName(p)}`, p / perToken);
 }
 await say(table(tokensPerPage, 'tokens per page'));
 await flushResults();"""),
-        ("md", """Llama-3-8B has 8 KV heads of 128 dims in bf16: 2 KiB of K per token per layer, so a 2 MiB page
-holds **1024 tokens** and a 64 KiB page 32 — the paper's figures. Yi-6B has only 4 KV heads (twice
-the tokens per page), and Yi-34B's 8 KV heads split over 2 GPUs give 4 per GPU, the same as Yi-6B.
+        ("md", """Llama-3-8B has 8 KV heads of 128 dims in bf16; at TP 2 each GPU holds 4 of them, 1 KiB of K per
+token per layer, so a 2 MiB page holds **2048 tokens** and a 64 KiB page 64. Yi-6B has 4 KV heads on
+one GPU and Yi-34B's 8 are split over 2 GPUs, 4 per GPU as well: in the paper's setup all three
+models hold the same tokens per page. On one GPU Llama-3-8B's pages would hold half as many (1024
+and 32, the reference row).
 
 The policy's own growth unit (from `memoryTable`) must agree with this arithmetic:"""),
         ("code", """const gpu = kvsim.hardwarePreset('a100');  // the paper evaluates on A100 80GB
@@ -80,11 +90,12 @@ for (const t of tables) {
 await say('memoryTable growth units agree with pageSize / (Hkv/TP * D * b) for every model and page size');"""),
         ("md", """## Maximum batch vs page size
 
-How many requests of a given context length fit at once on an A100 80GB, after the weights and an
-activation reserve (kvsim's budget: 90% of memory − weights − reserve). A request of *c* tokens
-holds ⌈c / tokensPerPage⌉ page groups, so 2 MiB pages cost most when *c* is just past a multiple of
-the group (1536 tokens: 2048 tokens of pages with 2 MiB, 1536 with 64 KiB), and nothing when it is a
-multiple (1024, 4096). PagedAttention with 16-token blocks is shown for reference."""),
+How many requests of a given context length fit at once on an A100 80GB (per GPU), after the weights
+and an activation reserve (kvsim's budget: 90% of memory − weights − reserve), with vAttention's
+admission rule (1% of the page groups kept free). A request of *c* tokens holds ⌈c / tokensPerPage⌉
+page groups, so 2 MiB pages (2048-token groups here) cost most when *c* is just past a multiple of
+the group: 1024 tokens hold a whole group, twice what they use; 1536 tokens waste 512; 4096 tokens
+waste nothing. PagedAttention with 16-token blocks is shown for reference."""),
         ("code", """const batch: Record<string, Record<string, number>> = {};
 for (const t of tables) {
   for (const r of t.rows.filter((r) => r.policy === 'vattention' || r.label === 'paged(block=16)')) {
@@ -103,7 +114,7 @@ const at = contexts.indexOf(1536);
 const colors = ['#56B4E9', '#0072B2', '#009E73', '#D55E00'];
 await show(kvsimReport.barChart({
   id: 'nb-max-batch',
-  title: 'Max batch at 1536-token requests vs vAttention page size (A100 80GB)',
+  title: 'Max batch at 1536-token requests vs vAttention page size (A100 80GB, per GPU)',
   xLabel: 'model (tensor parallelism)',
   yLabel: 'requests that fit at once',
   measures: pageSizes.map((p, i) => ({ label: `${pageName(p)} pages`, color: colors[i] })),
@@ -114,38 +125,81 @@ await show(kvsimReport.barChart({
 }));"""),
         ("code", """// What these numbers say, computed rather than typed in.
 const llama = tables.find((t) => t.model === 'llama-3-8b')!;
-const small = llama.rows.find((r) => r.label === 'vattention(page=64KiB)')!.maxRequests[at];
-const large = llama.rows.find((r) => r.label === 'vattention(page=2MiB)')!.maxRequests[at];
-const paged16 = llama.rows.find((r) => r.label === 'paged(block=16)')!.maxRequests[at];
-await say(`Llama-3-8B on A100 80GB, 1536-token requests: **${small}** fit with 64 KiB pages, **${large}** with 2 MiB pages ` +
-  `(${(100 * (small / large - 1)).toFixed(0)}% more with small pages); PagedAttention with 16-token blocks fits ${paged16}.`);"""),
-        ("md", """**Reading it.** With 64 KiB pages the batch tracks PagedAttention's within a few requests; with 2 MiB
-pages, requests just past a group boundary waste up to a whole group each and the batch drops. The
-paper reports the same direction for Llama-3-8B (258 requests with 64 KB pages vs 203 with 2 MB, on its
-own workload). Absolute numbers depend on the context lengths, the memory reserve and the GPU; the
-tokens-per-page figures and the mechanism are exact."""),
+const pick = (label: string, i: number) => llama.rows.find((r) => r.label === label)!.maxRequests[i];
+const lines = contexts.map((c, i) => {
+  const small = pick('vattention(page=64KiB)', i), large = pick('vattention(page=2MiB)', i), paged16 = pick('paged(block=16)', i);
+  return `- ${c}-token requests: **${small}** with 64 KiB pages, **${large}** with 2 MiB (${(small / large).toFixed(2)}x); PagedAttention with 16-token blocks ${paged16}`;
+});
+await say(`Llama-3-8B at TP 2 on A100 80GB (per GPU):\\n${lines.join('\\n')}`);"""),
+        ("md", """## Against the paper's own max batch
+
+The paper reports, per model, the largest batch with 64 KiB and with 2 MiB pages on its own
+workload. The request lengths behind those numbers are not in the artifact, so kvsim cannot replay
+them; fixed lengths give ratios set by their distance to a group boundary (above), while lengths
+spread over whole groups waste about half a group each on average. The cell below admits 1000
+requests of seeded uniform lengths from 2048 to 6143 tokens (mean ≈4.1k) in order, the way
+vAttention admits (`paperMaxBatch`: 1% free, slots up to vAttention's limit of 999), and prints the
+paper's pairs beside them (as `bench/vattentionMaxBatch.js` and the README's "The paper's max batch"
+section do)."""),
+        ("code", """import { PAPER_SETUPS, paperMaxBatch, uniformLengths } from '../dist/sim/memory/vattention/paperMaxBatch.js';
+const lengths = uniformLengths(1000, 2048, 6143, 7);
+const vsPaper: Record<string, Record<string, string>> = {};
+const ratios = { kvsim: [] as number[], paper: [] as number[] };
+const offPct: number[] = [];  // kvsim's count vs the paper's, percent
+for (const s of PAPER_SETUPS) {
+  const small = paperMaxBatch(s, 64 * KiB, lengths), large = paperMaxBatch(s, 2 * MiB, lengths);
+  ratios.kvsim.push(small / large);
+  ratios.paper.push(s.paper.page64KiB / s.paper.page2MiB);
+  offPct.push(100 * (small / s.paper.page64KiB - 1), 100 * (large / s.paper.page2MiB - 1));
+  vsPaper[`${s.model} TP${s.tp}`] = {
+    'paper 64 KiB / 2 MiB': `${s.paper.page64KiB} / ${s.paper.page2MiB} (${(s.paper.page64KiB / s.paper.page2MiB).toFixed(2)}x)`,
+    'kvsim, uniform 2048-6143 tokens': `${small} / ${large} (${(small / large).toFixed(2)}x)`,
+  };
+  result(`paperMaxBatch ${s.model} tp${s.tp} uniform2048-6143 64KiB`, small);
+  result(`paperMaxBatch ${s.model} tp${s.tp} uniform2048-6143 2MiB`, large);
+}
+await say(table(vsPaper, 'model (TP)'));
+const span = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}x`;
+await say(`64 KiB over 2 MiB: kvsim ${span(ratios.kvsim)}, the paper ${span(ratios.paper)}; kvsim's counts are ` +
+  `${Math.min(...offPct).toFixed(1)}% to +${Math.max(...offPct).toFixed(1)}% off the paper's.`);
+await flushResults();"""),
+        ("md", """**Reading it.** At these lengths (multiples of both the 16-token block and the 64-token page) 64 KiB
+pages fit exactly as many requests as PagedAttention; with 2 MiB pages, requests short of a group
+boundary waste up to a whole group each and the batch drops — by half at 1024 tokens, by a quarter
+at 1536, not at all at 4096. On spread lengths kvsim's 64 KiB / 2 MiB ratios (1.23–1.24x) sit inside
+the paper's range (1.21–1.28x); the counts are up to about 11% below the paper's for Yi-6B and
+Llama-3-8B and a few percent above for Yi-34B, because the lengths are a guess and kvsim's memory
+budget is its own estimate (weights and an analytic activation reserve), not the real system's
+profiled free memory. The tokens-per-page figures and the mechanism are exact."""),
     ],
     "02-policies-azure-conv.ipynb": [
         ("md", """# Static vs PagedAttention vs vAttention on the Azure conversation trace
 
-The same 19,366 requests of the Azure LLM inference conversation trace (2023) replayed through the
-same vLLM-style scheduler with Llama-3-8B on one H100, under three memory policies:
+The same 19,366 requests of the Azure LLM inference conversation trace (2023) replayed through
+kvsim's default scheduler, vLLM V1's (`vllm`: chunked prefill under an 8192-token budget, up to 1024
+running requests; the cells print it), with Llama-3-8B on one H100, under three memory policies, each
+with the defaults `kvsim replay` gives it:
 
 - **static** — reserve the model's maximum context (8192 tokens) per request at admission;
-- **paged** — vLLM's PagedAttention, 16-token blocks, read by paged kernels;
-- **vattention** — contiguous virtual buffers, 2 MiB pages mapped on demand (the page the next token
-  enters is mapped one iteration early by a background thread, overlapped with compute).
+- **paged** — vLLM's PagedAttention, 16-token blocks read by paged kernels, no watermark, and
+  automatic prefix caching as vLLM V1 turns it on;
+- **vattention** — as its authors' code runs it: contiguous virtual buffers (K and V per layer),
+  2 MiB pages mapped on demand — a new prompt's pages before its iteration, every other page ahead
+  by a background step overlapped with compute — 1% of the pages kept free at admission, one slot
+  per `max_num_seqs` capped at vAttention's 999, and a finished request's pages kept mapped for its
+  slot's next request until memory runs short (deferred reclamation).
 
 Iteration times come from the calibration profile kvsim measured on an H100
-(`profiles/h100-sxm-80gb/llama-3-8b.json`: its own paged and contiguous kernels, GEMMs, and the
-measured cost of block-table uploads and VMM calls), as `kvsim replay` does by default.
+(`profiles/h100-sxm-80gb/llama-3-8b.json`: its own paged and contiguous kernels and GEMMs, measured
+per shape, and per policy a per-iteration overhead and an allocation cost — block-table uploads for
+paged, VMM calls for vAttention — fitted to its measured GPU replays), as `kvsim replay` does by
+default; a table below names the source of every term.
 
 When `../shared/traces/azure-llm-2023/` is not beside the repository the notebook falls back to the
 synthetic conversation preset (`synthetic:conv`) and says so below."""),
         ("code", SETUP + """
 import { simulate } from '../dist/sim/engine/simulate.js';
 import { openTrace } from '../dist/sim/trace/openTrace.js';
-import { createPolicy } from '../dist/sim/memory/createPolicy.js';
 import { existsSync } from 'node:fs';
 
 const azure = '../../shared/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv';
@@ -161,14 +215,13 @@ async function replay(timeScale: number) {
   const runs = [];
   for (const policy of policies) {
     const trace = await openTrace(source, { maxContextTokens: 8192, timeScale });
-    const model = kvsim.modelPreset('llama-3-8b');
-    const hardware = kvsim.hardwarePreset('h100');
-    const pol = createPolicy(policy, { model, hardware, tp: 1 });
-    // simulate() resolves the cost model as kvsim replay does (resolveCostModel): the measured profile
-    // matching this card and shape, else the roofline; config.costModel.resolution says which.
-    runs.push(await simulate({ trace, traceName: source === azure ? 'azure-conv-2023' : source, model, hardware, policy: pol }));
+    // Given the policy's kind, simulate() builds it as kvsim replay does: with the scheduler's defaults
+    // (vLLM V1: paged gets prefix caching and watermark 0, vAttention max_num_seqs slots capped at 999),
+    // and resolves the cost model the same way (resolveCostModel: the measured profile matching this
+    // card and shape, else the roofline; config.costModel.resolution says which).
+    runs.push(await simulate({ trace, traceName: source === azure ? 'azure-conv-2023' : source, model: 'llama-3-8b', hardware: 'h100', policy }));
   }
-  await say(`cost model: ${(runs[0].config.costModel as { resolution?: string }).resolution}`);
+  await say(`scheduler: ${runs[0].config.scheduler}; cost model: ${(runs[0].config.costModel as { resolution?: string }).resolution}`);
   return runs;
 }
 async function summarize(runs: kvsim.RunResult[], tag: string) {
@@ -189,6 +242,9 @@ async function summarize(runs: kvsim.RunResult[], tag: string) {
       'peak alloc GiB': +(s.peakAllocatedBytes / 2 ** 30).toFixed(2),
       'mean frag %': +(100 * s.meanFragmentationRatio).toFixed(1),
       'preempted': s.preemptions,
+      // Allocation work on the critical path: block-table uploads (paged), VMM calls not hidden by compute (vAttention).
+      'alloc stall s': +s.stallS.toFixed(2),
+      'prefix hit %': s.prefixCache ? +(100 * s.prefixCache.hitRate).toFixed(1) : '-',
     };
     const k = `${tag} ${r.config.policyOptions.kind}`;
     result(`${k} completed`, s.completed);
@@ -198,21 +254,42 @@ async function summarize(runs: kvsim.RunResult[], tag: string) {
     result(`${k} maxConcurrent`, s.maxConcurrentRequests);
     result(`${k} meanFragmentationRatio`, s.meanFragmentationRatio.toFixed(4));
     result(`${k} peakAllocatedBytes`, s.peakAllocatedBytes);
+    result(`${k} preemptions`, s.preemptions);
+    result(`${k} stallS`, s.stallS.toFixed(4));
+    result(`${k} ttftP50S`, s.ttftS.p50.toFixed(4));
   }
   await say(table(rows, 'policy'));
   await flushResults();
 }
 const natural = await replay(1);
-await summarize(natural, 'rate1x');"""),
-        ("md", """At the trace's own rate (about 5.5 requests/s) memory is not the bottleneck (compare peak allocated
-with the ~50 GiB budget): the policies differ in kernel time (measured: kvsim's paged decode kernel is within a few
-percent of the contiguous one on the H100), in allocation work (block-table uploads for paged, VMM
-calls for vAttention, both measured) and in waste. Static reservation holds 8192 tokens per request
-while a typical request uses about 1,150 (prompt median 1,020 + output median 129 in this trace); paged
-wastes under one 16-token block per request; vAttention under one 1024-token page group, and with
-deferred reclamation it keeps a finished request's pages mapped for the next one (its allocated line
-climbs and stays)."""),
+await summarize(natural, 'rate1x');
+// Where each term of the iteration time comes from: the cost model's per-term sources (profile path dropped).
+const terms: Record<string, Record<string, string>> = {};
+for (const r of natural) {
+  const sources = (r.config.costModel as { sources?: Record<string, Record<string, number>> }).sources ?? {};
+  for (const [term, src] of Object.entries(sources)) (terms[term] ??= {})[r.config.policy] = Object.keys(src).map((k) => k.replace(/ profiles\/\S+\.json/, '')).join('; ');
+}
+await say(table(terms, 'term: source') + '\\n\\nProfile: profiles/h100-sxm-80gb/llama-3-8b.json ([interpolated] inside its grid, [clamped-floor] below its smallest shape, priced at the smallest measurement).');"""),
+        ("md", """At the trace's own rate (about 5.5 requests/s, `kvsim trace stats`) memory is not the bottleneck
+(compare peak allocated with the ~50 GiB budget) and all three policies deliver the same throughput.
+They differ in kernel time (measured: kvsim's paged decode kernel is within 5% of its contiguous one
+on the H100, notebook 04), in allocation work and in waste. Paged uploads block tables in every
+iteration that allocates, on the critical path, and stalls the most of the three at this rate;
+vAttention maps pages ahead in the background, overlapped with compute, and stalls far less. Static
+reservation holds 8192 tokens per request while a typical request uses about 1,150 (prompt median
+1,020 + output median 129 in this trace), so most of what it holds is waste; paged wastes under one
+16-token block per request; vAttention under one 1024-token page group (Llama-3-8B on one GPU), and
+with deferred reclamation it keeps finished requests' pages mapped: its allocated line climbs to its
+peak and stays there, while paged's follows the load. The trace names no shared prefixes, so prefix
+caching finds nothing (0% hits)."""),
         ("code", """const labels = natural.map((r) => r.config.policy);
+/** At most `bins` points per line, so the stored SVG stays small: each bin of iterations keeps its largest value (peaks survive). */
+const binMax = (xs: number[], ys: number[], bins = 250): [number, number][] => {
+  const k = Math.max(1, Math.ceil(xs.length / bins));
+  const out: [number, number][] = [];
+  for (let i = 0; i < xs.length; i += k) out.push([xs[i], Math.max(...ys.slice(i, i + k))]);
+  return out;
+};
 const colors = ['#D55E00', '#0072B2', '#009E73'];
 await show(kvsimReport.barChart({
   id: 'nb-frag', title: 'Mean internal fragmentation (fraction of allocated memory)', xLabel: 'policy', yLabel: 'fragmentation / allocated (%)',
@@ -222,15 +299,17 @@ await show(kvsimReport.barChart({
 }));
 await show(kvsimReport.lineChart({
   id: 'nb-alloc', title: 'Allocated memory over time', xLabel: 'simulated time (s)', yLabel: 'allocated (GiB)', yDivisor: 2 ** 30, step: true,
-  series: natural.map((r, i) => ({ label: labels[i], color: colors[i], points: r.iterations.startS.map((t, k) => [t, r.iterations.allocatedBytes[k]] as [number, number]).filter((_, k) => k % 40 === 0) })),
+  series: natural.map((r, i) => ({ label: labels[i], color: colors[i], points: binMax(r.iterations.startS, r.iterations.allocatedBytes) })),
 }));"""),
         ("md", """## Four times the request rate
 
 Compressing arrival times 4× puts memory under pressure. Two effects now compete: *capacity* (how many
 requests a policy fits — static reservation's waste turns into queueing) and *allocation cost*
-(vAttention's page mapping for every admitted prompt and its reclamation under pressure stall the
-GPU; PagedAttention's block-table upload is cheap). The table and the sentence under the charts are computed
-from the runs."""),
+(vAttention maps every admitted prompt's pages before it runs and reclaims pages when free ones run
+short, both on the critical path; paged's block-table uploads stay small). The policies also meet a
+full memory differently: vLLM V1 admits into every free block (no watermark) and, when a running
+request cannot grow, preempts the latest one and recomputes it later; vAttention keeps 1% of its
+pages free at admission. The table and the sentence under the charts are computed from the runs."""),
         ("code", """const loaded = await replay(0.25);
 await summarize(loaded, 'rate4x');
 await show(kvsimReport.barChart({
@@ -243,12 +322,23 @@ await show(kvsimReport.barChart({
   measures: [{ label: 'output tokens/s', color: '#0072B2' }],
   groups: loaded.map((r) => ({ label: r.config.policy, values: [r.summary.outputTokensPerS] })),
 }));
-const best = [...loaded].sort((a, b) => b.summary.outputTokensPerS - a.summary.outputTokensPerS)[0];
+const byRate = [...loaded].sort((a, b) => b.summary.outputTokensPerS - a.summary.outputTokensPerS);
+// Runs within 0.5% of the best throughput are a tie, said as one (the trace's arrivals pace them all).
+const top = byRate.filter((r) => r.summary.outputTokensPerS >= 0.995 * byRate[0].summary.outputTokensPerS);
+const tokS = (r: kvsim.RunResult) => `${r.summary.outputTokensPerS.toFixed(1)} output tokens/s`;
 const fastest = [...loaded].sort((a, b) => a.summary.ttftS.p50 - b.summary.ttftS.p50)[0];
-await say(`At 4x rate: highest throughput **${best.config.policy}** (${Math.round(best.summary.outputTokensPerS)} output tokens/s); ` +
+await say('At 4x rate: ' + (top.length > 1 ? `highest throughput tied within 0.5% between ${top.map((r) => `**${r.config.policy}** (${tokS(r)})`).join(' and ')}` : `highest throughput **${top[0].config.policy}** (${tokS(top[0])})`) + '; ' +
   `lowest median TTFT **${fastest.config.policy}** (${fastest.summary.ttftS.p50.toFixed(2)} s); most requests held at once: ` +
   loaded.map((r) => `${r.config.policy} ${r.summary.maxConcurrentRequests}`).join(', ') + '; preemptions: ' +
-  loaded.map((r) => `${r.config.policy} ${r.summary.preemptions}`).join(', ') + '.');"""),
+  loaded.map((r) => `${r.config.policy} ${r.summary.preemptions}`).join(', ') + '; allocation stall: ' +
+  loaded.map((r) => `${r.config.policy} ${r.summary.stallS.toFixed(2)} s`).join(', ') + '.');"""),
+        ("md", """**Reading it.** Paged holds the most requests at once and starts them soonest, but without a
+watermark it fills the memory and then preempts running requests by recompute when they outgrow it.
+vAttention's 1024-token page groups leave a large share of what it maps unused (its fragmentation),
+so it holds fewer requests, queues longer before the first token, and pays the most allocation stall;
+it preempted no request in this run. Paged and vAttention both keep up with the arrivals,
+so their output rates tie (the trace sets the pace); static reservation holds the fewest, queues for
+minutes, and finishes last."""),
         ("md", """The full set of charts (memory over time per policy, CDFs of TTFT/TBT/E2E, queue length) is what
 `kvsim report` draws; the next cell writes that report for the 4×-rate runs next to the notebook's
 outputs."""),
@@ -361,6 +451,7 @@ const validation = found.filter((f) => f.schema === 'kvsim.validation/1').map((f
 if (validation.length === 0) {
   await say('NO GPU VALIDATION DATA: the repository holds no kvsim.validation/1 file, so there is no simulator-vs-GPU comparison to show. Run `kvsim validate --json FILE` on a GPU and commit the file under profiles/ or validation/.');
 } else {
+  const meetsTargets: string[] = [];
   for (const v of validation) {
     const rel = v.iterations.simS.map((s, i) => Math.abs(s - v.iterations.gpuS[i]) / v.iterations.gpuS[i]).sort((a, b) => a - b);
     const q = (p: number) => rel[Math.min(rel.length - 1, Math.floor(p * rel.length))];
@@ -368,13 +459,23 @@ if (validation.length === 0) {
     await say(`${v.policy} · ${v.model} on ${v.card}: ${rel.length} iterations, |sim-gpu|/gpu median ${(100 * q(0.5)).toFixed(2)}%, p95 ${(100 * q(0.95)).toFixed(2)}%, p99 ${(100 * q(0.99)).toFixed(2)}%`);
     result(`validation ${v.policy} ${v.model} ${v.card} medianError`, q(0.5).toFixed(4));
     result(`validation ${v.policy} ${v.model} ${v.card} p95Error`, q(0.95).toFixed(4));
+    if (q(0.5) < 0.03 && q(0.95) < 0.08) meetsTargets.push(v.policy);
   }
+  await say(`${meetsTargets.length} of ${validation.length} validation files meet both README targets (median < 3 %, p95 < 8 %)${meetsTargets.length ? `: ${meetsTargets.join(', ')}` : ''}.`);
+  result('validation filesMeetingTargets', meetsTargets.length);
   await flushResults();
-  // The scatter draws every k-th pair (at most 400 per file) so the stored SVG stays small; the errors above use every pair.
+  // The scatter draws one pair per occupied 8% x 8% cell of (sim, gpu) per file (about 10 px on this
+  // chart's log axes), so the stored SVG stays small while outliers stay visible; the errors above use every pair.
+  const cell = Math.log(1.08);
   const drawn = validation.map((v) => {
-    const k = Math.max(1, Math.ceil(v.iterations.simS.length / 400));
-    const keep = (xs: number[]) => xs.filter((_, i) => i % k === 0);
-    return { ...v, iterations: { simS: keep(v.iterations.simS), gpuS: keep(v.iterations.gpuS) } };
+    const seen = new Set<string>();
+    const simS: number[] = [], gpuS: number[] = [];
+    v.iterations.simS.forEach((s, i) => {
+      const g = v.iterations.gpuS[i];
+      const key = `${Math.round(Math.log(s) / cell)},${Math.round(Math.log(g) / cell)}`;
+      if (!seen.has(key)) { seen.add(key); simS.push(s); gpuS.push(g); }
+    });
+    return { ...v, iterations: { simS, gpuS } };
   });
   await say(`Drawn: ${drawn.map((v, i) => `${v.iterations.simS.length} of ${validation[i].iterations.simS.length} pairs (${v.policy})`).join(', ')}.`);
   const html = kvsimReport.writeReport([], { validation: drawn, sweep: false, stateComparison: false, interactive: false, title: 'Simulator vs GPU' });
@@ -387,7 +488,7 @@ Profiles hold per-operation GPU times on a grid (CUDA events, median of repeats;
 each file says how). They are what `CalibratedCostModel` interpolates; here they answer two questions
 the simulator's analytic (roofline) model has to get right: how close decode attention comes to the
 memory bandwidth it assumes, and how much slower the paged kernel is than the contiguous one
-(the vAttention paper reports up to 2.8x for vLLM's paged decode kernel)."""),
+(the vAttention paper reports up to 2.85x for vLLM v0.2.7's paged decode kernel, notebook 05)."""),
         ("code", """const profiles = found.filter((f) => f.schema === 'kvsim.profile/1').map((f) => ({ path: f.path, p: f.json as any }));
 if (profiles.length === 0) {
   await say('NO CALIBRATION PROFILES: nothing measured on a GPU is committed under profiles/.');
@@ -431,10 +532,11 @@ roofline cost model's default paged-decode slowdown is the literature figure (vL
 FlashAttention-2, see `RooflineOptions.pagedDecodeSlowdown`); when a profile for the GPU and model
 exists, the calibrated cost model uses the measured tables instead, so a simulation of *these*
 kernels prices paging at the measured ratio above, not at the paper's."""),
-        ("md", """When validation files exist, each dot above is one iteration (the same plan on both sides) and the
-shaded bands are ±5/10/20 %. kvsim's accuracy targets (README) are a median per-iteration error under
-3 % and p95 under 8 % on traces not used for calibration; the numbers printed above are what was
-reached, with the card that measured them."""),
+        ("md", """When validation files exist, each dot above is one iteration (the same plan on both sides; one per
+8 % cell is drawn, as the line above the chart counts) and the shaded bands are ±5/10/20 %. kvsim's
+accuracy targets (README) are a median per-iteration error under 3 % and p95 under 8 % on traces not
+used for calibration; the numbers printed above are what was reached, with the card that measured
+them, and the line under them counts the files that meet both."""),
     ],
 }
 

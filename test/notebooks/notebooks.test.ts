@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hardwarePreset } from '../../src/sim/hardware/presets.js';
 import { memoryTable } from '../../src/sim/memory/memoryTable.js';
+import { PAPER_SETUPS, paperMaxBatch, uniformLengths } from '../../src/sim/memory/vattention/paperMaxBatch.js';
 import { kvBytesPerToken, recurrentStateBytesPerRequest } from '../../src/sim/model/derived.js';
 import { modelPreset } from '../../src/sim/model/presets.js';
 
@@ -80,23 +81,32 @@ describe.skipIf(SKIP_REASON !== '')(`notebooks run top to bottom on the Deno ker
     if (!existsSync(join(ROOT, 'dist', 'index.js'))) throw new Error('npm run build did not produce dist/index.js');
   }, 120_000);
 
-  it('(a) tokens per page and max batch vs page size for Yi-6B, Llama-3-8B, Yi-34B', () => {
-    const r = executeExpecting('01-page-size-capacity.ipynb', ['tokensPerPage llama-3-8b tp1 2MB', 'maxBatch yi-34b tp2 ctx4096 vattention(page=2MiB)']);
+  it('(a) tokens per page and max batch vs page size for Yi-6B (TP1), Llama-3-8B and Yi-34B (TP2), as the paper runs them', () => {
+    const r = executeExpecting('01-page-size-capacity.ipynb', ['tokensPerPage llama-3-8b tp2 2MB', 'maxBatch yi-34b tp2 ctx4096 vattention(page=2MiB)', 'paperMaxBatch yi-34b tp2 uniform2048-6143 2MiB']);
     expect(r.errors).toEqual([]);
-    // The vAttention paper's figures: Llama-3-8B TP1 holds 1024 tokens per 2 MiB page, 32 per 64 KiB.
-    expect(num(r, 'tokensPerPage llama-3-8b tp1 2MB')).toBe(1024);
-    expect(num(r, 'tokensPerPage llama-3-8b tp1 64KB')).toBe(32);
-    // 4 KV heads (Yi-6B TP1, Yi-34B's 8 over TP2): twice as many.
+    // The paper's setup (its artifact: Yi-6B TP1, Llama-3-8B and Yi-34B TP2) has 4 KV heads per GPU in
+    // all three: 2048 tokens per 2 MiB page, 64 per 64 KiB.
+    expect(num(r, 'tokensPerPage llama-3-8b tp2 2MB')).toBe(2048);
+    expect(num(r, 'tokensPerPage llama-3-8b tp2 64KB')).toBe(64);
     expect(num(r, 'tokensPerPage yi-6b tp1 2MB')).toBe(2048);
     expect(num(r, 'tokensPerPage yi-34b tp2 64KB')).toBe(64);
+    // The one-GPU reference row: Llama-3-8B's 8 KV heads on one GPU, half as many.
+    expect(num(r, 'tokensPerPage llama-3-8b tp1 2MB')).toBe(1024);
+    expect(num(r, 'tokensPerPage llama-3-8b tp1 64KB')).toBe(32);
     // Max batch: the notebook's figures are the memory table's, recomputed here independently.
-    for (const [model, tp] of [['yi-6b', 1], ['llama-3-8b', 1], ['yi-34b', 2]] as const) {
+    for (const [model, tp] of [['yi-6b', 1], ['llama-3-8b', 2], ['yi-34b', 2]] as const) {
       const t = memoryTable(modelPreset(model), hardwarePreset('a100'), tp, [1024, 1536, 4096], { pageSizesBytes: [65536, 131072, 262144, 2097152], blockSizesTokens: [16] });
       for (const row of t.rows.filter((x) => x.policy === 'vattention' || x.label === 'paged(block=16)')) {
         t.contextsTokens.forEach((c, i) => expect(num(r, `maxBatch ${model} tp${tp} ctx${c} ${row.label}`)).toBe(row.maxRequests[i]));
       }
       // Small pages never fit fewer requests than 2 MiB ones; at 1536 tokens they fit strictly more.
       expect(num(r, `maxBatch ${model} tp${tp} ctx1536 vattention(page=64KiB)`)).toBeGreaterThan(num(r, `maxBatch ${model} tp${tp} ctx1536 vattention(page=2MiB)`));
+    }
+    // Beside the paper's pairs: spread lengths admitted as vAttention admits, recomputed here.
+    const lengths = uniformLengths(1000, 2048, 6143, 7);
+    for (const s of PAPER_SETUPS) {
+      expect(num(r, `paperMaxBatch ${s.model} tp${s.tp} uniform2048-6143 64KiB`)).toBe(paperMaxBatch(s, 65536, lengths));
+      expect(num(r, `paperMaxBatch ${s.model} tp${s.tp} uniform2048-6143 2MiB`)).toBe(paperMaxBatch(s, 2097152, lengths));
     }
     expect(r.svgs).toBeGreaterThanOrEqual(1);
   }, 600_000);
@@ -119,6 +129,17 @@ describe.skipIf(SKIP_REASON !== '')(`notebooks run top to bottom on the Deno ker
     // Under memory pressure, static reservation holds fewer requests at once than paging.
     expect(num(r, 'rate4x static maxConcurrent')).toBeLessThan(num(r, 'rate4x paged maxConcurrent'));
     expect(num(r, 'rate4x static maxConcurrent')).toBeLessThan(num(r, 'rate4x vattention maxConcurrent'));
+    // The notebook's prose states these orderings for the Azure trace (notebooks/build_notebooks.py, 02):
+    // when one fails, the simulator changed what the runs show, and the prose must be rewritten from the new outputs.
+    if (existsSync(AZURE_CONV)) {
+      expect(num(r, 'rate1x paged stallS')).toBeGreaterThan(num(r, 'rate1x vattention stallS'));
+      expect(num(r, 'rate1x paged stallS')).toBeGreaterThan(num(r, 'rate1x static stallS'));
+      expect(num(r, 'rate4x vattention stallS')).toBeGreaterThan(num(r, 'rate4x paged stallS'));
+      expect(num(r, 'rate4x paged maxConcurrent')).toBeGreaterThan(num(r, 'rate4x vattention maxConcurrent'));
+      expect(num(r, 'rate4x paged ttftP50S')).toBeLessThan(num(r, 'rate4x vattention ttftP50S'));
+      expect(num(r, 'rate4x paged preemptions')).toBeGreaterThan(0);
+      expect(num(r, 'rate4x vattention preemptions')).toBe(0);
+    }
     expect(r.svgs).toBeGreaterThanOrEqual(4);
     const report = join(OUT, '02-policies-report.html');
     expect(statSync(report).size).toBeGreaterThan(10_000);
