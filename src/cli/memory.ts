@@ -93,7 +93,8 @@ export function formatMemoryTable(t: MemoryTable): string {
     '',
     'grows by: tokens (and bytes) one allocation adds: a paged block, a vAttention page group (one page in each',
     '  of the 2L K/V buffers), a static max-context reservation, or the recurrent state taken once at admission.',
-    'max req @N: requests of N tokens admitted at once before the first refusal (paged keeps its 1% watermark).',
+    'max req @N: requests of N tokens admitted at once before the first refusal (paged with vLLM V0\'s 1% watermark,',
+    '  vAttention with its block manager\'s 1%; vLLM V1 admits paged requests with no watermark).',
     'vAttention pages of 64K/128K/256K need the vAttention authors\' modified driver; stock CUDA maps 2 MiB multiples.',
   ];
   return `${out.join('\n')}\n`;
