@@ -68,7 +68,7 @@ describe('kvsim replay', () => {
     expect((await cli(...args, '--json', b)).code).toBe(0);
     expect(readFileSync(a, 'utf8')).toBe(readFileSync(b, 'utf8'));
     const runs = (JSON.parse(readFileSync(a, 'utf8')) as { runs: RunResult[] }).runs;
-    expect(runs.map((x) => x.config.policy)).toEqual(['paged(block=32)', 'vattention(page=64KiB)']);
+    expect(runs.map((x) => x.config.policy)).toEqual(['paged(block=32)', 'vattention(page=64KiB, assumed map 25us)']);
     expect(runs[0].config.scheduler).toContain('sarathi(tokenBudget=512');
     expect(runs[0].config.seed).toBe(3);
   });

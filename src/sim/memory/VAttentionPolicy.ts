@@ -525,6 +525,8 @@ function vattentionLabel(o: ResolvedVAttentionOptions): string {
     o.eagerPages > 0 ? `eager=${o.eagerPages}` : '',
     o.watermark !== 0.01 ? `watermark=${o.watermark}` : '',
     o.maxBatchCappedFrom !== undefined ? `slots=${o.maxBatch} capped` : '',
+    // Small pages are priced from an assumed per-call cost (nothing measured or published): say so.
+    o.assumePageCostS !== undefined && o.assumePageCostS > 0 && o.pageSizeBytes < 2 * 1024 * 1024 ? `assumed map ${+(o.assumePageCostS * 1e6).toFixed(3)}us` : '',
   ].filter((x) => x !== '');
   return `vattention(page=${formatPage(o.pageSizeBytes)}${extras.map((x) => `, ${x}`).join('')})`;
 }

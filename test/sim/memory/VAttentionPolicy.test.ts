@@ -243,6 +243,6 @@ describe('VAttentionPolicy label', () => {
     expect(label({ layout: 'megacache' })).toBe('vattention(page=2MiB, megacache)');
     expect(label({ eagerSteps: 2 })).toBe('vattention(page=2MiB, eagerSteps=2)');
     expect(label({ deferredReclamation: false })).toBe('vattention(page=2MiB, deferred=false)');
-    expect(label({ ...small(64 * KiB), eagerPages: 2 })).toBe('vattention(page=64KiB, eager=2)');
+    expect(label({ ...small(64 * KiB), eagerPages: 2 })).toBe('vattention(page=64KiB, eager=2, assumed map 1us)');
   });
 });

@@ -30,7 +30,7 @@ describe('policyKindsFor / createPolicy', () => {
   it('passes options through, and the hybrid exposes its parts', () => {
     const p = createPolicy('hybrid', ctxFor('hybrid-7b'), { attention: 'vattention', attentionOptions: { pageSizeBytes: 65536, assumePageCostS: 1e-6 } });
     expect(p).toBeInstanceOf(HybridPolicy);
-    expect((p as HybridPolicy).parts.attention.label).toBe('vattention(page=64KiB)');
+    expect((p as HybridPolicy).parts.attention.label).toBe('vattention(page=64KiB, assumed map 1us)');
     expect(createPolicy('paged', ctxFor('llama-3-8b'), { blockSizeTokens: 32 }).label).toBe('paged(block=32)');
   });
 });
