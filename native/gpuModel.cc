@@ -113,8 +113,8 @@ class GpuModelWrap : public Napi::ObjectWrap<GpuModelWrap> {
       GpuModelCore& m = Core(env);
       if (op == "layerGemm") return m.TimeLayerGemm(Int(p, "kind", 0), Int(p, "tokens", 1), reps);
       if (op == "lmHead") return m.TimeLmHead(Int(p, "rows", 1), reps);
-      if (op == "decode") return m.TimeDecode(Int(p, "batch", 1), Int(p, "context", 1), Int(p, "paged", 0), Int(p, "blockSize", 16), reps);
-      if (op == "prefill") return m.TimePrefill(Int(p, "chunk", 1), Int(p, "context", 0), Int(p, "paged", 0), Int(p, "blockSize", 16), reps);
+      if (op == "decode") return m.TimeDecode(Int(p, "batch", 1), Int(p, "context", 1), Int(p, "paged", 0), Int(p, "blockSize", 16), Int(p, "blockOrder", 0), reps);
+      if (op == "prefill") return m.TimePrefill(Int(p, "chunk", 1), Int(p, "context", 0), Int(p, "paged", 0), Int(p, "blockSize", 16), Int(p, "blockOrder", 0), reps);
       if (op == "mlstmStep") return m.TimeMlstmStep(Int(p, "batch", 1), reps);
       if (op == "mlstmPrefill") return m.TimeMlstmPrefill(Int(p, "tokens", 1), reps);
       ThrowState("GpuModel.time", op, "unknown operation");

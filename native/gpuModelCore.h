@@ -66,8 +66,9 @@ class GpuModelCore {
   // Profiling: median seconds over `reps` event-timed runs after warm-up.
   double TimeLayerGemm(int kind, int tokens, int reps);
   double TimeLmHead(int rows, int reps);
-  double TimeDecode(int batch, int context, int paged, int blockSize, int reps);
-  double TimePrefill(int chunk, int context, int paged, int blockSize, int reps);
+  // blockOrder (paged only): 0 shuffled block table, 1 ascending.
+  double TimeDecode(int batch, int context, int paged, int blockSize, int blockOrder, int reps);
+  double TimePrefill(int chunk, int context, int paged, int blockSize, int blockOrder, int reps);
   double TimeMlstmStep(int batch, int reps);
   double TimeMlstmPrefill(int tokens, int reps);
   void Destroy();

@@ -58,13 +58,15 @@ void Ok(int code, const char* call) {
   ThrowState(call, "", "invalid arguments (" + std::to_string(code) + ")");
 }
 
-// A cache for `batch` requests of `context` tokens: contiguous slots or randomly permuted paged blocks.
+// A cache for `batch` requests of `context` tokens: contiguous slots or paged blocks, the block table
+// randomly permuted (blockOrder 0) or ascending (blockOrder 1: request r holds blocks r*perSeq.. in order).
 struct ProfileCache {
   kvsim_kv_cache_t kv{};
   void* slots = nullptr;
 };
 
-ProfileCache MakeCache(Scratch& sc, const GpuLayerShape& a, int batch, int context, int paged, int blockSize, cudaStream_t s) {
+ProfileCache MakeCache(Scratch& sc, const GpuLayerShape& a, int batch, int context, int paged, int blockSize, int blockOrder, cudaStream_t s) {
+  if (blockOrder != 0 && blockOrder != 1) ThrowState("GpuModel.time", "blockOrder=" + std::to_string(blockOrder), "expected 0 (shuffled) or 1 (ascending)");
   ProfileCache c;
   const int64_t tokenBytes = (int64_t)a.kvHeads * a.headDim * 2;
   if (!paged) {
@@ -85,11 +87,14 @@ ProfileCache MakeCache(Scratch& sc, const GpuLayerShape& a, int batch, int conte
     c.kv.v = sc.Get(blocks * blockBytes, "profile V blocks");
     Fill(const_cast<void*>(c.kv.k), blocks * blockBytes / 2, 13, s);
     Fill(const_cast<void*>(c.kv.v), blocks * blockBytes / 2, 14, s);
-    // A shuffled block table, as a long-running pool hands out blocks in no particular order.
+    // Shuffled: a long-running pool hands out blocks in no particular order. Ascending: a fresh pool
+    // (vLLM's free block queue hands blocks out in order), the layout replays mostly see.
     std::vector<int32_t> table(blocks);
     std::iota(table.begin(), table.end(), 0);
-    std::mt19937 rng(7);
-    std::shuffle(table.begin(), table.end(), rng);
+    if (blockOrder == 0) {
+      std::mt19937 rng(7);
+      std::shuffle(table.begin(), table.end(), rng);
+    }
     void* dt = sc.Get(table.size() * 4, "profile block table");
     CheckRuntime(cudaMemcpy(dt, table.data(), table.size() * 4, cudaMemcpyHostToDevice), "cudaMemcpy", "block table");
     c.kv.blockTable = static_cast<const int32_t*>(dt);
@@ -112,10 +117,10 @@ double GpuModelCore::TimeLmHead(int rows, int reps) {
   return Median(stream_, reps, [&] { Gemm(x_, wLm_, logits_, rows, c_.hidden, c_.vocab); });
 }
 
-double GpuModelCore::TimeDecode(int batch, int context, int paged, int blockSize, int reps) {
+double GpuModelCore::TimeDecode(int batch, int context, int paged, int blockSize, int blockOrder, int reps) {
   const GpuLayerShape& a = ShapeOf(0);
   Scratch sc;
-  ProfileCache c = MakeCache(sc, a, batch, context, paged, blockSize, stream_);
+  ProfileCache c = MakeCache(sc, a, batch, context, paged, blockSize, blockOrder, stream_);
   kvsim_attn_shape_t shape{KVSIM_DTYPE_BF16, a.heads, a.kvHeads, a.headDim, 1.0f / std::sqrt((float)a.headDim)};
   void* q = sc.Get((size_t)batch * a.heads * a.headDim * 2, "profile q");
   void* out = sc.Get((size_t)batch * a.heads * a.headDim * 2, "profile out");
@@ -129,11 +134,11 @@ double GpuModelCore::TimeDecode(int batch, int context, int paged, int blockSize
   return Median(stream_, reps, [&] { Ok(kvsim_attn_decode(&shape, &c.kv, q, out, dl, batch, context, 0, w, ws, stream_), "kvsim_attn_decode"); });
 }
 
-double GpuModelCore::TimePrefill(int chunk, int context, int paged, int blockSize, int reps) {
+double GpuModelCore::TimePrefill(int chunk, int context, int paged, int blockSize, int blockOrder, int reps) {
   const GpuLayerShape& a = ShapeOf(0);
   Scratch sc;
   const int total = context + chunk;
-  ProfileCache c = MakeCache(sc, a, 1, total, paged, blockSize, stream_);
+  ProfileCache c = MakeCache(sc, a, 1, total, paged, blockSize, blockOrder, stream_);
   kvsim_attn_shape_t shape{KVSIM_DTYPE_BF16, a.heads, a.kvHeads, a.headDim, 1.0f / std::sqrt((float)a.headDim)};
   void* q = sc.Get((size_t)chunk * a.heads * a.headDim * 2, "profile q");
   void* out = sc.Get((size_t)chunk * a.heads * a.headDim * 2, "profile out");

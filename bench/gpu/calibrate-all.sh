@@ -4,6 +4,8 @@
 # machine. Prepare here: bash bench/gpu/pack-gpu-tests.sh; carry .device. Builds the addon unless a
 # build from run-all-gpu-checks.sh is already there. Output: $OUT/p/<model>.json,
 # $OUT/p/attention-sdpa.json, $OUT/calibrate.log.
+# MODELS (default: llama-3-8b yi-6b xlstm-7b) picks the models; CALIBRATE_ARGS adds options to every
+# kvsim calibrate (e.g. CALIBRATE_ARGS='--block-order both'); SKIP_SDPA=1 skips the SDPA profile.
 set -uo pipefail
 export OUT="${OUT:-/tmp/out}"
 [ -x /usr/local/bin/node ] || { xz -dc .device/node.xz > /usr/local/bin/node && chmod +x /usr/local/bin/node; }
@@ -17,7 +19,9 @@ kvsim() { node .device/js/src/cli/main.js "$@"; }
 kvsim gpu info
 for m in ${MODELS:-llama-3-8b yi-6b xlstm-7b}; do
   t0=$SECONDS
-  kvsim calibrate --model "$m" --out "$OUT/p/$m.json" >> "$OUT/calibrate.log" 2>&1 && echo "calibrate $m ok $((SECONDS - t0)) s" || { echo "calibrate $m FAILED"; tail -5 "$OUT/calibrate.log"; }
+  # shellcheck disable=SC2086 # CALIBRATE_ARGS is split into options on purpose
+  kvsim calibrate --model "$m" --out "$OUT/p/$m.json" ${CALIBRATE_ARGS:-} >> "$OUT/calibrate.log" 2>&1 && echo "calibrate $m ok $((SECONDS - t0)) s" || { echo "calibrate $m FAILED"; tail -5 "$OUT/calibrate.log"; }
 done
+[ -n "${SKIP_SDPA:-}" ] && exit 0
 t0=$SECONDS
 python3 bench/kernels/measure_attention.py --kernels sdpa --out "$OUT/p/attention-{kernel}.json" >> "$OUT/calibrate.log" 2>&1 && echo "sdpa ok $((SECONDS - t0)) s" || { echo "sdpa FAILED"; tail -5 "$OUT/calibrate.log"; }

@@ -6,7 +6,7 @@ import { resolveModelArg } from './modelArg.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { outputError } from '../io/outputError.js';
 import { writeTextOutput } from '../io/writeJsonOutput.js';
-import { calibrate, DEFAULT_GRID } from '../gpu/calibrate.js';
+import { BLOCK_ORDERS, calibrate, checkBlockOrder, DEFAULT_GRID } from '../gpu/calibrate.js';
 import { profilesDir } from '../sim/cost/calibrated/findProfile.js';
 import { validateProfile } from '../sim/cost/calibrated/readProfile.js';
 import { checkTensorParallel } from '../sim/model/derived.js';
@@ -20,6 +20,7 @@ interface CalibrateArgs {
   reps: number;
   device: number;
   quick: boolean;
+  blockOrder: string;
 }
 
 export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
@@ -34,9 +35,15 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       .option('reps', { type: 'number', default: DEFAULT_GRID.reps, describe: 'timed repetitions per grid point (median kept)' })
       .option('device', { type: 'number', default: 0, describe: 'CUDA device ordinal' })
       .option('quick', { type: 'boolean', default: false, describe: 'a coarse grid (for checks, not for committed profiles)' })
+      .option('block-order', {
+        type: 'string',
+        default: 'shuffled',
+        describe: `block tables of the paged attention tables (${BLOCK_ORDERS.join('|')}): both adds pagedAscending.<block> tables beside the shuffled paged ones, for comparison (no cost model reads them)`,
+      })
       .example('$0 calibrate --model llama-3-8b', 'profile Llama-3-8B shapes on GPU 0')
       .strict() as unknown as Argv<CalibrateArgs>,
   handler: async (args: ArgumentsCamelCase<CalibrateArgs>) => {
+    const blockOrder = checkBlockOrder(args.blockOrder, '--block-order');
     // GPU modules load only when this command runs: every other command (replay) starts faster.
     const [{ detectGpuPreset }, { fitEnactment }, { requireGpu }] = await Promise.all([
       import('../gpu/detectGpuPreset.js'), import('../gpu/fitEnactment.js'), import('../gpu/requireGpu.js'),
@@ -64,6 +71,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       tp,
       device: args.device,
       grid,
+      blockOrder,
       onPoint: (what, done, total) => {
         if (tty) process.stderr.write(`\r\x1b[Kcalibrate: ${done}/${total} ${what}`);
         else if (done === total || done % 20 === 0) process.stderr.write(`calibrate: ${done}/${total} ${what}\n`);

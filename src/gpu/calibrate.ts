@@ -2,7 +2,7 @@ import type { CalibrationProfile, Table1D, Table2D } from '../sim/cost/calibrate
 import { modelShape } from '../sim/cost/calibrated/ModelShape.js';
 import { attentionLayers } from '../sim/model/derived.js';
 import type { ModelSpec } from '../sim/model/ModelSpec.js';
-import { KvsimError } from '../errors.js';
+import { expected, KvsimError } from '../errors.js';
 import { GpuModel } from './GpuModel.js';
 import type { NativeBinding, NativeDeviceInfo } from './NativeBinding.js';
 import { runAllReduceBench } from './runAllReduceBench.js';
@@ -38,6 +38,23 @@ export const DEFAULT_GRID: CalibrationGrid = {
   reps: 15,
 };
 
+/**
+ * Which block tables the paged attention tables are measured with. `shuffled`: a random permutation
+ * (a long-running pool), as `paged.<block>`. `ascending`: each request's blocks in order (a fresh pool;
+ * vLLM V1's FreeKVCacheBlockQueue, vllm/v1/core/kv_cache_utils.py, hands blocks out from its head,
+ * in block-id order on a fresh pool), as `paged.<block>` (the profile's method string
+ * says so; the enactment fit and the cost model then use them). `both`: shuffled as `paged.<block>`
+ * plus ascending as `pagedAscending.<block>`, which no cost model reads (a measurement for comparison).
+ */
+export type BlockOrder = 'shuffled' | 'ascending' | 'both';
+export const BLOCK_ORDERS: readonly BlockOrder[] = ['shuffled', 'ascending', 'both'];
+
+/** Checks a block-order option value; `option` names it in the one-line error. */
+export function checkBlockOrder(value: unknown, option = 'blockOrder'): BlockOrder {
+  if (!BLOCK_ORDERS.includes(value as BlockOrder)) throw expected(`one of ${BLOCK_ORDERS.join(', ')}`, option, value);
+  return value as BlockOrder;
+}
+
 export interface CalibrateOptions {
   model: ModelSpec;
   /** kvsim hardware preset name of this card (recorded in the profile). */
@@ -45,8 +62,10 @@ export interface CalibrateOptions {
   tp: number;
   grid?: Partial<CalibrationGrid>;
   device?: number;
-  /** The command line that runs this calibration (recorded as the profile's provenance). @defaultValue `kvsim calibrate --model <model> [--tp N]` */
+  /** The command line that runs this calibration (recorded as the profile's provenance). @defaultValue `kvsim calibrate --model <model> [--tp N] [--block-order <order>]` */
   command?: string;
+  /** Block tables of the paged attention tables (see BlockOrder). @defaultValue `'shuffled'` */
+  blockOrder?: BlockOrder;
   /** Called after each measured point (progress). */
   onPoint?: (what: string, done: number, total: number) => void;
 }
@@ -60,6 +79,12 @@ export interface CalibrateOptions {
  */
 export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: CalibrateOptions): CalibrationProfile {
   const g: CalibrationGrid = { ...DEFAULT_GRID, ...o.grid };
+  // Checked before the GPU model is created: a bad value costs nothing.
+  const blockOrder = checkBlockOrder(o.blockOrder ?? 'shuffled');
+  // Order of the `paged` tables (0 shuffled, 1 ascending), and whether `pagedAscending` is measured too.
+  const pagedOrder = blockOrder === 'ascending' ? 1 : 0;
+  const alsoAscending = blockOrder === 'both';
+  const pagedTables = alsoAscending ? 2 : 1;
   const hasAttention = attentionLayers(o.model).length > 0;
   const hasMlstm = o.model.layers.some((l) => l.kind === 'mlstm');
   const maxTokens = Math.max(...g.gemmTokens, ...g.recurrentPrefillTokens);
@@ -77,7 +102,7 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
   const total =
     g.gemmTokens.length * (hasAttention && hasMlstm ? 2 : 1) +
     g.lmHeadRows.length +
-    (hasAttention ? (1 + g.pagedBlockSizes.length) * (g.decodeBatch.length * g.decodeContext.length + g.prefillChunk.length * g.prefillContext.length) : 0) +
+    (hasAttention ? (1 + pagedTables * g.pagedBlockSizes.length) * (g.decodeBatch.length * g.decodeContext.length + g.prefillChunk.length * g.prefillContext.length) : 0) +
     (hasMlstm ? g.recurrentBatch.length + g.recurrentPrefillTokens.length : 0) +
     (o.tp > 1 ? 1 : 0);
   let done = 0;
@@ -106,20 +131,26 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
       tp: o.tp,
       dtype: 'bf16',
       // Named from the code's identifiers, so a rename cannot leave the provenance stale.
-      method: `CUDA events around each operation, 3 warm-up runs, median of ${g.reps}; random bf16 data; paged block tables shuffled; kvsim ${GpuModel.name}.${GpuModel.prototype.time.name} (src/gpu/${GpuModel.name}.ts, native/gpuModelProfile.cc)`,
-      command: o.command ?? `kvsim calibrate --model ${o.model.name}${o.tp > 1 ? ` --tp ${o.tp}` : ''}`,
+      method: `CUDA events around each operation, 3 warm-up runs, median of ${g.reps}; random bf16 data; ${blockOrderMethod(blockOrder)}; kvsim ${GpuModel.name}.${GpuModel.prototype.time.name} (src/gpu/${GpuModel.name}.ts, native/gpuModelProfile.cc)`,
+      command: o.command ?? `kvsim calibrate --model ${o.model.name}${o.tp > 1 ? ` --tp ${o.tp}` : ''}${blockOrder !== 'shuffled' ? ` --block-order ${blockOrder}` : ''}`,
       shape: modelShape(o.model, o.tp),
       layerGemm: {},
       lmHead: table1('rows', g.lmHeadRows, (rows) => time(`lm head ${rows}`, 'lmHead', { rows })),
     };
     if (hasAttention) {
       profile.layerGemm!.attention = table1('tokens', g.gemmTokens, (tokens) => time(`attention-layer GEMMs ${tokens}`, 'layerGemm', { kind: 0, tokens }));
-      const decode = (paged: number, blockSize: number) =>
-        table2('batch', g.decodeBatch, 'contextTokens', g.decodeContext, (batch, context) => time(`decode ${paged ? `paged${blockSize}` : 'contiguous'} ${batch}x${context}`, 'decode', { batch, context, paged, blockSize }));
-      const prefill = (paged: number, blockSize: number) =>
-        table2('chunkTokens', g.prefillChunk, 'contextTokens', g.prefillContext, (chunk, context) => time(`prefill ${paged ? `paged${blockSize}` : 'contiguous'} ${chunk}+${context}`, 'prefill', { chunk, context, paged, blockSize }));
-      profile.decodeAttention = { contiguous: decode(0, 16), paged: Object.fromEntries(g.pagedBlockSizes.map((b) => [String(b), decode(1, b)])) };
-      profile.prefillAttention = { contiguous: prefill(0, 16), paged: Object.fromEntries(g.pagedBlockSizes.map((b) => [String(b), prefill(1, b)])) };
+      // order 1 (ascending) is sent only when asked for, so a shuffled calibration makes the same native calls as before.
+      const params = (paged: number, blockSize: number, order: number) => ({ paged, blockSize, ...(order ? { blockOrder: order } : {}) });
+      const label = (paged: number, blockSize: number, order: number) => (paged ? `paged${blockSize}${order ? ' ascending' : ''}` : 'contiguous');
+      const decode = (paged: number, blockSize: number, order = 0) =>
+        table2('batch', g.decodeBatch, 'contextTokens', g.decodeContext, (batch, context) => time(`decode ${label(paged, blockSize, order)} ${batch}x${context}`, 'decode', { batch, context, ...params(paged, blockSize, order) }));
+      const prefill = (paged: number, blockSize: number, order = 0) =>
+        table2('chunkTokens', g.prefillChunk, 'contextTokens', g.prefillContext, (chunk, context) => time(`prefill ${label(paged, blockSize, order)} ${chunk}+${context}`, 'prefill', { chunk, context, ...params(paged, blockSize, order) }));
+      const bySize = (f: (blockSize: number) => Table2D) => Object.fromEntries(g.pagedBlockSizes.map((b) => [String(b), f(b)]));
+      profile.decodeAttention = { contiguous: decode(0, 16), paged: bySize((b) => decode(1, b, pagedOrder)) };
+      if (alsoAscending) profile.decodeAttention.pagedAscending = bySize((b) => decode(1, b, 1));
+      profile.prefillAttention = { contiguous: prefill(0, 16), paged: bySize((b) => prefill(1, b, pagedOrder)) };
+      if (alsoAscending) profile.prefillAttention.pagedAscending = bySize((b) => prefill(1, b, 1));
     }
     if (hasMlstm) {
       profile.layerGemm!.mlstm = table1('tokens', g.gemmTokens, (tokens) => time(`mLSTM-layer GEMMs ${tokens}`, 'layerGemm', { kind: 1, tokens }));
@@ -137,6 +168,13 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
   } finally {
     model.destroy();
   }
+}
+
+/** The method string's words for the block order; shuffled keeps today's wording (same profiles byte for byte). */
+function blockOrderMethod(order: BlockOrder): string {
+  if (order === 'shuffled') return 'paged block tables shuffled';
+  if (order === 'ascending') return "blockOrder=ascending; paged.<block>: block tables ascending (each request's blocks in order)";
+  return "blockOrder=both; paged.<block>: block tables shuffled; pagedAscending.<block>: block tables ascending (each request's blocks in order), measured after the shuffled ones";
 }
 
 function formatVersion(v: number): string {

@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { calibrate, type CalibrationGrid } from '../../src/gpu/calibrate.js';
 import type { GpuProfileOp } from '../../src/gpu/NativeGpuModel.js';
+import { validateProfile } from '../../src/sim/cost/calibrated/readProfile.js';
 import { modelPreset } from '../../src/sim/model/presets.js';
 import { type FakeCall, fakeBinding } from './fakes/fakeBinding.js';
+import { runKvsim } from '../cli/runKvsim.js';
 
 // calibrate's table building, on CPU: the fake GpuModel answers each profiled operation with a value
 // that encodes the operation and its parameters, so every cell of every table can be checked against
@@ -10,7 +14,7 @@ import { type FakeCall, fakeBinding } from './fakes/fakeBinding.js';
 
 /** The point an (op, params) pair names, without reps: what each table cell should hold. */
 function pointKey(op: GpuProfileOp, p: Record<string, number>): string {
-  return [op, ...['kind', 'tokens', 'rows', 'batch', 'context', 'chunk', 'paged', 'blockSize'].map((k) => p[k] ?? '-')].join(':');
+  return [op, ...['kind', 'tokens', 'rows', 'batch', 'context', 'chunk', 'paged', 'blockSize', 'blockOrder'].map((k) => p[k] ?? '-')].join(':');
 }
 const ids = new Map<string, number>();
 /** A distinct time per point (same point, same time), whichever order they are asked in. */
@@ -58,7 +62,13 @@ describe('calibrate builds the grid it claims (fake binding)', () => {
       expect(p.prefillAttention?.paged?.[String(b)].timeS).toEqual(prefill(1, b));
     }
     expect(p.recurrentStep).toBeUndefined();
+    // The default block order is today's: shuffled tables only, the native side never asked for another order.
+    expect(p.decodeAttention?.pagedAscending).toBeUndefined();
+    expect(p.prefillAttention?.pagedAscending).toBeUndefined();
+    expect(p.method).toMatch(/; random bf16 data; paged block tables shuffled; kvsim GpuModel\.time /);
+    expect(p.method).not.toMatch(/blockOrder|pagedAscending/);
     const times = timeCalls(fake.calls);
+    expect(times.some((c) => 'blockOrder' in c.params)).toBe(false);
     expect(times.every((c) => c.params.reps === 7)).toBe(true);
     // Each point measured once; progress counts every one and claims the right total.
     const points = g.gemmTokens.length + g.lmHeadRows.length + 3 * (g.decodeBatch.length * g.decodeContext.length + g.prefillChunk.length * g.prefillContext.length);
@@ -66,6 +76,72 @@ describe('calibrate builds the grid it claims (fake binding)', () => {
     expect(new Set(times.map((c) => pointKey(c.op, c.params))).size).toBe(points);
     expect(progress.map(([d]) => d)).toEqual(Array.from({ length: points }, (_, i) => i + 1));
     expect(progress.every(([, t]) => t === points)).toBe(true);
+  });
+
+  it("--block-order both: the paged tables twice, shuffled as paged and ascending as pagedAscending, each cell its own native point", () => {
+    const g = GRID as CalibrationGrid;
+    const shuffledOnly = fakeBinding({ timeS: encode });
+    const base = calibrate(shuffledOnly.binding, shuffledOnly.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID });
+    const fake = fakeBinding({ timeS: encode });
+    const progress: [number, number][] = [];
+    const p = calibrate(fake.binding, fake.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID, blockOrder: 'both', onPoint: (_w, done, total) => progress.push([done, total]) });
+    // The shuffled tables are the default's, cell for cell; only the ascending ones and the method differ.
+    expect(p.decodeAttention?.paged).toEqual(base.decodeAttention?.paged);
+    expect(p.prefillAttention?.paged).toEqual(base.prefillAttention?.paged);
+    expect(p.decodeAttention?.contiguous).toEqual(base.decodeAttention?.contiguous);
+    for (const b of g.pagedBlockSizes) {
+      const decodeAsc = g.decodeBatch.map((batch) => g.decodeContext.map((context) => encode('decode', { batch, context, paged: 1, blockSize: b, blockOrder: 1 })));
+      const prefillAsc = g.prefillChunk.map((chunk) => g.prefillContext.map((context) => encode('prefill', { chunk, context, paged: 1, blockSize: b, blockOrder: 1 })));
+      expect(p.decodeAttention?.pagedAscending?.[String(b)]).toEqual({ a: g.decodeBatch, aName: 'batch', b: g.decodeContext, bName: 'contextTokens', timeS: decodeAsc });
+      expect(p.prefillAttention?.pagedAscending?.[String(b)]).toEqual({ a: g.prefillChunk, aName: 'chunkTokens', b: g.prefillContext, bName: 'contextTokens', timeS: prefillAsc });
+      expect(decodeAsc.flat()).not.toEqual(p.decodeAttention?.paged?.[String(b)].timeS.flat());
+    }
+    expect(p.method).toContain('blockOrder=both; paged.<block>: block tables shuffled; pagedAscending.<block>: block tables ascending');
+    expect([base.command, p.command]).toEqual(['kvsim calibrate --model llama-3-8b', 'kvsim calibrate --model llama-3-8b --block-order both']);
+    const times = timeCalls(fake.calls);
+    const attention = g.decodeBatch.length * g.decodeContext.length + g.prefillChunk.length * g.prefillContext.length;
+    const points = g.gemmTokens.length + g.lmHeadRows.length + (1 + 2 * g.pagedBlockSizes.length) * attention;
+    expect(times.length).toBe(points);
+    expect(new Set(times.map((c) => pointKey(c.op, c.params))).size).toBe(points);
+    expect(times.filter((c) => c.params.blockOrder === 1).length).toBe(g.pagedBlockSizes.length * attention);
+    expect(times.every((c) => c.params.blockOrder === undefined || (c.params.blockOrder === 1 && c.params.paged === 1))).toBe(true);
+    expect(progress.every(([, t]) => t === points)).toBe(true);
+    expect(progress.at(-1)?.[0]).toBe(points);
+    // The reader and the published schema accept the new tables, and check them like the others.
+    expect(validateProfile(JSON.parse(JSON.stringify(p)), 'both.json')).toEqual(p);
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    const schema = ajv.compile(JSON.parse(readFileSync('schemas/kvsim.profile-1.schema.json', 'utf8')) as object);
+    expect(schema(JSON.parse(JSON.stringify(p))), ajv.errorsText(schema.errors)).toBe(true);
+    const broken = JSON.parse(JSON.stringify(p)) as typeof p;
+    broken.decodeAttention!.pagedAscending!['16'].timeS[0] = [1];
+    expect(() => validateProfile(broken, 'both.json')).toThrow(/^both\.json: decodeAttention\.pagedAscending\.16\.timeS\[0\]: expected/);
+    // The schema checks types, not row lengths: a table whose cell is not a time is refused.
+    expect(schema(broken)).toBe(true);
+    broken.decodeAttention!.pagedAscending!['16'].timeS[0] = ['x' as never];
+    expect(schema(broken)).toBe(false);
+    expect(schema({ ...JSON.parse(JSON.stringify(p)), decodeAttention: { pagedAscendingX: {} } })).toBe(false);
+  });
+
+  it('--block-order ascending measures the paged tables with ascending block tables (and says so); a bad order fails before the GPU model is created', () => {
+    const g = GRID as CalibrationGrid;
+    const fake = fakeBinding({ timeS: encode });
+    const p = calibrate(fake.binding, fake.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID, blockOrder: 'ascending' });
+    for (const b of g.pagedBlockSizes) {
+      expect(p.decodeAttention?.paged?.[String(b)].timeS).toEqual(g.decodeBatch.map((batch) => g.decodeContext.map((context) => encode('decode', { batch, context, paged: 1, blockSize: b, blockOrder: 1 }))));
+    }
+    expect(p.decodeAttention?.pagedAscending).toBeUndefined();
+    expect(p.method).toContain('blockOrder=ascending; paged.<block>: block tables ascending');
+    expect(timeCalls(fake.calls).filter((c) => c.params.paged === 1).every((c) => c.params.blockOrder === 1)).toBe(true);
+    const bad = fakeBinding({ timeS: encode });
+    expect(() => calibrate(bad.binding, bad.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID, blockOrder: 'sorted' as never })).toThrow('Expected one of shuffled, ascending, both for blockOrder but received "sorted"');
+    expect(bad.calls).toEqual([]);
+  });
+
+  it('kvsim calibrate --block-order: a bad value is one line naming the option, before the GPU is looked for', async () => {
+    const bad = await runKvsim(['calibrate', '--block-order', 'sorted']);
+    expect(bad.code).toBe(2);
+    expect(bad.err.trimEnd().split('\n')).toHaveLength(1);
+    expect(bad.err).toContain('Expected one of shuffled, ascending, both for --block-order but received "sorted"');
   });
 
   it('xlstm-7b: mLSTM tables (GEMMs, step over batch, chunkwise prefill) and no attention tables; the model is sized from the grid and freed', () => {

@@ -33,9 +33,9 @@ export interface CalibrationProfile {
   /** LM head over N sampled rows. */
   lmHead?: Table1D;
   /** Decode attention per layer: a batch of `batch` requests each with `contextTokens` of KV. */
-  decodeAttention?: { contiguous?: Table2D; paged?: Record<string, Table2D> };
+  decodeAttention?: AttentionTables;
   /** Prefill attention per layer for ONE request: `chunkTokens` new queries over `contextTokens` cached. */
-  prefillAttention?: { contiguous?: Table2D; paged?: Record<string, Table2D> };
+  prefillAttention?: AttentionTables;
   /** Recurrent step per layer over a batch of requests (one token each). */
   recurrentStep?: Table1D;
   /** Recurrent chunkwise prefill per layer for one request of N tokens. */
@@ -79,6 +79,21 @@ export interface EnactmentFit {
   harnessPerOpS?: number;
   /** Iterations the fit saw. */
   iterations: number;
+}
+
+/** One attention operation's tables: contiguous slots, and paged by block size in tokens. */
+export interface AttentionTables {
+  contiguous?: Table2D;
+  /**
+   * Paged (what the cost model prices paged attention with): block tables shuffled, or ascending
+   * where the profile's method string says `blockOrder=ascending`.
+   */
+  paged?: Record<string, Table2D>;
+  /**
+   * Paged, block tables ascending (`kvsim calibrate --block-order both`), beside shuffled `paged`: a
+   * measurement for comparison; no cost model reads it.
+   */
+  pagedAscending?: Record<string, Table2D>;
 }
 
 /** y measured at increasing x. */

@@ -40,10 +40,11 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
   if (p.allReduce !== undefined) check1D(p.allReduce, 'allReduce', fail);
   if (p.recurrentPrefill !== undefined) check1D(p.recurrentPrefill, 'recurrentPrefill', fail);
   for (const part of ['decodeAttention', 'prefillAttention'] as const) {
-    const v = p[part] as { contiguous?: unknown; paged?: Record<string, unknown> } | undefined;
+    const v = p[part] as { contiguous?: unknown; paged?: Record<string, unknown>; pagedAscending?: Record<string, unknown> } | undefined;
     if (v === undefined) continue;
     if (v.contiguous !== undefined) check2D(v.contiguous, `${part}.contiguous`, fail);
     for (const [k, t] of Object.entries(v.paged ?? {})) check2D(t, `${part}.paged.${k}`, fail);
+    for (const [k, t] of Object.entries(v.pagedAscending ?? {})) check2D(t, `${part}.pagedAscending.${k}`, fail);
   }
   if (p.iterationOverheadS !== undefined && !(typeof p.iterationOverheadS === 'number' && p.iterationOverheadS >= 0)) {
     fail('iterationOverheadS', 'a number >= 0');
