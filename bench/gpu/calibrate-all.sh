@@ -7,15 +7,8 @@
 # MODELS (default: llama-3-8b yi-6b xlstm-7b) picks the models; CALIBRATE_ARGS adds options to every
 # kvsim calibrate (e.g. CALIBRATE_ARGS='--block-order both'); SKIP_SDPA=1 skips the SDPA profile.
 set -uo pipefail
-export OUT="${OUT:-/tmp/out}"
-[ -x /usr/local/bin/node ] || { xz -dc .device/node.xz > /usr/local/bin/node && chmod +x /usr/local/bin/node; }
-# Each call's carry replaces .device: unpack the compiled CLI again when it is gone.
-[ -e .device/js/src/cli/main.js ] || tar -xJf .device/gpu-tests.tar.xz .device/js
-[ -e build/Release/kvsim_native.node ] || bash bench/gpu/run-all-gpu-checks.sh build
-export KVSIM_NATIVE_PATH="$PWD/build/Release/kvsim_native.node"
-export CUDA_MODULE_LOADING=EAGER
+source bench/gpu/device-prep.sh
 mkdir -p "$OUT/p"
-kvsim() { node .device/js/src/cli/main.js "$@"; }
 kvsim gpu info
 for m in ${MODELS:-llama-3-8b yi-6b xlstm-7b}; do
   t0=$SECONDS

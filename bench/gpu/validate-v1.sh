@@ -7,15 +7,8 @@
 # Run there (after run-all-gpu-checks.sh build on the same warm machine, or it builds):
 #   bash bench/gpu/validate-v1.sh        (carry .device; writes $OUT/v1/*.validation.json, *.sim.json, *.gpu.json, v1.txt)
 set -uo pipefail
-export OUT="${OUT:-/tmp/out}"
-[ -e build/Release/kvsim_native.node ] || bash bench/gpu/run-all-gpu-checks.sh build
-[ -x /usr/local/bin/node ] || { xz -dc .device/node.xz > /usr/local/bin/node && chmod +x /usr/local/bin/node; }
-# Each call's carry replaces .device: unpack the compiled CLI again when it is gone.
-[ -e .device/js/src/cli/main.js ] || tar -xJf .device/gpu-tests.tar.xz .device/js
-export KVSIM_NATIVE_PATH="$PWD/build/Release/kvsim_native.node"
-export CUDA_MODULE_LOADING=EAGER
+source bench/gpu/device-prep.sh
 mkdir -p "$OUT/v1"
-kvsim() { node .device/js/src/cli/main.js "$@"; }
 run() { # name trace first [extra: --rate R | --time-scale S ...]
   local name=$1 trace=$2 first=$3
   shift 3

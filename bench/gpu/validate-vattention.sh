@@ -9,13 +9,7 @@
 # Run there (carry .device): bash bench/gpu/validate-vattention.sh   (writes $OUT/vattention/*, vattention.txt)
 # Knobs: FIRST (300), TIME_SCALE (0.1), KV_GIB (8), LAYOUTS ("perLayer megacache").
 set -uo pipefail
-export OUT="${OUT:-/tmp/out}"
-[ -e build/Release/kvsim_native.node ] || bash bench/gpu/run-all-gpu-checks.sh build
-[ -x /usr/local/bin/node ] || { xz -dc .device/node.xz > /usr/local/bin/node && chmod +x /usr/local/bin/node; }
-# Each call's carry replaces .device: unpack the compiled JS again when it is gone.
-[ -e .device/js/src/cli/main.js ] || tar -xJf .device/gpu-tests.tar.xz .device/js
-export KVSIM_NATIVE_PATH="$PWD/build/Release/kvsim_native.node"
-export CUDA_MODULE_LOADING=EAGER
+source bench/gpu/device-prep.sh
 mkdir -p "$OUT/vattention"
 # shellcheck disable=SC2086
 node bench/gpu/validateVattention.mjs "$OUT/vattention" .device/traces/conv-1200.csv "${FIRST:-300}" "${TIME_SCALE:-0.1}" "${KV_GIB:-8}" ${LAYOUTS:-perLayer megacache} 2>&1 | tee "$OUT/vattention/vattention.txt"

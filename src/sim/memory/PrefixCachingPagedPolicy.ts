@@ -2,6 +2,7 @@ import { checkTensorParallel, kvBytesPerToken } from '../model/derived.js';
 import { emptySnapshot, emptyStats, NO_OPS } from './emptySnapshot.js';
 import { growInt32 } from './growInt32.js';
 import { IdIndex } from './IdIndex.js';
+import { OpLog } from './OpLog.js';
 import { policyBudgetBytes } from './kvBudget.js';
 import type { AllocationStats, MemoryOp, MemoryPolicy, MemorySnapshot, PrefixCacheStats } from './MemoryPolicy.js';
 import { resolvePagedOptions, type PagedOptions, type ResolvedPagedOptions } from './PagedOptions.js';
@@ -65,6 +66,12 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
    * recomputed while its content is still cached is cached too, and lookups take the first).
    */
   private readonly cache = new Map<number, number[]>();
+  /** Bumped whenever a key enters or leaves the cache (invalidates the hit memo). */
+  private cacheEpoch = 0;
+  private memoPrefix: PrefixKeys | undefined;
+  private memoMaxBlocks = -1;
+  private memoEpoch = -1;
+  private memoHits = 0;
   private readonly ids = new IdIndex();
   // Per request slot.
   private slotTokens = new Int32Array(64);
@@ -81,7 +88,7 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
   /** Sum over blocks of max(0, refCount - 1): shared (always full) blocks counted more than once. */
   private extraRefs = 0;
   private requests = 0;
-  private ops: MemoryOp[] | null;
+  private readonly ops: OpLog | null;
 
   constructor(ctx: PolicyContext, options: PagedOptions = {}) {
     checkTensorParallel(ctx.model, ctx.tp);
@@ -108,7 +115,7 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
     }
     this.prev[n] = n === 0 ? n : n - 1;
     this.freeCount = n;
-    this.ops = ctx.recordOps ? [] : null;
+    this.ops = OpLog.when(ctx.recordOps);
   }
 
   blocksFor(tokens: number): number {
@@ -257,10 +264,7 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
   }
 
   takeOps(): MemoryOp[] {
-    if (!this.ops || this.ops.length === 0) return NO_OPS;
-    const ops = this.ops;
-    this.ops = [];
-    return ops;
+    return this.ops?.take() ?? NO_OPS;
   }
 
   /** Block ids request `id` holds, in order (tests and debugging; allocates). */
@@ -343,12 +347,21 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
 
   // ---- internals ------------------------------------------------------------------------------
 
-  /** Leading blocks of `prefix` found in the cache, capped so at least one content token is computed. */
+  /**
+   * Leading blocks of `prefix` found in the cache, capped so at least one content token is computed.
+   * One admission asks up to four times (scheduler, engine, canAdmit, admit) and a refused head of the
+   * queue asks again every step: the walk is memoized until the cache's key set changes.
+   */
   private hitBlocks(prefix: PrefixKeys, contentTokens: number): number {
     const bs = this.blockSizeTokens;
     const maxBlocks = Math.floor((Math.min(contentTokens, prefix.contentTokens) - 1) / bs);
+    if (prefix === this.memoPrefix && maxBlocks === this.memoMaxBlocks && this.cacheEpoch === this.memoEpoch) return this.memoHits;
     let j = 0;
     while (j < maxBlocks && this.cache.has(prefix.keyOf(j, bs))) j++;
+    this.memoPrefix = prefix;
+    this.memoMaxBlocks = maxBlocks;
+    this.memoEpoch = this.cacheEpoch;
+    this.memoHits = j;
     return j;
   }
 
@@ -365,7 +378,10 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
       if (!Number.isNaN(this.blockKey[b])) continue;
       const list = this.cache.get(key);
       if (list) list.push(b);
-      else this.cache.set(key, [b]);
+      else {
+        this.cache.set(key, [b]);
+        this.cacheEpoch++;
+      }
       this.blockKey[b] = key;
     }
     if (full > this.slotKeyed[slot]) this.slotKeyed[slot] = full;
@@ -420,7 +436,10 @@ export class PrefixCachingPagedPolicy implements MemoryPolicy {
         // BlockPool._maybe_evict_cached_block.
         const list = this.cache.get(key)!;
         list.splice(list.indexOf(b), 1);
-        if (list.length === 0) this.cache.delete(key);
+        if (list.length === 0) {
+          this.cache.delete(key);
+          this.cacheEpoch++;
+        }
         this.blockKey[b] = Number.NaN;
         this.prefixStats.evictions++;
       }

@@ -1,5 +1,6 @@
 import type { Scheduler } from './Scheduler.js';
 import type { SchedulerContext } from './SchedulerContext.js';
+import { admitWholePrompts, decodeAllRunning } from './wholePrompts.js';
 import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './SchedulerOptions.js';
 
 /**
@@ -20,32 +21,10 @@ export class OrcaScheduler implements Scheduler {
   }
 
   schedule(ctx: SchedulerContext): void {
-    const { table: t, waiting, running } = ctx;
+    const { running } = ctx;
     const { maxNumSeqs, maxNumBatchedTokens } = this.options;
-    let i = 0;
-    while (i < running.length) {
-      const s = running.at(i);
-      if (!ctx.growOrPreempt(s, t.kvTokens[s] + 1, true)) break;
-      ctx.addDecode(s);
-      i++;
-    }
-    let tokens = ctx.plan.batchSize;
-    let admitted = false;
-    while (waiting.length > 0) {
-      const s = waiting.at(0);
-      const target = t.prefillTarget[s];
-      const fresh = target - ctx.prefixHitTokens(s);
-      if (fresh > maxNumBatchedTokens) {
-        ctx.drop(s, 'over-batch-limit');
-        continue;
-      }
-      if (running.length >= maxNumSeqs || tokens + fresh > maxNumBatchedTokens) break;
-      const finalTokens = t.promptTokens[s] + t.outputTokens[s] - 1;
-      if (!ctx.admit(s, target, finalTokens)) break;
-      ctx.addPrefill(s, target - t.prefilled[s]);
-      tokens += target - t.prefilled[s];
-      admitted = true;
-    }
+    decodeAllRunning(ctx);
+    const admitted = admitWholePrompts(ctx, maxNumSeqs, maxNumBatchedTokens, ctx.plan.batchSize, true) > 0;
     if (!admitted && ctx.plan.batchSize === running.length) ctx.markSteady();
   }
 }

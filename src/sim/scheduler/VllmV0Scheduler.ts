@@ -1,5 +1,6 @@
 import type { Scheduler } from './Scheduler.js';
 import type { SchedulerContext } from './SchedulerContext.js';
+import { admitWholePrompts, decodeAllRunning } from './wholePrompts.js';
 import { resolveSchedulerOptions, type ResolvedSchedulerOptions, type SchedulerOptions } from './SchedulerOptions.js';
 
 /**
@@ -21,32 +22,11 @@ export class VllmV0Scheduler implements Scheduler {
   }
 
   schedule(ctx: SchedulerContext): void {
-    const { table: t, waiting, running } = ctx;
+    const { running } = ctx;
     const { maxNumSeqs, maxNumBatchedTokens } = this.options;
-    let tokens = 0;
-    while (waiting.length > 0) {
-      const s = waiting.at(0);
-      const target = t.prefillTarget[s];
-      // With prefix caching, cached tokens are neither computed nor counted against the budget.
-      const fresh = target - ctx.prefixHitTokens(s);
-      if (fresh > maxNumBatchedTokens) {
-        ctx.drop(s, 'over-batch-limit');
-        continue;
-      }
-      if (running.length >= maxNumSeqs || tokens + fresh > maxNumBatchedTokens) break;
-      if (!ctx.admit(s, target)) break;
-      ctx.addPrefill(s, target - t.prefilled[s]);
-      tokens += target - t.prefilled[s];
-    }
+    admitWholePrompts(ctx, maxNumSeqs, maxNumBatchedTokens, 0, false);
     if (ctx.plan.batchSize > 0) return;
-
-    let i = 0;
-    while (i < running.length) {
-      const s = running.at(i);
-      if (!ctx.growOrPreempt(s, t.kvTokens[s] + 1, true)) break;
-      ctx.addDecode(s);
-      i++;
-    }
+    decodeAllRunning(ctx);
     // Admission just failed (or nothing waits) and only a release or an arrival can change that.
     if (ctx.plan.batchSize === running.length) ctx.markSteady();
   }
