@@ -74,4 +74,6 @@ for s in "${stages[@]}"; do
 done
 echo
 cat "$summary"
+# The device tool returns at most 8 files from $OUT: everything but the summary goes into one archive.
+(cd "$OUT" && tar -czf gpu-checks-out.tgz --exclude=summary.txt --exclude=gpu-checks-out.tgz . && find . -mindepth 1 ! -name summary.txt ! -name gpu-checks-out.tgz -delete)
 exit "$failed"
