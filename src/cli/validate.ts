@@ -13,6 +13,7 @@ import { openTrace } from '../sim/trace/openTrace.js';
 import { checkSchedulerKind, resolveSchedulerOptions } from '../sim/scheduler/SchedulerOptions.js';
 import { compareRuns, VALIDATION_TARGETS, type ValidationSummary } from '../sim/validation/compareRuns.js';
 import { formatDrift, formatPhaseErrors } from '../sim/validation/formatDrift.js';
+import type { HostProbeResult } from '../gpu/hostSpeedProbe.js';
 
 interface ValidateArgs {
   trace: string;
@@ -34,6 +35,7 @@ interface ValidateArgs {
   maxNumBatchedTokens?: number;
   maxNumSeqs?: number;
   enablePrefixCaching?: boolean;
+  hostProbe: boolean;
 }
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
@@ -60,6 +62,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .option('max-num-batched-tokens', { type: 'number', alias: 'max-batched-tokens', describe: 'scheduler token budget per step' })
       .option('max-num-seqs', { type: 'number', describe: 'most requests running at once' })
       .option('enable-prefix-caching', { type: 'boolean', describe: 'paged: automatic prefix caching (default: on under vllm)' })
+      .option('host-probe', { type: 'boolean', default: true, describe: "re-measure a few of the profile's cells on this GPU first and scale its kernel tables by what this lease runs (--no-host-probe: the profile as measured)" })
       .example('$0 validate --trace azure-conv-2023 --first 300 --policy paged', 'the first 300 Azure conversation requests under PagedAttention')
       .strict() as unknown as Argv<ValidateArgs>,
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
@@ -67,7 +70,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const [{ detectGpuPreset }, { replayOnGpu }, { requireGpu }] = await Promise.all([
       import('../gpu/detectGpuPreset.js'), import('../gpu/replayOnGpu.js'), import('../gpu/requireGpu.js'),
     ]);
-    const { info } = requireGpu(args.device);
+    const { binding, info } = requireGpu(args.device);
     // Outputs are checked before the two replays run, not after.
     if (args.json !== undefined) checkOutputPath(args.json, '--json');
     if (args.runs !== undefined) {
@@ -96,7 +99,17 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const maxNumSeqs = resolveSchedulerOptions(schedulerOptions, scheduler, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name }).maxNumSeqs;
     const simPolicy = createPolicy(policyKind, { model, hardware, tp, vllmV1Defaults: scheduler === 'vllm', maxNumSeqs }, policyOptions as never);
     // The one cost resolution, as replay and simulate(); the GPU side's predictor uses the same profile.
-    const resolved = resolveCostModel({ model, hardware, tp, policy: simPolicy, policyOptions }, { profile: args.profile ?? 'auto' });
+    const runShape = { model, hardware, tp, policy: simPolicy, policyOptions };
+    let resolved = resolveCostModel(runShape, { profile: args.profile ?? 'auto' });
+    // The host-speed probe (issue 21: the same card runs a whole replay ~2% faster on one lease than on
+    // another): the profile's kernel tables are rescaled by what this GPU measures now, before either replay.
+    let hostProbe: HostProbeResult | undefined;
+    if (args.hostProbe && resolved.profile) {
+      const { hostSpeedProbe, formatHostProbe } = await import('../gpu/hostSpeedProbe.js');
+      hostProbe = hostSpeedProbe(binding, resolved.profile.profile, { model, tp, device: args.device, pagedBlockSize: policyKind === 'paged' ? (args.blockSize ?? 16) : undefined });
+      process.stdout.write(formatHostProbe(hostProbe));
+      resolved = resolveCostModel(runShape, { profile: args.profile ?? 'auto', scaleKernels: { factor: hostProbe.factor, why: 'host-speed probe at validation start' } });
+    }
     const { costModel, profile } = resolved;
     process.stdout.write(`cost model: ${resolved.note}\n`);
     const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, scheduler, schedulerOptions, costModel });
@@ -104,7 +117,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const summary = compareRuns(sim, g.run, g.pairs);
     process.stdout.write(formatValidation(summary, { card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor }));
     if (args.json) {
-      const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), summary, iterations: g.pairs };
+      const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), ...(hostProbe ? { hostProbe } : {}), summary, iterations: g.pairs };
       await writeJsonOutput(args.json, out, { option: '--json' });
     }
     if (args.runs) {

@@ -12,6 +12,7 @@ import type { CalibrationProfile } from './calibrated/CalibrationProfile.js';
 import { findMatchingProfiles, profilesDir } from './calibrated/findProfile.js';
 import { modelShape, shapeDifference } from './calibrated/ModelShape.js';
 import { usesPagedKernels } from './calibrated/predictorFor.js';
+import { scaleKernelTimes } from './calibrated/scaleKernelTimes.js';
 import { readProfile } from './calibrated/readProfile.js';
 import type { CostModel } from './CostModel.js';
 import { RooflineCostModel } from './RooflineCostModel.js';
@@ -45,6 +46,12 @@ export interface CostModelOptions {
   roofline?: RooflineOptions;
   /** @defaultValue the package's profiles/ folder */
   profilesDir?: string;
+  /**
+   * Multiply the chosen profile's kernel-time tables by `factor` (host-side fits and communication
+   * kept): what a validation's host-speed probe measured (src/gpu/hostSpeedProbe.ts). The note and
+   * the profile's method string say so.
+   */
+  scaleKernels?: { factor: number; why: string };
 }
 
 export interface RunShape {
@@ -92,6 +99,12 @@ export function resolveCostModel(run: RunShape, options: CostModelOptions = {}):
     if (diff) throw new UserError('PROFILE_MISMATCH', `${choice}: measured for another shape: ${diff}`);
     profile = { profile: p, path: choice };
     why = `measured profile ${choice} (${p.card}, ${p.date})${p.shape ? '' : ', shape not recorded in the file'}`;
+  }
+
+  if (profile && options.scaleKernels) {
+    const { factor, why: reason } = options.scaleKernels;
+    profile = { profile: scaleKernelTimes(profile.profile, factor, reason), path: profile.path };
+    why += `, kernel tables x${factor.toFixed(4)} (${reason})`;
   }
 
   const kernelsName = options.attentionKernels ?? 'kvsim';
