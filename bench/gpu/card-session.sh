@@ -3,8 +3,9 @@
 # by an H100 when no H200 opens):
 #   H200: the profiles (bash bench/gpu/calibrate-all.sh: llama-3-8b, yi-6b, xlstm-7b, SDPA) and, with
 #         them, the vLLM V1 + prefix-caching validation on the Mooncake prefix (validate-v1.sh's run);
-#   H100: the same validation REPEATS times (default 2) with the committed H100 profile: the card's own
-#         run-to-run spread on this host, and against the committed runs, between hosts.
+#   H100: the same validation with the committed H100 profile, once with kvsim validate's host-speed
+#         probe (--host-probe) and once without: the probe's effect on one lease, and against the
+#         committed runs of other leases, the spread between hosts.
 # Prepare here: bash bench/gpu/pack-gpu-tests.sh && head -n 300 ../shared/traces/mooncake-fast25/conversation_trace.jsonl > .device/traces/mooncake-300.jsonl
 # Output: $OUT/card-session.tgz (everything) and $OUT/card-session.txt (the summary lines).
 set -uo pipefail
@@ -20,7 +21,7 @@ validate() { # name [validate options...]
   kvsim validate --model llama-3-8b --policy paged --scheduler vllm --trace .device/traces/mooncake-300.jsonl --first 300 \
     --rate "${MOONCAKE_RATE:-10}" --json "$work/$name.validation.json" --runs "$work/$name" "$@" > "$work/$name.txt" 2>&1
   echo "== $name (exit $?)" >> "$OUT/card-session.txt"
-  grep -E "per-iteration|makespan|TTFT" "$work/$name.txt" >> "$OUT/card-session.txt"
+  grep -E "host-speed|per-iteration|makespan|TTFT|decode-only" "$work/$name.txt" >> "$OUT/card-session.txt"
 }
 case "$card" in
   *H200*)
@@ -28,7 +29,8 @@ case "$card" in
     validate llama-3-8b.paged-v1.mooncake --profile "$work/p/llama-3-8b.json"
     ;;
   *)
-    for i in $(seq 1 "${REPEATS:-2}"); do validate "llama-3-8b.paged-v1.mooncake.repeat$i"; done
+    validate llama-3-8b.paged-v1.mooncake.probe --host-probe
+    validate llama-3-8b.paged-v1.mooncake.noprobe
     ;;
 esac
 for f in "$work"/*.gpu.json "$work"/*.sim.json; do [ -e "$f" ] && gzip -f "$f"; done
