@@ -72,11 +72,13 @@ std::string Kind(const Napi::Object& o) {
 
 struct Dims {
   int batch, seqLen, heads, dqk, dv, headDim, numSlots;
+  int algorithm;  // prefill: xlstm_prefill_algorithm (0 auto, 1 sequential, 2 tfla)
   xlstm_dtype in, st;
   float cap;
   std::string str() const {
     return "batch=" + std::to_string(batch) + " seqLen=" + std::to_string(seqLen) + " heads=" + std::to_string(heads) +
-           " dqk=" + std::to_string(dqk) + " dv=" + std::to_string(dv) + " headDim=" + std::to_string(headDim);
+           " dqk=" + std::to_string(dqk) + " dv=" + std::to_string(dv) + " headDim=" + std::to_string(headDim) +
+           " algorithm=" + std::to_string(algorithm);
   }
 };
 Dims ReadDims(const Napi::Object& o) {
@@ -90,6 +92,8 @@ Dims ReadDims(const Napi::Object& o) {
   d.numSlots = static_cast<int>(PropU64(o, "numSlots"));
   d.in = PropU64(o, "inputDtype") == 2 ? XLSTM_F16 : XLSTM_BF16;
   d.st = PropU64(o, "stateDtype") == 1 ? XLSTM_BF16 : XLSTM_F32;
+  Napi::Value alg = o.Get("algorithm");
+  d.algorithm = alg.IsNumber() ? alg.As<Napi::Number>().Int32Value() : XLSTM_PREFILL_AUTO;
   Napi::Value cap = o.Get("gateSoftCap");
   d.cap = cap.IsNumber() ? cap.As<Napi::Number>().FloatValue() : 0.0f;
   return d;
@@ -142,7 +146,7 @@ Napi::Value XlstmRun(const Napi::CallbackInfo& info) {
         a.batch = d.batch; a.seqLen = d.seqLen; a.heads = d.heads; a.dqk = d.dqk; a.dv = d.dv; a.inputDtype = d.in;
         a.q = dq.p; a.k = dk.p; a.v = dv.p; a.igatePre = static_cast<const float*>(di.p);
         a.fgatePre = static_cast<const float*>(df.p); a.slots = static_cast<const int32_t*>(dSlots.p);
-        a.gateSoftCap = d.cap; a.h = dout.p; a.state = st;
+        a.gateSoftCap = d.cap; a.h = dout.p; a.state = st; a.algorithm = d.algorithm;
         CheckX(xlstm_mlstm_prefill(&a, nullptr), "xlstm_mlstm_prefill", d.str());
       }
       CheckRuntime(cudaDeviceSynchronize(), "cudaDeviceSynchronize", "after " + kind);
@@ -256,7 +260,13 @@ Napi::Value XlstmBench(const Napi::CallbackInfo& info) {
         a.batch = d.batch; a.seqLen = d.seqLen; a.heads = d.heads; a.dqk = d.dqk; a.dv = d.dv; a.inputDtype = d.in;
         a.q = q.p; a.k = k.p; a.v = v.p; a.h = h.p; a.igatePre = static_cast<float*>(ig.p); a.fgatePre = static_cast<float*>(fg.p);
         a.slots = static_cast<int32_t*>(slots.p); a.gateSoftCap = d.cap; a.state = stateOf(0);
+        // A workspace allocated once, as a serving loop would: not an allocation per timed call.
+        const int64_t wsBytes = xlstm_mlstm_prefill_workspace_bytes(d.batch, d.seqLen, d.heads, d.dqk, d.dv, d.algorithm);
+        if (wsBytes < 0) ThrowState("xlstm_mlstm_prefill_workspace_bytes", d.str(), "bad size or algorithm");
+        DevMem ws(static_cast<size_t>(wsBytes), "prefill workspace");
+        a.algorithm = d.algorithm; a.workspace = wsBytes > 0 ? ws.p : nullptr; a.workspaceBytes = wsBytes;
         t = TimeMs([&] { CheckX(xlstm_mlstm_prefill(&a, nullptr), "xlstm_mlstm_prefill", d.str()); }, warmup, reps);
+        // The useful work of the chunkwise form at L = 64, whichever algorithm runs (rates compare).
         const double L = 64, chunks = std::ceil(d.seqLen / L);
         flops = (double)d.batch * d.heads * chunks * (2 * L * L * d.dqk + 2 * L * L * d.dv + 4 * L * d.dqk * d.dv);
         bytes = 2.0 * d.batch * slotBytes + ioBytes;

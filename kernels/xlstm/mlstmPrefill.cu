@@ -15,6 +15,7 @@
 #include <mma.h>
 
 #include "xlstmCommon.cuh"
+#include "xlstmInternal.h"
 
 namespace kvsim_xlstm {
 
@@ -376,6 +377,21 @@ int launchPrefill(const xlstm_mlstm_prefill_args& a, cudaStream_t stream) {
 
 using namespace kvsim_xlstm;
 
+// Which kernel `auto` means: sequential until the tfla kernel is measured faster on the GPU.
+static int resolvePrefillAlgorithm(int32_t algorithm) {
+  if (algorithm == XLSTM_PREFILL_AUTO) return XLSTM_PREFILL_SEQUENTIAL;
+  if (algorithm == XLSTM_PREFILL_SEQUENTIAL || algorithm == XLSTM_PREFILL_TFLA) return algorithm;
+  return -1;
+}
+
+extern "C" int64_t xlstm_mlstm_prefill_workspace_bytes(int32_t batch, int32_t seqLen, int32_t heads,
+                                                       int32_t dqk, int32_t dv, int32_t algorithm) {
+  const int alg = resolvePrefillAlgorithm(algorithm);
+  if (alg < 0 || batch < 1 || seqLen < 1 || heads < 1 || dqk < 1 || dv < 1) return -1;
+  return alg == XLSTM_PREFILL_TFLA ? xlstm_mlstm_prefill_tfla_workspace_bytes(batch, seqLen, heads, dqk, dv)
+                                   : 0;
+}
+
 extern "C" int xlstm_mlstm_prefill(const xlstm_mlstm_prefill_args* a, void* stream) {
   using namespace kvsim_xlstm_host;
   if (a == nullptr) return XLSTM_ERR_INVALID_ARGUMENT;
@@ -387,9 +403,13 @@ extern "C" int xlstm_mlstm_prefill(const xlstm_mlstm_prefill_args* a, void* stre
     return XLSTM_ERR_INVALID_ARGUMENT;
   if (!isInputDtype(a->inputDtype) || !isStateDtype(a->state.dtype))
     return XLSTM_ERR_INVALID_ARGUMENT;
+  const int algorithm = resolvePrefillAlgorithm(a->algorithm);
+  if (algorithm < 0 || (a->workspace != nullptr && a->workspaceBytes < 0))
+    return XLSTM_ERR_INVALID_ARGUMENT;
   if (a->dqk % 16 != 0 || a->dqk > kPfMaxDqk || a->dv % 16 != 0 ||
       a->dv > kPfMaxTiles * kTileCols || a->heads > 65535 || a->batch > 65535)
     return XLSTM_ERR_UNSUPPORTED_SHAPE;
+  if (algorithm == XLSTM_PREFILL_TFLA) return xlstm_mlstm_prefill_tfla(a, stream);
   cudaStream_t s = static_cast<cudaStream_t>(stream);
   const bool bf = a->inputDtype == XLSTM_BF16;
   if (a->state.dtype == XLSTM_F32)

@@ -76,8 +76,22 @@ typedef struct xlstm_mlstm_step_args {
  * state in each request's slot and leaving the final state there.
  * q, k [batch][seqLen][heads][dqk], v and h (out) [batch][seqLen][heads][dv];
  * igatePre, fgatePre [batch][seqLen][heads].
- * Limits: dqk % 16 == 0 and dqk <= 256; dv % 16 == 0 and dv <= 512. Chunk size 64.
+ * Limits: dqk % 16 == 0 and dqk <= 256; dv % 16 == 0 and dv <= 512; tfla also batch * heads
+ * <= 65535 and seqLen <= 65535 * 256.
+ * algorithm: XLSTM_PREFILL_AUTO (0, what a zero-initialized struct gets; now = sequential),
+ * XLSTM_PREFILL_SEQUENTIAL (one block per (request, head, 64-column tile of C) walks the sequence
+ * in 64-token chunks) or XLSTM_PREFILL_TFLA (chunk-parallel in 256-token chunks: per-chunk states,
+ * an inter-chunk scan, outputs; kernels/xlstm/mlstmPrefillTfla.cu). Same function, same m.
+ * workspace: tfla's device scratch of xlstm_mlstm_prefill_workspace_bytes(...) bytes
+ * (workspaceBytes says how many were given; no initial contents needed), or NULL: the call then
+ * allocates it with cudaMallocAsync on `stream` and frees it after (cudaFreeAsync).
  */
+typedef enum xlstm_prefill_algorithm {
+  XLSTM_PREFILL_AUTO = 0,
+  XLSTM_PREFILL_SEQUENTIAL = 1,
+  XLSTM_PREFILL_TFLA = 2
+} xlstm_prefill_algorithm;
+
 typedef struct xlstm_mlstm_prefill_args {
   int32_t batch, seqLen, heads, dqk, dv;
   xlstm_dtype inputDtype;
@@ -90,6 +104,9 @@ typedef struct xlstm_mlstm_prefill_args {
   float gateSoftCap;
   void* h;
   xlstm_mlstm_state state;
+  int32_t algorithm; /* xlstm_prefill_algorithm; anything else is XLSTM_ERR_INVALID_ARGUMENT */
+  void* workspace;
+  int64_t workspaceBytes;
 } xlstm_mlstm_prefill_args;
 
 /* sLSTM state pool (one layer). */
@@ -139,6 +156,11 @@ int64_t xlstm_mlstm_slot_bytes(int32_t heads, int32_t dqk, int32_t dv, xlstm_dty
 int64_t xlstm_slstm_slot_bytes(int32_t heads, int32_t headDim, xlstm_dtype stateDtype);
 /* Scratch bytes xlstm_slstm_step needs for these sizes (depends on sizes only, not the device). */
 int64_t xlstm_slstm_workspace_bytes(int32_t batch, int32_t heads, int32_t headDim);
+/* Scratch bytes xlstm_mlstm_prefill needs with this algorithm (auto resolved as the call does; 0 for
+ * sequential), -1 for a bad size or algorithm. tfla: about 6 * dqk * dv bytes per (request, head,
+ * 256-token chunk): 384 MiB for xLSTM-7B's heads at batch 4 x 4096 tokens. */
+int64_t xlstm_mlstm_prefill_workspace_bytes(int32_t batch, int32_t seqLen, int32_t heads, int32_t dqk,
+                                            int32_t dv, int32_t algorithm);
 
 /* Fill `count` elements (XLSTM_F32, XLSTM_BF16 or XLSTM_F16) with pseudo-random values uniform in
  * [-amplitude, amplitude] from `seed` (benchmarks: zeros run faster than real data). */

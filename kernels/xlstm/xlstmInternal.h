@@ -1,5 +1,5 @@
-// Entry points for the bench harness only: pick a tuning variant explicitly so one device run can
-// time them side by side. The public API (xlstm.h) uses the default variant.
+// Entry points inside kernels/xlstm and for the bench harness: pick a tuning variant explicitly so
+// one device run can time them side by side. The public API (xlstm.h) uses the default variant.
 #pragma once
 
 #include "xlstm.h"
@@ -14,6 +14,12 @@ int xlstm_mlstm_step_variant(const xlstm_mlstm_step_args* args, void* stream, in
                              int unroll);
 extern const int xlstm_mlstm_step_default_streaming;
 extern const int xlstm_mlstm_step_default_unroll;
+
+/* The chunk-parallel prefill (mlstmPrefillTfla.cu) behind xlstm_mlstm_prefill's algorithm 2: takes
+ * arguments xlstm_mlstm_prefill already validated, and its own workspace size. */
+int xlstm_mlstm_prefill_tfla(const xlstm_mlstm_prefill_args* args, void* stream);
+int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32_t seqLen, int32_t heads,
+                                                 int32_t dqk, int32_t dv);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,8 @@ export interface NativeXlstmDims {
   headDim: number;
   numSlots: number;
   gateSoftCap: number;
+  /** mLSTM prefill kernel: 0 = auto (the C ABI's choice), 1 = sequential, 2 = tfla (chunk-parallel). @defaultValue 0 */
+  algorithm?: 0 | 1 | 2;
 }
 
 export interface NativeXlstmRunOptions extends NativeXlstmDims {

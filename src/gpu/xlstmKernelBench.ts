@@ -13,7 +13,11 @@ export interface XlstmKernelBenchRow {
 export const DEFAULT_XLSTM_BENCH: { name: string; options: XlstmBenchOptions }[] = [
   { name: 'mLSTM step fp32 state B=128 H8 256x512', options: { kind: 'mlstmStep', batch: 128 } },
   { name: 'mLSTM step bf16 state B=128 H8 256x512', options: { kind: 'mlstmStep', batch: 128, stateDtype: 'bf16' } },
-  { name: 'mLSTM prefill fp32 state B=4 S=4096 H8 256x512', options: { kind: 'mlstmPrefill', batch: 4, seqLen: 4096, reps: 10 } },
+  // The sequential row keeps its name (profiles/*/kernels.json); tfla rows beside it, same shapes.
+  { name: 'mLSTM prefill fp32 state B=4 S=4096 H8 256x512', options: { kind: 'mlstmPrefill', batch: 4, seqLen: 4096, reps: 10, algorithm: 'sequential' } },
+  { name: 'mLSTM prefill fp32 state B=4 S=4096 H8 256x512 tfla', options: { kind: 'mlstmPrefill', batch: 4, seqLen: 4096, reps: 10, algorithm: 'tfla' } },
+  { name: 'mLSTM prefill fp32 state B=1 S=16384 H8 256x512 sequential', options: { kind: 'mlstmPrefill', batch: 1, seqLen: 16384, reps: 5, algorithm: 'sequential' } },
+  { name: 'mLSTM prefill fp32 state B=1 S=16384 H8 256x512 tfla', options: { kind: 'mlstmPrefill', batch: 1, seqLen: 16384, reps: 10, algorithm: 'tfla' } },
   { name: 'sLSTM step fp32 state B=64 H4 dh512', options: { kind: 'slstmStep', batch: 64, heads: 4, headDim: 512 } },
 ];
 

@@ -3,6 +3,21 @@ import type { HalfDtype } from './halfBits.js';
 import { nativeCall } from './nativeCall.js';
 import type { NativeXlstmRunOptions, XlstmNative } from './XlstmNative.js';
 
+/**
+ * mLSTM prefill kernel (kernels/xlstm/xlstm.h): 'sequential' walks each request's sequence in one
+ * block per state tile; 'tfla' is chunk-parallel (per-chunk states, an inter-chunk scan, outputs;
+ * same function, same stabilizer); 'auto' lets the C ABI choose (today: sequential).
+ */
+export type MlstmPrefillAlgorithm = 'auto' | 'sequential' | 'tfla';
+const ALGORITHM_CODE: Record<MlstmPrefillAlgorithm, 0 | 1 | 2> = { auto: 0, sequential: 1, tfla: 2 };
+
+/** The native code of `algorithm`, or an error naming `option`: the value must be one of the three. */
+export function mlstmPrefillAlgorithmCode(option: string, algorithm: unknown): 0 | 1 | 2 {
+  const a = algorithm ?? 'auto';
+  if (typeof a !== 'string' || !Object.hasOwn(ALGORITHM_CODE, a)) throw expected("'auto', 'sequential' or 'tfla'", option, algorithm);
+  return ALGORITHM_CODE[a as MlstmPrefillAlgorithm];
+}
+
 /** Element type of a recurrent state pool: fp32 (Float32Array) or bf16 bits (Uint16Array). */
 export type XlstmStateDtype = 'f32' | 'bf16';
 export type StateArray = Float32Array | Uint16Array;
@@ -46,6 +61,8 @@ export interface MlstmCallOptions {
   slots: Int32Array;
   /** Soft cap of both gate pre-activations, cap*tanh(x/cap); 0 disables. @defaultValue 15 (xLSTM-7B) */
   gateSoftCap?: number;
+  /** Prefill kernel (a step takes only 'auto'). @defaultValue 'auto' */
+  algorithm?: MlstmPrefillAlgorithm;
   /** Updated in place. */
   state: MlstmStatePool;
 }
@@ -116,6 +133,8 @@ export function resolveMlstmCall(o: MlstmCallOptions): NativeXlstmRunOptions {
   const seqLen = step ? 1 : checkInt(`${api}: seqLen`, o.seqLen ?? 1, 1, 1 << 24);
   if (step && o.seqLen !== undefined && o.seqLen !== 1) throw expected('1 for a step', `${api}: seqLen`, o.seqLen);
   const cap = checkNumber(`${api}: gateSoftCap`, o.gateSoftCap ?? 15, 0, 1e6);
+  const algorithm = mlstmPrefillAlgorithmCode(`${api}: algorithm`, o.algorithm);
+  if (step && algorithm !== 0) throw expected("'auto' for a step (algorithms are prefill kernels)", `${api}: algorithm`, o.algorithm);
   const m = o.state?.m;
   if (!(m instanceof Float32Array) || m.length < heads || m.length % heads !== 0) {
     throw expected(`a Float32Array of numSlots * heads (${heads}) elements`, `${api}: state.m`, m?.length);
@@ -132,7 +151,7 @@ export function resolveMlstmCall(o: MlstmCallOptions): NativeXlstmRunOptions {
   checkLength(api, 'fgatePre', o.fgatePre, tok);
   return {
     device, kind: o.kind, inputDtype: INPUT_CODE[o.inputDtype], stateDtype: STATE_CODE[o.stateDtype],
-    batch, seqLen, heads, dqk, dv, headDim: 0, numSlots, gateSoftCap: cap, slots: o.slots,
+    batch, seqLen, heads, dqk, dv, headDim: 0, numSlots, gateSoftCap: cap, algorithm, slots: o.slots,
     q: o.q, k: o.k, v: o.v, igatePre: o.igatePre, fgatePre: o.fgatePre, C: o.state.C, n: o.state.n, m,
   };
 }
@@ -188,6 +207,8 @@ export interface XlstmBenchOptions {
   batch?: number;
   /** prefill only. @defaultValue 1 */
   seqLen?: number;
+  /** prefill only: which kernel. @defaultValue 'auto' */
+  algorithm?: MlstmPrefillAlgorithm;
   /** @defaultValue 8 (xLSTM-7B) */
   heads?: number;
   /** @defaultValue 256 (xLSTM-7B) */
@@ -228,6 +249,8 @@ export function benchXlstm(native: XlstmNative, o: XlstmBenchOptions): XlstmBenc
   const dqk = o.dqk ?? 256;
   const dv = o.dv ?? 512;
   const headDim = o.headDim ?? 512;
+  const algorithm = mlstmPrefillAlgorithmCode(`${api}: algorithm`, o.algorithm);
+  if (o.kind !== 'mlstmPrefill' && algorithm !== 0) throw expected("'auto' (algorithms are prefill kernels)", `${api}: algorithm`, o.algorithm);
   if (o.kind === 'mlstmStep' || o.kind === 'mlstmPrefill') {
     // The same shape limits as a real call (kernels/xlstm/xlstm.h).
     const step = o.kind === 'mlstmStep';
@@ -242,7 +265,7 @@ export function benchXlstm(native: XlstmNative, o: XlstmBenchOptions): XlstmBenc
   const r = nativeCall(() =>
     native.xlstmBench({
       device: checkInt(`${api}: device`, o.device ?? 0, 0, 1023), kind: o.kind, inputDtype: INPUT_CODE[inputDtype],
-      stateDtype: STATE_CODE[stateDtype], batch, seqLen, heads, dqk, dv, headDim, numSlots: batch, gateSoftCap: 15,
+      stateDtype: STATE_CODE[stateDtype], batch, seqLen, heads, dqk, dv, headDim, numSlots: batch, gateSoftCap: 15, algorithm,
       copyBytes: checkInt(`${api}: copyBytes`, o.copyBytes ?? 2 ** 30, 1 << 20, 2 ** 40),
       warmup: checkInt(`${api}: warmup`, o.warmup ?? 3, 0, 10000), reps: checkInt(`${api}: reps`, o.reps ?? 20, 1, 100000),
     }),

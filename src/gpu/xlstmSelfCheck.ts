@@ -1,7 +1,7 @@
 import seedrandom from 'seedrandom';
 import { fromHalfBits, type HalfDtype, toHalfBits } from './halfBits.js';
 import type { XlstmKernelKind, XlstmNative } from './XlstmNative.js';
-import { type MlstmCallOptions, runMlstm, runSlstm, type SlstmCallOptions, type StateArray, type XlstmStateDtype } from './xlstmKernels.js';
+import { type MlstmCallOptions, type MlstmPrefillAlgorithm, runMlstm, runSlstm, type SlstmCallOptions, type StateArray, type XlstmStateDtype } from './xlstmKernels.js';
 import { type MlstmHeadState, mlstmStepReference, type SlstmHeadState, slstmStepReference, xlstmRelativeError } from './xlstmReference.js';
 
 /** One correctness case: fresh random inputs and state, one kernel call against float64. */
@@ -16,6 +16,8 @@ export interface XlstmCheckCase {
   dv?: number;
   seqLen?: number;
   headDim?: number;
+  /** mLSTM prefill kernel. @defaultValue 'auto' */
+  algorithm?: MlstmPrefillAlgorithm;
 }
 
 export interface XlstmCheckResult {
@@ -29,15 +31,24 @@ export interface XlstmCheckResult {
   pass: boolean;
 }
 
-/** Ragged slots, non-power-of-two sizes, batch 1, xLSTM-7B head shapes, a prefill over 1.5 chunks. */
+/**
+ * Ragged slots, non-power-of-two sizes, batch 1, xLSTM-7B head shapes, prefills over 1.5 chunks,
+ * each prefill kernel by name (every case continues from a random non-zero state). The tfla cases
+ * (256-token chunks) add: 600 tokens (two chunk boundaries, a partial last chunk) with dqk and dv
+ * off its 64 x 128 tiles, and xLSTM-7B's head over two chunks. Appended, so indices stay.
+ */
 export const DEFAULT_XLSTM_CHECKS: XlstmCheckCase[] = [
   { kind: 'mlstmStep', inputDtype: 'bf16', stateDtype: 'f32', batch: 1, numSlots: 1, heads: 1, dqk: 64, dv: 64 },
   { kind: 'mlstmStep', inputDtype: 'bf16', stateDtype: 'f32', batch: 3, numSlots: 7, heads: 2, dqk: 96, dv: 200 },
   { kind: 'mlstmStep', inputDtype: 'f16', stateDtype: 'bf16', batch: 2, numSlots: 3, heads: 8, dqk: 256, dv: 512 },
-  { kind: 'mlstmPrefill', inputDtype: 'bf16', stateDtype: 'f32', batch: 2, numSlots: 5, heads: 2, dqk: 64, dv: 80, seqLen: 100 },
-  { kind: 'mlstmPrefill', inputDtype: 'f16', stateDtype: 'f32', batch: 1, numSlots: 2, heads: 1, dqk: 128, dv: 128, seqLen: 1 },
+  { kind: 'mlstmPrefill', inputDtype: 'bf16', stateDtype: 'f32', batch: 2, numSlots: 5, heads: 2, dqk: 64, dv: 80, seqLen: 100, algorithm: 'sequential' },
+  { kind: 'mlstmPrefill', inputDtype: 'f16', stateDtype: 'f32', batch: 1, numSlots: 2, heads: 1, dqk: 128, dv: 128, seqLen: 1, algorithm: 'sequential' },
   { kind: 'slstmStep', inputDtype: 'bf16', stateDtype: 'f32', batch: 5, numSlots: 9, heads: 3, headDim: 96 },
   { kind: 'slstmStep', inputDtype: 'f16', stateDtype: 'bf16', batch: 1, numSlots: 2, heads: 2, headDim: 512 },
+  { kind: 'mlstmPrefill', inputDtype: 'bf16', stateDtype: 'f32', batch: 2, numSlots: 5, heads: 2, dqk: 64, dv: 80, seqLen: 100, algorithm: 'tfla' },
+  { kind: 'mlstmPrefill', inputDtype: 'f16', stateDtype: 'f32', batch: 1, numSlots: 2, heads: 1, dqk: 128, dv: 128, seqLen: 1, algorithm: 'tfla' },
+  { kind: 'mlstmPrefill', inputDtype: 'f16', stateDtype: 'bf16', batch: 2, numSlots: 3, heads: 2, dqk: 96, dv: 144, seqLen: 600, algorithm: 'tfla' },
+  { kind: 'mlstmPrefill', inputDtype: 'bf16', stateDtype: 'f32', batch: 2, numSlots: 4, heads: 1, dqk: 256, dv: 512, seqLen: 300, algorithm: 'tfla' },
 ];
 
 /** ‖out − ref‖ / ‖ref‖ bounds per case (see bench/xlstm/NOTES.md for where each comes from). */
@@ -50,7 +61,8 @@ export function xlstmTolerances(c: XlstmCheckCase): { out: number; state: number
 
 function caseName(c: XlstmCheckCase): string {
   const dims = c.kind === 'slstmStep' ? `dh${c.headDim}` : `${c.dqk}x${c.dv}${c.seqLen ? ` S${c.seqLen}` : ''}`;
-  return `${c.kind} in=${c.inputDtype} state=${c.stateDtype} B${c.batch}/${c.numSlots} slots H${c.heads} ${dims}`;
+  const alg = c.algorithm ? ` ${c.algorithm}` : '';
+  return `${c.kind}${alg} in=${c.inputDtype} state=${c.stateDtype} B${c.batch}/${c.numSlots} slots H${c.heads} ${dims}`;
 }
 
 class Draw {
@@ -151,7 +163,7 @@ function checkMlstm(native: XlstmNative, c: XlstmCheckCase, seed: string, tamper
       refHeads.push(s);
     }
   }
-  const o: MlstmCallOptions = { kind: c.kind as 'mlstmStep' | 'mlstmPrefill', inputDtype: c.inputDtype, stateDtype: c.stateDtype, heads: H, dqk, dv, seqLen: S, q, k, v, igatePre, fgatePre, slots: slots.slice(), state };
+  const o: MlstmCallOptions = { kind: c.kind as 'mlstmStep' | 'mlstmPrefill', inputDtype: c.inputDtype, stateDtype: c.stateDtype, heads: H, dqk, dv, seqLen: S, q, k, v, igatePre, fgatePre, slots: slots.slice(), state, algorithm: c.algorithm };
   tamper?.(o);
   const outBits = runMlstm(native, o);
   const errOut = xlstmRelativeError(Array.from(outBits, (x) => fromHalfBits(x, c.inputDtype)), refOut);

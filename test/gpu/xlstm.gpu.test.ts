@@ -24,5 +24,9 @@ describe.skipIf(!native)('xLSTM kernels on the GPU (float64 reference, fresh ran
     expect(checkXlstmCase(native!, c, 'fixed', swap).pass).toBe(false);
     const s = DEFAULT_XLSTM_CHECKS[5]; // sLSTM
     expect(checkXlstmCase(native!, s, 'fixed', swap).pass).toBe(false);
+    const t = DEFAULT_XLSTM_CHECKS[7]; // mLSTM prefill, tfla, 2 requests over 5 slots
+    expect(t.algorithm).toBe('tfla');
+    expect(checkXlstmCase(native!, t, 'fixed').pass).toBe(true);
+    expect(checkXlstmCase(native!, t, 'fixed', swap).pass).toBe(false);
   });
 });

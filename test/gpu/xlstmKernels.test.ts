@@ -42,6 +42,19 @@ describe('xLSTM kernel options (validated before any native call)', () => {
     expect(() => resolveMlstmCall(o)).toThrow(message);
   });
 
+  it('passes the prefill algorithm as the C ABI code (auto 0, sequential 1, tfla 2)', () => {
+    const prefill = (algorithm?: MlstmCallOptions['algorithm']) => resolveMlstmCall(mlstm({ kind: 'mlstmPrefill', algorithm })).algorithm;
+    expect([prefill(), prefill('auto'), prefill('sequential'), prefill('tfla')]).toEqual([0, 0, 1, 2]);
+    expect(resolveMlstmCall(mlstm()).algorithm).toBe(0);
+  });
+
+  it('rejects an unknown algorithm, and any but auto for a step, naming the option', () => {
+    const bad = mlstm({ kind: 'mlstmPrefill', algorithm: 'fast' as MlstmCallOptions['algorithm'] });
+    expect(() => resolveMlstmCall(bad)).toThrow(InvalidOptionError);
+    expect(() => resolveMlstmCall(bad)).toThrow(/'auto', 'sequential' or 'tfla' for mlstmCall: algorithm but received "fast"/);
+    expect(() => resolveMlstmCall(mlstm({ algorithm: 'tfla' }))).toThrow(/mlstmCall: algorithm/);
+  });
+
   it('rejects sLSTM sizes and arrays the kernel cannot take', () => {
     expect(() => resolveSlstmCall(slstm({ headDim: 12 }))).toThrow(/multiple of 8/);
     expect(() => resolveSlstmCall(slstm({ R: new Uint16Array(3) }))).toThrow(/slstmCall: R/);

@@ -1,0 +1,674 @@
+// mLSTM prefill, chunk-parallel (algorithm 2, "tfla"): the chunkwise form split into three launches
+// so no block walks the whole sequence (the idea of Beck et al. 2025, "Tiled Flash Linear
+// Attention": large chunks, intra-chunk work tiled so the chunk size is not bound by shared memory;
+// this code is our own). Tensor cores via wmma 16x16x16 (bf16/f16 in, fp32 accumulation).
+//
+// Per (request, head), chunks of L = 256 tokens. In chunk c, with lf the log forget gate, i the
+// (soft-capped) input gate, b_s = lf_0 + ... + lf_s (inclusive, inside the chunk), G = b_{L-1}
+// (padding rows past the sequence have lf = 0 and i = -inf, so they add nothing):
+//  (1) tflaChunkStateKernel, per (request, head, chunk, 64 x 128 tile of C), all chunks at once:
+//        mloc_c = max_r (G - b_r + i_r),   w_r = e^{G - b_r + i_r - mloc_c}
+//        Cloc_c = sum_r w_r k_r v_r^T (fp32),  nloc_c = sum_r w_r k_r,  (G_c, mloc_c)
+//  (2) tflaScanKernel, per (request, head, 1024 elements of C or all of n), over the chunks in order,
+//      from the slot's state (C0, n0, m0):
+//        Cprev_c = C (rounded to the input type: a tensor-core operand), nprev_c = n, mprev_c = m
+//        m' = max(G_c + m, mloc_c);  C <- e^{G_c + m - m'} C + e^{mloc_c - m'} Cloc_c  (n likewise)
+//      and writes the final C, n back to the slot (m: kernel 3, since every scan block reads m0).
+//      m' is the step recurrence's m at the chunk's end: unrolled, m_t = max(b_t + m0,
+//      max_{r<=t} (b_t - b_r + i_r)); e^{mloc - m'} w_r = e^{G - b_r + i_r - m'} is the weight the
+//      sequential kernel (mlstmPrefill.cu) gives token r, so this is the same C, not an approximation.
+//  (3) tflaOutputKernel, per (request, head, chunk, 64-row query tile, 128-column tile of h), with
+//      m0 = mprev_c:  m_s = max(b_s + m0, max_{r<=s} (b_s - b_r + i_r))  (the step's m_t), and
+//        h_s = (e^{b_s+m0-m_s} q_s Cprev + sum_{r<=s} e^{b_s-b_r+i_r-m_s} (q_s.k_r) v_r) / div_s
+//        den_s = e^{b_s+m0-m_s} q_s.nprev + sum_{r<=s} e^{b_s-b_r+i_r-m_s} (q_s.k_r)
+//        div_s = max(|den_s|, e^{-m_s}) + eps      (q scaled by 1/sqrt(dqk) throughout)
+//      the causal sum over 64-row key tiles up to the diagonal tile.
+// kernels/xlstm/tflaChunkModel.py checks this decomposition against the step recurrence in float64.
+// Rounding, as in the sequential kernel: Cprev and w_r k_r are rounded to the input type before the
+// tensor cores, P = e^{..} (q.k) too; everything else is fp32.
+// Workspace (xlstm_mlstm_prefill_workspace_bytes): Cloc fp32 and Cprev (input type) per chunk,
+// 6 * dqk * dv bytes per (request, head, chunk), plus n and per-chunk scalars.
+
+#include <mma.h>
+
+#include "xlstmCommon.cuh"
+#include "xlstmInternal.h"
+
+namespace kvsim_xlstm {
+namespace tfla {
+
+using namespace nvcuda;
+
+constexpr int kL = 256;        // chunk length = threads per block (one gate per thread)
+constexpr int kThreads = 256;  // 8 warps
+constexpr int kWarps = kThreads / 32;
+constexpr int kRows = 64;      // query / key tile rows in kernel 3
+constexpr int kK1Dqk = 64;     // kernel 1 tile of C: 64 rows (dqk) x 128 columns (dv)
+constexpr int kK1Dv = 128;
+constexpr int kDvTile = 128;   // kernel 3 columns of h
+constexpr int kMaxDqk = 256;
+constexpr int kMaxDv = 512;
+constexpr int kScanElems = 1024;  // C elements per scan block (4 per thread)
+
+__device__ __forceinline__ void cpAsync16(void* dst, const void* src, bool valid) {
+  const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+  const int n = valid ? 16 : 0;
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(n)
+               : "memory");
+}
+__device__ __forceinline__ void cpAsyncWaitAll() {
+  asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
+}
+
+// Workspace regions (256-byte aligned), per (request, head) in order, chunks inside.
+struct Ws {
+  size_t offCloc, offCprev, offNloc, offNprev, offScal, offM, total;
+};
+__host__ __device__ inline Ws wsLayout(int batch, int heads, int nC, int dqk, int dv) {
+  Ws w;
+  const size_t bh = (size_t)batch * heads, cs = bh * nC, cElems = (size_t)dqk * dv;
+  size_t o = 0;
+  auto take = [&](size_t bytes) {
+    size_t at = o;
+    o += (bytes + 255) & ~size_t(255);
+    return at;
+  };
+  w.offCloc = take(cs * cElems * 4);
+  w.offCprev = take(cs * cElems * 2);
+  w.offNloc = take(cs * dqk * 4);
+  w.offNprev = take(cs * dqk * 4);
+  w.offScal = take(cs * 2 * 4);
+  w.offM = take(bh * (nC + 1) * 4);
+  w.total = o;
+  return w;
+}
+
+struct WsPtrs {
+  float* Cloc;    // [bh][c][dqk][dv]
+  void* Cprev;    // [bh][c][dqk][dv], input type
+  float* nloc;    // [bh][c][dqk]
+  float* nprev;   // [bh][c][dqk]
+  float2* scal;   // [bh][c] (G, mloc)
+  float* mprev;   // [bh][c + 1]: m entering chunk c; [nC] the final m
+  int nC;
+};
+
+// Gates of chunk tokens [t0, t0 + len): thread t writes sI[t] (soft-capped input gate, -inf past
+// the end) and sB[t] (inclusive cumulative log forget gate). Deterministic order, so kernels 1 and
+// 3 compute bit-identical b. Needs blockDim == kL; scratch: 8 floats. Ends with a barrier.
+__device__ __forceinline__ void chunkGates(const xlstm_mlstm_prefill_args& a, int b, int head,
+                                           int t0, int len, float* sB, float* sI, float* scratch) {
+  const int t = threadIdx.x, lane = t & 31, warp = t >> 5;
+  float ip = -INFINITY, x = 0.0f;
+  if (t < len) {
+    const size_t g = ((size_t)b * a.seqLen + t0 + t) * a.heads + head;
+    ip = softCap(a.igatePre[g], a.gateSoftCap);
+    x = logSigmoid(softCap(a.fgatePre[g], a.gateSoftCap));
+  }
+  sI[t] = ip;
+#pragma unroll
+  for (int o = 1; o < 32; o <<= 1) {
+    const float y = __shfl_up_sync(0xffffffffu, x, o);
+    if (lane >= o) x += y;
+  }
+  if (lane == 31) scratch[warp] = x;
+  __syncthreads();
+  float off = 0.0f;
+  for (int w = 0; w < warp; ++w) off += scratch[w];
+  sB[t] = x + off;
+  __syncthreads();
+}
+
+// ---------------------------------------------------------------------------------------------
+// (1) Each chunk's own contribution to C and n.
+struct K1Layout {
+  int ldK, ldV;
+  size_t offK, offV, offB, offI, offW, offNp, offScr, total;
+};
+__host__ __device__ inline K1Layout k1Layout(int inBytes) {
+  K1Layout L;
+  L.ldK = kK1Dqk + 8;  // +16 B per row: rows start in different banks
+  L.ldV = kK1Dv + 8;
+  size_t o = 0;
+  auto take = [&](size_t bytes) {
+    size_t at = o;
+    o += (bytes + 127) & ~size_t(127);
+    return at;
+  };
+  L.offK = take((size_t)kL * L.ldK * inBytes);
+  L.offV = take((size_t)kL * L.ldV * inBytes);
+  L.offB = take(kL * 4);
+  L.offI = take(kL * 4);
+  L.offW = take(kL * 4);
+  L.offNp = take(kThreads * 4);
+  L.offScr = take(32 * 4);
+  L.total = o;
+  return L;
+}
+
+template <typename TIn>
+__global__ void __launch_bounds__(kThreads, 2)
+    tflaChunkStateKernel(const xlstm_mlstm_prefill_args a, const WsPtrs w) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  const K1Layout L = k1Layout((int)sizeof(TIn));
+  const int H = a.heads, dqk = a.dqk, dv = a.dv, S = a.seqLen;
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  const int nDqkT = (dqk + kK1Dqk - 1) / kK1Dqk;
+  const int tq = blockIdx.x % nDqkT, tv = blockIdx.x / nDqkT;
+  const int c = blockIdx.y, bh = blockIdx.z, b = bh / H, head = bh % H;
+  const int r0 = tq * kK1Dqk, c0 = tv * kK1Dv;
+  const int t0 = c * kL, len = min(kL, S - t0);
+  const size_t cs = (size_t)bh * w.nC + c;
+
+  TIn* sK = reinterpret_cast<TIn*>(smem + L.offK);
+  TIn* sV = reinterpret_cast<TIn*>(smem + L.offV);
+  float* sB = reinterpret_cast<float*>(smem + L.offB);
+  float* sI = reinterpret_cast<float*>(smem + L.offI);
+  float* sW = reinterpret_cast<float*>(smem + L.offW);
+  float* sNp = reinterpret_cast<float*>(smem + L.offNp);
+  float* scr = reinterpret_cast<float*>(smem + L.offScr);
+
+  // K columns [r0, r0 + 64) and V columns [c0, c0 + 128) of the chunk's rows; zero past the ends.
+  const TIn* kg = reinterpret_cast<const TIn*>(a.k);
+  const TIn* vg = reinterpret_cast<const TIn*>(a.v);
+  for (int idx = tid; idx < kL * (kK1Dqk / 8); idx += kThreads) {
+    const int s = idx / (kK1Dqk / 8), x = idx % (kK1Dqk / 8);
+    const bool ok = s < len && r0 + x * 8 < dqk;
+    const size_t g = ok ? (((size_t)b * S + t0 + s) * H + head) * dqk + r0 + x * 8 : 0;
+    cpAsync16(sK + s * L.ldK + x * 8, kg + g, ok);
+  }
+  for (int idx = tid; idx < kL * (kK1Dv / 8); idx += kThreads) {
+    const int s = idx / (kK1Dv / 8), x = idx % (kK1Dv / 8);
+    const bool ok = s < len && c0 + x * 8 < dv;
+    const size_t g = ok ? (((size_t)b * S + t0 + s) * H + head) * dv + c0 + x * 8 : 0;
+    cpAsync16(sV + s * L.ldV + x * 8, vg + g, ok);
+  }
+  chunkGates(a, b, head, t0, len, sB, sI, scr);
+  cpAsyncWaitAll();
+
+  // mloc = max_r (G - b_r + i_r) over the chunk; w_r relative to it.
+  const float G = sB[kL - 1];
+  const float xr = G - sB[tid] + sI[tid];
+  float mx = xr;
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
+  if (lane == 0) scr[8 + warp] = mx;
+  __syncthreads();  // also: every thread's copies have landed
+  float mloc = scr[8];
+  for (int i = 1; i < kWarps; ++i) mloc = fmaxf(mloc, scr[8 + i]);
+  sW[tid] = expf(xr - mloc);  // 0 on padding rows (i = -inf)
+  __syncthreads();
+
+  // nloc from the unrounded weights (the first column tile only; one partial sum per 64 rows).
+  if (tv == 0) {
+    const int j = tid % kK1Dqk, part = tid / kK1Dqk;
+    float acc = 0.0f;
+    for (int r = part * (kL / 4); r < (part + 1) * (kL / 4); ++r) acc += sW[r] * toF(sK[r * L.ldK + j]);
+    sNp[tid] = acc;
+    __syncthreads();
+    if (tid < kK1Dqk && r0 + tid < dqk)
+      w.nloc[cs * dqk + r0 + tid] = sNp[tid] + sNp[tid + 64] + sNp[tid + 128] + sNp[tid + 192];
+  }
+  // K rows scaled by their weights, in place (rounded to the input type, as the sequential kernel).
+  for (int idx = tid; idx < kL * kK1Dqk; idx += kThreads) {
+    const int s = idx / kK1Dqk, j = idx % kK1Dqk;
+    sK[s * L.ldK + j] = fromF<TIn>(toF(sK[s * L.ldK + j]) * sW[s]);
+  }
+  __syncthreads();
+
+  // Cloc tile = Kw^T V: warp -> 16 rows x 64 columns (4 fragments).
+  const int rf = warp >> 1;
+  if (r0 + rf * 16 < dqk) {
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4];
+#pragma unroll
+    for (int j = 0; j < 4; ++j) wmma::fill_fragment(acc[j], 0.0f);
+    for (int kk = 0; kk < kL; kk += 16) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, TIn, wmma::col_major> fa;
+      wmma::load_matrix_sync(fa, sK + kk * L.ldK + rf * 16, L.ldK);
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        const int cf = (warp & 1) * 4 + j;
+        if (c0 + cf * 16 < dv) {
+          wmma::fragment<wmma::matrix_b, 16, 16, 16, TIn, wmma::row_major> fb;
+          wmma::load_matrix_sync(fb, sV + kk * L.ldV + cf * 16, L.ldV);
+          wmma::mma_sync(acc[j], fa, fb, acc[j]);
+        }
+      }
+    }
+    float* out = w.Cloc + (cs * dqk + r0 + rf * 16) * dv + c0;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const int cf = (warp & 1) * 4 + j;
+      if (c0 + cf * 16 < dv) wmma::store_matrix_sync(out + cf * 16, acc[j], dv, wmma::mem_row_major);
+    }
+  }
+  if (blockIdx.x == 0 && tid == 0) w.scal[cs] = make_float2(G, mloc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (2) The inter-chunk scan: elementwise over C (4 elements per thread) and n (last block).
+__device__ __forceinline__ void scanCoef(float2 g, float& m, float& decay, float& weight) {
+  const float mn = fmaxf(g.x + m, g.y);
+  decay = expf(g.x + m - mn);
+  weight = expf(g.y - mn);
+  m = mn;
+}
+
+template <typename T> __device__ __forceinline__ unsigned pack2(float lo, float hi);
+template <> __device__ __forceinline__ unsigned pack2<__nv_bfloat16>(float lo, float hi) {
+  __nv_bfloat162 x = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<unsigned*>(&x);
+}
+template <> __device__ __forceinline__ unsigned pack2<__half>(float lo, float hi) {
+  __half2 x = __floats2half2_rn(lo, hi);
+  return *reinterpret_cast<unsigned*>(&x);
+}
+
+template <typename T> __device__ __forceinline__ void store4(T* p, const float (&x)[4]) {
+  uint2 u;
+  u.x = pack2<T>(x[0], x[1]);
+  u.y = pack2<T>(x[2], x[3]);
+  *reinterpret_cast<uint2*>(p) = u;
+}
+
+template <typename TIn, typename TState>
+__global__ void __launch_bounds__(kThreads) tflaScanKernel(const xlstm_mlstm_prefill_args a, const WsPtrs w) {
+  const int H = a.heads, dqk = a.dqk, dv = a.dv, nC = w.nC;
+  const int bh = blockIdx.y, b = bh / H, head = bh % H, tid = threadIdx.x;
+  const int slot = a.slots[b];
+  if (slot < 0 || slot >= a.state.numSlots) return;  // kernel 3 writes NaN; the pool stays as it is
+  const size_t sh = (size_t)slot * H + head;
+  const size_t per = (size_t)dqk * dv;
+  const float m0 = a.state.m[sh];
+  const float2* scal = w.scal + (size_t)bh * nC;
+
+  if (blockIdx.x + 1 < gridDim.x) {
+    const size_t e = ((size_t)blockIdx.x * kThreads + tid) * 4;
+    if (e >= per) return;
+    TState* Cs = reinterpret_cast<TState*>(a.state.C) + sh * per + e;
+    float x[4];
+#pragma unroll
+    for (int k = 0; k < 4; ++k) x[k] = toF(Cs[k]);
+    const float* __restrict__ cl = w.Cloc + (size_t)bh * nC * per + e;
+    TIn* __restrict__ cp = reinterpret_cast<TIn*>(w.Cprev) + (size_t)bh * nC * per + e;
+    float m = m0;
+    float4 next = __ldcs(reinterpret_cast<const float4*>(cl));  // one chunk ahead
+    for (int ch = 0; ch < nC; ++ch) {
+      const float4 loc = next;
+      if (ch + 1 < nC) next = __ldcs(reinterpret_cast<const float4*>(cl + (size_t)(ch + 1) * per));
+      store4(cp + (size_t)ch * per, x);
+      float decay, weight;
+      scanCoef(scal[ch], m, decay, weight);
+      x[0] = decay * x[0] + weight * loc.x;
+      x[1] = decay * x[1] + weight * loc.y;
+      x[2] = decay * x[2] + weight * loc.z;
+      x[3] = decay * x[3] + weight * loc.w;
+    }
+#pragma unroll
+    for (int k = 0; k < 4; ++k) Cs[k] = fromF<TState>(x[k]);
+    return;
+  }
+  // n, and the stabilizer entering each chunk (kernel 3 writes the final m to the slot).
+  for (int i = tid; i < dqk; i += kThreads) {
+    TState* ns = reinterpret_cast<TState*>(a.state.n) + sh * dqk + i;
+    float x = toF(*ns), m = m0;
+    for (int ch = 0; ch < nC; ++ch) {
+      const size_t at = ((size_t)bh * nC + ch) * dqk + i;
+      w.nprev[at] = x;
+      float decay, weight;
+      scanCoef(scal[ch], m, decay, weight);
+      x = decay * x + weight * w.nloc[at];
+    }
+    *ns = fromF<TState>(x);
+  }
+  if (tid == 0) {
+    float m = m0;
+    float* mp = w.mprev + (size_t)bh * (nC + 1);
+    for (int ch = 0; ch < nC; ++ch) {
+      mp[ch] = m;
+      float decay, weight;
+      scanCoef(scal[ch], m, decay, weight);
+    }
+    mp[nC] = m;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (3) Outputs: inter-chunk term from the entering state plus the causal intra-chunk term.
+struct K3Layout {
+  int ldQ, ldC, ldV, ldS, ldP, ldO;
+  size_t offQ, offR1, offV, offS, offB, offI, offN, offRow, offScr, total;
+};
+__host__ __device__ inline K3Layout k3Layout(int dqk, int inBytes) {
+  K3Layout L;
+  L.ldQ = dqk + 8;
+  L.ldC = kDvTile + 8;
+  L.ldV = kDvTile + 8;
+  L.ldS = kRows + 4;
+  L.ldP = kRows + 8;
+  L.ldO = kDvTile + 4;
+  size_t o = 0;
+  auto take = [&](size_t bytes) {
+    size_t at = o;
+    o += (bytes + 127) & ~size_t(127);
+    return at;
+  };
+  auto mx = [](size_t x, size_t y) { return x > y ? x : y; };
+  L.offQ = take((size_t)kRows * L.ldQ * inBytes);
+  // R1, in turn: a 64-row slice of Cprev, the fp32 accumulator staging, a K tile, the staging again.
+  L.offR1 = take(mx(mx((size_t)kRows * L.ldQ * inBytes, (size_t)kRows * L.ldC * inBytes),
+                    (size_t)kRows * L.ldO * 4));
+  L.offV = take((size_t)kRows * L.ldV * inBytes);
+  // S (fp32), then P (input type) over it.
+  L.offS = take(mx((size_t)kRows * L.ldS * 4, (size_t)kRows * L.ldP * inBytes));
+  L.offB = take(kL * 4);
+  L.offI = take(kL * 4);
+  L.offN = take(kMaxDqk * 4);
+  L.offRow = take(3 * kRows * 4);
+  L.offScr = take(32 * 4);
+  L.total = o;
+  return L;
+}
+
+template <typename TIn>
+__global__ void __launch_bounds__(kThreads, 2)
+    tflaOutputKernel(const xlstm_mlstm_prefill_args a, const WsPtrs w) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  const int H = a.heads, dqk = a.dqk, dv = a.dv, S = a.seqLen;
+  const K3Layout L = k3Layout(dqk, (int)sizeof(TIn));
+  const int tid = threadIdx.x, warp = tid >> 5;
+  const int nDvT = (dv + kDvTile - 1) / kDvTile;
+  const int tv = blockIdx.x % nDvT, qt = blockIdx.x / nDvT;
+  const int c = blockIdx.y, bh = blockIdx.z, b = bh / H, head = bh % H;
+  const int c0 = tv * kDvTile;
+  const int t0 = c * kL, len = min(kL, S - t0);
+  const int q0 = qt * kRows;  // first query row of this tile, inside the chunk
+  if (q0 >= len) return;      // past the end of the last chunk
+  const int qRows = min(kRows, len - q0);
+  const int tileCols = min(kDvTile, dv - c0);
+  TIn* hOut = reinterpret_cast<TIn*>(a.h);
+
+  const int slot = a.slots[b];
+  if (slot < 0 || slot >= a.state.numSlots) {
+    const TIn nan = fromF<TIn>(__int_as_float(0x7fc00000));
+    for (int idx = tid; idx < qRows * tileCols; idx += kThreads) {
+      const int s = idx / tileCols, cc = idx % tileCols;
+      hOut[(((size_t)b * S + t0 + q0 + s) * H + head) * dv + c0 + cc] = nan;
+    }
+    return;
+  }
+  const size_t cs = (size_t)bh * w.nC + c;
+  if (c == w.nC - 1 && blockIdx.x == 0 && tid == 0)
+    a.state.m[(size_t)slot * H + head] = w.mprev[(size_t)bh * (w.nC + 1) + w.nC];
+
+  TIn* sQ = reinterpret_cast<TIn*>(smem + L.offQ);
+  TIn* sR1 = reinterpret_cast<TIn*>(smem + L.offR1);
+  float* sO = reinterpret_cast<float*>(smem + L.offR1);
+  TIn* sV = reinterpret_cast<TIn*>(smem + L.offV);
+  float* sS = reinterpret_cast<float*>(smem + L.offS);
+  TIn* sP = reinterpret_cast<TIn*>(smem + L.offS);
+  float* sB = reinterpret_cast<float*>(smem + L.offB);
+  float* sI = reinterpret_cast<float*>(smem + L.offI);
+  float* sN = reinterpret_cast<float*>(smem + L.offN);
+  float* sM = reinterpret_cast<float*>(smem + L.offRow);  // m_s
+  float* sRS = sM + kRows;                                // e^{b_s+m0-m_s} / sqrt(dqk)
+  float* sDen = sM + 2 * kRows;                           // den_s, then div_s
+  float* scr = reinterpret_cast<float*>(smem + L.offScr);
+
+  const TIn* qg = reinterpret_cast<const TIn*>(a.q);
+  const TIn* kg = reinterpret_cast<const TIn*>(a.k);
+  const TIn* vg = reinterpret_cast<const TIn*>(a.v);
+  const TIn* Cp = reinterpret_cast<const TIn*>(w.Cprev) + cs * dqk * dv;
+  const int vecQ = dqk / 8;
+  for (int idx = tid; idx < kRows * vecQ; idx += kThreads) {
+    const int s = idx / vecQ, x = idx % vecQ;
+    const bool ok = s < qRows;
+    const size_t g = ok ? (((size_t)b * S + t0 + q0 + s) * H + head) * dqk + x * 8 : 0;
+    cpAsync16(sQ + s * L.ldQ + x * 8, qg + g, ok);
+  }
+  for (int i = tid; i < dqk; i += kThreads) sN[i] = w.nprev[cs * dqk + i];
+  const float m0 = w.mprev[(size_t)bh * (w.nC + 1) + c];
+  const float scale = rsqrtf((float)dqk);
+  chunkGates(a, b, head, t0, len, sB, sI, scr);
+  cpAsyncWaitAll();
+  __syncthreads();
+
+  // Row stabilizer m_s, inter scale and the inter part of den; 4 threads per row.
+  {
+    const int ls = tid >> 2, part = tid & 3, s = q0 + ls;
+    const float bs = sB[s];
+    float dmax = -INFINITY;
+    for (int r = part; r <= s; r += 4) dmax = fmaxf(dmax, bs - sB[r] + sI[r]);
+    dmax = fmaxf(dmax, __shfl_xor_sync(0xffffffffu, dmax, 1));
+    dmax = fmaxf(dmax, __shfl_xor_sync(0xffffffffu, dmax, 2));
+    float qn = 0.0f;
+    for (int i = part; i < dqk; i += 4) qn += toF(sQ[ls * L.ldQ + i]) * sN[i];
+    qn += __shfl_xor_sync(0xffffffffu, qn, 1);
+    qn += __shfl_xor_sync(0xffffffffu, qn, 2);
+    if (part == 0) {
+      const float ms = fmaxf(bs + m0, dmax);
+      const float rs = expf(bs + m0 - ms) * scale;
+      sM[ls] = ms;
+      sRS[ls] = rs;
+      sDen[ls] = rs * qn;
+    }
+  }
+
+  // Warp -> rows [16 rf, 16 rf + 16) x 4 column fragments of the 64 x 128 output tile.
+  const int rf = warp >> 1;
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4];
+#pragma unroll
+  for (int j = 0; j < 4; ++j) wmma::fill_fragment(acc[j], 0.0f);
+
+  // Inter-chunk term Q Cprev, over dqk in 64-row slices of Cprev.
+  for (int k0 = 0; k0 < dqk; k0 += kRows) {
+    const int rows = min(kRows, dqk - k0);
+    __syncthreads();  // the previous slice has been read
+    for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
+      const int r = idx / (kDvTile / 8), x = idx % (kDvTile / 8);
+      const bool ok = r < rows && c0 + x * 8 < dv;
+      cpAsync16(sR1 + r * L.ldC + x * 8, Cp + (ok ? (size_t)(k0 + r) * dv + c0 + x * 8 : 0), ok);
+    }
+    cpAsyncWaitAll();
+    __syncthreads();
+    for (int kk = 0; kk < rows; kk += 16) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, TIn, wmma::row_major> fa;
+      wmma::load_matrix_sync(fa, sQ + rf * 16 * L.ldQ + k0 + kk, L.ldQ);
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        const int cf = (warp & 1) * 4 + j;
+        if (cf * 16 < tileCols) {
+          wmma::fragment<wmma::matrix_b, 16, 16, 16, TIn, wmma::row_major> fb;
+          wmma::load_matrix_sync(fb, sR1 + kk * L.ldC + cf * 16, L.ldC);
+          wmma::mma_sync(acc[j], fa, fb, acc[j]);
+        }
+      }
+    }
+  }
+  // Scale each row by e^{b_s+m0-m_s}/sqrt(dqk) in fp32 (through shared memory: the fragment's
+  // element order is opaque), then keep accumulating the intra-chunk term on top.
+  __syncthreads();
+#pragma unroll
+  for (int j = 0; j < 4; ++j)
+    wmma::store_matrix_sync(sO + rf * 16 * L.ldO + ((warp & 1) * 4 + j) * 16, acc[j], L.ldO,
+                            wmma::mem_row_major);
+  __syncthreads();
+  for (int idx = tid; idx < kRows * kDvTile; idx += kThreads) sO[(idx / kDvTile) * L.ldO + idx % kDvTile] *= sRS[idx / kDvTile];
+  __syncthreads();
+#pragma unroll
+  for (int j = 0; j < 4; ++j)
+    wmma::load_matrix_sync(acc[j], sO + rf * 16 * L.ldO + ((warp & 1) * 4 + j) * 16, L.ldO,
+                           wmma::mem_row_major);
+  __syncthreads();
+
+  // Intra-chunk term over the key tiles up to the diagonal one.
+  for (int kt = 0; kt <= qt; ++kt) {
+    const int k0 = kt * kRows;
+    for (int idx = tid; idx < kRows * vecQ; idx += kThreads) {
+      const int r = idx / vecQ, x = idx % vecQ;
+      const bool ok = k0 + r < len;
+      const size_t g = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dqk + x * 8 : 0;
+      cpAsync16(sR1 + r * L.ldQ + x * 8, kg + g, ok);
+    }
+    for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
+      const int r = idx / (kDvTile / 8), x = idx % (kDvTile / 8);
+      const bool ok = k0 + r < len && c0 + x * 8 < dv;
+      const size_t g = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dv + c0 + x * 8 : 0;
+      cpAsync16(sV + r * L.ldV + x * 8, vg + g, ok);
+    }
+    cpAsyncWaitAll();
+    __syncthreads();
+    // S = Q K^T (64 x 64): two fragments per warp.
+#pragma unroll
+    for (int j = 0; j < 2; ++j) {
+      const int f = warp + j * kWarps, rs = f >> 2, csf = f & 3;
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> sf;
+      wmma::fill_fragment(sf, 0.0f);
+      for (int kk = 0; kk < dqk; kk += 16) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, TIn, wmma::row_major> fa;
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, TIn, wmma::col_major> fb;
+        wmma::load_matrix_sync(fa, sQ + rs * 16 * L.ldQ + kk, L.ldQ);
+        wmma::load_matrix_sync(fb, sR1 + csf * 16 * L.ldQ + kk, L.ldQ);
+        wmma::mma_sync(sf, fa, fb, sf);
+      }
+      wmma::store_matrix_sync(sS + rs * 16 * L.ldS + csf * 16, sf, L.ldS, wmma::mem_row_major);
+    }
+    __syncthreads();
+    // Gated scores, 4 threads per row x 16 columns; P is written over S after every read.
+    {
+      const int ls = tid >> 2, part = tid & 3, s = q0 + ls;
+      const float bs = sB[s], ms = sM[ls];
+      unsigned p2[8];  // P rounded to the input type, two per register (held across the barrier)
+      float den = 0.0f;
+#pragma unroll
+      for (int u = 0; u < 16; u += 2) {
+        float p[2];
+#pragma unroll
+        for (int v = 0; v < 2; ++v) {
+          const int col = part * 16 + u + v, r = k0 + col;
+          p[v] = r <= s ? expf(bs - sB[r] + sI[r] - ms) * sS[ls * L.ldS + col] * scale : 0.0f;
+          den += p[v];
+        }
+        p2[u / 2] = pack2<TIn>(p[0], p[1]);
+      }
+      __syncthreads();
+      unsigned* pRow = reinterpret_cast<unsigned*>(sP + ls * L.ldP + part * 16);
+#pragma unroll
+      for (int u = 0; u < 8; ++u) pRow[u] = p2[u];
+      den += __shfl_xor_sync(0xffffffffu, den, 1);
+      den += __shfl_xor_sync(0xffffffffu, den, 2);
+      if (part == 0) sDen[ls] += den;
+    }
+    __syncthreads();
+    for (int kk = 0; kk < kRows; kk += 16) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, TIn, wmma::row_major> fa;
+      wmma::load_matrix_sync(fa, sP + rf * 16 * L.ldP + kk, L.ldP);
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        const int cf = (warp & 1) * 4 + j;
+        if (cf * 16 < tileCols) {
+          wmma::fragment<wmma::matrix_b, 16, 16, 16, TIn, wmma::row_major> fb;
+          wmma::load_matrix_sync(fb, sV + kk * L.ldV + cf * 16, L.ldV);
+          wmma::mma_sync(acc[j], fa, fb, acc[j]);
+        }
+      }
+    }
+    __syncthreads();  // K, V and P are rewritten by the next key tile
+  }
+
+  if (tid < kRows) sDen[tid] = fmaxf(fabsf(sDen[tid]), expf(-sM[tid])) + kNormEps;
+#pragma unroll
+  for (int j = 0; j < 4; ++j)
+    wmma::store_matrix_sync(sO + rf * 16 * L.ldO + ((warp & 1) * 4 + j) * 16, acc[j], L.ldO,
+                            wmma::mem_row_major);
+  __syncthreads();
+  for (int idx = tid; idx < qRows * kDvTile; idx += kThreads) {
+    const int s = idx / kDvTile, cc = idx % kDvTile;
+    if (cc < tileCols)
+      hOut[(((size_t)b * S + t0 + q0 + s) * H + head) * dv + c0 + cc] =
+          fromF<TIn>(sO[s * L.ldO + cc] / sDen[s]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+inline int chunks(int seqLen) { return (seqLen + kL - 1) / kL; }
+
+inline int cudaFail(cudaError_t e) {
+  kvsim_xlstm_host::setLastCudaError(e);
+  return XLSTM_ERR_CUDA;
+}
+
+template <typename TIn, typename TState>
+int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream) {
+  const int nC = chunks(a.seqLen), bh = a.batch * a.heads;
+  const Ws lay = wsLayout(a.batch, a.heads, nC, a.dqk, a.dv);
+  char* base = static_cast<char*>(ws);
+  WsPtrs w;
+  w.Cloc = reinterpret_cast<float*>(base + lay.offCloc);
+  w.Cprev = base + lay.offCprev;
+  w.nloc = reinterpret_cast<float*>(base + lay.offNloc);
+  w.nprev = reinterpret_cast<float*>(base + lay.offNprev);
+  w.scal = reinterpret_cast<float2*>(base + lay.offScal);
+  w.mprev = reinterpret_cast<float*>(base + lay.offM);
+  w.nC = nC;
+
+  const K1Layout L1 = k1Layout((int)sizeof(TIn));
+  const K3Layout L3 = k3Layout(a.dqk, (int)sizeof(TIn));
+  auto k1 = tflaChunkStateKernel<TIn>;
+  auto k3 = tflaOutputKernel<TIn>;
+  cudaError_t e = cudaFuncSetAttribute(k1, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L1.total);
+  if (e == cudaSuccess)
+    e = cudaFuncSetAttribute(k3, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L3.total);
+  if (e != cudaSuccess) return cudaFail(e);
+
+  const int nDqkT1 = (a.dqk + kK1Dqk - 1) / kK1Dqk, nDvT1 = (a.dv + kK1Dv - 1) / kK1Dv;
+  k1<<<dim3(nDqkT1 * nDvT1, nC, bh), kThreads, L1.total, stream>>>(a, w);
+  if ((e = cudaGetLastError()) != cudaSuccess) return cudaFail(e);
+  const size_t per = (size_t)a.dqk * a.dv;
+  const int scanBlocks = (int)((per + kScanElems - 1) / kScanElems) + 1;  // + the n block
+  tflaScanKernel<TIn, TState><<<dim3(scanBlocks, bh), kThreads, 0, stream>>>(a, w);
+  if ((e = cudaGetLastError()) != cudaSuccess) return cudaFail(e);
+  const int nDvT3 = (a.dv + kDvTile - 1) / kDvTile;
+  k3<<<dim3((kL / kRows) * nDvT3, nC, bh), kThreads, L3.total, stream>>>(a, w);
+  if ((e = cudaGetLastError()) != cudaSuccess) return cudaFail(e);
+  return XLSTM_OK;
+}
+
+}  // namespace tfla
+}  // namespace kvsim_xlstm
+
+extern "C" int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32_t seqLen,
+                                                           int32_t heads, int32_t dqk, int32_t dv) {
+  using namespace kvsim_xlstm::tfla;
+  if (batch < 1 || seqLen < 1 || heads < 1 || dqk < 1 || dv < 1) return -1;
+  return (int64_t)wsLayout(batch, heads, chunks(seqLen), dqk, dv).total;
+}
+
+// Arguments were validated by xlstm_mlstm_prefill (shared checks) and here (tfla's own limits).
+extern "C" int xlstm_mlstm_prefill_tfla(const xlstm_mlstm_prefill_args* a, void* stream) {
+  using namespace kvsim_xlstm::tfla;
+  if ((int64_t)a->batch * a->heads > 65535 || chunks(a->seqLen) > 65535 || a->dqk > kMaxDqk ||
+      a->dv > kMaxDv || a->dqk % 16 != 0 || a->dv % 16 != 0)
+    return XLSTM_ERR_UNSUPPORTED_SHAPE;
+  const int64_t need = xlstm_mlstm_prefill_tfla_workspace_bytes(a->batch, a->seqLen, a->heads,
+                                                                a->dqk, a->dv);
+  if (a->workspace != nullptr && a->workspaceBytes < need) return XLSTM_ERR_INVALID_ARGUMENT;
+  cudaStream_t s = static_cast<cudaStream_t>(stream);
+  void* ws = a->workspace;
+  if (ws == nullptr) {
+    // Stream-ordered, so the call stays asynchronous; callers that repeat it pass a workspace.
+    cudaError_t e = cudaMallocAsync(&ws, (size_t)need, s);
+    if (e != cudaSuccess) return cudaFail(e);
+  }
+  const bool bf = a->inputDtype == XLSTM_BF16;
+  int rc;
+  if (a->state.dtype == XLSTM_F32)
+    rc = bf ? launch<__nv_bfloat16, float>(*a, ws, s) : launch<__half, float>(*a, ws, s);
+  else
+    rc = bf ? launch<__nv_bfloat16, __nv_bfloat16>(*a, ws, s) : launch<__half, __nv_bfloat16>(*a, ws, s);
+  if (a->workspace == nullptr) {
+    cudaError_t e = cudaFreeAsync(ws, s);
+    if (rc == XLSTM_OK && e != cudaSuccess) return cudaFail(e);
+  }
+  return rc;
+}
