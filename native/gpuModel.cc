@@ -117,6 +117,8 @@ class GpuModelWrap : public Napi::ObjectWrap<GpuModelWrap> {
       if (op == "prefill") return m.TimePrefill(Int(p, "chunk", 1), Int(p, "context", 0), Int(p, "paged", 0), Int(p, "blockSize", 16), Int(p, "blockOrder", 0), reps);
       if (op == "mlstmStep") return m.TimeMlstmStep(Int(p, "batch", 1), reps);
       if (op == "mlstmPrefill") return m.TimeMlstmPrefill(Int(p, "tokens", 1), reps);
+      if (op == "slstmStep") return m.TimeSlstmStep(Int(p, "batch", 1), reps);
+      if (op == "slstmPrefill") return m.TimeSlstmPrefill(Int(p, "tokens", 1), reps);
       ThrowState("GpuModel.time", op, "unknown operation");
     });
     return Napi::Number::New(env, s);

@@ -24,6 +24,12 @@ void GpuModelCore::Check(int code, const char* call, const std::string& args) {
   ThrowState(call, args, "invalid arguments (kernel returned " + std::to_string(code) + ")");
 }
 
+void GpuModelCore::CheckXlstm(int status, const char* call, const std::string& args) {
+  if (status == XLSTM_OK) return;
+  if (status == XLSTM_ERR_CUDA) CheckRuntime(static_cast<cudaError_t>(xlstm_last_cuda_error()), call, args);
+  ThrowState(call, args, xlstm_status_string(status));
+}
+
 void* GpuModelCore::Alloc(size_t bytes, const char* what) {
   void* p = nullptr;
   CheckRuntime(cudaMalloc(&p, bytes), "cudaMalloc", "size=" + std::to_string(bytes) + " (" + what + ")");
@@ -52,12 +58,16 @@ GpuModelCore::GpuModelCore(const GpuModelConfig& c) : c_(c) {
   if (blas_->setWorkspace) blas_->setWorkspace(handle_, cublasWs_, blasWs);
 
   const int d = c_.hidden, F = c_.ffn, T = c_.maxTokens;
-  bool hasAttn = false, hasMlstm = false;
+  bool hasAttn = false, hasMlstm = false, hasSlstm = false;
   int maxMix = 0, maxProj = 0, maxQk = 0, maxV = 0, maxH = 0;
   for (const auto& l : c_.layers) {
     if (l.kind == 0) {
       hasAttn = true;
       maxProj = std::max(maxProj, (l.heads + 2 * l.kvHeads) * l.headDim);
+      maxMix = std::max(maxMix, l.heads * l.headDim);
+    } else if (l.kind == 2) {
+      hasSlstm = true;
+      maxProj = std::max(maxProj, 4 * l.heads * l.headDim);
       maxMix = std::max(maxMix, l.heads * l.headDim);
     } else {
       hasMlstm = true;
@@ -110,6 +120,33 @@ GpuModelCore::GpuModelCore(const GpuModelConfig& c) : c_(c) {
       s.numSlots = c_.stateSlots;
       s.dtype = sd;
       states_.push_back(s);
+    }
+  }
+  if (hasSlstm) {
+    const auto& sl = ShapeOf(2);
+    slstm_.inWidth = 4 * sl.heads * sl.headDim;
+    slstm_.outIn = sl.heads * sl.headDim;
+    slstm_.wIn = weight(d, slstm_.inWidth, "sLSTM input-projection weights");
+    slstm_.wR = weight((int64_t)sl.heads * 4 * sl.headDim, sl.headDim, "sLSTM recurrent weights");
+    slstm_.wOut = weight(slstm_.outIn, d, "sLSTM output weights");
+    // The split-k plan (and so the scratch) depends on the batch; size for the largest of any step.
+    const int maxStepBatch = std::max({c_.maxBatch, c_.stateSlots, 1});
+    int64_t ws = 0;
+    for (int b = 1; b <= maxStepBatch; b++) ws = std::max(ws, xlstm_slstm_workspace_bytes(b, sl.heads, sl.headDim));
+    slWorkspaceBytes_ = static_cast<size_t>(ws);
+    slWorkspace_ = Alloc(slWorkspaceBytes_, "sLSTM step workspace");
+    const xlstm_dtype sd = c_.stateDtype == 1 ? XLSTM_BF16 : XLSTM_F32;
+    for (const auto& l : c_.layers) {
+      if (l.kind != 2 || c_.stateSlots <= 0) continue;
+      const size_t elems = (size_t)c_.stateSlots * l.heads * l.headDim;
+      xlstm_slstm_state s{};
+      s.h = Alloc(elems * (sd == XLSTM_F32 ? 4 : 2), "sLSTM state h");
+      s.c = Alloc(elems * (sd == XLSTM_F32 ? 4 : 2), "sLSTM state c");
+      s.n = Alloc(elems * (sd == XLSTM_F32 ? 4 : 2), "sLSTM state n");
+      s.m = static_cast<float*>(Alloc(elems * 4, "sLSTM state m"));
+      s.numSlots = c_.stateSlots;
+      s.dtype = sd;
+      slStates_.push_back(s);
     }
   }
   wGateUp_ = weight(d, 2 * F, "MLP gate/up weights");
@@ -166,7 +203,7 @@ void GpuModelCore::Gemm(const void* x, const void* w, void* y, int T, int K, int
 
 void GpuModelCore::LayerGemms(int kind, int T) {
   const int d = c_.hidden, F = c_.ffn;
-  const KindWeights& w = kind == 0 ? attn_ : mlstm_;
+  const KindWeights& w = kind == 0 ? attn_ : kind == 1 ? mlstm_ : slstm_;
   Gemm(x_, w.wIn, proj_, T, d, w.inWidth);
   if (kind == 1) Gemm(x_, w.wGate, ogate_, T, d, ShapeOf(1).heads * ShapeOf(1).dv);
   Gemm(mix_, w.wOut, y_, T, w.outIn, d);
@@ -243,7 +280,7 @@ GpuIterationTimes GpuModelCore::Run(const GpuIteration& it) {
   }
   CheckRuntime(cudaEventRecord(ev0_, stream_), "cudaEventRecord", "");
   CheckRuntime(cudaMemcpyAsync(meta_, h, o * 4, cudaMemcpyHostToDevice, stream_), "cudaMemcpyAsync", "iteration metadata");
-  int attnIdx = 0, mlstmIdx = 0;
+  int attnIdx = 0, mlstmIdx = 0, slstmIdx = 0;
   for (const auto& l : c_.layers) {
     if (l.kind == 0) {
       const int qd = l.heads * l.headDim;
@@ -276,6 +313,27 @@ GpuIterationTimes GpuModelCore::Run(const GpuIteration& it) {
       }
       Gemm(mix_, attn_.wOut, y_, T, qd, c_.hidden);
       attnIdx++;
+    } else if (l.kind == 2) {
+      // Input projection of every token to the four gates (i, f, z, o), laid out as the step's xPre.
+      const int hd = l.heads * l.headDim;
+      Gemm(x_, slstm_.wIn, proj_, T, c_.hidden, 4 * hd);
+      const xlstm_slstm_state& st = slStates_.at(slstmIdx);
+      if (resets > 0) CheckXlstm(xlstm_slstm_reset_slots(&st, l.heads, l.headDim, meta_ + oReset, resets, stream_), "xlstm_slstm_reset_slots", "");
+      if (nd > 0) {
+        xlstm_slstm_step_args a{};
+        a.batch = nd; a.heads = l.heads; a.headDim = l.headDim; a.inputDtype = XLSTM_BF16;
+        a.xPre = proj_; a.R = slstm_.wR; a.bias = nullptr; a.slots = meta_ + oState;
+        a.y = mix_; a.workspace = slWorkspace_; a.state = st;
+        CheckXlstm(xlstm_slstm_step(&a, stream_), "xlstm_slstm_step", Dims({nd, l.heads, l.headDim}));
+      }
+      int tok = nd;
+      for (int j = nd; j < n; j++) {
+        const int q = h[oCu + (j - nd) + 1] - h[oCu + (j - nd)];
+        SlstmSteps(l, st, static_cast<char*>(proj_) + (size_t)tok * 4 * hd * 2, static_cast<char*>(mix_) + (size_t)tok * hd * 2, meta_ + oState + j, q);
+        tok += q;
+      }
+      Gemm(mix_, slstm_.wOut, y_, T, hd, c_.hidden);
+      slstmIdx++;
     } else {
       Gemm(x_, mlstm_.wIn, proj_, T, c_.hidden, mlstm_.inWidth);
       Gemm(x_, mlstm_.wGate, ogate_, T, c_.hidden, l.heads * l.dv);
@@ -322,4 +380,21 @@ GpuIterationTimes GpuModelCore::Run(const GpuIteration& it) {
   r.totalS = ms * 1e-3;
   r.hostS = std::chrono::duration<double>(std::chrono::steady_clock::now() - host0).count();
   return r;
+}
+
+// A prompt (or chunk) through an sLSTM layer. The gates at t depend on h_{t-1} through R and a
+// nonlinearity, so unlike mLSTM there is no chunkwise-parallel form (Beck et al. 2024, sec. 2.2: sLSTM
+// is not parallelizable); xLSTM's own CUDA kernel loops over time inside one launch. kvsim's C API
+// (kernels/xlstm/xlstm.h) has the step only, so each token is one xlstm_slstm_step (2 kernels: the
+// recurrent product, then gating) reading R from L2 and the token's projected gates in place.
+void GpuModelCore::SlstmSteps(const GpuLayerShape& l, const xlstm_slstm_state& st, const void* xPre, void* y, const int32_t* slot, int tokens) {
+  const size_t hd = (size_t)l.heads * l.headDim;
+  xlstm_slstm_step_args a{};
+  a.batch = 1; a.heads = l.heads; a.headDim = l.headDim; a.inputDtype = XLSTM_BF16;
+  a.R = slstm_.wR; a.bias = nullptr; a.slots = slot; a.workspace = slWorkspace_; a.state = st;
+  for (int t = 0; t < tokens; t++) {
+    a.xPre = static_cast<const char*>(xPre) + (size_t)t * 4 * hd * 2;
+    a.y = static_cast<char*>(y) + (size_t)t * hd * 2;
+    CheckXlstm(xlstm_slstm_step(&a, stream_), "xlstm_slstm_step", Dims({1, l.heads, l.headDim, t}));
+  }
 }

@@ -16,7 +16,7 @@
 #include "xlstm/xlstm.h"
 
 struct GpuLayerShape {
-  int kind = 0;  // 0 attention, 1 mlstm
+  int kind = 0;  // 0 attention (heads, kvHeads, headDim), 1 mLSTM (heads, dqk, dv), 2 sLSTM (heads, headDim)
   int heads = 0, kvHeads = 0, headDim = 0;
   int dqk = 0, dv = 0;
 };
@@ -38,7 +38,8 @@ struct GpuModelConfig {
   int64_t tokenStrideBytes = 0;
   int maxBlocksPerSeq = 0;
   int blockSizeTokens = 0;
-  // mLSTM state pools (allocated here): slots per layer and the state dtype (XLSTM_F32 / XLSTM_BF16).
+  // mLSTM and sLSTM state pools (allocated here): slots per recurrent layer and the state dtype
+  // (XLSTM_F32 / XLSTM_BF16) of every recurrent layer.
   int stateSlots = 0;
   int stateDtype = 0;
 };
@@ -71,13 +72,17 @@ class GpuModelCore {
   double TimePrefill(int chunk, int context, int paged, int blockSize, int blockOrder, int reps);
   double TimeMlstmStep(int batch, int reps);
   double TimeMlstmPrefill(int tokens, int reps);
+  double TimeSlstmStep(int batch, int reps);
+  // One prompt of `tokens` through one sLSTM layer: a step per token (see SlstmSteps).
+  double TimeSlstmPrefill(int tokens, int reps);
   void Destroy();
   uint64_t deviceBytes() const { return deviceBytes_; }
 
  private:
   struct KindWeights {
-    void* wIn = nullptr;   // attention: [d][(H+2Hkv)D]; mlstm: [d][H(2dqk+dv)+2H]
+    void* wIn = nullptr;   // attention: [d][(H+2Hkv)D]; mlstm: [d][H(2dqk+dv)+2H]; slstm: [d][4 H D] (i, f, z, o)
     void* wGate = nullptr; // mlstm output gate [d][H dv]
+    void* wR = nullptr;    // slstm block-diagonal recurrent weights [H][4][D][D]
     void* wOut = nullptr;  // [H D or H dv][d]
     int inWidth = 0, outIn = 0;
   };
@@ -85,6 +90,11 @@ class GpuModelCore {
   void Gemm(const void* x, const void* w, void* y, int T, int K, int N);
   void LayerGemms(int kind, int T);  // projections + output + MLP over T tokens
   void Check(int code, const char* call, const std::string& args);
+  // xlstm_* entry points return an xlstm_status (not a cudaError_t).
+  void CheckXlstm(int status, const char* call, const std::string& args);
+  // sLSTM over `tokens` consecutive tokens of ONE request (slot: device pointer to its slot index):
+  // the recurrence is nonlinear in h_{t-1}, so tokens go one xlstm_slstm_step launch each, in order.
+  void SlstmSteps(const GpuLayerShape& l, const xlstm_slstm_state& st, const void* xPre, void* y, const int32_t* slot, int tokens);
   const GpuLayerShape& ShapeOf(int kind) const;
 
   GpuModelConfig c_;
@@ -94,7 +104,7 @@ class GpuModelCore {
   cudaEvent_t ev0_ = nullptr, ev1_ = nullptr;
   std::vector<void*> allocs_;
   uint64_t deviceBytes_ = 0;
-  KindWeights attn_, mlstm_;
+  KindWeights attn_, mlstm_, slstm_;
   void *wGateUp_ = nullptr, *wDown_ = nullptr, *wLm_ = nullptr;
   // Activations sized for maxTokens.
   void *x_ = nullptr, *proj_ = nullptr, *q_ = nullptr, *k_ = nullptr, *v_ = nullptr, *mix_ = nullptr, *y_ = nullptr,
@@ -107,7 +117,11 @@ class GpuModelCore {
   int32_t* meta_ = nullptr;
   int32_t* metaHost_ = nullptr;
   size_t metaInts_ = 0;
-  // mLSTM state pools, one per mLSTM layer.
+  // mLSTM state pools, one per mLSTM layer; sLSTM state pools, one per sLSTM layer.
   std::vector<xlstm_mlstm_state> states_;
+  std::vector<xlstm_slstm_state> slStates_;
+  // sLSTM step scratch (fp32 partial sums), sized for the largest batch a step is given.
+  void* slWorkspace_ = nullptr;
+  size_t slWorkspaceBytes_ = 0;
   bool destroyed_ = false;
 };

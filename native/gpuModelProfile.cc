@@ -186,3 +186,34 @@ double GpuModelCore::TimeMlstmPrefill(int tokens, int reps) {
     Ok(xlstm_mlstm_prefill(&a, stream_), "xlstm_mlstm_prefill");
   });
 }
+
+double GpuModelCore::TimeSlstmStep(int batch, int reps) {
+  const GpuLayerShape& l = ShapeOf(2);
+  if (slStates_.empty() || batch > c_.stateSlots || batch > c_.maxTokens) ThrowState("timeSlstmStep", std::to_string(batch), "batch exceeds state slots");
+  Scratch sc;
+  std::vector<int32_t> slots(batch);
+  std::iota(slots.begin(), slots.end(), 0);
+  int32_t* ds = static_cast<int32_t*>(sc.Get(batch * 4, "profile slots"));
+  CheckRuntime(cudaMemcpy(ds, slots.data(), batch * 4, cudaMemcpyHostToDevice), "cudaMemcpy", "slots");
+  Fill(proj_, (int64_t)batch * slstm_.inWidth, 19, stream_);
+  CheckXlstm(xlstm_slstm_reset_slots(&slStates_[0], l.heads, l.headDim, ds, batch, stream_), "xlstm_slstm_reset_slots", "");
+  xlstm_slstm_step_args a{};
+  a.batch = batch; a.heads = l.heads; a.headDim = l.headDim; a.inputDtype = XLSTM_BF16;
+  a.xPre = proj_; a.R = slstm_.wR; a.bias = nullptr; a.slots = ds; a.y = mix_; a.workspace = slWorkspace_; a.state = slStates_[0];
+  return Median(stream_, reps, [&] { CheckXlstm(xlstm_slstm_step(&a, stream_), "xlstm_slstm_step", ""); });
+}
+
+// What Run does for one prompt of `tokens` in an sLSTM layer: a fresh slot, then one step per token.
+double GpuModelCore::TimeSlstmPrefill(int tokens, int reps) {
+  const GpuLayerShape& l = ShapeOf(2);
+  if (slStates_.empty() || tokens > c_.maxTokens) ThrowState("timeSlstmPrefill", std::to_string(tokens), "tokens exceed maxTokens");
+  Scratch sc;
+  int32_t zero = 0;
+  int32_t* ds = static_cast<int32_t*>(sc.Get(4, "profile slot"));
+  CheckRuntime(cudaMemcpy(ds, &zero, 4, cudaMemcpyHostToDevice), "cudaMemcpy", "slot");
+  Fill(proj_, (int64_t)tokens * slstm_.inWidth, 20, stream_);
+  return Median(stream_, reps, [&] {
+    CheckXlstm(xlstm_slstm_reset_slots(&slStates_[0], l.heads, l.headDim, ds, 1, stream_), "xlstm_slstm_reset_slots", "");
+    SlstmSteps(l, slStates_[0], proj_, mix_, ds, tokens);
+  });
+}

@@ -1,6 +1,6 @@
 import { checkInt, expected, InvalidOptionError } from '../errors.js';
 import { kvHeadsPerGpu } from '../sim/model/derived.js';
-import type { MlstmLayerSpec, ModelSpec } from '../sim/model/ModelSpec.js';
+import type { ModelSpec } from '../sim/model/ModelSpec.js';
 import type { NativeBinding } from './NativeBinding.js';
 import type { GpuProfileOp, NativeGpuIteration, NativeGpuIterationTimes, NativeGpuLayerShape, NativeGpuModel, NativeGpuModelConfig } from './NativeGpuModel.js';
 import { nativeCall } from './nativeCall.js';
@@ -30,7 +30,7 @@ export interface GpuModelOptions {
   /** Largest context of one request, tokens. */
   maxContext: number;
   kv: GpuKvCache;
-  /** mLSTM state slots per layer (0 for attention-only models). */
+  /** Recurrent (mLSTM and sLSTM) state slots per layer (0 for attention-only models). */
   stateSlots: number;
   /** @defaultValue 1 */
   seed?: number;
@@ -61,21 +61,28 @@ export class GpuModel {
         return { kind: 0, heads: l.heads / o.tp, kvHeads: kvHeadsPerGpu(l, o.tp), headDim: l.headDim };
       }
       if (l.kind === 'mlstm') return { kind: 1, heads: l.heads / o.tp, dqk: l.dqk, dv: l.dv };
-      throw new InvalidOptionError(`GpuModel: ${o.model.name} has sLSTM layers, which the GPU executor does not run yet`);
+      // xlstm_slstm_step loads R rows 8 elements at a time (kernels/xlstm/xlstm.h limits).
+      if (l.headDim % 8 !== 0) throw expected('an sLSTM head dim that is a multiple of 8 (xlstm_slstm_step)', 'GpuModel: headDim', l.headDim);
+      return { kind: 2, heads: l.heads / o.tp, headDim: l.headDim };
     });
     const attention = layers.filter((l) => l.kind === 0).length;
-    const mlstm = layers.filter((l) => l.kind === 1);
+    const recurrent = o.model.layers.filter((l) => l.kind !== 'attention');
     if (attention > 0 && o.kv.layout === 'none' && !o.profileOnly) throw new InvalidOptionError('GpuModel: the model has attention layers but no KV-cache was given');
     if (o.kv.layout !== 'none' && (o.kv.kBase.length !== attention || o.kv.vBase.length !== attention)) {
       throw expected(`${attention} K and V base addresses (one per attention layer)`, 'GpuModel: kv', o.kv.kBase.length);
     }
-    if (mlstm.length > 0 && o.stateSlots === 0) throw new InvalidOptionError('GpuModel: the model has mLSTM layers but stateSlots is 0');
+    if (recurrent.length > 0 && o.stateSlots === 0) throw new InvalidOptionError('GpuModel: the model has recurrent (mLSTM/sLSTM) layers but stateSlots is 0');
+    // The native side keeps one state dtype for all its pools.
+    const stateDtype = recurrent[0]?.stateDtype ?? 'fp32';
+    if (stateDtype !== 'fp32' && stateDtype !== 'bf16') throw expected('recurrent state dtype fp32 or bf16 (the xLSTM kernels)', 'GpuModel: stateDtype', stateDtype);
+    for (const l of recurrent) {
+      if (l.stateDtype !== stateDtype) throw expected(`one state dtype for every recurrent layer (the first is ${stateDtype})`, 'GpuModel: stateDtype', l.stateDtype);
+    }
     if (o.kv.layout === 'contiguous' && o.kv.tokenStrideBytes !== undefined) {
       const rowBytes = Math.max(0, ...layers.map((l) => (l.kind === 0 ? l.kvHeads * l.headDim * 2 : 0)));
       const t = checkInt('GpuModel: kv.tokenStrideBytes', o.kv.tokenStrideBytes, rowBytes);
       if (t % 16 !== 0) throw expected('a multiple of 16 bytes', 'GpuModel: kv.tokenStrideBytes', t);
     }
-    const stateDtype = o.model.layers.find((l): l is MlstmLayerSpec => l.kind === 'mlstm')?.stateDtype ?? 'fp32';
     const kv = o.kv;
     const config: NativeGpuModelConfig = {
       device: o.device ?? 0,

@@ -27,10 +27,13 @@ export interface NativeGpuIteration {
   blockTable?: Int32Array;
 }
 
-export type GpuProfileOp = 'layerGemm' | 'lmHead' | 'decode' | 'prefill' | 'mlstmStep' | 'mlstmPrefill';
+export type GpuProfileOp = 'layerGemm' | 'lmHead' | 'decode' | 'prefill' | 'mlstmStep' | 'mlstmPrefill' | 'slstmStep' | 'slstmPrefill';
 
-/** One layer's shape per GPU: kind 0 = attention (heads, kvHeads, headDim), 1 = mLSTM (heads, dqk, dv). */
-export type NativeGpuLayerShape = { kind: 0; heads: number; kvHeads: number; headDim: number } | { kind: 1; heads: number; dqk: number; dv: number };
+/** One layer's shape per GPU: kind 0 = attention (heads, kvHeads, headDim), 1 = mLSTM (heads, dqk, dv), 2 = sLSTM (heads, headDim). */
+export type NativeGpuLayerShape =
+  | { kind: 0; heads: number; kvHeads: number; headDim: number }
+  | { kind: 1; heads: number; dqk: number; dv: number }
+  | { kind: 2; heads: number; headDim: number };
 
 /** What `new GpuModel(config)` reads (native/gpuModel.cc, GpuModelWrap's constructor). */
 export interface NativeGpuModelConfig {
@@ -53,7 +56,7 @@ export interface NativeGpuModelConfig {
   maxBlocksPerSeq: number;
   blockSizeTokens: number;
   stateSlots: number;
-  /** 0 = fp32, 1 = bf16. */
+  /** Of every recurrent layer's state: 0 = fp32, 1 = bf16. */
   stateDtype: 0 | 1;
 }
 

@@ -87,6 +87,8 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
   const pagedTables = alsoAscending ? 2 : 1;
   const hasAttention = attentionLayers(o.model).length > 0;
   const hasMlstm = o.model.layers.some((l) => l.kind === 'mlstm');
+  const hasSlstm = o.model.layers.some((l) => l.kind === 'slstm');
+  const layerKinds = [hasAttention, hasMlstm, hasSlstm].filter(Boolean).length;
   const maxTokens = Math.max(...g.gemmTokens, ...g.recurrentPrefillTokens);
   const model = new GpuModel(binding, {
     model: o.model,
@@ -95,15 +97,16 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
     maxBatch: Math.max(...g.lmHeadRows, ...g.decodeBatch),
     maxContext: Math.max(...g.decodeContext),
     kv: { layout: 'none' },
-    stateSlots: hasMlstm ? Math.max(...g.recurrentBatch) : 0,
+    stateSlots: hasMlstm || hasSlstm ? Math.max(...g.recurrentBatch) : 0,
     device: o.device,
     profileOnly: true,
   });
   const total =
-    g.gemmTokens.length * (hasAttention && hasMlstm ? 2 : 1) +
+    g.gemmTokens.length * layerKinds +
     g.lmHeadRows.length +
     (hasAttention ? (1 + pagedTables * g.pagedBlockSizes.length) * (g.decodeBatch.length * g.decodeContext.length + g.prefillChunk.length * g.prefillContext.length) : 0) +
     (hasMlstm ? g.recurrentBatch.length + g.recurrentPrefillTokens.length : 0) +
+    (hasSlstm ? g.recurrentBatch.length + g.recurrentPrefillTokens.length : 0) +
     (o.tp > 1 ? 1 : 0);
   let done = 0;
   const time = (what: string, op: Parameters<GpuModel['time']>[0], params: Record<string, number>) => {
@@ -156,6 +159,12 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
       profile.layerGemm!.mlstm = table1('tokens', g.gemmTokens, (tokens) => time(`mLSTM-layer GEMMs ${tokens}`, 'layerGemm', { kind: 1, tokens }));
       profile.recurrentStep = table1('batch', g.recurrentBatch, (batch) => time(`mLSTM step ${batch}`, 'mlstmStep', { batch }));
       profile.recurrentPrefill = table1('tokens', g.recurrentPrefillTokens, (tokens) => time(`mLSTM prefill ${tokens}`, 'mlstmPrefill', { tokens }));
+    }
+    if (hasSlstm) {
+      // recurrentStep/recurrentPrefill stay mLSTM's; sLSTM's step reads R where mLSTM's reads its state.
+      profile.layerGemm!.slstm = table1('tokens', g.gemmTokens, (tokens) => time(`sLSTM-layer GEMMs ${tokens}`, 'layerGemm', { kind: 2, tokens }));
+      profile.slstmStep = table1('batch', g.recurrentBatch, (batch) => time(`sLSTM step ${batch}`, 'slstmStep', { batch }));
+      profile.slstmPrefill = table1('tokens', g.recurrentPrefillTokens, (tokens) => time(`sLSTM prefill ${tokens}`, 'slstmPrefill', { tokens }));
     }
     if (o.tp > 1) {
       const ar = runAllReduceBench(binding, info.name, { model: o.model, tp: o.tp, tokens: g.gemmTokens, repeats: g.reps });

@@ -36,7 +36,9 @@ export interface RooflineContext {
  * - prefill attention: FLOPs 4*Hq*D*sum(chunk*(context + chunk/2)), bytes: KV read + Q/O traffic;
  * - decode attention: bytes sum((context+1) * 2*Hkv*D*b) + Q/O traffic (memory-bound);
  * - recurrent layers: state read + written once per request per iteration, 4*H*dqk*dv FLOPs per
- *   token for mLSTM (C update and readout), 8*H*dh^2 for sLSTM (block-diagonal recurrence);
+ *   token for mLSTM (C update and readout), 8*H*dh^2 for sLSTM (block-diagonal recurrence); sLSTM
+ *   also reads its recurrent weights R (4*H*dh^2) and pays a launch per sequential step: one step for
+ *   the iteration's decode rows, one per prompt token (no parallel form over time);
  * - the LM head over one row per token that is sampled;
  * - at TP > 1, the all-reduces and the logits gather of {@link TpCommunication}, not overlapped;
  * - allocation work (see {@link AllocationMode}) and a per-iteration CPU overhead.
@@ -58,13 +60,15 @@ export class RooflineCostModel implements CostModel {
   private readonly lmHead: Float64Array;
   // Per distinct attention layer shape: [Hq*D (per GPU), KV bytes per token (K+V), multiplicity].
   private readonly attention: Float64Array;
-  // Per distinct recurrent layer: [FLOPs per token, state bytes per request, multiplicity].
+  // Per distinct recurrent layer: [FLOPs per token, state bytes per request, multiplicity, bytes read per
+  // sequential step (sLSTM's R; 0 = mLSTM, whose prefill is chunkwise)].
   private readonly recurrent: Float64Array;
   // Memo of the GEMM and recurrent terms, which depend only on these counts: runs of decode
   // iterations reuse them (same inputs, same bits).
   private memoTokens = -1;
   private memoRows = -1;
   private memoBatch = -1;
+  private memoSteps = -1;
   private memoGemmS = 0;
   private memoRecurrentS = 0;
   private memoCommS = 0;
@@ -88,7 +92,8 @@ export class RooflineCostModel implements CostModel {
         attention.push((layer.heads / tp) * layer.headDim, 2 * kvHeadsPerGpu(layer, tp) * layer.headDim * dtypeBytes(layer.dtype), count);
       } else {
         const flops = layer.kind === 'mlstm' ? 4 * (layer.heads / tp) * layer.dqk * layer.dv : 8 * (layer.heads / tp) * layer.headDim * layer.headDim;
-        recurrent.push(flops, recurrentStateBytesPerLayer(layer, tp), count);
+        const stepBytes = layer.kind === 'slstm' ? 4 * (layer.heads / tp) * layer.headDim * layer.headDim * wb : 0;
+        recurrent.push(flops, recurrentStateBytesPerLayer(layer, tp), count, stepBytes);
       }
     }
     const head = (model.hiddenSize * model.vocabSize) / tp;
@@ -120,12 +125,15 @@ export class RooflineCostModel implements CostModel {
     const tokens = agg.prefillTokens + agg.decodeTokens;
 
     const rows = agg.decodeTokens + agg.prefillRequests;
-    if (tokens !== this.memoTokens || rows !== this.memoRows || agg.batchSize !== this.memoBatch) {
+    // Sequential recurrent steps (sLSTM): one for the decode rows together, one per prompt token.
+    const steps = (agg.decodeTokens > 0 ? 1 : 0) + agg.prefillTokens;
+    if (tokens !== this.memoTokens || rows !== this.memoRows || agg.batchSize !== this.memoBatch || steps !== this.memoSteps) {
       this.memoTokens = tokens;
       this.memoRows = rows;
       this.memoBatch = agg.batchSize;
+      this.memoSteps = steps;
       this.memoGemmS = this.gemmTerm(tokens, rows);
-      this.memoRecurrentS = this.recurrentTerm(tokens, agg.batchSize);
+      this.memoRecurrentS = this.recurrentTerm(tokens, agg.batchSize, steps);
       this.memoCommS = this.comm.iterationS(tokens, rows);
     }
     const commS = this.memoCommS;
@@ -204,14 +212,19 @@ export class RooflineCostModel implements CostModel {
     return s + Math.max((h[0] * rows) / rate, (h[1] + h[2] * rows) / bw) + launch;
   }
 
-  /** Recurrent layers: FLOPs per token, and each request's state read and written once. */
-  private recurrentTerm(tokens: number, batchSize: number): number {
+  /**
+   * Recurrent layers: FLOPs per token, and each request's state read and written once; sLSTM adds its
+   * R read and a launch per sequential step (R fits an H100's L2, so HBM bandwidth bounds it above).
+   */
+  private recurrentTerm(tokens: number, batchSize: number, steps: number): number {
     if (tokens === 0) return 0;
     const { gemmFlopsPerS: rate, memoryBytesPerS: bw, launchOverheadS: launch } = this.options;
     let s = 0;
     const r = this.recurrent;
-    for (let i = 0; i < r.length; i += 3) {
-      s += r[i + 2] * (Math.max((r[i] * tokens) / rate, (2 * r[i + 1] * batchSize) / bw) + launch);
+    for (let i = 0; i < r.length; i += 4) {
+      const stepBytes = r[i + 3];
+      const sequential = stepBytes > 0 ? steps : 1;
+      s += r[i + 2] * (Math.max((r[i] * tokens) / rate, (2 * r[i + 1] * batchSize + stepBytes * sequential) / bw) + launch * sequential);
     }
     return s;
   }

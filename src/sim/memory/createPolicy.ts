@@ -13,8 +13,9 @@ import { VAttentionPolicy } from './VAttentionPolicy.js';
 export const POLICY_KINDS: readonly PolicyKind[] = ['static', 'paged', 'vattention', 'recurrent', 'hybrid'];
 
 /**
- * Builds a memory policy for one GPU of a model served at tensor-parallel degree `ctx.tp`.
- * Throws a UserError when the kind does not apply to the model (see {@link policyKindsFor}) or an
+ * Builds a memory policy for one GPU of a model served at tensor-parallel degree `ctx.tp`. For a
+ * model with both attention and recurrent layers, `static`, `paged` and `vattention` build the hybrid
+ * with that policy for the attention layers. Throws a UserError when the kind does not apply to the model (see {@link policyKindsFor}) or an
  * option is invalid (the message names it).
  */
 export function createPolicy<K extends PolicyKind>(kind: K, ctx: PolicyContext, options?: PolicyOptionsByKind[K]): MemoryPolicy {
@@ -22,6 +23,12 @@ export function createPolicy<K extends PolicyKind>(kind: K, ctx: PolicyContext, 
     throw new UserError('INVALID_OPTION', `Expected one of ${POLICY_KINDS.join(', ')} for policy but received ${JSON.stringify(kind)}`);
   }
   const applicable = policyKindsFor(ctx.model);
+  // A KV policy named for a model with attention and recurrent layers serves its attention layers;
+  // the recurrent layers get the state pool beside it (`kvsim validate --model hybrid-7b --policy
+  // paged`): the hybrid composition with `kind` as its attention part and `options` as that part's.
+  if (applicable.includes('hybrid') && (kind === 'static' || kind === 'paged' || kind === 'vattention')) {
+    return new HybridPolicy(ctx, { attention: kind, attentionOptions: options as PolicyOptionsByKind['paged'] });
+  }
   if (!applicable.includes(kind)) {
     throw new UserError(
       'POLICY_NOT_APPLICABLE',

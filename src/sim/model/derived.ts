@@ -44,7 +44,9 @@ export function recurrentStateBytesPerLayer(layer: MlstmLayerSpec | SlstmLayerSp
   const heads = layer.heads / tp;
   const conv = layer.convKernel > 1 ? (layer.convKernel - 1) * (layer.convChannels / tp) * b : 0;
   if (layer.kind === 'mlstm') return heads * (layer.dqk * layer.dv + layer.dqk + 1) * b + conv;
-  return 4 * heads * layer.headDim * b + conv;
+  // h, c, n in the state dtype and the stabilizer m in fp32 (an exponent: kernels/xlstm/xlstm.h's
+  // sLSTM pool), per head per unit.
+  return heads * layer.headDim * (3 * b + 4) + conv;
 }
 
 /** Recurrent state of one request, all recurrent layers, on one GPU. */

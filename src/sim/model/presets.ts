@@ -1,6 +1,6 @@
 import { UserError } from '../../errors.js';
 import type { Dtype } from './dtype.js';
-import type { AttentionLayerSpec, LayerSpec, MlstmLayerSpec, ModelSpec } from './ModelSpec.js';
+import type { AttentionLayerSpec, LayerSpec, MlstmLayerSpec, ModelSpec, SlstmLayerSpec } from './ModelSpec.js';
 
 function attention(n: number, heads: number, kvHeads: number, headDim: number, dtype: Dtype = 'bf16'): LayerSpec[] {
   const layer: AttentionLayerSpec = { kind: 'attention', heads, kvHeads, headDim, dtype };
@@ -9,6 +9,10 @@ function attention(n: number, heads: number, kvHeads: number, headDim: number, d
 
 function mlstm(heads: number, dqk: number, dv: number, stateDtype: Dtype): MlstmLayerSpec {
   return { kind: 'mlstm', heads, dqk, dv, stateDtype, convKernel: 0, convChannels: 0 };
+}
+
+function slstm(heads: number, headDim: number, stateDtype: Dtype, convKernel: number, convChannels: number): SlstmLayerSpec {
+  return { kind: 'slstm', heads, headDim, stateDtype, convKernel, convChannels };
 }
 
 interface DenseShape {
@@ -80,6 +84,28 @@ const BUILDERS: Record<string, () => ModelSpec> = {
     layers: Array.from({ length: 32 }, (_, i): LayerSpec =>
       i % 4 === 3 ? { kind: 'attention', heads: 32, kvHeads: 8, headDim: 128, dtype: 'bf16' } : mlstm(8, 256, 512, 'fp32'),
     ),
+    weightDtype: 'bf16',
+    tiedEmbeddings: false,
+    maxContextTokens: 131072,
+  }),
+  // xLSTM[7:1] at 1.3B (Beck et al. 2024, "xLSTM: Extended Long Short-Term Memory", arXiv:2405.04517,
+  // NeurIPS 2024; the language-modelling runs on 300B SlimPajama tokens, appendix table of model sizes):
+  // 48 blocks, embedding dim 2048, 7 mLSTM blocks to 1 sLSTM block. Published sLSTM block: 4 heads
+  // (head dim 2048/4 = 512), causal conv of kernel 4 before the i/f gates, gated MLP of projection
+  // factor 4/3 (2730.7, up to a multiple of 64 as the NX-AI xlstm code rounds it: 2752). Vocabulary:
+  // the GPT-2 tokenizer's 50,257, padded to 50,304 as xLSTM-7B's. Not taken from the paper: one sLSTM
+  // block closes each group of eight (the paper gives the ratio); the mLSTM layers use xLSTM-7B's
+  // reduced layout at this width and head count (dqk = d/2/H = 256, dv = d/H = 512, no conv) because the
+  // 2024 blocks' pre-up-projection (dqk = dv = 2d/H = 1024 per head) exceeds kvsim's mLSTM kernels
+  // (prefill dqk <= 256, dv <= 512); one MLP width for every layer, as every kvsim preset. The 2024
+  // models trained at 2,048 tokens; as a recurrent model its state does not grow, so the limit is
+  // xLSTM-7B's. State kept in fp32 like xLSTM-7B's.
+  'xlstm71-1.3b': () => ({
+    name: 'xlstm71-1.3b',
+    hiddenSize: 2048,
+    ffnSize: 2752,
+    vocabSize: 50304,
+    layers: Array.from({ length: 48 }, (_, i): LayerSpec => (i % 8 === 7 ? slstm(4, 512, 'fp32', 4, 2048) : mlstm(4, 256, 512, 'fp32'))),
     weightDtype: 'bf16',
     tiedEmbeddings: false,
     maxContextTokens: 131072,

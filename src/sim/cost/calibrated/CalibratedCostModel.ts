@@ -132,6 +132,12 @@ export class CalibratedCostModel implements CostModel {
       }
     }
     this.decode = decode;
+    // sLSTM layers have tables of their own (slstmStep/slstmPrefill): an sLSTM step reads its recurrent
+    // weights R per token, an mLSTM step its matrix state, so one table cannot price both.
+    if (n.slstm > 0) {
+      need('recurrent', p?.slstmStep !== undefined && p?.slstmPrefill !== undefined, `${path} has no slstmStep/slstmPrefill table`);
+      this.recurrentLabel = n.mlstm > 0 ? `${this.recurrentLabel} + slstmStep/slstmPrefill` : this.recurrentLabel.replace('recurrentStep/recurrentPrefill', 'slstmStep/slstmPrefill');
+    }
     this.prefill = prefill;
     if (missing.length > 0 && !ctx.allowFallback) {
       // One line: what is missing, then each distinct command that measures it.
@@ -209,11 +215,17 @@ export class CalibratedCostModel implements CostModel {
         src.count('recurrent', rl.recurrent);
       } else {
         let worst: Estimate['provenance'] = 'interpolated';
-        if (agg.decodeTokens > 0) {
-          recurrentS += recurrentLayers * this.look1D(p!.recurrentStep!, agg.decodeTokens);
-          worst = this.est.provenance;
-        }
-        if (agg.prefillRequests > 0) {
+        // mLSTM layers from recurrentStep/recurrentPrefill, sLSTM layers from slstmStep/slstmPrefill.
+        const kinds: [number, Table1D | undefined, Table1D | undefined][] = [
+          [n.mlstm, p!.recurrentStep, p!.recurrentPrefill],
+          [n.slstm, p!.slstmStep, p!.slstmPrefill],
+        ];
+        for (const [layers, step, prefill] of kinds) {
+          if (layers === 0) continue;
+          if (agg.decodeTokens > 0) {
+            recurrentS += layers * this.look1D(step!, agg.decodeTokens);
+            worst = worse(worst, this.est.provenance);
+          }
           // The table times one prompt's prefill launch alone: a flat ~88 us below 64 tokens (the launch's
           // fixed cost), then ~0.32 us per token. An iteration's prompts run back to back in one stream
           // (native/gpuModelCore.cc Run: one xlstm_mlstm_prefill per prompt per layer) behind the GEMMs,
@@ -221,8 +233,12 @@ export class CalibratedCostModel implements CostModel {
           // the iteration's prompts as one prefill of their total tokens. (Per prompt, N * f(tokens / N)
           // charged the floor N times: xLSTM-7B batches of 2-5 prompts over-priced by ~2.2 ms per extra
           // prompt on the H100, bench/gpu/reprice.mjs on profiles/h100-sxm-80gb/validation/xlstm-7b.*.)
-          recurrentS += recurrentLayers * this.look1D(p!.recurrentPrefill!, agg.prefillTokens);
-          worst = worse(worst, this.est.provenance);
+          // sLSTM prefill is one step launch per token (native/gpuModelCore.cc SlstmSteps), so its
+          // table is linear in tokens and the same total-token rule holds.
+          if (agg.prefillRequests > 0) {
+            recurrentS += layers * this.look1D(prefill!, agg.prefillTokens);
+            worst = worse(worst, this.est.provenance);
+          }
         }
         src.count('recurrent', this.recurrentLabel, worst);
       }

@@ -40,6 +40,10 @@ export interface CalibrationProfile {
   recurrentStep?: Table1D;
   /** Recurrent chunkwise prefill per layer for one request of N tokens. */
   recurrentPrefill?: Table1D;
+  /** sLSTM step per layer over a batch of requests (one token each); recurrentStep is mLSTM's. */
+  slstmStep?: Table1D;
+  /** sLSTM prefill per layer for one request of N tokens (one step per token, in order). */
+  slstmPrefill?: Table1D;
   /**
    * One all-reduce (NCCL, bf16 sum, in place) over the profile's `tp` GPUs of x bytes, seconds; the
    * tensor-parallel cost model does 2 per layer + 1 per pass of tokens x hidden x 2 bytes

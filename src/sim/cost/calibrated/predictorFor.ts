@@ -1,4 +1,5 @@
 import type { HardwareSpec } from '../../hardware/HardwareSpec.js';
+import type { HybridPolicy } from '../../memory/HybridPolicy.js';
 import type { MemoryPolicy } from '../../memory/MemoryPolicy.js';
 import type { ModelSpec } from '../../model/ModelSpec.js';
 import type { CostModel } from '../CostModel.js';
@@ -6,9 +7,16 @@ import { RooflineCostModel } from '../RooflineCostModel.js';
 import { CalibratedCostModel } from './CalibratedCostModel.js';
 import type { CalibrationProfile } from './CalibrationProfile.js';
 
-/** Whether a policy's attention part runs paged kernels. */
+/**
+ * Whether a policy's attention part runs paged kernels. A hybrid is asked for its attention part (its
+ * options may not say: createPolicy builds one from `--policy vattention` with the part's options).
+ */
 export function usesPagedKernels(policy: MemoryPolicy, options: unknown): boolean {
-  return policy.kind === 'paged' || (policy.kind === 'hybrid' && ((options as { attention?: string } | undefined)?.attention ?? 'paged') === 'paged');
+  if (policy.kind === 'hybrid') {
+    const part = (policy as Partial<HybridPolicy>).parts?.attention.kind;
+    return (part ?? (options as { attention?: string } | undefined)?.attention ?? 'paged') === 'paged';
+  }
+  return policy.kind === 'paged';
 }
 
 /** The GPU replay's predictor for a policy: calibrated when a profile is given, else roofline (the simulator resolves with resolveCostModel). */
@@ -16,7 +24,8 @@ export function predictorFor(model: ModelSpec, hardware: HardwareSpec, tp: numbe
   const pagedKernels = usesPagedKernels(policy, policyOptions);
   const ctx = { model, hardware, tp, pagedKernels, allocationMode: policy.allocationMode };
   if (!profile) return new RooflineCostModel(ctx);
-  const blockSizeTokens = (policyOptions as { blockSizeTokens?: number } | undefined)?.blockSizeTokens ?? 16;
+  const o = policyOptions as { blockSizeTokens?: number; attentionOptions?: { blockSizeTokens?: number } } | undefined;
+  const blockSizeTokens = o?.blockSizeTokens ?? o?.attentionOptions?.blockSizeTokens ?? 16;
   // The GPU side pairs every measured iteration with a prediction, so a table the profile lacks is
   // priced by the roofline here (and counted in describe().sources), never an error mid-measurement.
   return new CalibratedCostModel({ ...ctx, profile: profile.profile, profilePath: profile.path, blockSizeTokens, policyKind: policy.kind, allowFallback: true });

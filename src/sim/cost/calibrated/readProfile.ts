@@ -39,6 +39,8 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
   if (p.recurrentStep !== undefined) check1D(p.recurrentStep, 'recurrentStep', fail);
   if (p.allReduce !== undefined) check1D(p.allReduce, 'allReduce', fail);
   if (p.recurrentPrefill !== undefined) check1D(p.recurrentPrefill, 'recurrentPrefill', fail);
+  if (p.slstmStep !== undefined) check1D(p.slstmStep, 'slstmStep', fail);
+  if (p.slstmPrefill !== undefined) check1D(p.slstmPrefill, 'slstmPrefill', fail);
   for (const part of ['decodeAttention', 'prefillAttention'] as const) {
     const v = p[part] as { contiguous?: unknown; paged?: Record<string, unknown>; pagedAscending?: Record<string, unknown> } | undefined;
     if (v === undefined) continue;
