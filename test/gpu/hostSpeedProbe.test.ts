@@ -22,6 +22,7 @@ function profileTime(p: typeof llama, op: GpuProfileOp, q: Record<string, number
     case 'prefill': return at2(q.paged ? p.prefillAttention!.paged![String(q.blockSize)] : p.prefillAttention!.contiguous!, q.chunk, q.context);
     case 'mlstmStep': return at1(p.recurrentStep!, q.batch);
     case 'mlstmPrefill': return at1(p.recurrentPrefill!, q.tokens);
+    default: throw new Error(`hostSpeedProbe.test: the probe asked for an op it should not time: ${op}`);
   }
 }
 
