@@ -6,6 +6,7 @@ import { resolveModelArg } from './modelArg.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { outputError } from '../io/outputError.js';
 import { writeTextOutput } from '../io/writeJsonOutput.js';
+import { calibrateScaleCommand } from './calibrateScale.js';
 import { BLOCK_ORDERS, calibrate, checkBlockOrder, DEFAULT_GRID } from '../gpu/calibrate.js';
 import { profilesDir } from '../sim/cost/calibrated/findProfile.js';
 import { validateProfile } from '../sim/cost/calibrated/readProfile.js';
@@ -28,14 +29,18 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
   describe: 'Measure a calibration profile on this GPU (profiles/<gpu>/<model>.json) for the calibrated cost model',
   builder: (y: Argv) =>
     y
-      .option('model', { type: 'string', default: 'llama-3-8b', describe: 'model preset whose shapes are profiled' })
-      .option('gpu', { type: 'string', describe: 'hardware preset this card is (default: detected from the device name)' })
-      .option('tp', { alias: 'tensor-parallel-size', type: 'number', default: 1, describe: 'tensor-parallel degree (heads per GPU divided by it)' })
-      .option('out', { type: 'string', describe: 'output file (default: profiles/<gpu>/<model>.json in the package)' })
-      .option('reps', { type: 'number', default: DEFAULT_GRID.reps, describe: 'timed repetitions per grid point (median kept)' })
-      .option('device', { type: 'number', default: 0, describe: 'CUDA device ordinal' })
-      .option('quick', { type: 'boolean', default: false, describe: 'a coarse grid (for checks, not for committed profiles)' })
+      // `calibrate scale` predicts a profile for another card (no GPU); bare `calibrate` measures one.
+      .command(calibrateScaleCommand)
+      // Measuring options only: `calibrate scale` must not accept (and silently ignore) them.
+      .option('model', { global: false, type: 'string', default: 'llama-3-8b', describe: 'model preset whose shapes are profiled' })
+      .option('gpu', { global: false, type: 'string', describe: 'hardware preset this card is (default: detected from the device name)' })
+      .option('tp', { global: false, alias: 'tensor-parallel-size', type: 'number', default: 1, describe: 'tensor-parallel degree (heads per GPU divided by it)' })
+      .option('out', { global: false, type: 'string', describe: 'output file (default: profiles/<gpu>/<model>.json in the package)' })
+      .option('reps', { global: false, type: 'number', default: DEFAULT_GRID.reps, describe: 'timed repetitions per grid point (median kept)' })
+      .option('device', { global: false, type: 'number', default: 0, describe: 'CUDA device ordinal' })
+      .option('quick', { global: false, type: 'boolean', default: false, describe: 'a coarse grid (for checks, not for committed profiles)' })
       .option('block-order', {
+        global: false,
         type: 'string',
         default: 'shuffled',
         describe: `block tables of the paged attention tables (${BLOCK_ORDERS.join('|')}): both adds pagedAscending.<block> tables beside the shuffled paged ones, for comparison (no cost model reads them)`,

@@ -8,7 +8,7 @@ import type { ModelSpec } from '../model/ModelSpec.js';
 import type { AttentionKernelProfile } from './attention/AttentionKernelProfile.js';
 import { readAttentionKernels } from './attention/readAttentionKernels.js';
 import { CalibratedCostModel } from './calibrated/CalibratedCostModel.js';
-import type { CalibrationProfile } from './calibrated/CalibrationProfile.js';
+import { profileOrigin, type CalibrationProfile } from './calibrated/CalibrationProfile.js';
 import { findMatchingProfiles, profilesDir } from './calibrated/findProfile.js';
 import { modelShape, shapeDifference } from './calibrated/ModelShape.js';
 import { usesPagedKernels } from './calibrated/predictorFor.js';
@@ -94,11 +94,14 @@ export function resolveCostModel(run: RunShape, options: CostModelOptions = {}):
     }
   } else {
     const p = readProfile(choice);
-    if (p.gpu !== hardware.name) throw new UserError('PROFILE_MISMATCH', `${choice}: measured on ${p.gpu} (${p.card}) but the run is on ${hardware.name}; pass --gpu ${p.gpu} or a profile measured on this card`);
+    if (p.gpu !== hardware.name) throw new UserError('PROFILE_MISMATCH', `${choice}: ${p.derivedFrom ? p.card : `measured on ${p.gpu} (${p.card})`} but the run is on ${hardware.name}; pass --gpu ${p.gpu} or a profile measured on this card`);
     const diff = p.shape ? shapeDifference(shape, p.shape) : undefined;
     if (diff) throw new UserError('PROFILE_MISMATCH', `${choice}: measured for another shape: ${diff}`);
     profile = { profile: p, path: choice };
-    why = `measured profile ${choice} (${p.card}, ${p.date})${p.shape ? '' : ', shape not recorded in the file'}`;
+    // A predicted profile (kvsim calibrate scale) says so first: its tables were not measured on this card.
+    why = p.derivedFrom
+      ? `profile ${choice} for ${p.gpu}: ${profileOrigin(p)} (${p.derivedFrom.profile}), not measured on this card`
+      : `measured profile ${choice} (${p.card}, ${p.date})${p.shape ? '' : ', shape not recorded in the file'}`;
   }
 
   if (profile && options.scaleKernels) {
@@ -126,7 +129,7 @@ export function resolveCostModel(run: RunShape, options: CostModelOptions = {}):
           allowFallback: options.allowFallback ?? false,
           roofline: options.roofline,
         });
-  const attention = attentionLayers(model).length === 0 ? 'no attention layers' : kernels ? `attention kernels ${kernels.profile.name} (${kernels.path}, ${kernels.profile.provenance.kind})` : profile ? "attention kernels kvsim's (measured in the profile)" : 'attention analytic';
+  const attention = attentionLayers(model).length === 0 ? 'no attention layers' : kernels ? `attention kernels ${kernels.profile.name} (${kernels.path}, ${kernels.profile.provenance.kind})` : profile ? `attention kernels kvsim's (${profile.profile.derivedFrom ? 'predicted' : 'measured'} in the profile)` : 'attention analytic';
   return { costModel, note: `${why}; ${attention}`, profilePath: profile?.path, profile, kernelsPath: kernels?.path };
 }
 

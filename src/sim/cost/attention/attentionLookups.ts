@@ -1,4 +1,4 @@
-import type { CalibrationProfile, Table2D } from '../calibrated/CalibrationProfile.js';
+import { profileOrigin, type CalibrationProfile, type Table2D } from '../calibrated/CalibrationProfile.js';
 import { interpolate2D, type Estimate } from '../calibrated/interpolate.js';
 import type { AttentionKernelProfile, PublishedRatio } from './AttentionKernelProfile.js';
 
@@ -68,7 +68,7 @@ export function attentionLookup(i: AttentionLookupInput): AttentionLookup | { mi
   const profileTable = (paged: boolean): AttentionLookup | undefined => {
     if (!i.profile) return undefined;
     const t = paged ? i.profile.profile[part]?.paged?.[String(i.blockSize)] : i.profile.profile[part]?.contiguous;
-    return t ? tableLookup(`measured ${i.profile.path} ${part}.${paged ? `paged.${i.blockSize}` : 'contiguous'}`, t) : undefined;
+    return t ? tableLookup(`${profileOrigin(i.profile.profile)} ${i.profile.path} ${part}.${paged ? `paged.${i.blockSize}` : 'contiguous'}`, t) : undefined;
   };
   const k = i.kernels;
   if (k?.profile.tables) {

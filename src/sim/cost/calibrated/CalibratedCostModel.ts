@@ -9,7 +9,7 @@ import type { IterationAggregate } from '../IterationAggregate.js';
 import { composeIterationCost } from '../composeIterationCost.js';
 import { RooflineCostModel, type RooflineContext } from '../RooflineCostModel.js';
 import type { RooflineOptions } from '../RooflineOptions.js';
-import type { CalibrationProfile, Table1D } from './CalibrationProfile.js';
+import { profileOrigin, type CalibrationProfile, type Table1D } from './CalibrationProfile.js';
 import { interpolate1D, type Estimate } from './interpolate.js';
 import { CostSources, type CostTerm } from './CostSources.js';
 
@@ -79,6 +79,8 @@ export class CalibratedCostModel implements CostModel {
     const path = ctx.profilePath ?? '(profile)';
     const n = this.layerCounts;
     const missing: string[] = [];
+    // `measured`, or `predicted from <card> profile (<date>) by roofline scaling` (kvsim calibrate scale).
+    const origin = p ? profileOrigin(p) : 'measured';
     const rooflineName = `roofline (${ctx.hardware.name} ceilings)`;
     const need = (term: CostTerm, have: boolean, what: string) => {
       if (have) return;
@@ -94,13 +96,15 @@ export class CalibratedCostModel implements CostModel {
     const gemmKinds = (['attention', 'mlstm', 'slstm'] as const).filter((k) => n[k] > 0);
     const lacking = gemmKinds.filter((k) => !p?.layerGemm?.[k]);
     need('gemm', lacking.length === 0 && p?.lmHead !== undefined, `${path} has no ${[...lacking.map((k) => `layerGemm.${k}`), ...(p?.lmHead ? [] : ['lmHead'])].join(', ')} table`);
-    this.gemmLabel = `measured ${path} layerGemm+lmHead`;
+    this.gemmLabel = `${origin} ${path} layerGemm+lmHead`;
     if (n.mlstm + n.slstm > 0) need('recurrent', p?.recurrentStep !== undefined && p?.recurrentPrefill !== undefined, `${path} has no recurrentStep/recurrentPrefill table`);
-    this.recurrentLabel = `measured ${path} recurrentStep/recurrentPrefill`;
+    this.recurrentLabel = `${origin} ${path} recurrentStep/recurrentPrefill`;
     const e = ctx.policyKind === undefined ? undefined : p?.enactment?.[ctx.policyKind];
     need('overhead', e !== undefined || p?.iterationOverheadS !== undefined, `${path} has no enactment.${ctx.policyKind ?? '?'} fit`);
-    this.overheadLabel = e ? `fitted ${path} enactment.${ctx.policyKind}` : `measured ${path} iterationOverheadS`;
-    this.allocationLabel = e ? `fitted ${path} enactment.${ctx.policyKind}` : `policy model (${ctx.hardware.name} VMM per-call costs, ${ctx.hardware.vmm.source})`;
+    // A predicted profile keeps the source card's host-side fits: say so, not just where they were read.
+    const kept = p?.derivedFrom ? ` (fitted on ${p.derivedFrom.card}, assumed unchanged: host-bound)` : '';
+    this.overheadLabel = e ? `fitted ${path} enactment.${ctx.policyKind}${kept}` : `measured ${path} iterationOverheadS${kept}`;
+    this.allocationLabel = e ? `fitted ${path} enactment.${ctx.policyKind}${kept}` : `policy model (${ctx.hardware.name} VMM per-call costs, ${ctx.hardware.vmm.source})`;
 
     // Tensor-parallel communication: the profile's measured all-reduce table (NCCL on the card, at the
     // run's TP), else NCCL's ring model over the published link (by choice without a profile; a
@@ -114,7 +118,7 @@ export class CalibratedCostModel implements CostModel {
         this.rooflineLabel.comm = `roofline fallback (${what.split(';')[0]})`;
       }
     }
-    this.commLabel = `measured ${path} allReduce x${comm.allReducesPerPass} per pass + logits gather by ${comm.label.split(' over ')[0]}`;
+    this.commLabel = `${origin} ${path} allReduce x${comm.allReducesPerPass} per pass + logits gather by ${comm.label.split(' over ')[0]}`;
 
     // Attention: the named kernels, else the profile's own tables.
     let decode: AttentionLookup | undefined;

@@ -60,6 +60,54 @@ export interface CalibrationProfile {
    * fitted on a synthetic calibration replay. Preferred over iterationOverheadS when present.
    */
   enactment?: Record<string, EnactmentFit>;
+  /**
+   * Present only on a PREDICTED profile (`kvsim calibrate scale`): its tables were not measured on
+   * `gpu` but scaled from a profile measured on another card. Never picked by profile auto-selection
+   * (findMatchingProfiles); used only when named with --profile, and labelled as predicted wherever
+   * its figures are reported ({@link profileOrigin}).
+   */
+  derivedFrom?: DerivedFrom;
+}
+
+/** Where a predicted profile's tables come from, and by which rule (src/sim/cost/calibrated/scaleProfile.ts). */
+export interface DerivedFrom {
+  /** The measured profile that was scaled, as named on the command line. */
+  profile: string;
+  /** Its card as the driver reported it, e.g. `NVIDIA H100 80GB HBM3`. */
+  card: string;
+  /** Its hardware preset. */
+  gpu: string;
+  /** Its measurement date. */
+  date: string;
+  /** The scaling rule, in words. */
+  rule: string;
+  /** The ceilings the rule used for the measured card (`from`) and the predicted one (`to`). */
+  ceilings: { from: CardCeilings; to: CardCeilings };
+  /** What was kept as measured on the source card, and why. */
+  kept: string;
+}
+
+/** One card's ceilings as the scaling rule uses them, each with where it comes from. */
+export interface CardCeilings {
+  gpu: string;
+  /** Memory bandwidth, bytes/s (read + write counted when measured by a device copy). */
+  bandwidthBytesPerS: number;
+  /** `measured: ...` or `published: ...` with the preset's source. */
+  bandwidthSource: string;
+  /** bf16 dense GEMM rate, FLOP/s. */
+  flopsPerS: number;
+  flopsSource: string;
+  /** Per-GPU interconnect bandwidth in one direction (published), bytes/s, when the preset has one. */
+  interconnectBytesPerS?: number;
+  interconnectSource?: string;
+}
+
+/**
+ * How a profile's figures were obtained, for cost-source labels: `measured`, or `predicted from <card>
+ * profile (<date>) by roofline scaling` for a profile written by `kvsim calibrate scale`.
+ */
+export function profileOrigin(p: CalibrationProfile): string {
+  return p.derivedFrom ? `predicted from ${p.derivedFrom.card} profile (${p.derivedFrom.date}) by roofline scaling` : 'measured';
 }
 
 /**

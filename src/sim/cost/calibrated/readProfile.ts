@@ -64,6 +64,7 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
       }
     }
   }
+  if (p.derivedFrom !== undefined) checkDerivedFrom(p.derivedFrom, fail);
   return json as CalibrationProfile;
 }
 
@@ -115,4 +116,24 @@ function checkShape(v: unknown, tp: number, fail: Fail): void {
     if (typeof o?.count !== 'number' || !Number.isInteger(o.count) || o.count < 1) fail(`shape.layers[${i}].count`, 'an integer >= 1');
     if (!['attention', 'mlstm', 'slstm'].includes(String(o?.layer?.kind))) fail(`shape.layers[${i}].layer.kind`, 'attention, mlstm or slstm');
   });
+}
+
+/** A predicted profile's provenance (kvsim calibrate scale): every field present, so no label can lose it. */
+function checkDerivedFrom(v: unknown, fail: Fail): void {
+  if (typeof v !== 'object' || v === null) fail('derivedFrom', 'an object {profile, card, gpu, date, rule, ceilings, kept}');
+  const d = v as Record<string, unknown>;
+  for (const f of ['profile', 'card', 'gpu', 'date', 'rule', 'kept']) {
+    if (typeof d[f] !== 'string' || (d[f] as string).length === 0) fail(`derivedFrom.${f}`, 'a non-empty string');
+  }
+  const c = d.ceilings as Record<string, Record<string, unknown>> | undefined;
+  if (typeof c !== 'object' || c === null) fail('derivedFrom.ceilings', 'an object {from, to}');
+  for (const side of ['from', 'to']) {
+    const k = c![side];
+    const field = `derivedFrom.ceilings.${side}`;
+    if (typeof k !== 'object' || k === null) fail(field, 'an object of ceilings');
+    for (const f of ['gpu', 'bandwidthSource', 'flopsSource']) if (typeof k[f] !== 'string' || (k[f] as string).length === 0) fail(`${field}.${f}`, 'a non-empty string');
+    for (const f of ['bandwidthBytesPerS', 'flopsPerS']) if (typeof k[f] !== 'number' || !Number.isFinite(k[f] as number) || (k[f] as number) <= 0) fail(`${field}.${f}`, 'a finite number > 0');
+    if (k.interconnectBytesPerS !== undefined && !(typeof k.interconnectBytesPerS === 'number' && k.interconnectBytesPerS > 0)) fail(`${field}.interconnectBytesPerS`, 'a number > 0');
+    if (k.interconnectSource !== undefined && typeof k.interconnectSource !== 'string') fail(`${field}.interconnectSource`, 'a string');
+  }
 }
