@@ -134,7 +134,7 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
       tp: o.tp,
       dtype: 'bf16',
       // Named from the code's identifiers, so a rename cannot leave the provenance stale.
-      method: `CUDA events around each operation, 3 warm-up runs, median of ${g.reps}; random bf16 data; ${blockOrderMethod(blockOrder)}; kvsim ${GpuModel.name}.${GpuModel.prototype.time.name} (src/gpu/${GpuModel.name}.ts, native/gpuModelProfile.cc)`,
+      method: `CUDA events around each operation, 3 warm-up runs, median of ${g.reps}; random bf16 data; ${blockOrderMethod(blockOrder)}; attention cells interleaved (contiguous then every paged variant at one point before the next); kvsim ${GpuModel.name}.${GpuModel.prototype.time.name} (src/gpu/${GpuModel.name}.ts, native/gpuModelProfile.cc)`,
       command: o.command ?? `kvsim calibrate --model ${o.model.name}${o.tp > 1 ? ` --tp ${o.tp}` : ''}${blockOrder !== 'shuffled' ? ` --block-order ${blockOrder}` : ''}`,
       shape: modelShape(o.model, o.tp),
       layerGemm: {},
@@ -145,10 +145,28 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
       // order 1 (ascending) is sent only when asked for, so a shuffled calibration makes the same native calls as before.
       const params = (paged: number, blockSize: number, order: number) => ({ paged, blockSize, ...(order ? { blockOrder: order } : {}) });
       const label = (paged: number, blockSize: number, order: number) => (paged ? `paged${blockSize}${order ? ' ascending' : ''}` : 'contiguous');
+      // Interleaved: at each (batch, context) or (chunk, context) point, contiguous and then every paged
+      // variant are measured one after another, before the next point. Measured table by table (all
+      // contiguous cells, then all paged-16 cells, ...), paged decode came out 1.10-1.19x contiguous at
+      // batch 2-16 and context >= 2k, reproducibly, while the same native call timed alternately with its
+      // contiguous twin gave 1.00-1.02x (bench/gpu/pagedDecodeAB.mjs, H100, 2026-12-06), as did the
+      // kernel bench and the replays' decode iterations.
+      const variants: [number, number, number][] = [[0, 16, 0], ...g.pagedBlockSizes.map((b): [number, number, number] => [1, b, pagedOrder]), ...(alsoAscending ? g.pagedBlockSizes.map((b): [number, number, number] => [1, b, 1]) : [])];
+      const measured = new Map<string, number>();
+      const cell = (op: 'decode' | 'prefill', x: number, y: number, paged: number, blockSize: number, order: number): number => {
+        const key = (p: number, b: number, o: number) => `${op}:${x}:${y}:${p}:${b}:${o}`;
+        if (!measured.has(key(paged, blockSize, order))) {
+          for (const [p, b, o] of variants) {
+            const point: Record<string, number> = op === 'decode' ? { batch: x, context: y } : { chunk: x, context: y };
+            measured.set(key(p, b, o), time(op === 'decode' ? `decode ${label(p, b, o)} ${x}x${y}` : `prefill ${label(p, b, o)} ${x}+${y}`, op, { ...point, ...params(p, b, o) }));
+          }
+        }
+        return measured.get(key(paged, blockSize, order))!;
+      };
       const decode = (paged: number, blockSize: number, order = 0) =>
-        table2('batch', g.decodeBatch, 'contextTokens', g.decodeContext, (batch, context) => time(`decode ${label(paged, blockSize, order)} ${batch}x${context}`, 'decode', { batch, context, ...params(paged, blockSize, order) }));
+        table2('batch', g.decodeBatch, 'contextTokens', g.decodeContext, (batch, context) => cell('decode', batch, context, paged, blockSize, order));
       const prefill = (paged: number, blockSize: number, order = 0) =>
-        table2('chunkTokens', g.prefillChunk, 'contextTokens', g.prefillContext, (chunk, context) => time(`prefill ${label(paged, blockSize, order)} ${chunk}+${context}`, 'prefill', { chunk, context, ...params(paged, blockSize, order) }));
+        table2('chunkTokens', g.prefillChunk, 'contextTokens', g.prefillContext, (chunk, context) => cell('prefill', chunk, context, paged, blockSize, order));
       const bySize = (f: (blockSize: number) => Table2D) => Object.fromEntries(g.pagedBlockSizes.map((b) => [String(b), f(b)]));
       profile.decodeAttention = { contiguous: decode(0, 16), paged: bySize((b) => decode(1, b, pagedOrder)) };
       if (alsoAscending) profile.decodeAttention.pagedAscending = bySize((b) => decode(1, b, 1));

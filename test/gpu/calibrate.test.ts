@@ -65,7 +65,7 @@ describe('calibrate builds the grid it claims (fake binding)', () => {
     // The default block order is today's: shuffled tables only, the native side never asked for another order.
     expect(p.decodeAttention?.pagedAscending).toBeUndefined();
     expect(p.prefillAttention?.pagedAscending).toBeUndefined();
-    expect(p.method).toMatch(/; random bf16 data; paged block tables shuffled; kvsim GpuModel\.time /);
+    expect(p.method).toMatch(/; random bf16 data; paged block tables shuffled; attention cells interleaved \(contiguous then every paged variant at one point before the next\); kvsim GpuModel\.time /);
     expect(p.method).not.toMatch(/blockOrder|pagedAscending/);
     const times = timeCalls(fake.calls);
     expect(times.some((c) => 'blockOrder' in c.params)).toBe(false);
@@ -76,6 +76,14 @@ describe('calibrate builds the grid it claims (fake binding)', () => {
     expect(new Set(times.map((c) => pointKey(c.op, c.params))).size).toBe(points);
     expect(progress.map(([d]) => d)).toEqual(Array.from({ length: points }, (_, i) => i + 1));
     expect(progress.every(([, t]) => t === points)).toBe(true);
+    // Interleaved: each attention point's contiguous and paged variants are timed back to back.
+    const attention = times.filter((c) => c.op === 'decode' || c.op === 'prefill').map((c) => `${c.op}:${c.params.batch ?? c.params.chunk}:${c.params.context}:${c.params.paged ? c.params.blockSize : 'c'}`);
+    const perPoint = 1 + g.pagedBlockSizes.length;
+    for (let i = 0; i < attention.length; i += perPoint) {
+      const group = attention.slice(i, i + perPoint);
+      expect(new Set(group.map((k) => k.split(':').slice(0, 3).join(':'))).size).toBe(1);
+      expect(group.map((k) => k.split(':')[3])).toEqual(['c', ...g.pagedBlockSizes.map(String)]);
+    }
   });
 
   it("--block-order both: the paged tables twice, shuffled as paged and ascending as pagedAscending, each cell its own native point", () => {
