@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Several measurements in one device call, each stage's output archived as soon as it ends (a call cut
+# short by its time limit still returns what finished): $OUT/staged.tgz (everything) and
+# $OUT/staged.txt (the summary lines). Stages, in order (STAGES, default all of them):
+#   tests     build the addon, run the GPU test files in TESTS (default: the recurrent-layer and executor replays)
+#   llama     kvsim calibrate --model llama-3-8b (interleaved attention cells) -> p/llama-3-8b.json
+#   mooncake  kvsim validate, vLLM V1 + prefix caching, Mooncake 300 @10/s, with the llama profile of this call
+#   hybrid    kvsim calibrate --quick --model hybrid-7b; kvsim validate hybrid-7b paged, first 100 Azure conv
+#   xlstm71   kvsim calibrate --quick --model xlstm71-1.3b; kvsim validate recurrent, first 100 Azure conv
+# Prepare here: bash bench/gpu/pack-gpu-tests.sh (+ .device/traces/mooncake-300.jsonl); carry .device.
+set -uo pipefail
+export OUT="${OUT:-/tmp/out}"
+w="$OUT/st"
+mkdir -p "$w/p"
+bash bench/gpu/run-all-gpu-checks.sh build > "$w/build.log" 2>&1
+source bench/gpu/device-prep.sh
+txt="$OUT/staged.txt"
+card=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)
+echo "card: $card ($(date -u +%FT%TZ))" > "$txt"
+archive() { tar -czf "$OUT/staged.tgz.tmp" -C "$OUT" st && mv "$OUT/staged.tgz.tmp" "$OUT/staged.tgz"; }
+step() { # name command...
+  local name=$1 t0=$SECONDS
+  shift
+  "$@" > "$w/$name.log" 2>&1
+  local rc=$?
+  echo "== $name: exit $rc, $((SECONDS - t0)) s" >> "$txt"
+  grep -E "Test Files|Tests  |FAIL|per-iteration|makespan|TTFT|decode-only|mixed  |prefill-only|wrote|error" "$w/$name.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 14 >> "$txt"
+  archive
+}
+V="--trace .device/traces/conv-1200.csv --first 100 --time-scale 0.1"
+for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
+  case "$s" in
+    tests) step tests node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts ${TESTS:-test/gpu/recurrentLayers.gpu.test.ts} ;;
+    llama) step llama kvsim calibrate --model llama-3-8b --out "$w/p/llama-3-8b.json" ;;
+    mooncake) step mooncake kvsim validate --model llama-3-8b --policy paged --scheduler vllm --trace .device/traces/mooncake-300.jsonl --first 300 --rate 10 \
+        --profile "$w/p/llama-3-8b.json" --json "$w/mooncake.validation.json" --runs "$w/mooncake" ;;
+    hybrid) step hybrid-cal kvsim calibrate --quick --model hybrid-7b --out "$w/p/hybrid-7b.json"
+      step hybrid kvsim validate --model hybrid-7b --policy paged $V --profile "$w/p/hybrid-7b.json" --json "$w/hybrid.validation.json" --runs "$w/hybrid" ;;
+    xlstm71) step xlstm71-cal kvsim calibrate --quick --model xlstm71-1.3b --out "$w/p/xlstm71-1.3b.json"
+      step xlstm71 kvsim validate --model xlstm71-1.3b --policy recurrent $V --profile "$w/p/xlstm71-1.3b.json" --json "$w/xlstm71.validation.json" --runs "$w/xlstm71" ;;
+    *) echo "staged-session: unknown stage $s" >&2; exit 2 ;;
+  esac
+done
+for f in "$w"/*.gpu.json "$w"/*.sim.json; do [ -e "$f" ] && gzip -f "$f"; done
+archive
+rm -f "$OUT"/gpu-checks-out.tgz
+cat "$txt"
