@@ -67,7 +67,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .strict() as unknown as Argv<ValidateArgs>,
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
     // GPU modules load only when this command runs: every other command (replay) starts faster.
-    const [{ detectGpuPreset }, { replayOnGpu }, { requireGpu }] = await Promise.all([
+    const [{ detectGpuPreset }, { replayOnGpu, checkGpuReplayTp }, { requireGpu }] = await Promise.all([
       import('../gpu/detectGpuPreset.js'), import('../gpu/replayOnGpu.js'), import('../gpu/requireGpu.js'),
     ]);
     const { binding, info } = requireGpu(args.device);
@@ -79,6 +79,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     }
     const model = resolveModelArg(args.model);
     const tp = checkTensorParallel(model, args.tp);
+    checkGpuReplayTp(tp);
     const gpu = args.gpu ?? detectGpuPreset(info.name);
     if (!gpu) throw new InvalidOptionError(`validate: cannot tell which hardware preset "${info.name}" is; pass --gpu`);
     const hardware = hardwarePreset(gpu);

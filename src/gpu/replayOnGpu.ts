@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '../errors.js';
 import type { CalibrationProfile } from '../sim/cost/calibrated/CalibrationProfile.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
 import { createPolicy } from '../sim/memory/createPolicy.js';
@@ -32,6 +33,17 @@ export interface GpuReplayResult {
 }
 
 /**
+ * Refuses tp > 1 for a GPU replay. One GPU runs one rank's shapes and no all-reduce, while the
+ * simulator at tp > 1 prices both: a comparison would be silently wrong (issue 20: multi-rank replay
+ * needs a host with several GPUs).
+ */
+export function checkGpuReplayTp(tp: number): void {
+  if (tp > 1) {
+    throw new InvalidOptionError(`GPU replay at --tp ${tp}: the GPU executor runs on one GPU (one rank's shapes, no all-reduce between ranks), so it cannot replay or validate tensor parallelism yet; use --tp 1, or \`kvsim calibrate --tp ${tp}\` on a host with ${tp} GPUs to measure the all-reduce table the simulator prices`);
+  }
+}
+
+/**
  * Replays a trace on the GPU: the same engine, scheduler and policy as the simulator, with each
  * iteration run and timed on the device (GpuExecutor). Writes the same RunResult as `simulate`.
  */
@@ -40,6 +52,7 @@ export async function replayOnGpu(config: GpuReplayConfig): Promise<GpuReplayRes
   const model = typeof config.model === 'string' ? modelPreset(config.model) : config.model;
   const hardware = typeof config.hardware === 'string' ? hardwarePreset(config.hardware) : config.hardware;
   const tp = checkTensorParallel(model, config.tp ?? 1);
+  checkGpuReplayTp(tp);
   const schedulerKind = typeof config.scheduler === 'object' ? config.scheduler.kind : checkSchedulerKind(config.scheduler ?? 'vllm');
   // The device is sized for the scheduler's real limits (V1's per-GPU defaults included).
   const sched = typeof config.scheduler === 'object' ? config.scheduler.options : resolveSchedulerOptions(config.schedulerOptions, schedulerKind, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name });

@@ -36,6 +36,13 @@ describe('replayOnGpu with a fake binding', () => {
     expect(g.run.summary.completed).toBe(4);
   });
 
+  it('refuses tensor parallelism (one GPU, no all-reduce) before touching the device', async () => {
+    const fake = fakeBinding();
+    const trace = await openTrace('synthetic:conv', { count: 2, seed: 3, maxContextTokens: 4096 });
+    await expect(replayOnGpu({ trace, model: 'llama-3-8b', hardware: 'h100', policy: 'paged', tp: 2, gpu: fake })).rejects.toThrow(/GPU replay at --tp 2: the GPU executor runs on one GPU .*use --tp 1/);
+    expect(fake.calls).toEqual([]);
+  });
+
   it('frees the model and the arena when an iteration fails on the device', async () => {
     let runs = 0;
     const fake = fakeBinding({
