@@ -97,7 +97,9 @@ export class CalibratedCostModel implements CostModel {
     const lacking = gemmKinds.filter((k) => !p?.layerGemm?.[k]);
     need('gemm', lacking.length === 0 && p?.lmHead !== undefined, `${path} has no ${[...lacking.map((k) => `layerGemm.${k}`), ...(p?.lmHead ? [] : ['lmHead'])].join(', ')} table`);
     this.gemmLabel = `${origin} ${path} layerGemm+lmHead`;
-    if (n.mlstm + n.slstm > 0) need('recurrent', p?.recurrentStep !== undefined && p?.recurrentPrefill !== undefined, `${path} has no recurrentStep/recurrentPrefill table`);
+    // recurrentStep/recurrentPrefill are mLSTM's tables; sLSTM layers ask for their own below, so a model
+    // with sLSTM layers only needs none of these (calibrate writes them only for mLSTM layers).
+    if (n.mlstm > 0) need('recurrent', p?.recurrentStep !== undefined && p?.recurrentPrefill !== undefined, `${path} has no recurrentStep/recurrentPrefill table`);
     this.recurrentLabel = `${origin} ${path} recurrentStep/recurrentPrefill`;
     const e = ctx.policyKind === undefined ? undefined : p?.enactment?.[ctx.policyKind];
     need('overhead', e !== undefined || p?.iterationOverheadS !== undefined, `${path} has no enactment.${ctx.policyKind ?? '?'} fit`);

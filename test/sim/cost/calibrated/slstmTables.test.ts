@@ -65,6 +65,16 @@ describe('CalibratedCostModel with mLSTM and sLSTM layers', () => {
     expect(Object.keys(m.sources.toJSON().recurrent ?? {})[0]).toMatch(/^roofline fallback \(fixture\.json has no slstmStep\/slstmPrefill table\)/);
   });
 
+  it('a model with sLSTM layers only needs no mLSTM tables (recurrentStep/recurrentPrefill)', () => {
+    const slstmOnly = { ...model, name: 'slstm-only', layers: model.layers.filter((l) => l.kind === 'slstm') };
+    const { recurrentStep: _s, recurrentPrefill: _p, layerGemm, ...rest } = base;
+    const profile = { ...rest, layerGemm: { slstm: layerGemm!.slstm } };
+    const m = new CalibratedCostModel({ ...ctx, model: slstmOnly, profile });
+    const decode = m.iterationCost({ ...emptyAggregate(), batchSize: 256, decodeTokens: 256 }, emptyIterationCost());
+    expect(decode.terms.recurrentS).toBeCloseTo(nSlstm * 3e-4, 12);
+    expect(Object.keys(m.sources.toJSON().recurrent ?? {})).toEqual(['measured fixture.json slstmStep/slstmPrefill [interpolated]']);
+  });
+
   it('the profile reader checks the sLSTM tables like the others', () => {
     expect(validateProfile(JSON.parse(JSON.stringify(base)), 'p.json')).toEqual(base);
     const broken = { ...base, slstmPrefill: { x: [16, 1024], timeS: [1e-4], xName: 'tokens' } };
