@@ -3,6 +3,7 @@ import { InvalidOptionError } from '../errors.js';
 import { resolveModelArg } from './modelArg.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { writeJsonOutput } from '../io/writeJsonOutput.js';
+import { usesPagedKernels } from '../sim/cost/calibrated/predictorFor.js';
 import { resolveCostModel } from '../sim/cost/resolveCostModel.js';
 import { simulate } from '../sim/engine/simulate.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
@@ -108,9 +109,13 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     // while whole decode iterations ran 3.3% faster than predicted, so it moved the error the wrong way:
     // the lease-to-lease drift is not in the kernel cells it re-measures.
     let hostProbe: HostProbeResult | undefined;
-    if (args.hostProbe && resolved.profile) {
+    if (args.hostProbe) {
+      // Asked for and not possible is an error, never a silent skip: the roofline has no kernel tables to rescale.
+      if (!resolved.profile) throw new InvalidOptionError(`--host-probe: the run is priced by the roofline (${resolved.note}), which has no kernel tables to rescale; pass --profile, or leave out --host-probe`);
       const { hostSpeedProbe, formatHostProbe } = await import('../gpu/hostSpeedProbe.js');
-      hostProbe = hostSpeedProbe(binding, resolved.profile.profile, { model, tp, device: args.device, pagedBlockSize: policyKind === 'paged' ? (args.blockSize ?? 16) : undefined });
+      // The attention tables the predictor reads (predictorFor): a hybrid's attention part decides, and its block size.
+      const pagedBlockSize = usesPagedKernels(simPolicy, policyOptions) ? (args.blockSize ?? 16) : undefined;
+      hostProbe = hostSpeedProbe(binding, resolved.profile.profile, { model, tp, device: args.device, pagedBlockSize });
       process.stdout.write(formatHostProbe(hostProbe));
       resolved = resolveCostModel(runShape, { profile: args.profile ?? 'auto', scaleKernels: { factor: hostProbe.factor, why: 'host-speed probe at validation start' } });
     }
