@@ -1,7 +1,7 @@
 import type { CalibrationProfile, Table1D, Table2D } from '../sim/cost/calibrated/CalibrationProfile.js';
 import { attentionLayers } from '../sim/model/derived.js';
 import type { ModelSpec } from '../sim/model/ModelSpec.js';
-import { KvsimError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { GpuModel } from './GpuModel.js';
 import type { NativeBinding } from './NativeBinding.js';
 import type { GpuProfileOp } from './NativeGpuModel.js';
@@ -87,7 +87,7 @@ export function hostSpeedProbe(binding: NativeBinding, profile: CalibrationProfi
   add2(block ? `prefillAttention.paged.${block}` : 'prefillAttention.contiguous', prefill, 1024, 0, 'prefill', (chunk, context) => ({ chunk, context, ...kv(!!block) }), attention);
   add1('recurrentStep', profile.recurrentStep, 8, 'mlstmStep', 'batch', {}, mlstm);
   add1('recurrentPrefill', profile.recurrentPrefill, 1024, 'mlstmPrefill', 'tokens', {}, mlstm);
-  if (plan.length === 0) throw new KvsimError('HOST_PROBE', `host-speed probe: the profile has no table for ${o.model.name}'s layers`);
+  if (plan.length === 0) throw new UserError('HOST_PROBE', `host-speed probe: the profile has no table for ${o.model.name}'s layers`);
 
   const gm = new GpuModel(binding, {
     model: o.model,
@@ -107,7 +107,7 @@ export function hostSpeedProbe(binding: NativeBinding, profile: CalibrationProfi
     const factor = num / den;
     const [lo, hi] = HOST_PROBE_FACTOR_RANGE;
     if (!(factor >= lo && factor <= hi)) {
-      throw new KvsimError('HOST_PROBE', `host-speed probe: this GPU runs the profile's cells at x${factor.toFixed(3)} of its times (expected ${lo}..${hi}): the profile was not measured on a card like this one; pass the right --profile, or leave out --host-probe`);
+      throw new UserError('HOST_PROBE', `host-speed probe: this GPU runs the profile's cells at x${factor.toFixed(3)} of its times (expected ${lo}..${hi}): the profile was not measured on a card like this one; pass the right --profile, or leave out --host-probe`);
     }
     return { factor, cells, wallS: (performance.now() - t0) / 1000 };
   } finally {

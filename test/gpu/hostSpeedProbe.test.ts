@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.js';
 import { formatHostProbe, hostSpeedProbe } from '../../src/gpu/hostSpeedProbe.js';
 import type { GpuProfileOp } from '../../src/gpu/NativeGpuModel.js';
 import { validateProfile } from '../../src/sim/cost/calibrated/readProfile.js';
@@ -63,5 +64,7 @@ describe('hostSpeedProbe (fake GPU)', () => {
   it('refuses a factor that says the profile is another card\'s', () => {
     const fake = fakeBinding({ timeS: (op, q) => 2 * profileTime(llama, op, q) });
     expect(() => hostSpeedProbe(fake.binding, llama, { model: modelPreset('llama-3-8b'), tp: 1 })).toThrow(/x2\.000 of its times \(expected 0\.67\.\.1\.5\).*leave out --host-probe/);
+    // A user's error (wrong profile for this card), printed in one line by the CLI, not an internal error.
+    expect(() => hostSpeedProbe(fake.binding, llama, { model: modelPreset('llama-3-8b'), tp: 1 })).toThrow(UserError);
   });
 });
