@@ -46,7 +46,8 @@ describe('GpuModel with sLSTM layers (fake binding)', () => {
     const model = modelPreset('xlstm71-1.3b');
     new GpuModel(fake.binding, { model, tp: 2, maxTokens: 64, maxBatch: 4, maxContext: 1024, kv: { layout: 'none' }, stateSlots: 4 }).destroy();
     const c = newModel(fake.calls);
-    expect(c.layers.map((l) => l.kind).join('')).toBe('11111112'.repeat(6));
+    // sLSTM at blocks 3, 5, 7, 40, 42, 44 (the preset's slstm_at), mLSTM elsewhere.
+    expect(c.layers.map((l) => l.kind).join('')).toBe(Array.from({ length: 48 }, (_, i) => ([3, 5, 7, 40, 42, 44].includes(i) ? '2' : '1')).join(''));
     expect(c.layers[7]).toEqual({ kind: 2, heads: 2, headDim: 512 });
     expect(c.layers[0]).toEqual({ kind: 1, heads: 2, dqk: 256, dv: 512 });
     expect([c.stateSlots, c.stateDtype, c.kvLayout]).toEqual([4, 0, -1]);
