@@ -65,6 +65,15 @@ export class GpuModel {
       if (l.headDim % 8 !== 0) throw expected('an sLSTM head dim that is a multiple of 8 (xlstm_slstm_step)', 'GpuModel: headDim', l.headDim);
       return { kind: 2, heads: l.heads / o.tp, headDim: l.headDim };
     });
+    // The native model keeps one weight set per layer kind, sized for the first layer of that kind
+    // (native/gpuModelCore.cc ShapeOf): a layer of another shape would run its GEMMs past those weights.
+    const firstShape = new Map<number, string>();
+    for (const l of layers) {
+      const shape = JSON.stringify(l);
+      const first = firstShape.get(l.kind);
+      if (first === undefined) firstShape.set(l.kind, shape);
+      else if (first !== shape) throw expected(`one shape per layer kind (the GPU executor keeps one weight set per kind; the first is ${first})`, 'GpuModel: layer shape', l);
+    }
     const attention = layers.filter((l) => l.kind === 0).length;
     const recurrent = o.model.layers.filter((l) => l.kind !== 'attention');
     if (attention > 0 && o.kv.layout === 'none' && !o.profileOnly) throw new InvalidOptionError('GpuModel: the model has attention layers but no KV-cache was given');
