@@ -65,6 +65,10 @@ class GpuModelWrap : public Napi::ObjectWrap<GpuModelWrap> {
     c.blockSizeTokens = Int(o, "blockSizeTokens", 0);
     c.stateSlots = Int(o, "stateSlots", 0);
     c.stateDtype = Int(o, "stateDtype", 0);
+    c.cudaGraphs = Int(o, "cudaGraphs", 0);
+    c.graphSizes = Ints(o, "graphSizes");
+    c.padKvSlot = Int(o, "padKvSlot", -1);
+    c.padBlock = Int(o, "padBlock", -1);
     Napi::Array layers = o.Get("layers").As<Napi::Array>();
     for (uint32_t i = 0; i < layers.Length(); i++) {
       Napi::Object l = layers.Get(i).As<Napi::Object>();
@@ -101,6 +105,9 @@ class GpuModelWrap : public Napi::ObjectWrap<GpuModelWrap> {
     Napi::Object r = Napi::Object::New(env);
     r.Set("gpuS", t.totalS);
     r.Set("hostS", t.hostS);
+    r.Set("graph", t.graph);
+    r.Set("paddedRows", t.paddedRows);
+    r.Set("captureS", t.captureS);
     return r;
   }
 

@@ -55,10 +55,27 @@ GpuModelCore::GpuModelCore(const GpuModelConfig& c) : c_(c) {
   blas_->setStream(handle_, stream_);
   const size_t blasWs = 32u << 20;
   cublasWs_ = Alloc(blasWs, "cuBLAS workspace");
-  if (blas_->setWorkspace) blas_->setWorkspace(handle_, cublasWs_, blasWs);
+  const int wsStatus = blas_->setWorkspace ? blas_->setWorkspace(handle_, cublasWs_, blasWs) : -1;
+  if (c_.cudaGraphs) {
+    // cuBLAS under stream capture must not allocate its workspace itself: it is set explicitly
+    // (cuBLAS documentation, "CUDA Graphs Support"), and a graph run refuses to start without it.
+    if (wsStatus != 0) ThrowState("GpuModel", "cudaGraphs=1", "cublasSetWorkspace failed (status " + std::to_string(wsStatus) + "): cuBLAS calls cannot be captured into a CUDA graph");
+    const int cap = std::min(c_.maxBatch, c_.maxTokens);
+    if (c_.graphSizes.empty()) ThrowState("GpuModel", "cudaGraphs=1", "no capture sizes given");
+    for (size_t i = 0; i < c_.graphSizes.size(); i++) {
+      const int g = c_.graphSizes[i];
+      if (g < 1 || g > cap || (i > 0 && g <= c_.graphSizes[i - 1]))
+        ThrowState("GpuModel", "graphSizes[" + std::to_string(i) + "]=" + std::to_string(g), "capture sizes must ascend within [1, min(maxBatch, maxTokens)]");
+    }
+    if (c_.kvLayout == 0 && c_.padKvSlot < 0) ThrowState("GpuModel", "cudaGraphs=1", "contiguous KV needs padKvSlot (a slot no request owns) for padding rows");
+    if (c_.kvLayout == 1 && c_.padBlock < 0) ThrowState("GpuModel", "cudaGraphs=1", "paged KV needs padBlock (a block no request owns) for padding rows");
+  }
 
   const int d = c_.hidden, F = c_.ffn, T = c_.maxTokens;
   bool hasAttn = false, hasMlstm = false, hasSlstm = false;
+  // Graph padding rows step a state slot of their own, past the policy's slots.
+  const int poolSlots = c_.stateSlots > 0 && c_.cudaGraphs ? c_.stateSlots + 1 : c_.stateSlots;
+  if (poolSlots > c_.stateSlots) padStateSlot_ = c_.stateSlots;
   int maxMix = 0, maxProj = 0, maxQk = 0, maxV = 0, maxH = 0;
   for (const auto& l : c_.layers) {
     if (l.kind == 0) {
@@ -111,13 +128,13 @@ GpuModelCore::GpuModelCore(const GpuModelConfig& c) : c_(c) {
     const xlstm_dtype sd = c_.stateDtype == 1 ? XLSTM_BF16 : XLSTM_F32;
     for (const auto& l : c_.layers) {
       if (l.kind != 1 || c_.stateSlots <= 0) continue;
-      const int64_t cBytes = (int64_t)c_.stateSlots * l.heads * l.dqk * l.dv * (sd == XLSTM_F32 ? 4 : 2);
-      const int64_t nBytes = (int64_t)c_.stateSlots * l.heads * l.dqk * (sd == XLSTM_F32 ? 4 : 2);
+      const int64_t cBytes = (int64_t)poolSlots * l.heads * l.dqk * l.dv * (sd == XLSTM_F32 ? 4 : 2);
+      const int64_t nBytes = (int64_t)poolSlots * l.heads * l.dqk * (sd == XLSTM_F32 ? 4 : 2);
       xlstm_mlstm_state s{};
       s.C = Alloc(cBytes, "mLSTM state C");
       s.n = Alloc(nBytes, "mLSTM state n");
-      s.m = static_cast<float*>(Alloc((size_t)c_.stateSlots * l.heads * 4, "mLSTM state m"));
-      s.numSlots = c_.stateSlots;
+      s.m = static_cast<float*>(Alloc((size_t)poolSlots * l.heads * 4, "mLSTM state m"));
+      s.numSlots = poolSlots;
       s.dtype = sd;
       states_.push_back(s);
     }
@@ -130,7 +147,7 @@ GpuModelCore::GpuModelCore(const GpuModelConfig& c) : c_(c) {
     slstm_.wR = weight((int64_t)sl.heads * 4 * sl.headDim, sl.headDim, "sLSTM recurrent weights");
     slstm_.wOut = weight(slstm_.outIn, d, "sLSTM output weights");
     // The split-k plan (and so the scratch) depends on the batch; size for the largest of any step.
-    const int maxStepBatch = std::max({c_.maxBatch, c_.stateSlots, 1});
+    const int maxStepBatch = std::max({c_.maxBatch, poolSlots, 1});
     int64_t ws = 0;
     for (int b = 1; b <= maxStepBatch; b++) ws = std::max(ws, xlstm_slstm_workspace_bytes(b, sl.heads, sl.headDim));
     slWorkspaceBytes_ = static_cast<size_t>(ws);
@@ -138,13 +155,13 @@ GpuModelCore::GpuModelCore(const GpuModelConfig& c) : c_(c) {
     const xlstm_dtype sd = c_.stateDtype == 1 ? XLSTM_BF16 : XLSTM_F32;
     for (const auto& l : c_.layers) {
       if (l.kind != 2 || c_.stateSlots <= 0) continue;
-      const size_t elems = (size_t)c_.stateSlots * l.heads * l.headDim;
+      const size_t elems = (size_t)poolSlots * l.heads * l.headDim;
       xlstm_slstm_state s{};
       s.h = Alloc(elems * (sd == XLSTM_F32 ? 4 : 2), "sLSTM state h");
       s.c = Alloc(elems * (sd == XLSTM_F32 ? 4 : 2), "sLSTM state c");
       s.n = Alloc(elems * (sd == XLSTM_F32 ? 4 : 2), "sLSTM state n");
       s.m = static_cast<float*>(Alloc(elems * 4, "sLSTM state m"));
-      s.numSlots = c_.stateSlots;
+      s.numSlots = poolSlots;
       s.dtype = sd;
       slStates_.push_back(s);
     }
@@ -178,6 +195,8 @@ void GpuModelCore::Destroy() {
   if (destroyed_) return;
   destroyed_ = true;
   if (stream_) cudaStreamSynchronize(stream_);
+  for (auto& g : graphs_) cudaGraphExecDestroy(g.second);
+  graphs_.clear();
   for (void* p : allocs_) cudaFree(p);
   allocs_.clear();
   if (metaHost_) cudaFreeHost(metaHost_);
@@ -212,74 +231,83 @@ void GpuModelCore::LayerGemms(int kind, int T) {
   Gemm(act_, wDown_, x_, T, F, d);
 }
 
-GpuIterationTimes GpuModelCore::Run(const GpuIteration& it) {
-  const auto host0 = std::chrono::steady_clock::now();
-  const int n = it.rows;
-  if (n <= 0 || n > c_.maxBatch) ThrowState("GpuModel.run", "rows=" + std::to_string(n), "rows outside [1, maxBatch]");
+GpuModelCore::Staged GpuModelCore::Stage(const GpuIteration& it, int realRows) {
+  Staged m;
+  const int n = m.n = it.rows;
   // Decode rows first, then prefill rows: each kernel then sees one contiguous group.
   std::vector<int> order;
   order.reserve(n);
   for (int i = 0; i < n; i++)
     if (it.prefill[i] == 0) order.push_back(i);
-  const int nd = static_cast<int>(order.size());
+  const int nd = m.nd = static_cast<int>(order.size());
   for (int i = 0; i < n; i++)
     if (it.prefill[i] > 0) order.push_back(i);
-  int T = 0, maxQ = 0, maxCtxDecode = 0;
   for (int j = 0; j < n; j++) {
     const int i = order[j];
     const int q = it.prefill[i] + it.decode[i];
-    T += q;
-    if (j >= nd) maxQ = std::max(maxQ, q);
-    else maxCtxDecode = std::max(maxCtxDecode, it.context[i] + q);
+    m.T += q;
+    if (j >= nd) m.maxQ = std::max(m.maxQ, q);
+    else m.maxCtxDecode = std::max(m.maxCtxDecode, it.context[i] + q);
   }
+  const int T = m.T;
   if (T > c_.maxTokens) ThrowState("GpuModel.run", "tokens=" + std::to_string(T), "more tokens than maxTokens");
   const int mb = std::max(c_.maxBlocksPerSeq, 0);
   // Metadata layout in one upload: tokenRow[T] tokenPos[T] kvSlot[n] blockTable[n*mb] decodeLens[nd]
-  // prefillCu[np+1] prefillLens[np] stateSlot[n] resetSlots[n].
+  // prefillCu[np+1] prefillLens[np] stateSlot[n] resetSlots[n]. It depends only on (n, nd, T), so a
+  // graph captured for a padded decode batch reads every later batch of that size at the same offsets.
   int32_t* h = metaHost_;
   size_t o = 0;
-  const size_t oRow = o;
+  m.oRow = o;
   o += T;
-  const size_t oPos = o;
+  m.oPos = o;
   o += T;
-  const size_t oKvSlot = o;
+  m.oKvSlot = o;
   o += n;
-  const size_t oBt = o;
+  m.oBt = o;
   o += static_cast<size_t>(n) * mb;
-  const size_t oDec = o;
+  m.oDec = o;
   o += nd;
-  const size_t oCu = o;
+  m.oCu = o;
   o += (n - nd) + 1;
-  const size_t oPre = o;
+  m.oPre = o;
   o += n - nd;
-  const size_t oState = o;
+  m.oState = o;
   o += n;
-  const size_t oReset = o;
+  m.oReset = o;
   o += n;
   if (o > metaInts_) ThrowState("GpuModel.run", "", "iteration metadata exceeds its buffer");
-  int t = 0, resets = 0;
-  h[oCu] = 0;
+  m.ints = o;
+  int t = 0;
+  h[m.oCu] = 0;
   for (int j = 0; j < n; j++) {
     const int i = order[j];
     const int q = it.prefill[i] + it.decode[i];
     for (int k = 0; k < q; k++, t++) {
-      h[oRow + t] = j;
-      h[oPos + t] = it.context[i] + k;
+      h[m.oRow + t] = j;
+      h[m.oPos + t] = it.context[i] + k;
     }
-    h[oKvSlot + j] = it.kvSlot.empty() ? 0 : it.kvSlot[i];
-    h[oState + j] = it.stateSlot.empty() ? 0 : it.stateSlot[i];
-    if (!it.stateSlot.empty() && it.context[i] == 0) h[oReset + resets++] = it.stateSlot[i];
+    h[m.oKvSlot + j] = it.kvSlot.empty() ? 0 : it.kvSlot[i];
+    h[m.oState + j] = it.stateSlot.empty() ? 0 : it.stateSlot[i];
+    // Padding rows (i >= realRows) start at context 0 but own no request: their slot is never reset.
+    if (!it.stateSlot.empty() && it.context[i] == 0 && i < realRows) h[m.oReset + m.resets++] = it.stateSlot[i];
     if (mb > 0 && !it.blockTable.empty())
-      std::copy(it.blockTable.begin() + (size_t)i * mb, it.blockTable.begin() + (size_t)(i + 1) * mb, h + oBt + (size_t)j * mb);
+      std::copy(it.blockTable.begin() + (size_t)i * mb, it.blockTable.begin() + (size_t)(i + 1) * mb, h + m.oBt + (size_t)j * mb);
     if (j < nd) {
-      h[oDec + j] = it.context[i] + q;
+      h[m.oDec + j] = it.context[i] + q;
     } else {
-      h[oCu + (j - nd) + 1] = h[oCu + (j - nd)] + q;
-      h[oPre + (j - nd)] = it.context[i] + q;
+      h[m.oCu + (j - nd) + 1] = h[m.oCu + (j - nd)] + q;
+      h[m.oPre + (j - nd)] = it.context[i] + q;
     }
   }
-  CheckRuntime(cudaEventRecord(ev0_, stream_), "cudaEventRecord", "");
-  CheckRuntime(cudaMemcpyAsync(meta_, h, o * 4, cudaMemcpyHostToDevice, stream_), "cudaMemcpyAsync", "iteration metadata");
+  return m;
+}
+
+void GpuModelCore::Forward(const Staged& m) {
+  const int n = m.n, nd = m.nd, T = m.T, maxQ = m.maxQ, maxCtxDecode = m.maxCtxDecode, resets = m.resets;
+  const int mb = std::max(c_.maxBlocksPerSeq, 0);
+  const int32_t* h = metaHost_;
+  const size_t oRow = m.oRow, oPos = m.oPos, oKvSlot = m.oKvSlot, oBt = m.oBt, oDec = m.oDec, oCu = m.oCu, oPre = m.oPre,
+               oState = m.oState, oReset = m.oReset;
   int attnIdx = 0, mlstmIdx = 0, slstmIdx = 0;
   for (const auto& l : c_.layers) {
     if (l.kind == 0) {
@@ -372,13 +400,131 @@ GpuIterationTimes GpuModelCore::Run(const GpuIteration& it) {
     Gemm(act_, wDown_, x_, T, c_.ffn, c_.hidden);
   }
   Gemm(x_, wLm_, logits_, n, c_.hidden, c_.vocab);  // one sampled row per request
+}
+
+// vLLM V1 runs a batch as a full CUDA graph only when every request decodes one token (uniform
+// decode; vllm/v1/worker/gpu_model_runner.py execute_model -> CudagraphDispatcher) and pads it to the
+// next size of compilation_config.cudagraph_capture_sizes (vllm/config/compilation.py,
+// bs_to_padded_graph_size); a batch above the largest size, or with prefill rows, runs eagerly.
+int GpuModelCore::GraphSizeFor(const GpuIteration& it) const {
+  if (!c_.cudaGraphs) return 0;
+  for (int i = 0; i < it.rows; i++)
+    if (it.prefill[i] != 0 || it.decode[i] != 1 || it.context[i] <= 0) return 0;
+  for (int g : c_.graphSizes)
+    if (g >= it.rows) return g;
+  return 0;
+}
+
+// Padding rows decode one token at position 0 of a KV slot/block no request owns (vLLM writes its
+// padding tokens nowhere, PAD_SLOT_ID = -1 in slot_mapping; kvsim_split_qkv_append has no such
+// skip, so they write scratch KV instead) and attend over that one token; recurrent layers step them
+// in a state slot of their own. Every op is row-local, so padding never reaches a real row.
+GpuIteration GpuModelCore::Padded(const GpuIteration& it, int size) const {
+  GpuIteration p = it;
+  const int n = it.rows;
+  const int mb = std::max(c_.maxBlocksPerSeq, 0);
+  p.rows = size;
+  p.prefill.resize(size, 0);
+  p.decode.resize(size, 1);
+  p.context.resize(size, 0);
+  if (!p.kvSlot.empty() || c_.kvLayout == 0) {
+    p.kvSlot.resize(n, 0);
+    p.kvSlot.resize(size, c_.kvLayout == 0 ? c_.padKvSlot : 0);
+  }
+  if (!p.stateSlot.empty() || padStateSlot_ >= 0) {
+    p.stateSlot.resize(n, 0);
+    p.stateSlot.resize(size, padStateSlot_);
+  }
+  if (c_.kvLayout == 1 && mb > 0) {
+    p.blockTable.resize((size_t)n * mb, c_.padBlock);
+    p.blockTable.resize((size_t)size * mb, c_.padBlock);
+  }
+  return p;
+}
+
+cudaGraphExec_t GpuModelCore::GraphFor(int size, int contextBound) {
+  const uint64_t key = (static_cast<uint64_t>(size) << 32) | static_cast<uint32_t>(contextBound);
+  auto found = graphs_.find(key);
+  if (found != graphs_.end()) return found->second;
+  const std::string args = "rows=" + std::to_string(size) + " contextBound=" + std::to_string(contextBound);
+  // A batch of padding rows only: warm-up and capture touch no request's KV or state.
+  GpuIteration none;
+  GpuIteration all = Padded(none, size);
+  Staged m = Stage(all, 0);
+  m.maxCtxDecode = contextBound;
+  // Warm-up first, eagerly (vLLM's capture_model runs cudagraph_num_of_warmups eager passes before
+  // capturing): one-time kernel set-up and cuBLAS heuristics happen outside the capture.
+  CheckRuntime(cudaMemcpyAsync(meta_, metaHost_, m.ints * 4, cudaMemcpyHostToDevice, stream_), "cudaMemcpyAsync", "graph warm-up metadata");
+  Forward(m);
+  CheckRuntime(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", "graph warm-up " + args);
+  // Thread-local capture: the VMM arena's mapping thread may call the driver meanwhile.
+  CheckRuntime(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture", args);
+  cudaGraph_t graph = nullptr;
+  try {
+    Forward(m);
+  } catch (const std::exception& e) {
+    cudaStreamEndCapture(stream_, &graph);
+    if (graph) cudaGraphDestroy(graph);
+    cudaGetLastError();
+    ThrowState("GpuModel.run", args, std::string("a launch of the decode iteration could not be captured into a CUDA graph (run without cudaGraphs): ") + e.what());
+  }
+  const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
+  if (end != cudaSuccess || !graph) {
+    if (graph) cudaGraphDestroy(graph);
+    cudaGetLastError();
+    ThrowState("GpuModel.run", args, std::string("CUDA graph capture of the decode iteration failed (run without cudaGraphs): ") + cudaGetErrorString(end));
+  }
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t inst = cudaGraphInstantiate(&exec, graph, 0);
+  cudaGraphDestroy(graph);
+  CheckRuntime(inst, "cudaGraphInstantiate", args);
+  graphs_[key] = exec;
+  // The first launch of an instantiated graph also uploads it; do that here, outside any timing.
+  CheckRuntime(cudaGraphUpload(exec, stream_), "cudaGraphUpload", args);
+  CheckRuntime(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", "graph upload " + args);
+  return exec;
+}
+
+GpuIterationTimes GpuModelCore::Run(const GpuIteration& it) {
+  const int n = it.rows;
+  if (n <= 0 || n > c_.maxBatch) ThrowState("GpuModel.run", "rows=" + std::to_string(n), "rows outside [1, maxBatch]");
+  GpuIterationTimes r;
+  const int size = GraphSizeFor(it);
+  cudaGraphExec_t exec = nullptr;
+  int contextBound = 0;
+  if (size > 0) {
+    // The decode kernel's split plan is a host argument (maxContextLen) that a graph bakes in: graphs
+    // are keyed by the padded batch and the longest decode context rounded up to a power of two, so a
+    // replay splits the context as an eager launch at that bound would. (vLLM's FlashAttention backend
+    // instead computes its split metadata outside the graph: vllm/v1/attention/backends/flash_attn.py.)
+    int maxCtx = 0;
+    for (int i = 0; i < n; i++) maxCtx = std::max(maxCtx, it.context[i] + 1);
+    contextBound = 16;
+    while (contextBound < maxCtx) contextBound *= 2;
+    contextBound = std::max(std::min(contextBound, c_.maxContext), maxCtx);
+    const auto c0 = std::chrono::steady_clock::now();
+    exec = GraphFor(size, contextBound);
+    r.captureS = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+  }
+  const auto host0 = std::chrono::steady_clock::now();
+  Staged m = exec ? Stage(Padded(it, size), n) : Stage(it, n);
+  CheckRuntime(cudaEventRecord(ev0_, stream_), "cudaEventRecord", "");
+  // Inputs go into the fixed device buffer the graph reads (as vLLM copies into its persistent
+  // input buffers before a replay), then the graph or the eager launches.
+  CheckRuntime(cudaMemcpyAsync(meta_, metaHost_, m.ints * 4, cudaMemcpyHostToDevice, stream_), "cudaMemcpyAsync", "iteration metadata");
+  if (exec) {
+    CheckRuntime(cudaGraphLaunch(exec, stream_), "cudaGraphLaunch", "rows=" + std::to_string(size));
+  } else {
+    Forward(m);
+  }
   CheckRuntime(cudaEventRecord(ev1_, stream_), "cudaEventRecord", "");
   CheckRuntime(cudaEventSynchronize(ev1_), "cudaEventSynchronize", "iteration end");
   float ms = 0;
   CheckRuntime(cudaEventElapsedTime(&ms, ev0_, ev1_), "cudaEventElapsedTime", "");
-  GpuIterationTimes r;
   r.totalS = ms * 1e-3;
   r.hostS = std::chrono::duration<double>(std::chrono::steady_clock::now() - host0).count();
+  r.graph = exec != nullptr;
+  r.paddedRows = exec ? size : n;
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,15 @@ struct GpuModelConfig {
   // (XLSTM_F32 / XLSTM_BF16) of every recurrent layer.
   int stateSlots = 0;
   int stateDtype = 0;
+  // CUDA graphs for decode-only iterations (0 = every iteration eager, as before). When on, a batch of
+  // n decode rows runs as a replay of a graph captured for the smallest size in graphSizes >= n (vLLM
+  // V1's cudagraph_capture_sizes, computed in TypeScript: src/sim/cost/calibrated/cudaGraphSizes.ts),
+  // its n..size-1 rows padding that write K/V only to padKvSlot (contiguous: a slot no request owns,
+  // page 0 mapped) or padBlock (paged: a block no request owns) and step a state slot of their own.
+  int cudaGraphs = 0;
+  std::vector<int32_t> graphSizes;  // ascending, each in [1, min(maxBatch, maxTokens)]
+  int padKvSlot = -1;
+  int padBlock = -1;
 };
 
 // One iteration, rows in any order: row i brings prefill[i] + decode[i] new tokens after context[i].
@@ -54,6 +64,9 @@ struct GpuIteration {
 struct GpuIterationTimes {
   double totalS = 0;        // CUDA events around the whole iteration
   double hostS = 0;         // host wall time: staging, launches and the final synchronize
+  bool graph = false;       // the iteration ran as a CUDA graph replay
+  int paddedRows = 0;       // rows the kernels ran: the capture size for a graph, else the batch
+  double captureS = 0;      // host time of a lazy warm-up + capture before it (not in totalS/hostS)
 };
 
 class GpuModelCore {
@@ -86,6 +99,20 @@ class GpuModelCore {
     void* wOut = nullptr;  // [H D or H dv][d]
     int inWidth = 0, outIn = 0;
   };
+  // One iteration's metadata staged in metaHost_ (layout in Stage); rows >= realRows are padding.
+  struct Staged {
+    int n = 0, nd = 0, T = 0, maxQ = 0, maxCtxDecode = 0, resets = 0;
+    size_t oRow = 0, oPos = 0, oKvSlot = 0, oBt = 0, oDec = 0, oCu = 0, oPre = 0, oState = 0, oReset = 0, ints = 0;
+  };
+  Staged Stage(const GpuIteration& it, int realRows);
+  // Every launch of one iteration on stream_ (no sync, no allocation: capturable when decode-only).
+  void Forward(const Staged& m);
+  // The capture size for a decode-only batch, or 0 when the iteration runs eagerly.
+  int GraphSizeFor(const GpuIteration& it) const;
+  // `it` padded to `size` rows (see GpuModelConfig::cudaGraphs).
+  GpuIteration Padded(const GpuIteration& it, int size) const;
+  // The graph for (size, context bound), warmed up, captured and instantiated on first use.
+  cudaGraphExec_t GraphFor(int size, int contextBound);
   void* Alloc(size_t bytes, const char* what);
   void Gemm(const void* x, const void* w, void* y, int T, int K, int N);
   void LayerGemms(int kind, int T);  // projections + output + MLP over T tokens
@@ -123,5 +150,8 @@ class GpuModelCore {
   // sLSTM step scratch (fp32 partial sums), sized for the largest batch a step is given.
   void* slWorkspace_ = nullptr;
   size_t slWorkspaceBytes_ = 0;
+  // CUDA graphs by (padded rows << 32 | decode context bound); the state slot padding rows step.
+  std::map<uint64_t, cudaGraphExec_t> graphs_;
+  int padStateSlot_ = -1;
   bool destroyed_ = false;
 };
