@@ -11,7 +11,7 @@ import { CalibratedCostModel } from './calibrated/CalibratedCostModel.js';
 import { profileOrigin, type CalibrationProfile } from './calibrated/CalibrationProfile.js';
 import { findMatchingProfiles, profilesDir } from './calibrated/findProfile.js';
 import { modelShape, shapeDifference } from './calibrated/ModelShape.js';
-import { usesPagedKernels } from './calibrated/predictorFor.js';
+import { enactmentKey, usesPagedKernels } from './calibrated/predictorFor.js';
 import { scaleKernelTimes } from './calibrated/scaleKernelTimes.js';
 import { readProfile } from './calibrated/readProfile.js';
 import type { CostModel } from './CostModel.js';
@@ -124,7 +124,7 @@ export function resolveCostModel(run: RunShape, options: CostModelOptions = {}):
           profile: profile?.profile,
           profilePath: profile?.path,
           blockSizeTokens,
-          policyKind: policy.kind,
+          policyKind: enactmentKey(policy, run.policyOptions),
           kernels,
           allowFallback: options.allowFallback ?? false,
           roofline: options.roofline,

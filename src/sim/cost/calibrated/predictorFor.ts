@@ -19,6 +19,19 @@ export function usesPagedKernels(policy: MemoryPolicy, options: unknown): boolea
   return policy.kind === 'paged';
 }
 
+/**
+ * Which enactment fit of a profile prices this policy's per-iteration overhead: the policy kind,
+ * except a hybrid whose attention part is not paged, `hybrid:<part>`. `kvsim calibrate` fits
+ * `hybrid` on the default hybrid (paged attention); a vAttention or static attention part enacts
+ * different memory work (vAttention's allocation op is ~80x a block-table op on the H100), so it
+ * must not borrow the paged fit: without its own fit the run says the fit is missing.
+ */
+export function enactmentKey(policy: MemoryPolicy, options: unknown): string {
+  if (policy.kind !== 'hybrid') return policy.kind;
+  const part = (policy as Partial<HybridPolicy>).parts?.attention.kind ?? (options as { attention?: string } | undefined)?.attention ?? 'paged';
+  return part === 'paged' ? 'hybrid' : `hybrid:${part}`;
+}
+
 /** The GPU replay's predictor for a policy: calibrated when a profile is given, else roofline (the simulator resolves with resolveCostModel). */
 export function predictorFor(model: ModelSpec, hardware: HardwareSpec, tp: number, policy: MemoryPolicy, policyOptions: unknown, profile?: { profile: CalibrationProfile; path: string }): CostModel {
   const pagedKernels = usesPagedKernels(policy, policyOptions);
@@ -28,6 +41,6 @@ export function predictorFor(model: ModelSpec, hardware: HardwareSpec, tp: numbe
   const blockSizeTokens = o?.blockSizeTokens ?? o?.attentionOptions?.blockSizeTokens ?? 16;
   // The GPU side pairs every measured iteration with a prediction, so a table the profile lacks is
   // priced by the roofline here (and counted in describe().sources), never an error mid-measurement.
-  return new CalibratedCostModel({ ...ctx, profile: profile.profile, profilePath: profile.path, blockSizeTokens, policyKind: policy.kind, allowFallback: true });
+  return new CalibratedCostModel({ ...ctx, profile: profile.profile, profilePath: profile.path, blockSizeTokens, policyKind: enactmentKey(policy, policyOptions), allowFallback: true });
 }
 
