@@ -2,7 +2,7 @@ import { UserError } from '../../../errors.js';
 import type { HardwareSpec } from '../../hardware/HardwareSpec.js';
 import { hardwarePreset } from '../../hardware/presets.js';
 import type { CalibrationProfile, CardCeilings } from './CalibrationProfile.js';
-import { cardCeilings } from './cardCeilings.js';
+import { cardPairCeilings } from './cardCeilings.js';
 import { cellWork, type CellWork } from './cellWork.js';
 import { is2D, profileTables } from './profileTables.js';
 
@@ -58,8 +58,7 @@ export function scaleProfile(profile: CalibrationProfile, path: string, to: Hard
   };
   if (profile.derivedFrom) fail(`already predicted (from ${profile.derivedFrom.profile}, ${profile.derivedFrom.card}); scale the measured profile instead`);
   for (const k of Object.keys(profile)) if (!NOT_TABLES.has(k) && !TABLES.has(k)) fail(`${k}: no scaling rule for this field`);
-  const cf = cardCeilings(from);
-  const ct = cardCeilings(to);
+  const { from: cf, to: ct } = cardPairCeilings(from, to);
   const out = structuredClone(profile);
   const tables: TableScaling[] = [];
   for (const { name, table } of profileTables(out)) {
