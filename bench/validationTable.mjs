@@ -9,7 +9,7 @@
 // Usage: node bench/validationTable.mjs [--profiles DIR] [--readme FILE] [--write]
 //   prints the block (markers included) to stdout; --write replaces the block in the README instead.
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
@@ -80,13 +80,21 @@ function policyCell(v) {
   return parts.join(', ');
 }
 
-/** Profile cell: the profile the predictor named, with its calibration date when the sim run file records it. */
-function profileCell(v, sim) {
+/**
+ * Profile cell: the profile the predictor named, with its calibration date when the sim run file records
+ * it; a device-machine path (not in the repository) is shown as the `<model>.quick-profile.json` archived
+ * beside the validation when there is one (quick: a coarse grid), and a host-speed probe's scaling of the
+ * kernel tables is shown with it.
+ */
+function profileCell(v, sim, dir) {
   const cm = sim?.config?.costModel;
   const path = cm?.profile ?? predictorArgs(v.predictor)?.[1];
-  const name = path !== undefined ? repoPath(path) : v.predictor;
+  let name = path !== undefined ? repoPath(path) : v.predictor;
   if (name === undefined) return MISSING;
-  return cm?.date ? `${name} (${cm.date})` : name;
+  const quick = join(dir, `${v.model}.quick-profile.json`);
+  if (name.startsWith('/') && existsSync(quick)) name = `${repoPath(resolve(quick))} (--quick grid; run on the device as ${name})`;
+  const probe = v.hostProbe?.factor !== undefined ? `, kernel tables x${v.hostProbe.factor.toFixed(4)} (host-speed probe)` : '';
+  return `${name}${cm?.date ? ` (${cm.date})` : ''}${probe}`;
 }
 
 function runsCell(gpu, sim) {
@@ -127,7 +135,7 @@ function rowsOfFile(dir, file) {
         signedPct(e2e?.makespanS),
         `${signedPct(e2e?.ttftP50)} / ${signedPct(e2e?.ttftP99)}`,
         `${signedPct(e2e?.tbtP50)} / ${signedPct(e2e?.tbtP99)}`,
-        profileCell(v, sim),
+        profileCell(v, sim, dir),
         text(date),
         runsCell(gpu, sim),
       ],
