@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { checkInt, checkNumber, expected, UserError } from '../errors.js';
+import { checkInt, checkNumber, expected, InvalidOptionError, UserError } from '../errors.js';
 import { simulate } from '../sim/engine/simulate.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
 import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
@@ -59,6 +59,7 @@ interface ReplayArgs extends TraceArgs, VllmArgs {
   'allow-fallback'?: boolean;
   backend: string;
   device: number;
+  'cuda-graphs'?: boolean;
 }
 
 /** Models replayed when --model is not given: a transformer and the constant-memory recurrent model. */
@@ -96,6 +97,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         .option('allow-fallback', { type: 'boolean', describe: 'price terms the chosen profile lacks with the roofline (warns with the share of iterations) instead of failing' })
         .option('backend', { type: 'string', default: 'sim', choices: ['sim', 'gpu'], describe: 'sim: the simulator predicts; gpu: run every iteration on the local GPU (needs the native addon)' })
         .option('device', { type: 'number', default: 0, describe: 'CUDA device for --backend gpu' })
+        .option('cuda-graphs', { type: 'boolean', describe: "--backend gpu: run decode-only iterations as CUDA graphs padded to vLLM V1's capture sizes (needs a profile with enactment.<policy>.cudaGraphs: kvsim calibrate --cuda-graphs)" })
         .option('progress', { type: 'boolean', describe: 'progress on stderr (default: when stderr is a terminal)' })
         .example('$0 replay', 'the default trace, Llama-3-8B and xLSTM-7B on an H100, every policy')
         .example('$0 replay --trace azure-conv-2023 --model llama-3-8b --policy paged,vattention --page-size 64K', 'the Azure conversation trace, two policies')
@@ -170,6 +172,9 @@ export async function replay(rawArgs: ReplayArgs): Promise<RunResult[]> {
   const keepColumns = args.json !== undefined || args.csv !== undefined || args.report !== undefined;
   const backend = args.backend ?? 'sim';
   if (backend !== 'sim' && backend !== 'gpu') throw expected('"sim" or "gpu"', '--backend', backend);
+  const cudaGraphs = args['cuda-graphs'];
+  if (cudaGraphs !== undefined && typeof cudaGraphs !== 'boolean') throw expected('true or false', '--cuda-graphs', cudaGraphs);
+  if (cudaGraphs && backend !== 'gpu') throw new InvalidOptionError('--cuda-graphs runs decode iterations as CUDA graphs on the GPU: it needs --backend gpu (the simulator prices graphs only against a GPU replay, kvsim validate --cuda-graphs)');
   const runs: RunResult[] = [];
   for (const [i, p] of plans.entries()) {
     const tag = `[${i + 1}/${plans.length}] ${p.model} ${p.policy}`;
@@ -188,7 +193,7 @@ export async function replay(rawArgs: ReplayArgs): Promise<RunResult[]> {
     if (backend === 'gpu') {
       const profile = profileFor(args['cost-model'] ?? 'auto', hardware.name, model, tp);
       const { replayOnGpu } = await import('../gpu/replayOnGpu.js');
-      const g = await replayOnGpu({ trace, model, hardware, tp, policy: p.policy, policyOptions: options, capacityBytes, scheduler, schedulerOptions, seed: seedOf(args), engine, device: args.device, profile });
+      const g = await replayOnGpu({ trace, model, hardware, tp, policy: p.policy, policyOptions: options, capacityBytes, scheduler, schedulerOptions, seed: seedOf(args), engine, device: args.device, profile, ...(cudaGraphs ? { cudaGraphs } : {}) });
       runs.push(g.run);
     } else {
       const policy = createPolicy(p.policy, { model, hardware, tp, capacityBytes, vllmV1Defaults: scheduler === 'vllm', maxNumSeqs: resolveSchedulerOptions(schedulerOptions, scheduler, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name }).maxNumSeqs }, options as never);
@@ -210,15 +215,19 @@ function planRuns(args: ReplayArgs, skipped: string[] = []): Plan[] {
   const used = new Set<PolicyKind>();
   for (const model of models) {
     const applicable = policyKindsFor(resolveModelArg(model));
-    const chosen = asked === undefined ? applicable : asked.filter((p) => applicable.includes(p));
+    // On a hybrid model a KV policy names the hybrid with that policy for its attention layers
+    // (createPolicy), as `kvsim validate` takes it: asked for explicitly, never by default.
+    const accepted: PolicyKind[] = applicable.includes('hybrid') ? [...applicable, 'static', 'paged', 'vattention'] : applicable;
+    const calls = applicable.includes('hybrid') ? 'hybrid, or static, paged or vattention for its attention layers' : applicable.join(', ');
+    const chosen = asked === undefined ? applicable : asked.filter((p) => accepted.includes(p));
     // A model named explicitly must get at least one of the asked policies; a defaulted one is left out.
     if (chosen.length === 0 && args.model !== undefined) {
-      throw new UserError('POLICY_NOT_APPLICABLE', `--policy ${asked!.join(',')} does not apply to ${model}: its layers call for ${applicable.join(', ')}`);
+      throw new UserError('POLICY_NOT_APPLICABLE', `--policy ${asked!.join(',')} does not apply to ${model}: its layers call for ${calls}`);
     }
     // Never a silent drop: a default model none of the asked policies fits is named, with the reason.
-    if (chosen.length === 0) skipped.push(`kvsim: note: ${model} skipped: --policy ${asked!.join(',')} does not apply to it (its layers call for ${applicable.join(', ')})`);
-    const notFitting = asked === undefined ? [] : asked.filter((p) => !applicable.includes(p));
-    if (chosen.length > 0 && notFitting.length > 0 && models.length > 1) skipped.push(`kvsim: note: ${model}: ${notFitting.join(', ')} skipped (its layers call for ${applicable.join(', ')})`);
+    if (chosen.length === 0) skipped.push(`kvsim: note: ${model} skipped: --policy ${asked!.join(',')} does not apply to it (its layers call for ${calls})`);
+    const notFitting = asked === undefined ? [] : asked.filter((p) => !accepted.includes(p));
+    if (chosen.length > 0 && notFitting.length > 0 && models.length > 1) skipped.push(`kvsim: note: ${model}: ${notFitting.join(', ')} skipped (its layers call for ${calls})`);
     for (const policy of chosen) {
       plans.push({ model, policy });
       used.add(policy);

@@ -95,6 +95,19 @@ describe('kvsim replay', () => {
     expect((JSON.parse(readFileSync(f, 'utf8')) as RunResult).schema).toBe('kvsim.run/1');
   });
 
+  it('a KV policy on a hybrid model is that policy for its attention layers (as validate takes it)', async () => {
+    const f = join(dir, 'hybrid.json');
+    const r = await cli('replay', '--trace', 'synthetic:conv:count=10', '--model', 'hybrid-7b', '--policy', 'paged,vattention', '--json', f, '--no-progress');
+    expect(r.code, r.err).toBe(0);
+    const runs = JSON.parse(readFileSync(f, 'utf8')) as { runs?: RunResult[] } | RunResult[];
+    const labels = (Array.isArray(runs) ? runs : runs.runs ?? []).map((x) => String(x.config.policy));
+    expect(labels).toHaveLength(2);
+    expect(labels[0]).toMatch(/^hybrid\(paged\(/);
+    expect(labels[1]).toMatch(/^hybrid\(vattention\(/);
+    const bad = await cli('replay', '--trace', 'synthetic:conv:count=5', '--model', 'hybrid-7b', '--policy', 'recurrent', '--no-progress');
+    expect(bad.err).toMatch(/its layers call for hybrid, or static, paged or vattention for its attention layers/);
+  });
+
   it('bad options: one line on stderr naming the option, exit 2', async () => {
     const cases: [string[], RegExp][] = [
       [['--policy', 'magic'], /--policy/],
