@@ -22,6 +22,7 @@ interface CalibrateArgs {
   device: number;
   quick: boolean;
   blockOrder: string;
+  cudaGraphs: boolean;
 }
 
 export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
@@ -45,12 +46,13 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         default: 'shuffled',
         describe: `block tables of the paged attention tables (${BLOCK_ORDERS.join('|')}): both adds pagedAscending.<block> tables beside the shuffled paged ones, for comparison (no cost model reads them)`,
       })
+      .option('cuda-graphs', { global: false, type: 'boolean', default: false, describe: 'also fit each policy\'s per-iteration overhead with decode iterations run as CUDA graphs (enactment.<policy>.cudaGraphs), which `replay/validate --backend gpu --cuda-graphs` need' })
       .example('$0 calibrate --model llama-3-8b', 'profile Llama-3-8B shapes on GPU 0')
       .strict() as unknown as Argv<CalibrateArgs>,
   handler: async (args: ArgumentsCamelCase<CalibrateArgs>) => {
     const blockOrder = checkBlockOrder(args.blockOrder, '--block-order');
     // GPU modules load only when this command runs: every other command (replay) starts faster.
-    const [{ detectGpuPreset }, { fitEnactment }, { requireGpu }] = await Promise.all([
+    const [{ detectGpuPreset }, { fitEnactment, fitCudaGraphEnactment }, { requireGpu }] = await Promise.all([
       import('../gpu/detectGpuPreset.js'), import('../gpu/fitEnactment.js'), import('../gpu/requireGpu.js'),
     ]);
     const { binding, info } = requireGpu(args.device);
@@ -88,8 +90,16 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       const fit = await fitEnactment(model, gpu, tp, policy, profile, args.device);
       profile.enactment[policy] = fit;
       process.stderr.write(`calibrate: ${policy}: ${(fit.iterationS * 1e3).toFixed(3)} ms per iteration + ${((fit.perPrefillTokenS ?? 0) * 1e6).toFixed(2)} us per prefill token beyond the tables; allocation ${(fit.allocIterationS * 1e3).toFixed(3)} ms + ${(fit.perAllocOpS * 1e6).toFixed(2)} us per op (${fit.iterations} iterations)\n`);
+      if (args.cudaGraphs) {
+        // A separate replay with graphs on: the eager fit above stays what it was without the flag.
+        const g = await fitCudaGraphEnactment(model, gpu, tp, policy, profile, args.device);
+        fit.cudaGraphs = g;
+        process.stderr.write(`calibrate: ${policy} with CUDA graphs: ${(g.iterationS * 1e3).toFixed(3)} ms per decode iteration beyond the tables at the padded batch (${g.iterations} graph iterations)\n`);
+      }
     }
+    if (args.cudaGraphs) profile.method += '; enactment.<policy>.cudaGraphs: decode iterations as CUDA graphs padded to vLLM V1 capture sizes (src/gpu/fitEnactment.ts fitCudaGraphEnactment)';
     profile.method += '; enactment: per policy, fitted on a synthetic calibration replay (src/gpu/fitEnactment.ts)';
+    if (args.cudaGraphs && profile.command !== undefined) profile.command += ' --cuda-graphs';
     validateProfile(profile, '(measured profile)');
     await writeTextOutput(out, `${JSON.stringify(profile, null, 1)}\n`, { option: '--out' });
     process.stdout.write(`calibrate: wrote ${out} (${info.name}, ${model.name}, tp=${tp})\n`);

@@ -3,7 +3,8 @@ import { InvalidOptionError } from '../errors.js';
 import { resolveModelArg } from './modelArg.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { writeJsonOutput } from '../io/writeJsonOutput.js';
-import { usesPagedKernels } from '../sim/cost/calibrated/predictorFor.js';
+import { predictorFor, usesPagedKernels } from '../sim/cost/calibrated/predictorFor.js';
+import { cudaGraphCaptureSizes } from '../sim/cost/calibrated/cudaGraphSizes.js';
 import { resolveCostModel } from '../sim/cost/resolveCostModel.js';
 import { simulate } from '../sim/engine/simulate.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
@@ -37,6 +38,7 @@ interface ValidateArgs {
   maxNumSeqs?: number;
   enablePrefixCaching?: boolean;
   hostProbe: boolean;
+  cudaGraphs: boolean;
 }
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
@@ -64,13 +66,15 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .option('max-num-seqs', { type: 'number', describe: 'most requests running at once' })
       .option('enable-prefix-caching', { type: 'boolean', describe: 'paged: automatic prefix caching (default: on under vllm)' })
       .option('host-probe', { type: 'boolean', default: false, describe: "re-measure 5 of the profile's cells on this GPU first and scale its kernel tables by what this lease runs (off by default: on the one H100 lease tried it did not reduce the error; see README)" })
+      .option('cuda-graphs', { type: 'boolean', default: false, describe: "run decode-only iterations on the GPU as CUDA graphs padded to vLLM V1's capture sizes (prefill and mixed ones eager); both replays are priced with the profile's enactment.<policy>.cudaGraphs fit (kvsim calibrate --cuda-graphs)" })
       .example('$0 validate --trace azure-conv-2023 --first 300 --policy paged', 'the first 300 Azure conversation requests under PagedAttention')
       .strict() as unknown as Argv<ValidateArgs>,
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
     // GPU modules load only when this command runs: every other command (replay) starts faster.
-    const [{ detectGpuPreset }, { replayOnGpu, checkGpuReplayTp }, { requireGpu }] = await Promise.all([
+    const [{ detectGpuPreset }, { replayOnGpu, checkGpuReplayTp, checkCudaGraphs }, { requireGpu }] = await Promise.all([
       import('../gpu/detectGpuPreset.js'), import('../gpu/replayOnGpu.js'), import('../gpu/requireGpu.js'),
     ]);
+    const cudaGraphs = checkCudaGraphs(args.cudaGraphs, '--cuda-graphs');
     const { binding, info } = requireGpu(args.device);
     // Outputs are checked before the two replays run, not after.
     if (args.json !== undefined) checkOutputPath(args.json, '--json');
@@ -92,13 +96,17 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       ...(args.maxNumSeqs !== undefined ? { maxNumSeqs: args.maxNumSeqs } : {}),
     };
 
-    const policyOptions = {
+    const kvOptions = {
       ...(args.eagerPages !== undefined ? { eagerPages: args.eagerPages } : {}),
       ...(args.mapping !== undefined ? { mapping: args.mapping } : {}),
       ...(args.blockSize !== undefined ? { blockSizeTokens: args.blockSize } : {}),
       ...(args.enablePrefixCaching !== undefined ? { enablePrefixCaching: args.enablePrefixCaching } : {}),
     };
-    const maxNumSeqs = resolveSchedulerOptions(schedulerOptions, scheduler, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name }).maxNumSeqs;
+    // `--policy hybrid` takes its attention part's options nested (HybridPolicy: attentionOptions); at the
+    // top level the hybrid ignored them (a --block-size ran block 16 while the predictor priced paged.<block>).
+    const policyOptions = policyKind === 'hybrid' && Object.keys(kvOptions).length > 0 ? { attentionOptions: kvOptions } : kvOptions;
+    const sched = resolveSchedulerOptions(schedulerOptions, scheduler, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name });
+    const maxNumSeqs = sched.maxNumSeqs;
     const simPolicy = createPolicy(policyKind, { model, hardware, tp, vllmV1Defaults: scheduler === 'vllm', maxNumSeqs }, policyOptions as never);
     // The one cost resolution, as replay and simulate(); the GPU side's predictor uses the same profile.
     const runShape = { model, hardware, tp, policy: simPolicy, policyOptions };
@@ -119,10 +127,16 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       process.stdout.write(formatHostProbe(hostProbe));
       resolved = resolveCostModel(runShape, { profile: args.profile ?? 'auto', scaleKernels: { factor: hostProbe.factor, why: 'host-speed probe at validation start' } });
     }
-    const { costModel, profile } = resolved;
+    const { profile } = resolved;
+    // With --cuda-graphs the simulator prices the GPU's own rule (decode batches padded to the capture
+    // sizes replayOnGpu uses, the graph overhead fit): the same model as the GPU side's predictor, which
+    // refuses a profile without enactment.<policy>.cudaGraphs.
+    const costModel = cudaGraphs
+      ? predictorFor(model, hardware, tp, simPolicy, policyOptions, profile, { captureSizes: cudaGraphCaptureSizes(sched.maxNumSeqs, Math.max(sched.maxNumBatchedTokens, sched.tokenBudget)) })
+      : resolved.costModel;
     process.stdout.write(`cost model: ${resolved.note}\n`);
     const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, scheduler, schedulerOptions, costModel });
-    const g = await replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, scheduler, schedulerOptions, device: args.device, profile });
+    const g = await replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, scheduler, schedulerOptions, device: args.device, profile, ...(cudaGraphs ? { cudaGraphs } : {}) });
     const summary = compareRuns(sim, g.run, g.pairs);
     process.stdout.write(formatValidation(summary, { card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor }));
     if (args.json) {

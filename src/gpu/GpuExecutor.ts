@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '../errors.js';
+import { expected, InvalidOptionError } from '../errors.js';
 import { aggregatePlan } from '../sim/cost/aggregatePlan.js';
 import { emptyIterationCost, type CostModel } from '../sim/cost/CostModel.js';
 import { emptyAggregate, type IterationAggregate } from '../sim/cost/IterationAggregate.js';
@@ -35,6 +35,12 @@ export interface GpuExecutorOptions {
   device?: number;
   /** @defaultValue 1 */
   seed?: number;
+  /**
+   * Decode-only iterations as CUDA graphs padded to vLLM's capture sizes (GpuModelOptions.cudaGraphs).
+   * The KV-cache then holds one slot (contiguous: page 0 mapped) or one block more than the policy's,
+   * owned by no request, which the padding rows write. @defaultValue false
+   */
+  cudaGraphs?: boolean;
 }
 
 /**
@@ -81,26 +87,36 @@ export class GpuExecutor implements Executor {
     const maxContext = o.policy.maxTokensPerRequest === Number.POSITIVE_INFINITY ? o.model.maxContextTokens : o.policy.maxTokensPerRequest;
     let kv: GpuKvCache = { layout: 'none' };
     this.maxBlocksPerSeq = 0;
+    if (o.cudaGraphs !== undefined && typeof o.cudaGraphs !== 'boolean') throw expected('true or false', 'GpuExecutor: cudaGraphs', o.cudaGraphs);
+    // One KV slot or block past the policy's for CUDA-graph padding rows (vLLM skips their writes,
+    // PAD_SLOT_ID; the glue kernel here cannot, see native/gpuModelCore.cc Padded).
+    const pad = o.cudaGraphs ? 1 : 0;
     this.vattention = kvPart?.kind === 'vattention' ? (kvPart as VAttentionPolicy) : undefined;
     if (kvPart?.kind === 'vattention') {
       const p = kvPart as VAttentionPolicy;
-      this.arena = VmmArena.forLayout(binding, p, { device }, info.freeMemoryBytes);
+      const layout = { buffers: p.buffers, maxBatch: p.maxBatch + pad, slotBytesPerBuffer: p.slotBytesPerBuffer, pageSizeBytes: p.pageSizeBytes, poolGroups: p.poolGroups + pad };
+      this.arena = VmmArena.forLayout(binding, pad ? layout : p, { device }, info.freeMemoryBytes);
       kv = vattentionKv(p, this.arena, tokenBytes);
+      if (pad) {
+        this.arena.mapPages(p.maxBatch, 0, 1);
+        kv = { ...(kv as Extract<GpuKvCache, { layout: 'contiguous' }>), padSlot: p.maxBatch };
+      }
     } else if (kvPart?.kind === 'static') {
       // Static reservation: every slot's whole maxContext mapped once, up front (what cudaMalloc'ing
       // maxBatch x maxContext does), through the same arena so the layout matches vAttention's.
       const p = kvPart as StaticPolicy;
       const slotBytes = Math.ceil((maxContext * tokenBytes) / (2 * MiB)) * 2 * MiB;
       const pagesPerSlot = slotBytes / (2 * MiB);
-      this.arena = new VmmArena(binding, { device, buffers: 2 * attn.length, slots: p.numSlots, slotBytes, pageSizeBytes: 2 * MiB, poolPages: p.numSlots * pagesPerSlot * 2 * attn.length, backgroundThread: false }, info.freeMemoryBytes);
+      this.arena = new VmmArena(binding, { device, buffers: 2 * attn.length, slots: p.numSlots + pad, slotBytes, pageSizeBytes: 2 * MiB, poolPages: (p.numSlots * pagesPerSlot + pad) * 2 * attn.length, backgroundThread: false }, info.freeMemoryBytes);
       for (let s = 0; s < p.numSlots; s++) this.arena.mapPages(s, 0, pagesPerSlot);
-      kv = { layout: 'contiguous', ...bases(attn.length, (b) => this.arena!.bufferAddress(b)), slotStrideBytes: slotBytes };
+      if (pad) this.arena.mapPages(p.numSlots, 0, 1);
+      kv = { layout: 'contiguous', ...bases(attn.length, (b) => this.arena!.bufferAddress(b)), slotStrideBytes: slotBytes, ...(pad ? { padSlot: p.numSlots } : {}) };
     } else if (kvPart?.kind === 'paged') {
       const p = kvPart as PagedPolicy;
       this.maxBlocksPerSeq = Math.ceil(maxContext / p.blockSizeTokens);
-      this.pool = new BlockPool(binding, { device, layers: attn.length, blocks: p.numBlocks, blockBytes: p.blockSizeTokens * tokenBytes, maxSeqs: o.maxBatch, maxBlocksPerSeq: this.maxBlocksPerSeq }, info.freeMemoryBytes);
+      this.pool = new BlockPool(binding, { device, layers: attn.length, blocks: p.numBlocks + pad, blockBytes: p.blockSizeTokens * tokenBytes, maxSeqs: o.maxBatch, maxBlocksPerSeq: this.maxBlocksPerSeq }, info.freeMemoryBytes);
       const pool = this.pool;
-      kv = { layout: 'paged', kBase: attn.map((_, l) => pool.blockAddress(l, 0, 0)), vBase: attn.map((_, l) => pool.blockAddress(l, 1, 0)), maxBlocksPerSeq: this.maxBlocksPerSeq, blockSizeTokens: p.blockSizeTokens };
+      kv = { layout: 'paged', kBase: attn.map((_, l) => pool.blockAddress(l, 0, 0)), vBase: attn.map((_, l) => pool.blockAddress(l, 1, 0)), maxBlocksPerSeq: this.maxBlocksPerSeq, blockSizeTokens: p.blockSizeTokens, ...(pad ? { padBlock: p.numBlocks } : {}) };
     }
     const mapping = o.policy.allocationMode === 'overlapped' ? 'overlapped' : 'sync';
     this.enactor = new MemoryEnactor({ arena: this.arena, pool: this.pool, mapping });
@@ -114,7 +130,9 @@ export class GpuExecutor implements Executor {
       stateSlots: statePart ? (statePart as RecurrentStatePolicy).numSlots : 0,
       seed: o.seed,
       device,
+      ...(o.cudaGraphs ? { cudaGraphs: true } : {}),
     });
+    if (o.cudaGraphs) this.pairs.graphRows = [];
     // One-time library start-up (cuBLAS loads its kernels on first use) belongs to no iteration.
     this.model.time('lmHead', { rows: 1, reps: 1 });
     const n = o.maxBatch;
@@ -126,7 +144,7 @@ export class GpuExecutor implements Executor {
       stateSlot: new Int32Array(n),
       blockTable: new Int32Array(n * Math.max(1, this.maxBlocksPerSeq)),
     };
-    this.label = `gpu(${info.name}, ${o.policy.label})`;
+    this.label = `gpu(${info.name}, ${o.policy.label}${o.cudaGraphs ? ', CUDA graphs for decode' : ''})`;
   }
 
   execute(plan: IterationPlan): IterationCost {
@@ -170,6 +188,7 @@ export class GpuExecutor implements Executor {
       stateSlot: r.stateSlot.subarray(0, n),
       blockTable: table ? r.blockTable.subarray(0, n * width) : undefined,
     });
+    if (this.o.cudaGraphs && measured.graph === undefined) throw new InvalidOptionError('GpuExecutor: cudaGraphs is on but this build of the native addon does not report graph use (rebuild with `npm run build:native`)');
     const durationS = mapS + measured.hostS;
     if (this.o.predictor) {
       this.o.predictor.iterationCost(aggregatePlan(plan, this.agg), this.predicted);
@@ -177,6 +196,8 @@ export class GpuExecutor implements Executor {
       this.pairs.gpuS.push(durationS);
       recordAggregate(this.pairs, this.agg, n, mapS);
       this.pairs.simStallS.push(this.predicted.stallS);
+      // 0: eager; else the capture size the decode batch was padded to.
+      this.pairs.graphRows?.push(measured.graph ? (measured.paddedRows ?? n) : 0);
     }
     return {
       durationS,
@@ -261,6 +282,8 @@ export interface GpuIterationPairs {
   decodeKvTokens: number[];
   allocOps: number[];
   aheadAllocOps: number[];
+  /** With cudaGraphs only: 0 for an eager iteration, else the capture size its decode batch was padded to. */
+  graphRows?: number[];
 }
 
 export function emptyPairs(): GpuIterationPairs {

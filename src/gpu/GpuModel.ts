@@ -4,6 +4,7 @@ import type { ModelSpec } from '../sim/model/ModelSpec.js';
 import type { NativeBinding } from './NativeBinding.js';
 import type { GpuProfileOp, NativeGpuIteration, NativeGpuIterationTimes, NativeGpuLayerShape, NativeGpuModel, NativeGpuModelConfig } from './NativeGpuModel.js';
 import { nativeCall } from './nativeCall.js';
+import { cudaGraphCaptureSizes } from '../sim/cost/calibrated/cudaGraphSizes.js';
 
 /** Where the attention layers' KV-cache lives on the device. */
 export type GpuKvCache =
@@ -15,8 +16,18 @@ export type GpuKvCache =
       slotStrideBytes: number;
       /** Bytes between consecutive tokens' rows; absent = packed (Hkv*D*2). Megacache: L*Hkv*D*2. */
       tokenStrideBytes?: number;
+      /** With cudaGraphs: a slot owned by no request, its page 0 mapped, that graph padding rows write. */
+      padSlot?: number;
     }
-  | { layout: 'paged'; kBase: bigint[]; vBase: bigint[]; maxBlocksPerSeq: number; blockSizeTokens: number }
+  | {
+      layout: 'paged';
+      kBase: bigint[];
+      vBase: bigint[];
+      maxBlocksPerSeq: number;
+      blockSizeTokens: number;
+      /** With cudaGraphs: a block owned by no request that graph padding rows write. */
+      padBlock?: number;
+    }
   | { layout: 'none' };
 
 export interface GpuModelOptions {
@@ -38,6 +49,40 @@ export interface GpuModelOptions {
   device?: number;
   /** Only profiled operations (time()) will run: no KV-cache needed. @defaultValue false */
   profileOnly?: boolean;
+  /**
+   * Run decode-only iterations as CUDA graphs, each batch padded to the next capture size (vLLM V1's
+   * full graphs for uniform decode); prefill and mixed iterations stay eager. Needs kv.padSlot
+   * (contiguous) or kv.padBlock (paged) for the padding rows' KV writes. @defaultValue false
+   */
+  cudaGraphs?: boolean;
+  /** Capture sizes with cudaGraphs, ascending. @defaultValue cudaGraphCaptureSizes(maxBatch, maxTokens) */
+  graphSizes?: number[];
+}
+
+/** Checks the CUDA-graph options; returns the native config fields (none when graphs are off). */
+function graphConfig(o: GpuModelOptions): Pick<NativeGpuModelConfig, 'cudaGraphs' | 'graphSizes' | 'padKvSlot' | 'padBlock'> {
+  if (o.cudaGraphs !== undefined && typeof o.cudaGraphs !== 'boolean') throw expected('true or false', 'GpuModel: cudaGraphs', o.cudaGraphs);
+  if (!o.cudaGraphs) {
+    if (o.graphSizes !== undefined) throw new InvalidOptionError('GpuModel: graphSizes is given but cudaGraphs is off');
+    return {};
+  }
+  if (o.profileOnly) throw new InvalidOptionError('GpuModel: cudaGraphs applies to served iterations (run()), not to a profile-only model');
+  const cap = Math.min(o.maxBatch, o.maxTokens);
+  const sizes = o.graphSizes ?? cudaGraphCaptureSizes(o.maxBatch, o.maxTokens);
+  if (sizes.length === 0) throw expected('at least one capture size', 'GpuModel: graphSizes', '[]');
+  sizes.forEach((g, i) => {
+    checkInt(`GpuModel: graphSizes[${i}]`, g, 1, cap);
+    if (i > 0 && g <= sizes[i - 1]) throw expected(`a size above graphSizes[${i - 1}] (${sizes[i - 1]}): ascending`, `GpuModel: graphSizes[${i}]`, g);
+  });
+  const kv = o.kv;
+  if (kv.layout === 'contiguous' && kv.padSlot === undefined) throw new InvalidOptionError('GpuModel: cudaGraphs with a contiguous KV-cache needs kv.padSlot (a slot no request owns, page 0 mapped) for the padding rows');
+  if (kv.layout === 'paged' && kv.padBlock === undefined) throw new InvalidOptionError('GpuModel: cudaGraphs with a paged KV-cache needs kv.padBlock (a block no request owns) for the padding rows');
+  return {
+    cudaGraphs: 1,
+    graphSizes: Int32Array.from(sizes),
+    ...(kv.layout === 'contiguous' ? { padKvSlot: checkInt('GpuModel: kv.padSlot', kv.padSlot!, 0) } : {}),
+    ...(kv.layout === 'paged' ? { padBlock: checkInt('GpuModel: kv.padBlock', kv.padBlock!, 0) } : {}),
+  };
 }
 
 /**
@@ -92,6 +137,7 @@ export class GpuModel {
       const t = checkInt('GpuModel: kv.tokenStrideBytes', o.kv.tokenStrideBytes, rowBytes);
       if (t % 16 !== 0) throw expected('a multiple of 16 bytes', 'GpuModel: kv.tokenStrideBytes', t);
     }
+    const graphs = graphConfig(o);
     const kv = o.kv;
     const config: NativeGpuModelConfig = {
       device: o.device ?? 0,
@@ -112,6 +158,7 @@ export class GpuModel {
       blockSizeTokens: kv.layout === 'paged' ? kv.blockSizeTokens : 0,
       stateSlots: o.stateSlots,
       stateDtype: stateDtype === 'bf16' ? 1 : 0,
+      ...graphs,
     };
     this.native = nativeCall(() => new ctor(config));
   }

@@ -15,6 +15,12 @@ export interface NativeGpuIterationTimes {
   gpuS: number;
   /** Host wall time from staging to completion (what a serving engine waits). */
   hostS: number;
+  /** The iteration ran as a CUDA graph replay (cudaGraphs on and a decode-only batch within the capture sizes). */
+  graph?: boolean;
+  /** Rows the kernels ran: the capture size the batch was padded to for a graph, else the batch. */
+  paddedRows?: number;
+  /** Host seconds of a lazy warm-up + capture before this iteration (in neither gpuS nor hostS). */
+  captureS?: number;
 }
 
 /** One iteration, one row per request (Int32Arrays of equal length; blockTable rows x maxBlocksPerSeq). */
@@ -58,6 +64,14 @@ export interface NativeGpuModelConfig {
   stateSlots: number;
   /** Of every recurrent layer's state: 0 = fp32, 1 = bf16. */
   stateDtype: 0 | 1;
+  /** 1: decode-only iterations as CUDA graphs (native/gpuModelCore.cc GraphSizeFor); 0 or absent: eager. */
+  cudaGraphs?: 0 | 1;
+  /** Capture sizes, ascending, each in [1, min(maxBatch, maxTokens)] (with cudaGraphs). */
+  graphSizes?: Int32Array;
+  /** Contiguous KV: the slot (page 0 mapped, owned by no request) padding rows write (with cudaGraphs). */
+  padKvSlot?: number;
+  /** Paged KV: the block owned by no request that padding rows write (with cudaGraphs). */
+  padBlock?: number;
 }
 
 /** cuBLAS as the addon finds it at run time (dlopen; native/cublasApi.cc). */

@@ -1,4 +1,4 @@
-import type { CalibrationProfile, EnactmentFit } from '../sim/cost/calibrated/CalibrationProfile.js';
+import type { CalibrationProfile, CudaGraphFit, EnactmentFit } from '../sim/cost/calibrated/CalibrationProfile.js';
 import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
 import type { ModelSpec } from '../sim/model/ModelSpec.js';
 import { openTrace } from '../sim/trace/openTrace.js';
@@ -37,12 +37,7 @@ function fitLine(xs: number[], ys: number[]): [number, number] {
  *   iterations that allocated (block-table upload, slot bookkeeping, VMM calls).
  */
 export async function fitEnactment(model: ModelSpec, gpu: string, tp: number, policy: PolicyKind, profile: CalibrationProfile, device = 0): Promise<EnactmentFit> {
-  const trace = await openTrace('synthetic:conv', { count: 48, seed: 20231116, maxContextTokens: Math.min(model.maxContextTokens, 8192) });
-  const bare: CalibrationProfile = { ...profile, iterationOverheadS: 0, enactment: undefined };
-  const policyOptions = policy === 'vattention' ? { mapping: 'sync' } : undefined;
-  const { pairs } = await replayOnGpu({ trace, model, hardware: gpu, tp, policy, policyOptions: policyOptions as never, device, profile: { profile: bare, path: '(being calibrated)' } });
-  if (pairs.gpuS.length === 0) throw new Error('fitEnactment: the calibration replay ran no iteration');
-  const diff = pairs.gpuS.map((g, i) => g - pairs.mapS[i] - (pairs.simS[i] - pairs.simStallS[i]));
+  const { pairs, diff } = await calibrationReplay(model, gpu, tp, policy, profile, device, false);
   const ops: number[] = [];
   const enact: number[] = [];
   pairs.allocOps.forEach((n, i) => {
@@ -63,4 +58,31 @@ export async function fitEnactment(model: ModelSpec, gpu: string, tp: number, po
   const iterationS = Math.max(0, median(decodeOnly.length > 0 ? decodeOnly : diff));
   const perToken = diff.flatMap((d, i) => (pairs.prefillTokens[i] > 0 ? [(d - iterationS) / pairs.prefillTokens[i]] : []));
   return { iterationS, perPrefillTokenS: Math.max(0, median(perToken)), allocIterationS, perAllocOpS, ...harness, iterations: diff.length };
+}
+
+/** The calibration replay (see fitEnactment) and, per iteration, measured minus tables beyond enactment. */
+async function calibrationReplay(model: ModelSpec, gpu: string, tp: number, policy: PolicyKind, profile: CalibrationProfile, device: number, cudaGraphs: boolean) {
+  const trace = await openTrace('synthetic:conv', { count: 48, seed: 20231116, maxContextTokens: Math.min(model.maxContextTokens, 8192) });
+  const bare: CalibrationProfile = { ...profile, iterationOverheadS: 0, enactment: undefined };
+  const policyOptions = policy === 'vattention' ? { mapping: 'sync' } : undefined;
+  const g = await replayOnGpu({ trace, model, hardware: gpu, tp, policy, policyOptions: policyOptions as never, device, profile: { profile: bare, path: '(being calibrated)' }, ...(cudaGraphs ? { cudaGraphs: true } : {}) });
+  const pairs = g.pairs;
+  if (pairs.gpuS.length === 0) throw new Error('fitEnactment: the calibration replay ran no iteration');
+  const diff = pairs.gpuS.map((t, i) => t - pairs.mapS[i] - (pairs.simS[i] - pairs.simStallS[i]));
+  return { pairs, diff, captureSizes: g.captureSizes };
+}
+
+/**
+ * `kvsim calibrate --cuda-graphs`: the same calibration replay with decode-only iterations run as
+ * CUDA graphs (each padded to a vLLM capture size; capture happens outside the timed iteration) and
+ * priced from the tables at the padded batch; iterationS is the median over the iterations that ran
+ * a graph of (measured - enactment time) - (predicted - modelled stall). Prefill, mixed and eager
+ * decode iterations are left to the eager fit (they run the same with graphs on).
+ */
+export async function fitCudaGraphEnactment(model: ModelSpec, gpu: string, tp: number, policy: PolicyKind, profile: CalibrationProfile, device = 0): Promise<CudaGraphFit> {
+  const { pairs, diff, captureSizes } = await calibrationReplay(model, gpu, tp, policy, profile, device, true);
+  const rows = pairs.graphRows ?? [];
+  const graphed = diff.filter((_, i) => (rows[i] ?? 0) > 0);
+  if (graphed.length === 0) throw new Error(`fitCudaGraphEnactment: the calibration replay ran no decode iteration as a CUDA graph (${policy})`);
+  return { iterationS: Math.max(0, median(graphed)), iterations: graphed.length, captureSizes: [...captureSizes!] };
 }

@@ -1,4 +1,5 @@
-import { InvalidOptionError } from '../errors.js';
+import { expected, InvalidOptionError } from '../errors.js';
+import { cudaGraphCaptureSizes } from '../sim/cost/calibrated/cudaGraphSizes.js';
 import type { CalibrationProfile } from '../sim/cost/calibrated/CalibrationProfile.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
 import { createPolicy } from '../sim/memory/createPolicy.js';
@@ -21,6 +22,12 @@ export interface GpuReplayConfig extends Omit<SimulationConfig, 'executor' | 'co
   profile?: { profile: CalibrationProfile; path: string };
   /** The addon and device to run on. @defaultValue requireGpu(device): the loaded addon, or a GpuUnavailableError */
   gpu?: { binding: NativeBinding; info: NativeDeviceInfo };
+  /**
+   * Decode-only iterations as CUDA graphs, padded to vLLM V1's capture sizes (cudaGraphCaptureSizes of
+   * the scheduler's max_num_seqs and token budget); the predictor then needs the profile's
+   * enactment.<policy>.cudaGraphs fit. @defaultValue false
+   */
+  cudaGraphs?: boolean;
 }
 
 export interface GpuReplayResult {
@@ -30,6 +37,15 @@ export interface GpuReplayResult {
   card: string;
   /** The cost model that made the predictions. */
   predictor: string;
+  /** With cudaGraphs: the capture sizes the decode batches were padded to. */
+  captureSizes?: number[];
+}
+
+/** Checks the cudaGraphs option of a GPU replay (`--cuda-graphs`). */
+export function checkCudaGraphs(value: unknown, option = 'cudaGraphs'): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw expected('true or false', option, value);
+  return value;
 }
 
 /**
@@ -48,6 +64,7 @@ export function checkGpuReplayTp(tp: number): void {
  * iteration run and timed on the device (GpuExecutor). Writes the same RunResult as `simulate`.
  */
 export async function replayOnGpu(config: GpuReplayConfig): Promise<GpuReplayResult> {
+  const cudaGraphs = checkCudaGraphs(config.cudaGraphs);
   const { binding, info } = config.gpu ?? requireGpu(config.device ?? 0);
   const model = typeof config.model === 'string' ? modelPreset(config.model) : config.model;
   const hardware = typeof config.hardware === 'string' ? hardwarePreset(config.hardware) : config.hardware;
@@ -57,20 +74,24 @@ export async function replayOnGpu(config: GpuReplayConfig): Promise<GpuReplayRes
   // The device is sized for the scheduler's real limits (V1's per-GPU defaults included).
   const sched = typeof config.scheduler === 'object' ? config.scheduler.options : resolveSchedulerOptions(config.schedulerOptions, schedulerKind, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name });
   const policy = createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: true, vllmV1Defaults: schedulerKind === 'vllm', maxNumSeqs: sched.maxNumSeqs }, config.policyOptions as never);
-  const predictor = predictorFor(model, hardware, tp, policy, config.policyOptions, config.profile);
+  const maxTokens = Math.max(sched.maxNumBatchedTokens, sched.tokenBudget);
+  // The sizes GpuModel derives from the same maxBatch and maxTokens (GpuModelOptions.graphSizes default).
+  const captureSizes = cudaGraphs ? cudaGraphCaptureSizes(sched.maxNumSeqs, maxTokens) : undefined;
+  const predictor = predictorFor(model, hardware, tp, policy, config.policyOptions, config.profile, captureSizes ? { captureSizes } : undefined);
   const executor = new GpuExecutor(binding, info, {
     policy,
     model,
     tp,
     maxBatch: sched.maxNumSeqs,
-    maxTokens: Math.max(sched.maxNumBatchedTokens, sched.tokenBudget),
+    maxTokens,
     predictor,
     device: config.device,
     seed: config.seed,
+    ...(cudaGraphs ? { cudaGraphs } : {}),
   });
   try {
     const run = await simulate({ ...config, model, hardware, tp, policy, executor, engine: { ...config.engine, skipAhead: false } });
-    return { run, pairs: executor.pairs, card: info.name, predictor: predictor.label };
+    return { run, pairs: executor.pairs, card: info.name, predictor: predictor.label, ...(captureSizes ? { captureSizes } : {}) };
   } finally {
     executor.destroy();
   }

@@ -12,6 +12,7 @@ import type { RooflineOptions } from '../RooflineOptions.js';
 import { profileOrigin, type CalibrationProfile, type Table1D } from './CalibrationProfile.js';
 import { interpolate1D, type Estimate } from './interpolate.js';
 import { CostSources, type CostTerm } from './CostSources.js';
+import { paddedGraphSize } from './cudaGraphSizes.js';
 
 export interface CalibratedContext extends RooflineContext {
   /** Measured per-operation tables; without one, non-attention terms are the roofline's (by choice, not fallback). */
@@ -32,6 +33,13 @@ export interface CalibratedContext extends RooflineContext {
   allowFallback?: boolean;
   /** Options of the roofline used for fallback and for roofline-priced terms. */
   roofline?: RooflineOptions;
+  /**
+   * The run executes decode-only iterations as CUDA graphs (`--cuda-graphs`): such a batch is priced
+   * at the capture size it is padded to (GEMMs, LM head, recurrent step; attention on its real rows,
+   * the padding rows reading one token each) with the profile's enactment.<policy>.cudaGraphs
+   * overhead; other iterations as without graphs. A profile lacking that fit is an error, fallback or not.
+   */
+  cudaGraphs?: { captureSizes: readonly number[] };
 }
 
 /** A calibrated run needs a table the profile lacks (and fallback was not allowed). */
@@ -66,6 +74,7 @@ export class CalibratedCostModel implements CostModel {
   private readonly gemmLabel: string;
   private readonly recurrentLabel: string;
   private readonly overheadLabel: string;
+  private readonly graphOverheadLabel: string;
   private readonly allocationLabel: string;
   private readonly commLabel: string;
 
@@ -107,6 +116,15 @@ export class CalibratedCostModel implements CostModel {
     const kept = p?.derivedFrom ? ` (fitted on ${p.derivedFrom.card}, assumed unchanged: host-bound)` : '';
     this.overheadLabel = e ? `fitted ${path} enactment.${ctx.policyKind}${kept}` : `measured ${path} iterationOverheadS${kept}`;
     this.allocationLabel = e ? `fitted ${path} enactment.${ctx.policyKind}${kept}` : `policy model (${ctx.hardware.name} VMM per-call costs, ${ctx.hardware.vmm.source})`;
+    if (ctx.cudaGraphs) {
+      // Never priced from the eager fit: graphs change exactly the per-iteration host work it measures.
+      // (A profile with no per-policy fits at all, as fitEnactment's own calibration replay uses,
+      // prices every iteration with its one iterationOverheadS.)
+      const how = `measure it with \`kvsim calibrate --model ${ctx.model.name}${ctx.tp > 1 ? ` --tp ${ctx.tp}` : ''} --cuda-graphs\``;
+      if (!p) throw new MissingCostTableError(`cost model: --cuda-graphs needs a calibration profile with an enactment.${ctx.policyKind ?? '<policy>'}.cudaGraphs fit (the roofline has no CUDA-graph overhead); ${how}`);
+      if (p.enactment !== undefined && !e?.cudaGraphs) throw new MissingCostTableError(`cost model: ${path} has no enactment.${ctx.policyKind ?? '?'}.cudaGraphs fit (decode iterations as CUDA graphs); ${how}`);
+    }
+    this.graphOverheadLabel = e?.cudaGraphs ? `fitted ${path} enactment.${ctx.policyKind}.cudaGraphs${kept}` : this.overheadLabel;
 
     // Tensor-parallel communication: the profile's measured all-reduce table (NCCL on the card, at the
     // run's TP), else NCCL's ring model over the published link (by choice without a profile; a
@@ -162,6 +180,8 @@ export class CalibratedCostModel implements CostModel {
     this.fallbackPriced = false;
     const tokens = agg.prefillTokens + agg.decodeTokens;
     const n = this.layerCounts;
+    // A decode-only batch run as a CUDA graph computes its padding rows too (0: eager).
+    const graphRows = this.graphRows(agg);
     const src = this.sources;
     const rl = this.rooflineLabel;
 
@@ -175,10 +195,10 @@ export class CalibratedCostModel implements CostModel {
         let worst: Estimate['provenance'] = 'interpolated';
         for (const kind of ['attention', 'mlstm', 'slstm'] as const) {
           if (n[kind] === 0) continue;
-          gemmS += n[kind] * this.look1D(p!.layerGemm![kind]!, tokens);
+          gemmS += n[kind] * this.look1D(p!.layerGemm![kind]!, graphRows || tokens);
           worst = worse(worst, this.est.provenance);
         }
-        gemmS += this.look1D(p!.lmHead!, agg.decodeTokens + agg.prefillRequests);
+        gemmS += this.look1D(p!.lmHead!, graphRows || agg.decodeTokens + agg.prefillRequests);
         src.count('gemm', this.gemmLabel, worse(worst, this.est.provenance));
       }
     }
@@ -229,7 +249,7 @@ export class CalibratedCostModel implements CostModel {
         for (const [layers, step, prefill] of kinds) {
           if (layers === 0) continue;
           if (agg.decodeTokens > 0) {
-            recurrentS += layers * this.look1D(step!, agg.decodeTokens);
+            recurrentS += layers * this.look1D(step!, graphRows || agg.decodeTokens);
             worst = worse(worst, this.est.provenance);
           }
           // The table times one prompt's prefill launch alone: a flat ~88 us below 64 tokens (the launch's
@@ -268,10 +288,11 @@ export class CalibratedCostModel implements CostModel {
       overheadS = this.fallbackTerms(agg).overheadS;
       src.count('overhead', rl.overhead);
     } else {
-      overheadS = e ? e.iterationS + (e.perPrefillTokenS ?? 0) * agg.prefillTokens : p!.iterationOverheadS!;
+      const graphFit = graphRows > 0 ? e?.cudaGraphs : undefined;
+      overheadS = e ? (graphFit ? graphFit.iterationS : e.iterationS) + (e.perPrefillTokenS ?? 0) * agg.prefillTokens : p!.iterationOverheadS!;
       // The executor's bookkeeping when a policy that maps nothing admits requests: overhead, not allocation.
       if (e && agg.allocOps > 0) overheadS += (e.harnessIterationS ?? 0) + (e.harnessPerOpS ?? 0) * agg.allocOps;
-      src.count('overhead', this.overheadLabel);
+      src.count('overhead', graphFit ? this.graphOverheadLabel : this.overheadLabel);
     }
     // Allocation work as measured on the card when the profile has it, else as the policy modelled it.
     const work = e ? (agg.allocOps > 0 ? e.allocIterationS + e.perAllocOpS * agg.allocOps : 0) : agg.allocTimeS;
@@ -292,6 +313,7 @@ export class CalibratedCostModel implements CostModel {
       blockSizeTokens: this.ctx.blockSizeTokens,
       allocationMode: this.ctx.allocationMode,
       allowFallback: this.ctx.allowFallback ?? false,
+      ...(this.ctx.cudaGraphs ? { cudaGraphs: { captureSizes: [...this.ctx.cudaGraphs.captureSizes] } } : {}),
       ...this.roofline.interconnectOfRun(),
       sources: this.sources.toJSON(),
     };
@@ -304,6 +326,16 @@ export class CalibratedCostModel implements CostModel {
       this.fallbackPriced = true;
     }
     return this.fallback.terms;
+  }
+
+  /**
+   * The capture size a decode-only batch (every request one decode token, no prefill) is padded to
+   * when the run uses CUDA graphs, else 0 (eager), as native/gpuModelCore.cc GraphSizeFor decides.
+   */
+  private graphRows(agg: IterationAggregate): number {
+    const g = this.ctx.cudaGraphs;
+    if (!g || agg.prefillRequests > 0 || agg.prefillTokens > 0 || agg.decodeTokens === 0 || agg.decodeTokens !== agg.batchSize) return 0;
+    return paddedGraphSize(g.captureSizes, agg.batchSize) ?? 0;
   }
 
   private look1D(t: Table1D, x: number): number {

@@ -131,6 +131,22 @@ export interface EnactmentFit {
   harnessPerOpS?: number;
   /** Iterations the fit saw. */
   iterations: number;
+  /**
+   * `kvsim calibrate --cuda-graphs`: the fixed per-iteration cost of decode-only iterations run as
+   * CUDA graphs (the median over the calibration replay's graph iterations of measured minus tables,
+   * the tables priced at the padded batch). Every other part of the fit (prefill, allocation,
+   * harness) is the eager one above: those iterations and host work run the same with graphs on.
+   */
+  cudaGraphs?: CudaGraphFit;
+}
+
+/** What decode iterations run as CUDA graphs cost beyond the tables (src/gpu/fitEnactment.ts). */
+export interface CudaGraphFit {
+  iterationS: number;
+  /** Graph iterations the fit saw. */
+  iterations: number;
+  /** The capture sizes of the calibration replay (vLLM V1's list, capped at its max batch). */
+  captureSizes: number[];
 }
 
 /** One attention operation's tables: contiguous slots, and paged by block size in tokens. */

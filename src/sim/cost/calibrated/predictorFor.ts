@@ -33,10 +33,11 @@ export function enactmentKey(policy: MemoryPolicy, options: unknown): string {
 }
 
 /** The GPU replay's predictor for a policy: calibrated when a profile is given, else roofline (the simulator resolves with resolveCostModel). */
-export function predictorFor(model: ModelSpec, hardware: HardwareSpec, tp: number, policy: MemoryPolicy, policyOptions: unknown, profile?: { profile: CalibrationProfile; path: string }): CostModel {
+export function predictorFor(model: ModelSpec, hardware: HardwareSpec, tp: number, policy: MemoryPolicy, policyOptions: unknown, profile?: { profile: CalibrationProfile; path: string }, cudaGraphs?: { captureSizes: readonly number[] }): CostModel {
   const pagedKernels = usesPagedKernels(policy, policyOptions);
-  const ctx = { model, hardware, tp, pagedKernels, allocationMode: policy.allocationMode };
-  if (!profile) return new RooflineCostModel(ctx);
+  const ctx = { model, hardware, tp, pagedKernels, allocationMode: policy.allocationMode, ...(cudaGraphs ? { cudaGraphs } : {}) };
+  // CUDA graphs are priced only from a profile's graph fit: the calibrated model refuses the run without one.
+  if (!profile) return cudaGraphs ? new CalibratedCostModel({ ...ctx, policyKind: enactmentKey(policy, policyOptions) }) : new RooflineCostModel(ctx);
   const o = policyOptions as { blockSizeTokens?: number; attentionOptions?: { blockSizeTokens?: number } } | undefined;
   const blockSizeTokens = o?.blockSizeTokens ?? o?.attentionOptions?.blockSizeTokens ?? 16;
   // The GPU side pairs every measured iteration with a prediction, so a table the profile lacks is

@@ -62,6 +62,14 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
         const t = v?.[f];
         if (t !== undefined && (typeof t !== 'number' || !Number.isFinite(t) || t < 0)) fail(`enactment.${k}.${f}`, 'a finite number >= 0');
       }
+      const g = v?.cudaGraphs as Record<string, unknown> | undefined;
+      if (g !== undefined) {
+        if (typeof g !== 'object' || g === null) fail(`enactment.${k}.cudaGraphs`, 'an object {iterationS, iterations, captureSizes}');
+        for (const f of ['iterationS', 'iterations']) {
+          if (typeof g[f] !== 'number' || !Number.isFinite(g[f] as number) || (g[f] as number) < 0) fail(`enactment.${k}.cudaGraphs.${f}`, 'a finite number >= 0');
+        }
+        increasing(g.captureSizes, `enactment.${k}.cudaGraphs.captureSizes`, fail);
+      }
     }
   }
   if (p.derivedFrom !== undefined) checkDerivedFrom(p.derivedFrom, fail);
