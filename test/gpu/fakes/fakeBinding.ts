@@ -141,8 +141,10 @@ export function fakeBinding(options: FakeBindingOptions = {}): FakeBinding {
   }
 
   class FakeModel implements NativeGpuModel {
+    private readonly graphSizes: number[];
     constructor(config: NativeGpuModelConfig) {
       calls.push({ call: 'newModel', config });
+      this.graphSizes = config.cudaGraphs ? Array.from(config.graphSizes ?? []) : [];
     }
     run(it: NativeGpuIteration): NativeGpuIterationTimes {
       const rows = Array.from;
@@ -158,7 +160,12 @@ export function fakeBinding(options: FakeBindingOptions = {}): FakeBinding {
         },
       });
       const hostS = iterationS(it);
-      return { gpuS: 0.9 * hostS, hostS };
+      if (!this.graphSizes.length) return { gpuS: 0.9 * hostS, hostS };
+      // native/gpuModelCore.cc GraphSizeFor: every row decodes one token after some context.
+      const n = it.prefill.length;
+      const decodeOnly = Array.from({ length: n }, (_, i) => it.prefill[i] === 0 && it.decode[i] === 1 && it.context[i] > 0).every(Boolean);
+      const size = decodeOnly ? this.graphSizes.find((g) => g >= n) : undefined;
+      return { gpuS: 0.9 * hostS, hostS, graph: size !== undefined, paddedRows: size ?? n, captureS: 0 };
     }
     time(op: GpuProfileOp, params: Record<string, number>): number {
       calls.push({ call: 'time', op, params: { ...params } });
