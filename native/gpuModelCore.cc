@@ -44,7 +44,18 @@ const GpuLayerShape& GpuModelCore::ShapeOf(int kind) const {
   ThrowState("GpuModel", "kind=" + std::to_string(kind), "the model has no layer of this kind");
 }
 
+// A throw part way through Init() never reaches the destructor (the object was not constructed), so
+// the constructor frees what Init() had made (buffers, stream, events, cuBLAS handle) before rethrowing.
 GpuModelCore::GpuModelCore(const GpuModelConfig& c) : c_(c) {
+  try {
+    Init();
+  } catch (...) {
+    Destroy();
+    throw;
+  }
+}
+
+void GpuModelCore::Init() {
   blas_ = Cublas();
   if (!blas_) ThrowState("GpuModel", "", CublasUnavailableReason());
   CheckRuntime(cudaSetDevice(c_.device), "cudaSetDevice", std::to_string(c_.device));

@@ -92,6 +92,8 @@ class GpuModelCore {
   uint64_t deviceBytes() const { return deviceBytes_; }
 
  private:
+  /** The constructor's work; the constructor frees what it made if it throws. */
+  void Init();
   struct KindWeights {
     void* wIn = nullptr;   // attention: [d][(H+2Hkv)D]; mlstm: [d][H(2dqk+dv)+2H]; slstm: [d][4 H D] (i, f, z, o)
     void* wGate = nullptr; // mlstm output gate [d][H dv]
