@@ -13,7 +13,7 @@ import { readProfile } from '../sim/cost/calibrated/readProfile.js';
 import { formatCostSources } from '../sim/cost/formatCostSources.js';
 import { ATTENTION_KERNEL_NAMES } from '../sim/cost/resolveCostModel.js';
 import type { ModelSpec } from '../sim/model/ModelSpec.js';
-import { policyKindsFor } from '../sim/memory/policyKindsFor.js';
+import { acceptedPolicyKinds, describeAcceptedPolicies, policyKindsFor } from '../sim/memory/policyKindsFor.js';
 import type { PolicyOptions } from '../sim/memory/PolicyOptions.js';
 import { comparisonTable } from '../sim/metrics/comparisonTable.js';
 import type { RunResult } from '../sim/metrics/RunResult.js';
@@ -214,11 +214,12 @@ function planRuns(args: ReplayArgs, skipped: string[] = []): Plan[] {
   const plans: Plan[] = [];
   const used = new Set<PolicyKind>();
   for (const model of models) {
-    const applicable = policyKindsFor(resolveModelArg(model));
+    const spec = resolveModelArg(model);
+    const applicable = policyKindsFor(spec);
     // On a hybrid model a KV policy names the hybrid with that policy for its attention layers
     // (createPolicy), as `kvsim validate` takes it: asked for explicitly, never by default.
-    const accepted: PolicyKind[] = applicable.includes('hybrid') ? [...applicable, 'static', 'paged', 'vattention'] : applicable;
-    const calls = applicable.includes('hybrid') ? 'hybrid, or static, paged or vattention for its attention layers' : applicable.join(', ');
+    const accepted = acceptedPolicyKinds(spec);
+    const calls = describeAcceptedPolicies(spec);
     const chosen = asked === undefined ? applicable : asked.filter((p) => accepted.includes(p));
     // A model named explicitly must get at least one of the asked policies; a defaulted one is left out.
     if (chosen.length === 0 && args.model !== undefined) {

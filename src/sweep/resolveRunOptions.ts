@@ -5,7 +5,7 @@ import { hardwarePreset } from '../sim/hardware/presets.js';
 import type { PolicyKind } from '../sim/memory/MemoryPolicy.js';
 import { POLICY_KINDS } from '../sim/memory/createPolicy.js';
 import { resolvePagedOptions } from '../sim/memory/PagedOptions.js';
-import { policyKindsFor } from '../sim/memory/policyKindsFor.js';
+import { acceptedPolicyKinds, describeAcceptedPolicies, policyKindsFor } from '../sim/memory/policyKindsFor.js';
 import { resolveVAttentionOptions } from '../sim/memory/VAttentionOptions.js';
 import { modelPreset } from '../sim/model/presets.js';
 import { checkSchedulerKind, resolveSchedulerOptions } from '../sim/scheduler/SchedulerOptions.js';
@@ -23,10 +23,12 @@ export type ResolvedPoint = { options: RunOptions } | { skip: string };
 export function resolveRunOptions(point: ReadonlyMap<string, SweepValue>, traceHash: (trace: string) => string | null = traceFileHash): ResolvedPoint {
   const get = (name: string) => point.get(name);
   const model = modelPreset(String(get('model')));
-  const policy = String(get('policy')) as PolicyKind;
-  if (!(POLICY_KINDS as readonly string[]).includes(policy)) throw expected(`one of ${POLICY_KINDS.join(', ')}`, 'grid.policy', policy);
-  const applicable = policyKindsFor(model);
-  if (!applicable.includes(policy)) return { skip: `${policy} does not apply to ${model.name} (its layers call for ${applicable.join(', ')})` };
+  const asked = String(get('policy')) as PolicyKind;
+  if (!(POLICY_KINDS as readonly string[]).includes(asked)) throw expected(`one of ${POLICY_KINDS.join(', ')}`, 'grid.policy', asked);
+  if (!acceptedPolicyKinds(model).includes(asked)) return { skip: `${asked} does not apply to ${model.name} (its layers call for ${describeAcceptedPolicies(model)})` };
+  // On a hybrid model `paged` is the hybrid's default (paged attention): one canonical name, so the two
+  // points replay the same thing under one run id; static and vattention stay distinct.
+  const policy: PolicyKind = asked === 'paged' && policyKindsFor(model).includes('hybrid') ? 'hybrid' : asked;
   const schedulerKind = checkSchedulerKind(String(get('scheduler') ?? 'vllm'));
   const out: RunOptions = {};
   for (const o of SWEEP_OPTIONS) {

@@ -23,6 +23,13 @@ grid:
     expect(e.runs.filter((r) => r.options.policy === 'vattention').every((r) => r.options['block-size'] === null && r.options['page-size'] === 2097152)).toBe(true);
   });
 
+  it('on a hybrid model: paged is the hybrid (one run id), static and vattention its attention part, recurrent skipped', () => {
+    const e = expand('grid:\n  model: hybrid-7b\n  policy: [hybrid, paged, static, vattention, recurrent]\n');
+    expect(e.runs.map((r) => r.options.policy)).toEqual(['hybrid', 'static', 'vattention']);
+    expect(e.duplicates).toBe(1);
+    expect(e.skipped).toBe(1);
+  });
+
   it('gives the same ids whatever the key order, aliases or explicit defaults', () => {
     const a = expand('grid:\n  model: llama-3-8b\n  policy: [paged]\n  rate: [1, 3]\n');
     const b = expand('grid:\n  rate: [1, 3]\n  gpu: h100\n  block-size: 16\n  scheduler: vllm\n  policy: paged\n  model: LLAMA-3-8B\n  tp: 1\n  cost-model: auto\n');
