@@ -11,7 +11,7 @@ import { BLOCK_ORDERS, calibrate, checkBlockOrder, DEFAULT_GRID } from '../gpu/c
 import { profilesDir } from '../sim/cost/calibrated/findProfile.js';
 import { validateProfile } from '../sim/cost/calibrated/readProfile.js';
 import { checkTensorParallel } from '../sim/model/derived.js';
-import { policyKindsFor } from '../sim/memory/policyKindsFor.js';
+import { enactmentFitsFor } from '../sim/cost/calibrated/predictorFor.js';
 
 interface CalibrateArgs {
   model: string;
@@ -86,15 +86,17 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     });
     if (tty) process.stderr.write('\n');
     profile.enactment = {};
-    for (const policy of policyKindsFor(model)) {
+    // A hybrid model gets a fit per attention part: `hybrid` (paged), `hybrid:vattention`, `hybrid:static`
+    // (enactmentKey: a vAttention part's allocation work is not the paged part's).
+    for (const { policy, key } of enactmentFitsFor(model)) {
       const fit = await fitEnactment(model, gpu, tp, policy, profile, args.device);
-      profile.enactment[policy] = fit;
-      process.stderr.write(`calibrate: ${policy}: ${(fit.iterationS * 1e3).toFixed(3)} ms per iteration + ${((fit.perPrefillTokenS ?? 0) * 1e6).toFixed(2)} us per prefill token beyond the tables; allocation ${(fit.allocIterationS * 1e3).toFixed(3)} ms + ${(fit.perAllocOpS * 1e6).toFixed(2)} us per op (${fit.iterations} iterations)\n`);
+      profile.enactment[key] = fit;
+      process.stderr.write(`calibrate: ${key}: ${(fit.iterationS * 1e3).toFixed(3)} ms per iteration + ${((fit.perPrefillTokenS ?? 0) * 1e6).toFixed(2)} us per prefill token beyond the tables; allocation ${(fit.allocIterationS * 1e3).toFixed(3)} ms + ${(fit.perAllocOpS * 1e6).toFixed(2)} us per op (${fit.iterations} iterations)\n`);
       if (args.cudaGraphs) {
         // A separate replay with graphs on: the eager fit above stays what it was without the flag.
         const g = await fitCudaGraphEnactment(model, gpu, tp, policy, profile, args.device);
         fit.cudaGraphs = g;
-        process.stderr.write(`calibrate: ${policy} with CUDA graphs: ${(g.iterationS * 1e3).toFixed(3)} ms per decode iteration beyond the tables at the padded batch (${g.iterations} graph iterations)\n`);
+        process.stderr.write(`calibrate: ${key} with CUDA graphs: ${(g.iterationS * 1e3).toFixed(3)} ms per decode iteration beyond the tables at the padded batch (${g.iterations} graph iterations)\n`);
       }
     }
     if (args.cudaGraphs) profile.method += '; enactment.<policy>.cudaGraphs: decode iterations as CUDA graphs padded to vLLM V1 capture sizes (src/gpu/fitEnactment.ts fitCudaGraphEnactment)';

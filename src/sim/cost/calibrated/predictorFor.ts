@@ -1,6 +1,7 @@
 import type { HardwareSpec } from '../../hardware/HardwareSpec.js';
 import type { HybridPolicy } from '../../memory/HybridPolicy.js';
-import type { MemoryPolicy } from '../../memory/MemoryPolicy.js';
+import type { MemoryPolicy, PolicyKind } from '../../memory/MemoryPolicy.js';
+import { policyKindsFor } from '../../memory/policyKindsFor.js';
 import type { ModelSpec } from '../../model/ModelSpec.js';
 import type { CostModel } from '../CostModel.js';
 import { RooflineCostModel } from '../RooflineCostModel.js';
@@ -30,6 +31,17 @@ export function enactmentKey(policy: MemoryPolicy, options: unknown): string {
   if (policy.kind !== 'hybrid') return policy.kind;
   const part = (policy as Partial<HybridPolicy>).parts?.attention.kind ?? (options as { attention?: string } | undefined)?.attention ?? 'paged';
   return part === 'paged' ? 'hybrid' : `hybrid:${part}`;
+}
+
+/**
+ * The enactment fits `kvsim calibrate` makes for a model, as (policy to replay, key to store): one per
+ * applicable policy, and for a hybrid model one per attention part (`hybrid`, `hybrid:vattention`,
+ * `hybrid:static`), keyed as {@link enactmentKey} looks them up.
+ */
+export function enactmentFitsFor(model: ModelSpec): { policy: PolicyKind; key: string }[] {
+  const kinds = policyKindsFor(model);
+  if (!kinds.includes('hybrid')) return kinds.map((policy) => ({ policy, key: policy }));
+  return [{ policy: 'hybrid', key: 'hybrid' }, { policy: 'vattention', key: 'hybrid:vattention' }, { policy: 'static', key: 'hybrid:static' }];
 }
 
 /** The GPU replay's predictor for a policy: calibrated when a profile is given, else roofline (the simulator resolves with resolveCostModel). */

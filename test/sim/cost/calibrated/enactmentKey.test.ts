@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enactmentKey } from '../../../../src/sim/cost/calibrated/predictorFor.js';
+import { enactmentFitsFor, enactmentKey } from '../../../../src/sim/cost/calibrated/predictorFor.js';
 import { resolveCostModel } from '../../../../src/sim/cost/resolveCostModel.js';
 import { hardwarePreset } from '../../../../src/sim/hardware/presets.js';
 import { createPolicy } from '../../../../src/sim/memory/createPolicy.js';
@@ -25,5 +25,18 @@ describe('enactmentKey', () => {
     const run = (kind: PolicyKind) => ({ model, hardware, tp: 1, policy: policy(kind), policyOptions: {} });
     expect(resolveCostModel(run('paged'), { profile: QUICK }).costModel).toBeDefined();
     expect(() => resolveCostModel(run('vattention'), { profile: QUICK })).toThrow(/enactment\.hybrid:vattention/);
+  });
+});
+
+describe('enactmentFitsFor', () => {
+  it('calibrate stores every fit under the key the cost model looks it up by', () => {
+    for (const name of ['llama-3-8b', 'xlstm-7b', 'hybrid-7b', 'xlstm71-1.3b']) {
+      const m = modelPreset(name);
+      for (const { policy: kind, key } of enactmentFitsFor(m)) {
+        expect(enactmentKey(createPolicy(kind, { model: m, hardware, tp: 1 }), {}), `${name} ${kind}`).toBe(key);
+      }
+    }
+    expect(enactmentFitsFor(model).map((f) => f.key)).toEqual(['hybrid', 'hybrid:vattention', 'hybrid:static']);
+    expect(enactmentFitsFor(modelPreset('llama-3-8b')).map((f) => f.key)).toEqual(['static', 'paged', 'vattention']);
   });
 });
