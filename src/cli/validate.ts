@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { InvalidOptionError } from '../errors.js';
+import { checkInt, InvalidOptionError } from '../errors.js';
 import { resolveModelArg } from './modelArg.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { writeJsonOutput } from '../io/writeJsonOutput.js';
@@ -15,6 +15,7 @@ import { openTrace } from '../sim/trace/openTrace.js';
 import { checkSchedulerKind, resolveSchedulerOptions } from '../sim/scheduler/SchedulerOptions.js';
 import { compareRuns, VALIDATION_TARGETS, type ValidationSummary } from '../sim/validation/compareRuns.js';
 import { formatDrift, formatPhaseErrors } from '../sim/validation/formatDrift.js';
+import { formatGpuSpread, gpuSpread } from '../sim/validation/gpuSpread.js';
 import type { HostProbeResult } from '../gpu/hostSpeedProbe.js';
 
 interface ValidateArgs {
@@ -38,6 +39,7 @@ interface ValidateArgs {
   maxNumSeqs?: number;
   enablePrefixCaching?: boolean;
   hostProbe: boolean;
+  repeat: number;
   cudaGraphs: boolean;
 }
 
@@ -65,6 +67,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .option('max-num-batched-tokens', { type: 'number', alias: 'max-batched-tokens', describe: 'scheduler token budget per step' })
       .option('max-num-seqs', { type: 'number', describe: 'most requests running at once' })
       .option('enable-prefix-caching', { type: 'boolean', describe: 'paged: automatic prefix caching (default: on under vllm)' })
+      .option('repeat', { type: 'number', default: 1, describe: "replay on the GPU this many times (1-10) and print the GPU's own run-to-run spread beside the errors (errors use the first replay)" })
       .option('host-probe', { type: 'boolean', default: false, describe: "re-measure 5 of the profile's cells on this GPU first and scale its kernel tables by what this lease runs (off by default: on the one H100 lease tried it did not reduce the error; see README)" })
       .option('cuda-graphs', { type: 'boolean', default: false, describe: "run decode-only iterations on the GPU as CUDA graphs padded to vLLM V1's capture sizes (prefill and mixed ones eager); both replays are priced with the profile's enactment.<policy>.cudaGraphs fit (kvsim calibrate --cuda-graphs)" })
       .example('$0 validate --trace azure-conv-2023 --first 300 --policy paged', 'the first 300 Azure conversation requests under PagedAttention')
@@ -85,6 +88,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const model = resolveModelArg(args.model);
     const tp = checkTensorParallel(model, args.tp);
     checkGpuReplayTp(tp);
+    const repeat = checkInt('--repeat', args.repeat, 1, 10);
     const gpu = args.gpu ?? detectGpuPreset(info.name);
     if (!gpu) throw new InvalidOptionError(`validate: cannot tell which hardware preset "${info.name}" is; pass --gpu`);
     const hardware = hardwarePreset(gpu);
@@ -136,11 +140,18 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       : resolved.costModel;
     process.stdout.write(`cost model: ${resolved.note}\n`);
     const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, scheduler, schedulerOptions, costModel });
-    const g = await replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, scheduler, schedulerOptions, device: args.device, profile, ...(cudaGraphs ? { cudaGraphs } : {}) });
+    const gpuReplay = async () => replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, scheduler, schedulerOptions, device: args.device, profile, ...(cudaGraphs ? { cudaGraphs } : {}) });
+    const g = await gpuReplay();
+    // Repeats: the same GPU replay again, compared with the first by plan (gpuSpread), so every error can
+    // be read beside what the card itself does from run to run.
+    const repeats = [];
+    for (let i = 1; i < repeat; i++) repeats.push(await gpuReplay());
+    const spread = repeat > 1 ? gpuSpread([g, ...repeats].map((r) => ({ run: r.run, pairs: r.pairs }))) : undefined;
     const summary = compareRuns(sim, g.run, g.pairs);
     process.stdout.write(formatValidation(summary, { card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor }));
+    if (spread) process.stdout.write(formatGpuSpread(spread));
     if (args.json) {
-      const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), ...(hostProbe ? { hostProbe } : {}), summary, iterations: g.pairs };
+      const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), ...(hostProbe ? { hostProbe } : {}), summary, ...(spread ? { gpuSpread: spread } : {}), iterations: g.pairs };
       await writeJsonOutput(args.json, out, { option: '--json' });
     }
     if (args.runs) {
