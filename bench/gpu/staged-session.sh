@@ -25,7 +25,7 @@ step() { # name command...
   "$@" > "$w/$name.log" 2>&1
   local rc=$?
   echo "== $name: exit $rc, $((SECONDS - t0)) s" >> "$txt"
-  grep -E "Test Files|Tests  |FAIL|per-iteration|makespan|TTFT|decode-only|mixed  |prefill-only|wrote|error" "$w/$name.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 14 >> "$txt"
+  grep -E "Test Files|Tests  |FAIL|per-iteration|makespan|TTFT|decode-only|mixed  |prefill-only|run-to-run|wrote|error" "$w/$name.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 14 >> "$txt"
   archive
 }
 V="--trace .device/traces/conv-1200.csv --first 100 --time-scale 0.1"
