@@ -20,7 +20,7 @@ vi.mock('../../src/gpu/replayOnGpu.js', () => ({
 const { fitEnactment } = await import('../../src/gpu/fitEnactment.js');
 
 /** The known model: what an iteration costs beyond its table price, and its enactment time. */
-const TRUTH = { iterationS: 0.8e-3, perPrefillTokenS: 2e-7, allocIterationS: 60e-6, perAllocOpS: 25e-6 };
+const TRUTH = { iterationS: 0.8e-3, perPrefillTokenS: 2e-7, perPrefillRequestS: 0.4e-3, allocIterationS: 60e-6, perAllocOpS: 25e-6 };
 
 /** Gaussian noise (Box-Muller) from a seeded generator. */
 function gaussian(rng: () => number): number {
@@ -36,16 +36,18 @@ function synthetic(n: number, seed: string, noise: number): GpuIterationPairs {
   const p = emptyPairs();
   for (let i = 0; i < n; i++) {
     const prefill = rng() < 0.3 ? 16 + Math.floor(rng() * 2033) : 0;
+    const prompts = prefill > 0 ? 1 + Math.floor(rng() * Math.min(8, prefill / 16)) : 0;
     const ops = rng() < 0.35 ? 1 + Math.floor(rng() * 200) : 0;
     const simStallS = ops > 0 ? 1e-4 * rng() : 0;
     const simS = 5e-3 + 20e-3 * rng() + simStallS;
     const mapS = ops > 0 ? Math.max(0, (TRUTH.allocIterationS + TRUTH.perAllocOpS * ops) * (1 + noise * gaussian(rng))) : 2e-6 * rng();
-    const extra = (TRUTH.iterationS + TRUTH.perPrefillTokenS * prefill) * (1 + noise * gaussian(rng));
+    const extra = (TRUTH.iterationS + TRUTH.perPrefillTokenS * prefill + TRUTH.perPrefillRequestS * prompts) * (1 + noise * gaussian(rng));
     p.simS.push(simS);
     p.simStallS.push(simStallS);
     p.mapS.push(mapS);
     p.gpuS.push(simS - simStallS + extra + mapS);
     p.prefillTokens.push(prefill);
+    p.prefillRequests.push(prompts);
     p.allocOps.push(ops);
   }
   return p;
@@ -68,7 +70,9 @@ describe('fitEnactment recovers a known model from its calibration replay', () =
     const rel = (got: number, want: number) => Math.abs(got - want) / want;
     const msg = `seed ${seed}: ${JSON.stringify(fit)}`;
     expect(rel(fit.iterationS, TRUTH.iterationS), msg).toBeLessThanOrEqual(tolerance);
-    expect(rel(fit.perPrefillTokenS ?? 0, TRUTH.perPrefillTokenS), msg).toBeLessThanOrEqual(2 * tolerance);
+    // Per token and per prompt, both recovered: the prompts of one iteration vary independently of its tokens.
+    expect(rel(fit.perPrefillTokenS ?? 0, TRUTH.perPrefillTokenS), msg).toBeLessThanOrEqual(3 * tolerance);
+    expect(rel(fit.perPrefillRequestS ?? 0, TRUTH.perPrefillRequestS), msg).toBeLessThanOrEqual(3 * tolerance);
     expect(rel(fit.perAllocOpS, TRUTH.perAllocOpS), msg).toBeLessThanOrEqual(tolerance);
     // The intercept is small beside 200 ops x 25 us: judge it against the op term's scale.
     expect(Math.abs(fit.allocIterationS - TRUTH.allocIterationS) / (TRUTH.perAllocOpS * 100), msg).toBeLessThanOrEqual(tolerance);
@@ -90,5 +94,20 @@ describe('fitEnactment recovers a known model from its calibration replay', () =
   it('refuses a replay that ran no iteration', async () => {
     nextPairs = emptyPairs();
     await expect(fitEnactment(modelPreset('llama-3-8b'), 'h100', 1, 'paged', profile)).rejects.toThrow(/no iteration/);
+  });
+});
+
+describe('fitTwoNonNegative', () => {
+  it('solves y = a x1 + b x2 exactly, and clamps a negative coefficient by refitting the other alone', async () => {
+    const { fitTwoNonNegative } = await import('../../src/gpu/fitEnactment.js');
+    const rows: [number, number, number][] = [[1, 100, 2 + 0.5 * 100], [2, 50, 4 + 25], [3, 400, 6 + 200]];
+    const [a, b] = fitTwoNonNegative(rows);
+    expect(a).toBeCloseTo(2, 9);
+    expect(b).toBeCloseTo(0.5, 9);
+    // y falls with x2: b would be negative, so it is 0 and a is the one-term fit.
+    const [a2, b2] = fitTwoNonNegative([[1, 100, 1], [1, 200, 0.5], [1, 300, 0.2]]);
+    expect(b2).toBe(0);
+    expect(a2).toBeCloseTo((1 + 0.5 + 0.2) / 3, 9);
+    expect(fitTwoNonNegative([])).toEqual([0, 0]);
   });
 });

@@ -289,7 +289,7 @@ export class CalibratedCostModel implements CostModel {
       src.count('overhead', rl.overhead);
     } else {
       const graphFit = graphRows > 0 ? e?.cudaGraphs : undefined;
-      overheadS = e ? (graphFit ? graphFit.iterationS : e.iterationS) + (e.perPrefillTokenS ?? 0) * agg.prefillTokens : p!.iterationOverheadS!;
+      overheadS = e ? (graphFit ? graphFit.iterationS : e.iterationS) + (e.perPrefillTokenS ?? 0) * agg.prefillTokens + (e.perPrefillRequestS ?? 0) * agg.prefillRequests : p!.iterationOverheadS!;
       // The executor's bookkeeping when a policy that maps nothing admits requests: overhead, not allocation.
       if (e && agg.allocOps > 0) overheadS += (e.harnessIterationS ?? 0) + (e.harnessPerOpS ?? 0) * agg.allocOps;
       src.count('overhead', graphFit ? this.graphOverheadLabel : this.overheadLabel);

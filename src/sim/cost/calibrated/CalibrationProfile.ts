@@ -120,6 +120,8 @@ export interface EnactmentFit {
   iterationS: number;
   /** Extra time per prefill token (glue kernels and copies the single-operation tables leave out). */
   perPrefillTokenS?: number;
+  /** Per prompt in a prefill iteration, beyond the tables (absent in profiles fitted before 2026-12-06: 0). */
+  perPrefillRequestS?: number;
   allocIterationS: number;
   perAllocOpS: number;
   /**

@@ -59,7 +59,7 @@ export function compareProfiles(predicted: CalibrationProfile, measured: Calibra
       continue;
     }
     const errors: number[] = [];
-    for (const f of ['iterationS', 'perPrefillTokenS', 'allocIterationS', 'perAllocOpS', 'harnessIterationS', 'harnessPerOpS'] as const) {
+    for (const f of ['iterationS', 'perPrefillTokenS', 'perPrefillRequestS', 'allocIterationS', 'perAllocOpS', 'harnessIterationS', 'harnessPerOpS'] as const) {
       const p = fit[f];
       const v = m[f];
       // A fit term that is zero on the measured card has no relative error to speak of.

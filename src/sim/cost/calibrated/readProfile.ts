@@ -58,7 +58,7 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
       for (const f of ['iterationS', 'allocIterationS', 'perAllocOpS', 'iterations']) {
         if (typeof v?.[f] !== 'number' || !Number.isFinite(v[f] as number) || (v[f] as number) < 0) fail(`enactment.${k}.${f}`, 'a finite number >= 0');
       }
-      for (const f of ['perPrefillTokenS', 'harnessIterationS', 'harnessPerOpS']) {
+      for (const f of ['perPrefillTokenS', 'perPrefillRequestS', 'harnessIterationS', 'harnessPerOpS']) {
         const t = v?.[f];
         if (t !== undefined && (typeof t !== 'number' || !Number.isFinite(t) || t < 0)) fail(`enactment.${k}.${f}`, 'a finite number >= 0');
       }
