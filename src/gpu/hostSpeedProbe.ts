@@ -61,6 +61,7 @@ export function hostSpeedProbe(binding: NativeBinding, profile: CalibrationProfi
   const t0 = performance.now();
   const attention = attentionLayers(o.model).length;
   const mlstm = o.model.layers.filter((l) => l.kind === 'mlstm').length;
+  const slstm = o.model.layers.filter((l) => l.kind === 'slstm').length;
   const reps = o.reps ?? 21;
   const plan: { cell: string; op: GpuProfileOp; params: Record<string, number>; profileS: number; weight: number }[] = [];
   const add1 = (name: string, t: Table1D | undefined, want: number, op: GpuProfileOp, param: string, extra: Record<string, number>, weight: number) => {
@@ -77,6 +78,7 @@ export function hostSpeedProbe(binding: NativeBinding, profile: CalibrationProfi
   for (const tokens of [8, 1024]) {
     add1('layerGemm.attention', profile.layerGemm?.attention, tokens, 'layerGemm', 'tokens', { kind: 0 }, attention);
     add1('layerGemm.mlstm', profile.layerGemm?.mlstm, tokens, 'layerGemm', 'tokens', { kind: 1 }, mlstm);
+    add1('layerGemm.slstm', profile.layerGemm?.slstm, tokens, 'layerGemm', 'tokens', { kind: 2 }, slstm);
   }
   add1('lmHead', profile.lmHead, 8, 'lmHead', 'rows', {}, 2);
   const block = o.pagedBlockSize;
@@ -87,6 +89,8 @@ export function hostSpeedProbe(binding: NativeBinding, profile: CalibrationProfi
   add2(block ? `prefillAttention.paged.${block}` : 'prefillAttention.contiguous', prefill, 1024, 0, 'prefill', (chunk, context) => ({ chunk, context, ...kv(!!block) }), attention);
   add1('recurrentStep', profile.recurrentStep, 8, 'mlstmStep', 'batch', {}, mlstm);
   add1('recurrentPrefill', profile.recurrentPrefill, 1024, 'mlstmPrefill', 'tokens', {}, mlstm);
+  // sLSTM prefill is one step launch per token, priced from the same step kernel: the step cell stands for both.
+  add1('slstmStep', profile.slstmStep, 8, 'slstmStep', 'batch', {}, slstm);
   if (plan.length === 0) throw new UserError('HOST_PROBE', `host-speed probe: the profile has no table for ${o.model.name}'s layers`);
 
   const gm = new GpuModel(binding, {
@@ -96,7 +100,7 @@ export function hostSpeedProbe(binding: NativeBinding, profile: CalibrationProfi
     maxBatch: Math.max(...plan.map((p) => p.params.rows ?? p.params.batch ?? 1)),
     maxContext: Math.max(...plan.map((p) => (p.params.context ?? 0) + (p.params.chunk ?? 0)), 1),
     kv: { layout: 'none' },
-    stateSlots: mlstm > 0 ? Math.max(...plan.map((p) => p.params.batch ?? 1)) : 0,
+    stateSlots: mlstm + slstm > 0 ? Math.max(...plan.map((p) => p.params.batch ?? 1)) : 0,
     device: o.device,
     profileOnly: true,
   });

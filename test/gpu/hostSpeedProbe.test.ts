@@ -17,12 +17,13 @@ function profileTime(p: typeof llama, op: GpuProfileOp, q: Record<string, number
   const at1 = (t: { x: number[]; timeS: number[] }, x: number) => t.timeS[t.x.indexOf(x)];
   const at2 = (t: { a: number[]; b: number[]; timeS: number[][] }, a: number, b: number) => t.timeS[t.a.indexOf(a)][t.b.indexOf(b)];
   switch (op) {
-    case 'layerGemm': return at1(q.kind === 0 ? p.layerGemm!.attention! : p.layerGemm!.mlstm!, q.tokens);
+    case 'layerGemm': return at1(q.kind === 0 ? p.layerGemm!.attention! : q.kind === 1 ? p.layerGemm!.mlstm! : p.layerGemm!.slstm!, q.tokens);
     case 'lmHead': return at1(p.lmHead!, q.rows);
     case 'decode': return at2(q.paged ? p.decodeAttention!.paged![String(q.blockSize)] : p.decodeAttention!.contiguous!, q.batch, q.context);
     case 'prefill': return at2(q.paged ? p.prefillAttention!.paged![String(q.blockSize)] : p.prefillAttention!.contiguous!, q.chunk, q.context);
     case 'mlstmStep': return at1(p.recurrentStep!, q.batch);
     case 'mlstmPrefill': return at1(p.recurrentPrefill!, q.tokens);
+    case 'slstmStep': return at1(p.slstmStep!, q.batch);
     default: throw new Error(`hostSpeedProbe.test: the probe asked for an op it should not time: ${op}`);
   }
 }
@@ -59,6 +60,15 @@ describe('hostSpeedProbe (fake GPU)', () => {
     const r = hostSpeedProbe(fake.binding, xlstm, { model: modelPreset('xlstm-7b'), tp: 1 });
     expect(r.factor).toBeCloseTo(1.02, 10);
     expect(r.cells.map((c) => c.cell.split(' ')[0])).toEqual(['layerGemm.mlstm', 'layerGemm.mlstm', 'lmHead', 'recurrentStep', 'recurrentPrefill']);
+  });
+
+  it('probes an sLSTM model\'s sLSTM GEMM and step cells too', () => {
+    const quick = validateProfile(JSON.parse(readFileSync('profiles/h100-sxm-80gb/validation/xlstm71-1.3b.quick-profile.json', 'utf8')), 'q.json');
+    const fake = fakeBinding({ timeS: (op, q) => 0.95 * profileTime(quick, op, q) });
+    const r = hostSpeedProbe(fake.binding, quick, { model: modelPreset('xlstm71-1.3b'), tp: 1 });
+    expect(r.factor).toBeCloseTo(0.95, 10);
+    expect(r.cells.map((c) => c.cell.split(' ')[0])).toEqual(['layerGemm.mlstm', 'layerGemm.slstm', 'layerGemm.mlstm', 'layerGemm.slstm', 'lmHead', 'recurrentStep', 'recurrentPrefill', 'slstmStep']);
+    expect(r.cells.find((c) => c.cell.startsWith('slstmStep'))!.weight).toBe(6);
   });
 
   it('refuses a factor that says the profile is another card\'s', () => {
