@@ -29,17 +29,6 @@ constexpr int kPfMaxDqk = 256;
 constexpr int kPfMaxTiles = 8;
 constexpr int kAccMax = (kPfMaxDqk / 16) * (kTileCols / 16) / kPfWarps;  // C fragments per warp
 
-// 16-byte global->shared copy that does not stall the thread; `valid` false zero-fills.
-__device__ __forceinline__ void cpAsync16(void* dst, const void* src, bool valid) {
-  const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
-  const int n = valid ? 16 : 0;
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(n)
-               : "memory");
-}
-__device__ __forceinline__ void cpAsyncWaitAll() {
-  asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
-}
-
 struct PfLayout {
   int ldQ, ldV, ldP, ldS;
   size_t offQ, offK, offV, offCb, offP, offS, offS2, offScr, offN, offVecs, total;

@@ -50,16 +50,6 @@ constexpr int kMaxDqk = 256;
 constexpr int kMaxDv = 512;
 constexpr int kScanElems = 1024;  // C elements per scan block (4 per thread)
 
-__device__ __forceinline__ void cpAsync16(void* dst, const void* src, bool valid) {
-  const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
-  const int n = valid ? 16 : 0;
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(n)
-               : "memory");
-}
-__device__ __forceinline__ void cpAsyncWaitAll() {
-  asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
-}
-
 // Workspace regions (256-byte aligned), per (request, head) in order, chunks inside.
 struct Ws {
   size_t offCloc, offCprev, offNloc, offNprev, offScal, offM, total;
