@@ -25,6 +25,15 @@ struct Scratch {
   }
 };
 
+// Slots 0..n-1 on the device (the profiled requests' state slots), freed with `sc`.
+int32_t* UploadSlots(Scratch& sc, int n) {
+  std::vector<int32_t> slots(n);
+  std::iota(slots.begin(), slots.end(), 0);
+  int32_t* ds = static_cast<int32_t*>(sc.Get(static_cast<size_t>(n) * 4, "profile slots"));
+  CheckRuntime(cudaMemcpy(ds, slots.data(), static_cast<size_t>(n) * 4, cudaMemcpyHostToDevice), "cudaMemcpy", "slots");
+  return ds;
+}
+
 template <typename F>
 double Median(cudaStream_t s, int reps, F&& body) {
   for (int i = 0; i < 3; i++) body();  // warm-up: module load, cuBLAS heuristics, caches
@@ -154,10 +163,7 @@ double GpuModelCore::TimeMlstmStep(int batch, int reps) {
   const GpuLayerShape& m = ShapeOf(1);
   if (states_.empty() || batch > c_.stateSlots || batch > c_.maxTokens) ThrowState("timeMlstmStep", std::to_string(batch), "batch exceeds state slots");
   Scratch sc;
-  std::vector<int32_t> slots(batch);
-  std::iota(slots.begin(), slots.end(), 0);
-  int32_t* ds = static_cast<int32_t*>(sc.Get(batch * 4, "profile slots"));
-  CheckRuntime(cudaMemcpy(ds, slots.data(), batch * 4, cudaMemcpyHostToDevice), "cudaMemcpy", "slots");
+  int32_t* ds = UploadSlots(sc, batch);
   Fill(proj_, (int64_t)batch * mlstm_.inWidth, 17, stream_);
   Ok(kvsim_split_mlstm(proj_, batch, m.heads, m.dqk, m.dv, q_, k_, v_, ig_, fg_, stream_), "kvsim_split_mlstm");
   Ok(xlstm_mlstm_reset_slots(&states_[0], m.heads, m.dqk, m.dv, ds, batch, stream_), "xlstm_mlstm_reset_slots");
@@ -172,9 +178,7 @@ double GpuModelCore::TimeMlstmPrefill(int tokens, int reps) {
   const GpuLayerShape& m = ShapeOf(1);
   if (states_.empty() || tokens > c_.maxTokens) ThrowState("timeMlstmPrefill", std::to_string(tokens), "tokens exceed maxTokens");
   Scratch sc;
-  int32_t zero = 0;
-  int32_t* ds = static_cast<int32_t*>(sc.Get(4, "profile slot"));
-  CheckRuntime(cudaMemcpy(ds, &zero, 4, cudaMemcpyHostToDevice), "cudaMemcpy", "slot");
+  int32_t* ds = UploadSlots(sc, 1);
   Fill(proj_, (int64_t)tokens * mlstm_.inWidth, 18, stream_);
   Ok(kvsim_split_mlstm(proj_, tokens, m.heads, m.dqk, m.dv, q_, k_, v_, ig_, fg_, stream_), "kvsim_split_mlstm");
   xlstm_mlstm_prefill_args a{};
@@ -191,10 +195,7 @@ double GpuModelCore::TimeSlstmStep(int batch, int reps) {
   const GpuLayerShape& l = ShapeOf(2);
   if (slStates_.empty() || batch > c_.stateSlots || batch > c_.maxTokens) ThrowState("timeSlstmStep", std::to_string(batch), "batch exceeds state slots");
   Scratch sc;
-  std::vector<int32_t> slots(batch);
-  std::iota(slots.begin(), slots.end(), 0);
-  int32_t* ds = static_cast<int32_t*>(sc.Get(batch * 4, "profile slots"));
-  CheckRuntime(cudaMemcpy(ds, slots.data(), batch * 4, cudaMemcpyHostToDevice), "cudaMemcpy", "slots");
+  int32_t* ds = UploadSlots(sc, batch);
   Fill(proj_, (int64_t)batch * slstm_.inWidth, 19, stream_);
   CheckXlstm(xlstm_slstm_reset_slots(&slStates_[0], l.heads, l.headDim, ds, batch, stream_), "xlstm_slstm_reset_slots", "");
   xlstm_slstm_step_args a{};
@@ -208,9 +209,7 @@ double GpuModelCore::TimeSlstmPrefill(int tokens, int reps) {
   const GpuLayerShape& l = ShapeOf(2);
   if (slStates_.empty() || tokens > c_.maxTokens) ThrowState("timeSlstmPrefill", std::to_string(tokens), "tokens exceed maxTokens");
   Scratch sc;
-  int32_t zero = 0;
-  int32_t* ds = static_cast<int32_t*>(sc.Get(4, "profile slot"));
-  CheckRuntime(cudaMemcpy(ds, &zero, 4, cudaMemcpyHostToDevice), "cudaMemcpy", "slot");
+  int32_t* ds = UploadSlots(sc, 1);
   Fill(proj_, (int64_t)tokens * slstm_.inWidth, 20, stream_);
   return Median(stream_, reps, [&] {
     CheckXlstm(xlstm_slstm_reset_slots(&slStates_[0], l.heads, l.headDim, ds, 1, stream_), "xlstm_slstm_reset_slots", "");
