@@ -3,7 +3,7 @@ import { checkInt, InvalidOptionError } from '../errors.js';
 import { resolveModelArg } from './modelArg.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { writeJsonOutput } from '../io/writeJsonOutput.js';
-import { predictorFor, usesPagedKernels } from '../sim/cost/calibrated/predictorFor.js';
+import { usesPagedKernels } from '../sim/cost/calibrated/predictorFor.js';
 import { cudaGraphCaptureSizes } from '../sim/cost/calibrated/cudaGraphSizes.js';
 import { resolveCostModel } from '../sim/cost/resolveCostModel.js';
 import { simulate } from '../sim/engine/simulate.js';
@@ -114,7 +114,10 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const simPolicy = createPolicy(policyKind, { model, hardware, tp, vllmV1Defaults: scheduler === 'vllm', maxNumSeqs }, policyOptions as never);
     // The one cost resolution, as replay and simulate(); the GPU side's predictor uses the same profile.
     const runShape = { model, hardware, tp, policy: simPolicy, policyOptions };
-    let resolved = resolveCostModel(runShape, { profile: args.profile ?? 'auto' });
+    // With --cuda-graphs both replays price the GPU's own rule: decode batches padded to the capture
+    // sizes replayOnGpu uses, with the profile's graph overhead fit (refused without one).
+    const graphs = cudaGraphs ? { cudaGraphs: { captureSizes: cudaGraphCaptureSizes(sched.maxNumSeqs, Math.max(sched.maxNumBatchedTokens, sched.tokenBudget)) } } : {};
+    let resolved = resolveCostModel(runShape, { profile: args.profile ?? 'auto', ...graphs });
     // The host-speed probe (issue 21: the same card runs a whole replay ~2% faster on one lease than on
     // another): the profile's kernel tables are rescaled by what this GPU measures now, before either replay.
     // Opt-in: on the lease where it was tried (H100, 2026-12-06) the probed cells ran x1.012 of the profile
@@ -129,15 +132,9 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       const pagedBlockSize = usesPagedKernels(simPolicy, policyOptions) ? (args.blockSize ?? 16) : undefined;
       hostProbe = hostSpeedProbe(binding, resolved.profile.profile, { model, tp, device: args.device, pagedBlockSize });
       process.stdout.write(formatHostProbe(hostProbe));
-      resolved = resolveCostModel(runShape, { profile: args.profile ?? 'auto', scaleKernels: { factor: hostProbe.factor, why: 'host-speed probe at validation start' } });
+      resolved = resolveCostModel(runShape, { profile: args.profile ?? 'auto', ...graphs, scaleKernels: { factor: hostProbe.factor, why: 'host-speed probe at validation start' } });
     }
-    const { profile } = resolved;
-    // With --cuda-graphs the simulator prices the GPU's own rule (decode batches padded to the capture
-    // sizes replayOnGpu uses, the graph overhead fit): the same model as the GPU side's predictor, which
-    // refuses a profile without enactment.<policy>.cudaGraphs.
-    const costModel = cudaGraphs
-      ? predictorFor(model, hardware, tp, simPolicy, policyOptions, profile, { captureSizes: cudaGraphCaptureSizes(sched.maxNumSeqs, Math.max(sched.maxNumBatchedTokens, sched.tokenBudget)) })
-      : resolved.costModel;
+    const { profile, costModel } = resolved;
     process.stdout.write(`cost model: ${resolved.note}\n`);
     const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, scheduler, schedulerOptions, costModel });
     const gpuReplay = async () => replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, scheduler, schedulerOptions, device: args.device, profile, ...(cudaGraphs ? { cudaGraphs } : {}) });

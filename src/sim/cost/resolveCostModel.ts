@@ -52,6 +52,12 @@ export interface CostModelOptions {
    * the profile's method string say so.
    */
   scaleKernels?: { factor: number; why: string };
+  /**
+   * The run executes decode-only iterations as CUDA graphs padded to these capture sizes
+   * (`--cuda-graphs`): priced from the profile's enactment.<policy>.cudaGraphs fit; without a profile,
+   * or with one lacking that fit, resolution fails (the roofline has no graph overhead).
+   */
+  cudaGraphs?: { captureSizes: readonly number[] };
 }
 
 export interface RunShape {
@@ -117,7 +123,7 @@ export function resolveCostModel(run: RunShape, options: CostModelOptions = {}):
   const ctx = { model, hardware, tp, pagedKernels, allocationMode: policy.allocationMode };
   const blockSizeTokens = blockSizeOf(run.policyOptions);
   const costModel: CostModel =
-    !profile && !kernels
+    !profile && !kernels && !options.cudaGraphs
       ? new RooflineCostModel(ctx, options.roofline)
       : new CalibratedCostModel({
           ...ctx,
@@ -127,6 +133,7 @@ export function resolveCostModel(run: RunShape, options: CostModelOptions = {}):
           policyKind: enactmentKey(policy, run.policyOptions),
           kernels,
           allowFallback: options.allowFallback ?? false,
+          ...(options.cudaGraphs ? { cudaGraphs: options.cudaGraphs } : {}),
           roofline: options.roofline,
         });
   const attention = attentionLayers(model).length === 0 ? 'no attention layers' : kernels ? `attention kernels ${kernels.profile.name} (${kernels.path}, ${kernels.profile.provenance.kind})` : profile ? `attention kernels kvsim's (${profile.profile.derivedFrom ? 'predicted' : 'measured'} in the profile)` : 'attention analytic';

@@ -35,3 +35,15 @@ describe('scaleKernelTimes', () => {
     expect(scaled.profile!.profile.lmHead!.timeS[0]).toBeCloseTo(plain.profile!.profile.lmHead!.timeS[0] * 0.9, 15);
   });
 });
+
+describe('resolveCostModel with CUDA graphs', () => {
+  const hardware = hardwarePreset('h100-sxm-80gb');
+  it('is refused, in one line naming calibrate --cuda-graphs, without a graph fit or without a profile (never a silent fallback)', () => {
+    const model = modelPreset('llama-3-8b');
+    const run = { model, hardware, tp: 1, policy: createPolicy('paged', { model, hardware, tp: 1 }), policyOptions: {} };
+    const cudaGraphs = { captureSizes: [1, 2, 4, 8] };
+    expect(() => resolveCostModel(run, { profile: path, cudaGraphs })).toThrow(/has no enactment\.paged\.cudaGraphs fit .*kvsim calibrate --model llama-3-8b --cuda-graphs/);
+    expect(() => resolveCostModel(run, { profile: 'roofline', cudaGraphs })).toThrow(/--cuda-graphs needs a calibration profile/);
+    expect(resolveCostModel(run, { profile: 'roofline' }).costModel).toBeDefined();
+  });
+});
