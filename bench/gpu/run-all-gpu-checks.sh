@@ -75,5 +75,7 @@ done
 echo
 cat "$summary"
 # The device tool returns at most 8 files from $OUT: everything but the summary goes into one archive.
-(cd "$OUT" && tar -czf gpu-checks-out.tgz --exclude=summary.txt --exclude=gpu-checks-out.tgz . && find . -mindepth 1 ! -name summary.txt ! -name gpu-checks-out.tgz -delete)
+# (Written outside $OUT first: tar reading the folder it writes into fails with "file changed".)
+tmpTgz=$(mktemp /tmp/gpu-checks-out.XXXXXX.tgz)
+(cd "$OUT" && tar -czf "$tmpTgz" --exclude=summary.txt --exclude=gpu-checks-out.tgz . && find . -mindepth 1 ! -name summary.txt -delete && mv "$tmpTgz" gpu-checks-out.tgz)
 exit "$failed"

@@ -1,6 +1,8 @@
 // Timings: the copy ceiling, decode (contiguous vs paged per block size, split sweep) and prefill
 // (causal, chunked, contiguous and paged). CUDA events, warm-up, median of many runs, sizes whose
 // KV is far larger than L2 (so every run streams from HBM). Prints one BENCH line per measurement.
+#include <cstring>
+
 #include "harness.h"
 
 namespace {
@@ -157,12 +159,12 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
   unsetenv("KVSIM_ATTN_PREFILL");
   std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n", "contig-mma",
               causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq, hkv, d, mmaMs, flops / (mmaMs * 1e-3) / 1e12);
-  for (const char* variant : {"wgmma128"}) {
+  for (const char* variant : {"wgmma128", "ws"}) {
     setenv("KVSIM_ATTN_PREFILL", variant, 1);
     const double ms = run(arena);
     unsetenv("KVSIM_ATTN_PREFILL");
     std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n",
-                "contig-w128", causal ? "causal" : "full", dtName(dt),
+                std::strcmp(variant, "ws") == 0 ? "contig-ws" : "contig-w128", causal ? "causal" : "full", dtName(dt),
                 shapeStr.c_str(), hq, hkv, d, ms, flops / (ms * 1e-3) / 1e12);
   }
   const double contigMs = run(arena);
@@ -192,6 +194,13 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
     std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f paged/contig_time=%.3f\n",
                 ("paged-bs" + std::to_string(bs)).c_str(), causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq,
                 hkv, d, ms, flops / (ms * 1e-3) / 1e12, ms / contigMs);
+    // The warp-specialised kernel on the same table, against its own contiguous time measured next to it.
+    setenv("KVSIM_ATTN_PREFILL", "ws", 1);
+    const double wsContigMs = run(arena), wsMs = run(paged);
+    unsetenv("KVSIM_ATTN_PREFILL");
+    std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f paged/contig_time=%.3f\n",
+                ("ws-bs" + std::to_string(bs)).c_str(), causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq,
+                hkv, d, wsMs, flops / (wsMs * 1e-3) / 1e12, wsMs / wsContigMs);
     std::fflush(stdout);
   }
   if (!blockSizes.empty()) {
@@ -203,6 +212,8 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
 
 } // namespace
 
+int runPrefillBenches();
+
 int runBenches() {
   benchCopy();
   const std::vector<int> allBs = {16, 32, 64, 128, 256};
@@ -212,6 +223,11 @@ int runBenches() {
   benchDecode(KVSIM_DTYPE_F16, 8, 32768, 32, 8, 128, allBs, {4, 8, 16, 32});
   benchDecode(KVSIM_DTYPE_BF16, 64, 4096, 32, 8, 128, {16}, {});
   benchDecode(KVSIM_DTYPE_F16, 64, 4096, 32, 32, 128, {16}, {}); // MHA (Llama-2-7B): no GQA reuse
+  return runPrefillBenches();
+}
+
+// The prefill half alone (`kernels_check prefill`, e.g. under ncu with a kernel-name filter).
+int runPrefillBenches() {
   benchPrefill(KVSIM_DTYPE_F16, {0, 0, 0, 0}, {4096, 4096, 4096, 4096}, true, 32, 8, 128, {16, 64, 256});
   benchPrefill(KVSIM_DTYPE_F16, {0}, {16384}, true, 32, 8, 128, {});
   benchPrefill(KVSIM_DTYPE_F16, std::vector<int>(16, 0), std::vector<int>(16, 1024), true, 32, 8, 128, {});

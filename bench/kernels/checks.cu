@@ -131,7 +131,8 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
   dctx.upload(std::vector<int32_t>(ctx.begin(), ctx.end()));
   dcu.upload(std::vector<int32_t>(cu.begin(), cu.end()));
   kvsim_attn_shape_t shape{dt, hq, hkv, d, (float)scale};
-  // path: "" = the default kernel, "mma" = the mma.sync kernel, "wgmma128" = the 128-key wgmma variant.
+  // path: "" = the default kernel, "mma" = the mma.sync kernel, "wgmma128" = the 128-key wgmma variant,
+  // "ws" = the warp-specialised wgmma kernel.
   auto runPath = [&](const kvsim_kv_cache_t& cache, const std::string& what, const char* path) {
     if (*path) setenv("KVSIM_ATTN_PREFILL", path, 1);
     else unsetenv("KVSIM_ATTN_PREFILL");
@@ -149,7 +150,7 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
     report(counts, err <= tol, name, err, tol);
   };
   auto runOne = [&](const kvsim_kv_cache_t& cache, const std::string& what) {
-    for (const char* path : {"", "mma", "wgmma128"}) runPath(cache, what, path);
+    for (const char* path : {"", "mma", "wgmma128", "ws"}) runPath(cache, what, path);
   };
   runOne(lay.arena(), "contig");
   for (int bs : blockSizes) {

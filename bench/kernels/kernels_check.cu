@@ -2,12 +2,14 @@
 //   kernels_check check [seed]   float64-reference checks, PASS/FAIL per case (exit 1 on any FAIL)
 //   kernels_check bench          timings (BENCH lines)
 //   kernels_check all [seed]     both
+//   kernels_check prefill        the prefill timings only
 #include <cstring>
 
 #include "harness.h"
 
 int runChecks(uint64_t seed);
 int runBenches();
+int runPrefillBenches();
 
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "all";
@@ -24,5 +26,6 @@ int main(int argc, char** argv) {
   int rc = 0;
   if (!std::strcmp(mode, "check") || !std::strcmp(mode, "all")) rc |= runChecks(seed);
   if (!std::strcmp(mode, "bench") || !std::strcmp(mode, "all")) rc |= runBenches();
+  if (!std::strcmp(mode, "prefill")) rc |= runPrefillBenches();
   return rc;
 }

@@ -1,9 +1,12 @@
 // Correctness of the chunkwise prefill: against the float64 step recurrence, against the step
 // kernel run token by token, across a split into two calls (continuing from the state), with
-// sequence lengths that are not multiples of the 64-token chunk, and one-token sequences.
+// sequence lengths that are not multiples of the chunk (64 tokens sequential, 256 tfla), and
+// one-token sequences. Every case runs with each algorithm of kPrefillAlgorithms from the same
+// initial pool and inputs, against the same reference and bounds.
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "checks.h"
 #include "mlstmPool.h"
@@ -39,10 +42,20 @@ struct SeqInputs {
   std::vector<float> ig, fg;
 };
 
-// Run tokens [t0, t0+len) through the prefill kernel (step = false) or through the step kernel
-// one token at a time (step = true); write the outputs into hFull.
-static void runTokens(const SeqInputs& in, const PrefillCase& c, MlstmPool& pool,
-                      const DevBuf& dslots, int t0, int len, bool step, HostArr& hFull) {
+// How runTokens drives the kernels.
+struct RunMode {
+  bool step;            // the step kernel one token at a time, else one prefill call
+  int algorithm;        // xlstm_prefill_algorithm of the prefill call
+  bool givenWorkspace;  // pass an exact-size workspace (memcheck sees overruns), else NULL: the
+                        // call allocates its own with cudaMallocAsync
+};
+
+// Run tokens [t0, t0+len) through the prefill or the step kernel; write the outputs into hFull.
+// Returns XLSTM_OK, or XLSTM_ERR_UNSUPPORTED_SHAPE when the prefill refused the shape (the caller
+// reports SKIP); any other error ends the program (exit 2) as everywhere in the harness.
+static int runTokens(const SeqInputs& in, const PrefillCase& c, MlstmPool& pool,
+                     const DevBuf& dslots, int t0, int len, const RunMode& mode, HostArr& hFull) {
+  const bool step = mode.step;
   const int B = c.batch, S = c.seqLen, H = c.heads;
   const int per = step ? 1 : len;
   for (int t = t0; t < t0 + len; t += per) {
@@ -67,27 +80,37 @@ static void runTokens(const SeqInputs& in, const PrefillCase& c, MlstmPool& pool
       a.batch = B; a.seqLen = per; a.heads = H; a.dqk = c.dqk; a.dv = c.dv; a.inputDtype = c.input;
       a.q = dq.p; a.k = dk.p; a.v = dv.p; a.igatePre = di.as<float>(); a.fgatePre = df.as<float>();
       a.slots = dslots.as<int32_t>(); a.gateSoftCap = 15.0f; a.h = dh.p; a.state = pool.state();
-      XK(xlstm_mlstm_prefill(&a, nullptr));
+      a.algorithm = mode.algorithm;
+      const int64_t wsBytes =
+          xlstm_mlstm_prefill_workspace_bytes(B, per, H, c.dqk, c.dv, mode.algorithm);
+      std::unique_ptr<DevBuf> ws;
+      if (mode.givenWorkspace && wsBytes > 0) {
+        ws.reset(new DevBuf((size_t)wsBytes));
+        a.workspace = ws->p;
+        a.workspaceBytes = wsBytes;
+      }
+      const int rc = xlstm_mlstm_prefill(&a, nullptr);
+      if (rc == XLSTM_ERR_UNSUPPORTED_SHAPE) return rc;
+      XK(rc);
     }
     CK(cudaDeviceSynchronize());
     dh.down(h.bytes.data());
     unsliceTokens(hFull, h, B, S, (size_t)H * c.dv, t, per);
   }
+  return XLSTM_OK;
 }
 
-bool checkMlstmPrefill(const PrefillCase& c, uint64_t seed) {
+void checkMlstmPrefill(const PrefillCase& c, uint64_t seed, CheckTally& tally) {
   Rng rng(seed);
   const int B = c.batch, S = c.seqLen, H = c.heads, dqk = c.dqk, dv = c.dv;
-  MlstmPool pool(c.numSlots, H, dqk, dv, c.state);
-  pool.randomize(rng);
-  if (c.zeroInit) {
-    std::fill(pool.C.bytes.begin(), pool.C.bytes.end(), 0);
-    std::fill(pool.n.bytes.begin(), pool.n.bytes.end(), 0);
-    std::fill(pool.m.begin(), pool.m.end(), 0.0f);
-  }
-  pool.upload();
+  // Draw order (pool, slots, inputs) as before the per-algorithm loop, so a seed gives the same case.
   MlstmPool init(c.numSlots, H, dqk, dv, c.state);
-  init.C = pool.C; init.n = pool.n; init.m = pool.m;
+  init.randomize(rng);
+  if (c.zeroInit) {
+    std::fill(init.C.bytes.begin(), init.C.bytes.end(), 0);
+    std::fill(init.n.bytes.begin(), init.n.bytes.end(), 0);
+    std::fill(init.m.begin(), init.m.end(), 0.0f);
+  }
   std::vector<int32_t> slots = pickSlots(rng, B, c.numSlots);
   if (c.invalidSlot) slots[B / 2] = -1;
   DevBuf dslots(slots.size() * 4);
@@ -103,14 +126,14 @@ bool checkMlstmPrefill(const PrefillCase& c, uint64_t seed) {
   for (auto& x : in.ig) x = gatePre(rng, 0.0, 4.0);
   for (auto& x : in.fg) x = gatePre(rng, 3.0, 2.0);
 
-  // Float64 reference, token by token.
+  // Float64 reference, token by token (once; every algorithm is held to it).
   std::vector<xref::MlstmHead> refs(B * H);
   std::vector<double> refH((size_t)B * S * H * dv, 0.0);
   std::vector<double> qd(dqk), kd(dqk), vd(dv);
   for (int b = 0; b < B; ++b)
     for (int h = 0; h < H; ++h) {
       if (slots[b] < 0) continue;
-      refs[b * H + h] = pool.head(slots[b], h);
+      refs[b * H + h] = init.head(slots[b], h);
       for (int t = 0; t < S; ++t) {
         const size_t row = ((size_t)b * S + t) * H + h;
         for (int i = 0; i < dqk; ++i) qd[i] = in.q.get(row * dqk + i), kd[i] = in.k.get(row * dqk + i);
@@ -120,58 +143,88 @@ bool checkMlstmPrefill(const PrefillCase& c, uint64_t seed) {
       }
     }
 
-  HostArr hOut(c.input, (size_t)B * S * H * dv);
-  if (c.splitAt > 0) {
-    runTokens(in, c, pool, dslots, 0, c.splitAt, false, hOut);
-    runTokens(in, c, pool, dslots, c.splitAt, S - c.splitAt, false, hOut);
-  } else {
-    runTokens(in, c, pool, dslots, 0, S, false, hOut);
-  }
-  pool.download();
-
-  std::vector<double> out, ref;
-  bool nanOk = true;
-  for (int b = 0; b < B; ++b)
-    for (int t = 0; t < S; ++t)
-      for (int h = 0; h < H; ++h) {
-        const size_t row = ((size_t)b * S + t) * H + h;
-        for (int j = 0; j < dv; ++j) {
-          const double o = hOut.get(row * dv + j);
-          if (slots[b] < 0) nanOk &= std::isnan(o);
-          else out.push_back(o), ref.push_back(refH[row * dv + j]);
-        }
-      }
-  const double errH = relErr(out, ref);
-  double eC, eN, eM;
-  bool untouched;
-  comparePool(pool, init, slots, refs, eC, eN, eM, untouched);
-
-  double errVsStep = 0.0;
+  // The step kernel token by token (once; each algorithm's h is compared with it).
+  HostArr hStep(c.input, (size_t)B * S * H * dv);
   if (c.vsStepKernel) {
     MlstmPool sp(c.numSlots, H, dqk, dv, c.state);
     sp.C = init.C; sp.n = init.n; sp.m = init.m;
     sp.upload();
-    HostArr hStep(c.input, (size_t)B * S * H * dv);
-    runTokens(in, c, sp, dslots, 0, S, true, hStep);
-    std::vector<double> a, bb;
+    runTokens(in, c, sp, dslots, 0, S, RunMode{true, 0, false}, hStep);
+  }
+
+  const double tH = tolH(c.input, c.state, true), tS = tolState(c.input, c.state, true);
+  for (const int algorithm : kPrefillAlgorithms) {
+    const char* alg = prefillAlgorithmName(algorithm);
+    MlstmPool pool(c.numSlots, H, dqk, dv, c.state);
+    pool.C = init.C; pool.n = init.n; pool.m = init.m;
+    pool.upload();
+    // One-call cases pass an exact-size workspace; split cases let the call allocate its own, so
+    // both paths of the workspace contract run.
+    const RunMode mode{false, algorithm, c.splitAt == 0};
+    HostArr hOut(c.input, (size_t)B * S * H * dv);
+    int rc = XLSTM_OK;
+    if (c.splitAt > 0) {
+      rc = runTokens(in, c, pool, dslots, 0, c.splitAt, mode, hOut);
+      if (rc == XLSTM_OK) rc = runTokens(in, c, pool, dslots, c.splitAt, S - c.splitAt, mode, hOut);
+    } else {
+      rc = runTokens(in, c, pool, dslots, 0, S, mode, hOut);
+    }
+    if (rc != XLSTM_OK) {
+      // Only tfla may refuse a shape the sequential kernel takes (its grid limits, xlstm.h): a
+      // sequential refusal is a failure.
+      const bool skip = algorithm == XLSTM_PREFILL_TFLA;
+      std::printf("%s prefill/%-10s %-28s in=%s state=%s S=%d split=%d  refused: %s (tfla limits: "
+                  "dqk, dv %% 16 == 0, dqk <= 256, dv <= 512, batch * heads <= 65535, "
+                  "seqLen <= 65535 * 256)\n",
+                  skip ? "SKIP" : "FAIL", alg, c.name, dtypeName(c.input), dtypeName(c.state), S,
+                  c.splitAt, xlstm_status_string(rc));
+      if (skip) ++tally.skipped;
+      else ++tally.failed;
+      continue;
+    }
+    pool.download();
+
+    std::vector<double> out, ref;
+    bool nanOk = true;
     for (int b = 0; b < B; ++b)
       for (int t = 0; t < S; ++t)
-        for (int h = 0; h < H; ++h)
+        for (int h = 0; h < H; ++h) {
+          const size_t row = ((size_t)b * S + t) * H + h;
           for (int j = 0; j < dv; ++j) {
-            if (slots[b] < 0) continue;
-            const size_t e = (((size_t)b * S + t) * H + h) * dv + j;
-            a.push_back(hOut.get(e));
-            bb.push_back(hStep.get(e));
+            const double o = hOut.get(row * dv + j);
+            if (slots[b] < 0) nanOk &= std::isnan(o);
+            else out.push_back(o), ref.push_back(refH[row * dv + j]);
           }
-    errVsStep = relErr(a, bb);
+        }
+    const double errH = relErr(out, ref);
+    double eC, eN, eM;
+    bool untouched;
+    comparePool(pool, init, slots, refs, eC, eN, eM, untouched);
+
+    double errVsStep = 0.0;
+    if (c.vsStepKernel) {
+      std::vector<double> a, bb;
+      for (int b = 0; b < B; ++b)
+        for (int t = 0; t < S; ++t)
+          for (int h = 0; h < H; ++h)
+            for (int j = 0; j < dv; ++j) {
+              if (slots[b] < 0) continue;
+              const size_t e = (((size_t)b * S + t) * H + h) * dv + j;
+              a.push_back(hOut.get(e));
+              bb.push_back(hStep.get(e));
+            }
+      errVsStep = relErr(a, bb);
+    }
+    const bool ok = errH <= tH && eC <= tS && eN <= tS && eM <= 1e-4 && nanOk && untouched &&
+                    errVsStep <= tH;
+    const char* wsNote =  // tfla's workspace: given by the harness, or allocated by the call
+        algorithm != XLSTM_PREFILL_TFLA ? "-" : mode.givenWorkspace ? "given" : "call";
+    std::printf("%s prefill/%-10s %-28s in=%s state=%s S=%d split=%d ws=%s  errH=%.2e (<=%.0e) "
+                "errC=%.2e errN=%.2e (<=%.0e) errM=%.2e vsStepKernel=%.2e invalidSlotNaN=%s "
+                "untouchedSlots=%s\n",
+                ok ? "PASS" : "FAIL", alg, c.name, dtypeName(c.input), dtypeName(c.state), S,
+                c.splitAt, wsNote, errH, tH, eC, eN, tS, eM,
+                errVsStep, nanOk ? "ok" : "BAD", untouched ? "ok" : "BAD");
+    tally.add(ok);
   }
-  const double tH = tolH(c.input, c.state, true), tS = tolState(c.input, c.state, true);
-  const bool ok = errH <= tH && eC <= tS && eN <= tS && eM <= 1e-4 && nanOk && untouched &&
-                  errVsStep <= tH;
-  std::printf("%s prefill %-28s in=%s state=%s S=%d split=%d  errH=%.2e (<=%.0e) errC=%.2e "
-              "errN=%.2e (<=%.0e) errM=%.2e vsStepKernel=%.2e invalidSlotNaN=%s "
-              "untouchedSlots=%s\n",
-              ok ? "PASS" : "FAIL", c.name, dtypeName(c.input), dtypeName(c.state), S, c.splitAt,
-              errH, tH, eC, eN, tS, eM, errVsStep, nanOk ? "ok" : "BAD", untouched ? "ok" : "BAD");
-  return ok;
 }

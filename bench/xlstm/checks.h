@@ -27,6 +27,21 @@ struct SlstmCase {
   bool invalidSlot, withBias;
 };
 
+// Counts of check lines by outcome; a SKIP is a case an algorithm refuses by its documented limits.
+struct CheckTally {
+  int passed = 0, failed = 0, skipped = 0;
+  void add(bool ok) { ++(ok ? passed : failed); }
+};
+
+// The prefill algorithms every prefill case runs with, and their names in check and bench lines.
+constexpr int kPrefillAlgorithms[] = {XLSTM_PREFILL_SEQUENTIAL, XLSTM_PREFILL_TFLA};
+inline const char* prefillAlgorithmName(int algorithm) {
+  return algorithm == XLSTM_PREFILL_TFLA ? "tfla"
+         : algorithm == XLSTM_PREFILL_SEQUENTIAL ? "sequential"
+                                                  : "auto";
+}
+
 bool checkMlstmStep(const StepCase& c, uint64_t seed);
-bool checkMlstmPrefill(const PrefillCase& c, uint64_t seed);
+// One PASS/FAIL/SKIP line per algorithm of kPrefillAlgorithms (same inputs, reference and bounds).
+void checkMlstmPrefill(const PrefillCase& c, uint64_t seed, CheckTally& tally);
 bool checkSlstmStep(const SlstmCase& c, uint64_t seed);

@@ -5,8 +5,10 @@
 #include <cuda_bf16.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "../../kernels/xlstm/xlstmInternal.h"
+#include "checks.h"  // prefillAlgorithmName
 #include "timing.h"
 
 namespace {
@@ -93,7 +95,7 @@ Row benchMlstmStep(const BenchEnv& env, int B, xlstm_dtype st, int streaming, in
   return r;
 }
 
-Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st) {
+Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st, int algorithm, bool once) {
   const int H = 8, dqk = 256, dv = 512, Lc = 64;
   DevBuf C((size_t)B * H * dqk * dv * dtypeBytes(st)), n((size_t)B * H * dqk * dtypeBytes(st)),
       m((size_t)B * H * 4);
@@ -115,15 +117,32 @@ Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st) {
   a.q = q.p; a.k = k.p; a.v = v.p; a.h = h.p; a.igatePre = ig.as<float>(); a.fgatePre = fg.as<float>();
   a.slots = slots.as<int32_t>(); a.gateSoftCap = 15.0f;
   a.state.C = C.p; a.state.n = n.p; a.state.m = m.as<float>(); a.state.numSlots = B; a.state.dtype = st;
-  const double ms = medianMs([&] { XK(xlstm_mlstm_prefill(&a, nullptr)); }, 2, 15);
-  // Model FLOPs of the chunkwise form (dense intra-chunk matrices, as computed):
-  // QK^T 2L^2 dqk, PV 2L^2 dv, Q C 2L dqk dv, state update 2L dqk dv, per chunk and head.
+  a.algorithm = algorithm;
+  const int64_t wsBytes = xlstm_mlstm_prefill_workspace_bytes(B, S, H, dqk, dv, algorithm);
+  if (wsBytes < 0) {
+    std::fprintf(stderr, "xlstm_mlstm_prefill_workspace_bytes refused B=%d S=%d algorithm %d\n", B,
+                 S, algorithm);
+    std::exit(2);
+  }
+  // Allocated once here (0 bytes for sequential: nothing to allocate).
+  std::unique_ptr<DevBuf> ws;
+  if (wsBytes > 0) {
+    ws.reset(new DevBuf((size_t)wsBytes));
+    a.workspace = ws->p;
+    a.workspaceBytes = wsBytes;
+  }
+  const double ms = medianMs([&] { XK(xlstm_mlstm_prefill(&a, nullptr)); }, once ? 0 : 2,
+                             once ? 1 : 15);
+  // Model FLOPs of the sequential kernel's chunkwise form (L = 64, dense intra-chunk matrices):
+  // QK^T 2L^2 dqk, PV 2L^2 dv, Q C 2L dqk dv, state update 2L dqk dv, per chunk and head. The
+  // same count for tfla (whose 256-token chunks do other work), so TFLOP/s compare as 1 / time.
   const double chunks = std::ceil((double)S / Lc);
   const double flops = (double)B * H * chunks *
                        (2.0 * Lc * Lc * dqk + 2.0 * Lc * Lc * dv + 4.0 * Lc * dqk * dv);
   Row r;
   char name[96], shape[96];
-  std::snprintf(name, sizeof name, "mLSTM prefill state=%s", dtypeName(st));
+  std::snprintf(name, sizeof name, "mLSTM prefill %s state=%s", prefillAlgorithmName(algorithm),
+                dtypeName(st));
   std::snprintf(shape, sizeof shape, "B=%d S=%d H=8 256x512", B, S);
   r.what = name; r.shape = shape;
   r.timeUs = ms * 1e3;
@@ -135,13 +154,13 @@ Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st) {
   return r;
 }
 
-Row benchSlstmStep(const BenchEnv& env, int B, xlstm_dtype st) {
+Row benchSlstmStep(const BenchEnv& env, int B, xlstm_dtype st, bool once) {
   const int H = 4, dh = 512;
   const double wBytes = 4.0 * H * dh * dh * 2;
   const double sBytes = (double)B * xlstm_slstm_slot_bytes(H, dh, st);
   const double ioBytes = (double)B * H * dh * (4 + 1) * 2 + 4.0 * H * dh * 4;
   const double bytes = wBytes + 2.0 * sBytes + ioBytes;
-  const int L = layersFor(wBytes + sBytes + ioBytes, env.l2Bytes);
+  const int L = once ? 1 : layersFor(wBytes + sBytes + ioBytes, env.l2Bytes);
   const size_t eb = dtypeBytes(st), pe = (size_t)L * B * H * dh;
   DevBuf R((size_t)L * 4 * H * dh * dh * 2), bias((size_t)L * 4 * H * dh * 4);
   DevBuf ph(pe * eb), pc(pe * eb), pn(pe * eb), pm(pe * 4), x(pe * 4 * 2), y(pe * 2);
@@ -167,7 +186,7 @@ Row benchSlstmStep(const BenchEnv& env, int B, xlstm_dtype st) {
   }
   const double ms = medianMs([&] {
     for (int l = 0; l < L; ++l) XK(xlstm_slstm_step(&args[l], nullptr));
-  }, 3, 30) / L;
+  }, once ? 0 : 3, once ? 1 : 30) / L;
   Row r;
   char name[96], shape[96];
   std::snprintf(name, sizeof name, "sLSTM step state=%s", dtypeName(st));

@@ -9,5 +9,11 @@ struct BenchEnv {
 
 double measureCopyGBs(size_t bytes);
 Row benchMlstmStep(const BenchEnv& env, int batch, xlstm_dtype state, int streaming, int unroll);
-Row benchMlstmPrefill(const BenchEnv& env, int batch, int seqLen, xlstm_dtype state);
-Row benchSlstmStep(const BenchEnv& env, int batch, xlstm_dtype state);
+// xLSTM-7B mLSTM layer (H 8, dqk 256, dv 512, bf16 inputs) prefill of batch x seqLen tokens with
+// `algorithm` (xlstm_prefill_algorithm); a workspace allocated once is passed to every call, so
+// the times exclude cudaMallocAsync. once: one call, no warm-up (a profiler sees exactly one
+// call's kernels; the time is then a single cold launch).
+Row benchMlstmPrefill(const BenchEnv& env, int batch, int seqLen, xlstm_dtype state, int algorithm,
+                      bool once = false);
+// sLSTM step, H 4, headDim 512, bf16 inputs. once: one layer, one step, no warm-up (for ncu).
+Row benchSlstmStep(const BenchEnv& env, int batch, xlstm_dtype state, bool once = false);

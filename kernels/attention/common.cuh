@@ -7,6 +7,9 @@
 #include <cuda_fp16.h>
 #include <stdint.h>
 
+#include "attention.h"
+#include "validate.h"
+
 namespace kvsim {
 
 template <typename T> struct Elem;
@@ -140,5 +143,15 @@ struct PagedKv {
     return r;
   }
 };
+
+// The addressers of a validated cache description (checkKv passed), built on the host.
+inline ContiguousKv contiguousKvOf(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv) {
+  return ContiguousKv{static_cast<const char*>(kv->k), static_cast<const char*>(kv->v), (long long)kv->slotStrideBytes,
+                      kv->slotOfRequest, contiguousTokenElems(s, kv)};
+}
+inline PagedKv pagedKvOf(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv) {
+  return PagedKv{kv->k, kv->v, kv->blockTable, kv->maxBlocksPerSeq, log2Exact(kv->blockSizeTokens),
+                 s->numKvHeads * s->headDim};
+}
 
 } // namespace kvsim

@@ -307,14 +307,8 @@ int launchDecode(const DecodeParams& p, const Kv& kv, int batch, int numKvHeads,
 template <typename T, int D>
 int dispatchLayout(const DecodeParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
                    cudaStream_t stream) {
-  const int rowElems = s->numKvHeads * s->headDim;
-  if (kv->layout == KVSIM_KV_CONTIGUOUS) {
-    ContiguousKv c{static_cast<const char*>(kv->k), static_cast<const char*>(kv->v), (long long)kv->slotStrideBytes,
-                   kv->slotOfRequest, contiguousTokenElems(s, kv)};
-    return launchDecode<T, D>(p, c, batch, s->numKvHeads, stream);
-  }
-  PagedKv pk{kv->k, kv->v, kv->blockTable, kv->maxBlocksPerSeq, log2Exact(kv->blockSizeTokens), rowElems};
-  return launchDecode<T, D>(p, pk, batch, s->numKvHeads, stream);
+  if (kv->layout == KVSIM_KV_CONTIGUOUS) return launchDecode<T, D>(p, contiguousKvOf(s, kv), batch, s->numKvHeads, stream);
+  return launchDecode<T, D>(p, pagedKvOf(s, kv), batch, s->numKvHeads, stream);
 }
 
 } // namespace

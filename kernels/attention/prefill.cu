@@ -244,14 +244,9 @@ int launchPrefill(const PrefillParams& p, const Kv& kv, int batch, int maxQueryL
 template <typename T, int D, bool Causal>
 int dispatchLayout(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
                    int maxQueryLen, cudaStream_t stream) {
-  const int rowElems = s->numKvHeads * s->headDim;
-  if (kv->layout == KVSIM_KV_CONTIGUOUS) {
-    ContiguousKv c{static_cast<const char*>(kv->k), static_cast<const char*>(kv->v), (long long)kv->slotStrideBytes,
-                   kv->slotOfRequest, contiguousTokenElems(s, kv)};
-    return launchPrefill<T, D, ContiguousKv, Causal>(p, c, batch, maxQueryLen, stream);
-  }
-  PagedKv pk{kv->k, kv->v, kv->blockTable, kv->maxBlocksPerSeq, log2Exact(kv->blockSizeTokens), rowElems};
-  return launchPrefill<T, D, PagedKv, Causal>(p, pk, batch, maxQueryLen, stream);
+  if (kv->layout == KVSIM_KV_CONTIGUOUS)
+    return launchPrefill<T, D, ContiguousKv, Causal>(p, contiguousKvOf(s, kv), batch, maxQueryLen, stream);
+  return launchPrefill<T, D, PagedKv, Causal>(p, pagedKvOf(s, kv), batch, maxQueryLen, stream);
 }
 
 template <typename T, int D>

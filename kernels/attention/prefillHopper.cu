@@ -254,16 +254,9 @@ int launch(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, cud
 template <typename T, int D, bool Causal>
 int byLayout(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
              int maxQueryLen, cudaStream_t stream) {
-  const int rowElems = s->numKvHeads * s->headDim;
-  if (kv->layout == KVSIM_KV_CONTIGUOUS) {
-    ContiguousKv c{static_cast<const char*>(kv->k), static_cast<const char*>(kv->v), (long long)kv->slotStrideBytes,
-                   kv->slotOfRequest, contiguousTokenElems(s, kv)};
-    return launch<T, D, ContiguousKv, Causal>(p, c, batch, maxQueryLen, stream);
-  }
-  int shift = 0;
-  while ((1 << shift) < kv->blockSizeTokens) ++shift;
-  PagedKv pk{kv->k, kv->v, kv->blockTable, kv->maxBlocksPerSeq, shift, rowElems};
-  return launch<T, D, PagedKv, Causal>(p, pk, batch, maxQueryLen, stream);
+  if (kv->layout == KVSIM_KV_CONTIGUOUS)
+    return launch<T, D, ContiguousKv, Causal>(p, contiguousKvOf(s, kv), batch, maxQueryLen, stream);
+  return launch<T, D, PagedKv, Causal>(p, pagedKvOf(s, kv), batch, maxQueryLen, stream);
 }
 
 template <typename T, int D>
@@ -291,6 +284,9 @@ bool prefillHopperAvailable() {
 
 int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
                         int maxQueryLen, bool causal, cudaStream_t stream) {
+  // KVSIM_ATTN_PREFILL=ws selects the warp-specialised kernel (prefillHopperWs.cu).
+  const char* v = getenv("KVSIM_ATTN_PREFILL");
+  if (v && strcmp(v, "ws") == 0) return launchPrefillHopperWs(p, s, kv, batch, maxQueryLen, causal, stream);
   const bool bf16 = s->dtype == KVSIM_DTYPE_BF16;
   if (s->headDim == 64)
     return bf16 ? byCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, stream)

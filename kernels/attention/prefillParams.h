@@ -26,4 +26,8 @@ bool prefillHopperAvailable();
 int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
                         int maxQueryLen, bool causal, cudaStream_t stream);
 
+// Launches the warp-specialised wgmma prefill (prefillHopperWs.cu; sm_90a only, same contract).
+int launchPrefillHopperWs(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv,
+                          int batch, int maxQueryLen, bool causal, cudaStream_t stream);
+
 } // namespace kvsim

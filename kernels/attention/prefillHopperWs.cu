@@ -1,0 +1,354 @@
+// Warp-specialised prefill / chunked-prefill attention on Hopper (sm_90a), the structure
+// FlashAttention-3 describes (Shah et al. 2024, sections 3.1-3.2), written here from that description:
+//
+// - One CTA = (query head, request, 128 query rows), three warpgroups. Warpgroup 0 is the producer:
+//   it copies the Q tile and 128-token K/V tiles into shared memory (cp.async, which serves both KV
+//   layouts: one address per 8 consecutive tokens, so paged blocks of >= 8 tokens work unchanged)
+//   into two stages each for K and V, signalling every tile through mbarriers. It gives its
+//   registers to the consumers (setmaxnreg 40 / 232).
+// - Warpgroups 1 and 2 each own 64 query rows. They take turns on the tensor cores (two named
+//   barriers, "ping-pong"): in its turn a warpgroup issues S_j = Q K_j^T and O += P_{j-1} V_{j-1}
+//   back to back, hands the turn over, and computes the softmax of S_j while its own P V and the
+//   other warpgroup's GEMMs run ("intra-warpgroup overlap"); O is rescaled once P V has landed.
+// - Same math, masking, layouts and rounding as prefillHopper.cu (same tile layout, descriptors,
+//   wgmma wrappers): 128-byte-swizzled panels of 64 head-dim elements, fp32 accumulators, P rounded
+//   to the input type.
+// Differences from FA3 that remain: cp.async instead of TMA (one producer path for contiguous and
+// paged caches), no persistent tile scheduler, no FP8.
+#include <cuda_runtime.h>
+#include <math.h>
+
+#include "attention.h"
+#include "common.cuh"
+#include "hopperSync.cuh"
+#include "hopperTile.cuh"
+#include "prefillParams.h"
+#include "wgmma.cuh"
+
+#pragma nv_diag_suppress 177
+
+namespace kvsim {
+namespace {
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define KVSIM_HAVE_WGMMA_WS 1
+#else
+#define KVSIM_HAVE_WGMMA_WS 0
+#endif
+
+constexpr int kWsBM = 128;       // query rows per CTA (two consumer warpgroups of 64)
+constexpr int kWsBN = 128;       // keys per K/V tile
+constexpr int kWsStages = 2;     // K/V tiles in flight
+constexpr int kWsThreads = 384;  // producer + two consumers
+constexpr int kProducerRegs = 40, kConsumerRegs = 232; // 128*40 + 256*232 <= 65536
+constexpr int kTurnBarrier0 = 1; // named barriers 1, 2: whose turn it is on the tensor cores
+
+template <int D> constexpr size_t wsSmemBytes() {
+  return (size_t)(kWsBM * D + 2 * kWsStages * kWsBN * D) * 2 + 1024 + 64;
+}
+
+template <typename T, int D, class Kv, bool Causal>
+__global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillParams p, Kv kv) {
+#if KVSIM_HAVE_WGMMA_WS
+  constexpr int kChunks = D / 8; // 16-byte chunks per row
+  constexpr int kNT = kWsBN / 8;
+  constexpr int kDT = D / 8;
+  extern __shared__ uint8_t smemRaw[];
+  const uint32_t pad = (1024 - (smemAddr(smemRaw) & 1023)) & 1023;
+  T* sQ = reinterpret_cast<T*>(smemRaw + pad);
+  T* sK = sQ + kWsBM * D;
+  T* sV = sK + kWsStages * kWsBN * D;
+  uint64_t* bars = reinterpret_cast<uint64_t*>(sV + kWsStages * kWsBN * D);
+  const uint32_t aQ = smemAddr(sQ), aK = smemAddr(sK), aV = smemAddr(sV);
+  // K and V have their own barriers: K_j is free once S_j has landed, V_j only after P_j V_j, which
+  // runs a turn later; separate stages let the producer refill K a whole tile earlier.
+  const uint32_t barFullK = smemAddr(bars), barFullV = barFullK + 8 * kWsStages;
+  const uint32_t barEmptyK = barFullV + 8 * kWsStages, barEmptyV = barEmptyK + 8 * kWsStages;
+
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  // Broadcast from lane 0 so the compiler knows the role is warp-uniform: wgmma under a branch it
+  // must treat as divergent gets serialized (ptxas C7520).
+  const int wg = __shfl_sync(0xffffffffu, tid / 128, 0);
+  const int head = blockIdx.x, req = blockIdx.y;
+  const int mBlock = gridDim.z - 1 - blockIdx.z; // the longest causal rows first
+  const int qBegin = p.cuSeqlensQ[req];
+  const int qLen = p.cuSeqlensQ[req + 1] - qBegin;
+  if (mBlock * kWsBM >= qLen) return; // the whole CTA leaves: nobody waits on anyone
+  const int ctx = p.contextLens[req];
+  const int prefix = ctx - qLen;
+  const int row0 = mBlock * kWsBM;
+  const int kvEnd = Causal ? min(ctx, prefix + min(qLen, row0 + kWsBM)) : ctx;
+  const int nTiles = (kvEnd + kWsBN - 1) / kWsBN; // >= 1: ctx >= qLen > row0
+  const long long qRowStride = (long long)p.numQHeads * D;
+
+  if (tid == 0) {
+    for (int st = 0; st < kWsStages; ++st) {
+      mbarInit(barFullK + 8 * st, 128);  // every producer thread, once its own copies landed
+      mbarInit(barFullV + 8 * st, 128);
+      mbarInit(barEmptyK + 8 * st, 8);   // lane 0 of each consumer warp, once its wgmma read the stage
+      mbarInit(barEmptyV + 8 * st, 8);
+    }
+  }
+  __syncthreads();
+
+  if (wg == 0) {
+    // ---------------------------------------------------------------- producer
+    regsDecrease<kProducerRegs>();
+    const T* q = reinterpret_cast<const T*>(p.q) + ((long long)(qBegin + row0) * p.numQHeads + head) * D;
+    for (int i = tid; i < kWsBM * kChunks; i += 128) {
+      const int r = i / kChunks, c = i % kChunks;
+      const bool ok = row0 + r < qLen;
+      cpAsync16(smemAddr(sQ + wgOff<kWsBM>(r, c)), q + (ok ? r * qRowStride : 0) + c * 8, ok ? 16 : 0);
+    }
+    const auto rq = kv.template forRequest<T>(req, head / p.group, D);
+    // 8 consecutive tokens per thread and pass (one paged block: blocks hold >= 8 aligned tokens).
+    constexpr int kGroupsPerPass = 128 / kChunks;
+    constexpr int kPasses = kWsBN / (8 * kGroupsPerPass);
+    const int c = tid % kChunks, g0 = tid / kChunks;
+    auto load = [&](const T* base, T* dstTiles, int tile) {
+      const uint32_t dst0 = smemAddr(dstTiles + (tile % kWsStages) * kWsBN * D);
+#pragma unroll 1 // the producer runs on 40 registers: one pass of 8 rows at a time
+      for (int pass = 0; pass < kPasses; ++pass) {
+        const int r0 = (pass * kGroupsPerPass + g0) * 8;
+        const int tok0 = tile * kWsBN + r0;
+        const T* src = base + (tok0 < kvEnd ? rq.offset(tok0, rq.lookup(tok0)) : 0) + c * 8;
+        const int valid = kvEnd - tok0; // rows j < valid exist
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+          const bool ok = j < valid;
+          cpAsync16(dst0 + 2 * wgOff<kWsBN>(r0 + j, c), ok ? src : base, ok ? 16 : 0);
+          src += rq.rowElems;
+        }
+      }
+      cpAsyncCommit();
+    };
+    auto publish = [&](uint32_t bar) {
+      fenceProxyAsync(); // this thread's landed cp.async writes are read by wgmma (async proxy) next
+      mbarArrive(bar);
+    };
+    // Groups in flight, oldest first: at the top of iteration i, K_i (with Q for i = 0) and V_i.
+    load(rq.k, sK, 0);
+    load(rq.v, sV, 0);
+    for (int i = 0; i < nTiles; ++i) {
+      const int st = i % kWsStages, nx = (i + 1) % kWsStages;
+      const bool more = i + 1 < nTiles;
+      if (more) {
+        if (i + 1 >= kWsStages) mbarWait(barEmptyK + 8 * nx, ((i - 1) / kWsStages) & 1);
+        load(rq.k, sK, i + 1);
+        cpAsyncWait<2>(); // pending: V_i, K_{i+1}
+      } else {
+        cpAsyncWait<1>(); // pending: V_i
+      }
+      publish(barFullK + 8 * st);
+      if (more) {
+        if (i + 1 >= kWsStages) mbarWait(barEmptyV + 8 * nx, ((i - 1) / kWsStages) & 1);
+        load(rq.v, sV, i + 1);
+        cpAsyncWait<2>(); // pending: K_{i+1}, V_{i+1}
+      } else {
+        cpAsyncWait<0>();
+      }
+      publish(barFullV + 8 * st);
+    }
+    return;
+  }
+
+  // ------------------------------------------------------------------ consumers
+  regsIncrease<kConsumerRegs>();
+  const int cw = wg - 1;               // consumer warpgroup 0 or 1
+  const int warpInWg = warp & 3;
+  const int g = lane >> 2, t = lane & 3;
+  const int minPos = prefix + row0;
+  const int posA = prefix + row0 + cw * 64 + warpInWg * 16 + g; // this thread's rows: posA, posA + 8
+  const int myTurn = kTurnBarrier0 + cw, otherTurn = kTurnBarrier0 + (1 - cw);
+
+  float o[D / 2];
+#pragma unroll
+  for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
+  float s[kWsBN / 2];
+  uint32_t pa[kWsBN / 16][4];
+  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
+
+  auto issueS = [&](int tile) {
+    const uint32_t kBase = aK + (tile % kWsStages) * kWsBN * D * 2;
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+      const uint32_t panelQ = (kk >> 2) * kWsBM * 128, panelK = (kk >> 2) * kWsBN * 128, within = (kk & 3) * 32;
+      const uint64_t da = smemDesc(aQ + panelQ + cw * 64 * 128 + within, 16, 1024);
+      const uint64_t db = smemDesc(kBase + panelK + within, 16, 1024);
+      Wgmma<T, kWsBN>::ss(s, da, db, kk > 0 ? 1 : 0);
+    }
+    wgmmaCommit();
+  };
+  auto issuePv = [&](int tile) {
+    const uint32_t vBase = aV + (tile % kWsStages) * kWsBN * D * 2;
+#pragma unroll
+    for (int ks = 0; ks < kWsBN / 16; ++ks) {
+      const uint64_t dv = smemDesc(vBase + ks * 16 * 128, kWsBN * 128, 1024);
+      Wgmma<T, D>::rsTransB(o, pa[ks], dv);
+    }
+    wgmmaCommit();
+  };
+  auto release = [&](uint32_t bar, int tile) {
+    if (lane == 0) mbarArrive(bar + 8 * (tile % kWsStages));
+  };
+  // Softmax of S (in place: s becomes exp(s - m)); returns the rescale of the previous O and l.
+  auto softmax = [&](int tile, float (&corr)[2]) {
+    const int t0 = tile * kWsBN;
+    const bool needMask = Causal ? (t0 + kWsBN - 1 > minPos) : (t0 + kWsBN > ctx);
+    if (needMask) {
+#pragma unroll
+      for (int n = 0; n < kNT; ++n)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int key = t0 + n * 8 + 2 * t + (e & 1);
+          const bool ok = Causal ? key <= posA + ((e >> 1) << 3) : key < ctx;
+          s[4 * n + e] = ok ? s[4 * n + e] : -INFINITY;
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float mx = -INFINITY;
+#pragma unroll
+      for (int n = 0; n < kNT; ++n) mx = fmaxf(mx, fmaxf(s[4 * n + 2 * r], s[4 * n + 2 * r + 1]));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      const float mNew = fmaxf(m[r], mx * p.scaleLog2);
+      const float mUse = mNew == -INFINITY ? 0.f : mNew;
+      corr[r] = fastExp2(m[r] - mUse);
+      m[r] = mNew;
+      float sum = 0.f;
+#pragma unroll
+      for (int n = 0; n < kNT; ++n) {
+        s[4 * n + 2 * r] = fastExp2(fmaf(s[4 * n + 2 * r], p.scaleLog2, -mUse));
+        s[4 * n + 2 * r + 1] = fastExp2(fmaf(s[4 * n + 2 * r + 1], p.scaleLog2, -mUse));
+        sum += s[4 * n + 2 * r] + s[4 * n + 2 * r + 1];
+      }
+      l[r] = l[r] * corr[r] + sum;
+    }
+  };
+  auto packP = [&]() {
+#pragma unroll
+    for (int ks = 0; ks < kWsBN / 16; ++ks) {
+      pa[ks][0] = Elem<T>::pack(s[8 * ks + 0], s[8 * ks + 1]);
+      pa[ks][1] = Elem<T>::pack(s[8 * ks + 2], s[8 * ks + 3]);
+      pa[ks][2] = Elem<T>::pack(s[8 * ks + 4], s[8 * ks + 5]);
+      pa[ks][3] = Elem<T>::pack(s[8 * ks + 6], s[8 * ks + 7]);
+    }
+  };
+  auto rescaleO = [&](const float (&corr)[2]) {
+#pragma unroll
+    for (int n = 0; n < kDT; ++n) {
+      o[4 * n + 0] *= corr[0];
+      o[4 * n + 1] *= corr[0];
+      o[4 * n + 2] *= corr[1];
+      o[4 * n + 3] *= corr[1];
+    }
+  };
+
+  // Turns alternate consumer 0, consumer 1, consumer 0, ... (one per tile each): consumer 0 waits for
+  // consumer 1's previous turn except in its first, consumer 1 always waits for consumer 0's turn.
+  // Every bar.sync meets exactly one bar.arrive, so no barrier is left half-arrived at exit.
+  // Tile 0 is peeled so that no wgmma sits under a data-dependent branch (ptxas would serialize them).
+  mbarWait(barFullK, 0);
+  fenceProxyAsync();
+  if (cw == 1) namedSync(myTurn, 256);
+  wgmmaFence();
+  issueS(0);
+  if (cw == 0 || nTiles > 1) namedArrive(otherTurn, 256);
+  wgmmaWait<0>();
+  fenceRegs(s);
+  release(barEmptyK, 0);
+  {
+    float corr[2];
+    softmax(0, corr); // corr is 0 or 1 against an empty O: nothing to rescale
+    packP();
+  }
+  for (int tile = 1; tile < nTiles; ++tile) {
+    mbarWait(barFullK + 8 * (tile % kWsStages), (tile / kWsStages) & 1);
+    mbarWait(barFullV + 8 * ((tile - 1) % kWsStages), ((tile - 1) / kWsStages) & 1);
+    fenceProxyAsync();
+    namedSync(myTurn, 256);
+    wgmmaFence();
+    issueS(tile);
+    issuePv(tile - 1);
+    if (cw == 0 || tile + 1 < nTiles) namedArrive(otherTurn, 256);
+    wgmmaWait<1>(); // S_j is the older group: it has landed, P_{j-1} V_{j-1} may not have
+    fenceRegs(s);
+    release(barEmptyK, tile);
+    float corr[2];
+    softmax(tile, corr);
+    wgmmaWait<0>();
+    fenceRegs(o);
+    fenceRegs(pa);
+    release(barEmptyV, tile - 1);
+    rescaleO(corr); // O holds tiles < j at the old maximum: bring it to the new one
+    packP();
+  }
+  mbarWait(barFullV + 8 * ((nTiles - 1) % kWsStages), ((nTiles - 1) / kWsStages) & 1);
+  fenceProxyAsync();
+  wgmmaFence();
+  issuePv(nTiles - 1);
+  wgmmaWait<0>();
+  fenceRegs(o);
+
+  T* out = reinterpret_cast<T*>(p.out) + ((long long)(qBegin + row0) * p.numQHeads + head) * D;
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    float lt = l[r];
+    lt += __shfl_xor_sync(0xffffffffu, lt, 1);
+    lt += __shfl_xor_sync(0xffffffffu, lt, 2);
+    const float inv = lt > 0.f ? 1.f / lt : 0.f;
+    const int row = cw * 64 + warpInWg * 16 + g + r * 8;
+    if (row0 + row < qLen) {
+      T* dst = out + row * qRowStride + 2 * t;
+#pragma unroll
+      for (int n = 0; n < kDT; ++n)
+        *reinterpret_cast<uint32_t*>(dst + n * 8) = Elem<T>::pack(o[4 * n + 2 * r] * inv, o[4 * n + 2 * r + 1] * inv);
+    }
+  }
+#endif
+}
+
+template <typename T, int D, class Kv, bool Causal>
+int launchWs(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, cudaStream_t stream) {
+  constexpr size_t smem = wsSmemBytes<D>();
+  static bool configured = false;
+  if (!configured) {
+    cudaError_t e = cudaFuncSetAttribute(prefillHopperWsKernel<T, D, Kv, Causal>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
+    if (e != cudaSuccess) return (int)e;
+    configured = true;
+  }
+  dim3 grid(p.numQHeads, batch, (maxQueryLen + kWsBM - 1) / kWsBM);
+  prefillHopperWsKernel<T, D, Kv, Causal><<<grid, kWsThreads, smem, stream>>>(p, kv);
+  return (int)cudaGetLastError();
+}
+
+template <typename T, int D, bool Causal>
+int wsByLayout(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
+               int maxQueryLen, cudaStream_t stream) {
+  if (kv->layout == KVSIM_KV_CONTIGUOUS)
+    return launchWs<T, D, ContiguousKv, Causal>(p, contiguousKvOf(s, kv), batch, maxQueryLen, stream);
+  return launchWs<T, D, PagedKv, Causal>(p, pagedKvOf(s, kv), batch, maxQueryLen, stream);
+}
+
+template <typename T, int D>
+int wsByCausal(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
+               int maxQueryLen, bool causal, cudaStream_t stream) {
+  return causal ? wsByLayout<T, D, true>(p, s, kv, batch, maxQueryLen, stream)
+                : wsByLayout<T, D, false>(p, s, kv, batch, maxQueryLen, stream);
+}
+
+} // namespace
+
+int launchPrefillHopperWs(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv,
+                          int batch, int maxQueryLen, bool causal, cudaStream_t stream) {
+  const bool bf16 = s->dtype == KVSIM_DTYPE_BF16;
+  if (s->headDim == 64)
+    return bf16 ? wsByCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, stream)
+                : wsByCausal<__half, 64>(p, s, kv, batch, maxQueryLen, causal, stream);
+  return bf16 ? wsByCausal<__nv_bfloat16, 128>(p, s, kv, batch, maxQueryLen, causal, stream)
+              : wsByCausal<__half, 128>(p, s, kv, batch, maxQueryLen, causal, stream);
+}
+
+} // namespace kvsim
