@@ -159,12 +159,22 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
   unsetenv("KVSIM_ATTN_PREFILL");
   std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n", "contig-mma",
               causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq, hkv, d, mmaMs, flops / (mmaMs * 1e-3) / 1e12);
-  for (const char* variant : {"wgmma128", "ws"}) {
-    setenv("KVSIM_ATTN_PREFILL", variant, 1);
+  // Variants: kernel (KVSIM_ATTN_PREFILL) and grid order (KVSIM_ATTN_PREFILL_ORDER), label.
+  struct Variant {
+    const char* kernel;
+    const char* order;
+    const char* label;
+  };
+  for (const Variant& variant : {Variant{"wgmma128", "", "contig-w128"}, Variant{"wgmma64", "", "contig-w64"},
+                                 Variant{"ws2", "", "contig-ws2"}, Variant{"wsl", "", "contig-wsl"},
+                                 Variant{"", "blocks", "contig-blk"}}) {
+    if (*variant.kernel) setenv("KVSIM_ATTN_PREFILL", variant.kernel, 1);
+    if (*variant.order) setenv("KVSIM_ATTN_PREFILL_ORDER", variant.order, 1);
     const double ms = run(arena);
     unsetenv("KVSIM_ATTN_PREFILL");
+    unsetenv("KVSIM_ATTN_PREFILL_ORDER");
     std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n",
-                std::strcmp(variant, "ws") == 0 ? "contig-ws" : "contig-w128", causal ? "causal" : "full", dtName(dt),
+                variant.label, causal ? "causal" : "full", dtName(dt),
                 shapeStr.c_str(), hq, hkv, d, ms, flops / (ms * 1e-3) / 1e12);
   }
   const double contigMs = run(arena);
@@ -194,13 +204,12 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
     std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f paged/contig_time=%.3f\n",
                 ("paged-bs" + std::to_string(bs)).c_str(), causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq,
                 hkv, d, ms, flops / (ms * 1e-3) / 1e12, ms / contigMs);
-    // The warp-specialised kernel on the same table, against its own contiguous time measured next to it.
-    setenv("KVSIM_ATTN_PREFILL", "ws", 1);
-    const double wsContigMs = run(arena), wsMs = run(paged);
-    unsetenv("KVSIM_ATTN_PREFILL");
+    // Paged then contiguous again, alternating: the ratio of neighbours (the spread between repeats of
+    // one case is a few per cent, bench/kernels/NOTES.md).
+    const double contigAgainMs = run(arena), pagedAgainMs = run(paged);
     std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f paged/contig_time=%.3f\n",
-                ("ws-bs" + std::to_string(bs)).c_str(), causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq,
-                hkv, d, wsMs, flops / (wsMs * 1e-3) / 1e12, wsMs / wsContigMs);
+                ("paged2-bs" + std::to_string(bs)).c_str(), causal ? "causal" : "full", dtName(dt), shapeStr.c_str(),
+                hq, hkv, d, pagedAgainMs, flops / (pagedAgainMs * 1e-3) / 1e12, pagedAgainMs / contigAgainMs);
     std::fflush(stdout);
   }
   if (!blockSizes.empty()) {

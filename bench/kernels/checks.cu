@@ -131,26 +131,34 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
   dctx.upload(std::vector<int32_t>(ctx.begin(), ctx.end()));
   dcu.upload(std::vector<int32_t>(cu.begin(), cu.end()));
   kvsim_attn_shape_t shape{dt, hq, hkv, d, (float)scale};
-  // path: "" = the default kernel, "mma" = the mma.sync kernel, "wgmma128" = the 128-key wgmma variant,
-  // "ws" = the warp-specialised wgmma kernel.
-  auto runPath = [&](const kvsim_kv_cache_t& cache, const std::string& what, const char* path) {
-    if (*path) setenv("KVSIM_ATTN_PREFILL", path, 1);
+  // path: "" = the default (warp-specialised) kernel, "mma" = the mma.sync kernel, "wgmma64" / "wgmma128"
+  // = the non-specialised wgmma kernel with 64 / 128-key tiles, "wsl" / "ws2" = the warp-specialised
+  // kernel's variants (copies arrive on landing / 2 stages).
+  // A path ending in "-blocks" also launches in the blocks-fastest grid order (prefillGrid.cuh).
+  auto runPath = [&](const kvsim_kv_cache_t& cache, const std::string& what, const char* pathArg) {
+    std::string path = pathArg;
+    const bool blocks = path.size() >= 7 && path.compare(path.size() - 7, 7, "-blocks") == 0;
+    if (blocks) path.resize(path.size() - 7);
+    if (blocks) setenv("KVSIM_ATTN_PREFILL_ORDER", "blocks", 1);
+    if (!path.empty()) setenv("KVSIM_ATTN_PREFILL", path.c_str(), 1);
     else unsetenv("KVSIM_ATTN_PREFILL");
     CK(cudaMemset(dout.p, 0xFF, dout.n * 2));
     CKA(kvsim_attn_prefill(&shape, &cache, dq.p, dout.p, dcu.p, dctx.p, batch, maxQ, causal ? 1 : 0, nullptr));
     CK(cudaGetLastError());
     CK(cudaDeviceSynchronize());
     unsetenv("KVSIM_ATTN_PREFILL");
+    unsetenv("KVSIM_ATTN_PREFILL_ORDER");
     const double err = relErr(dout.download(), ref, dt);
     const double tol = tolFor(dt);
     char name[256];
-    std::snprintf(name, sizeof name, "prefill[%s] %s %s %s D%d Hq%d Hkv%d prefix=%s q=%s", *path ? path : "default",
+    std::snprintf(name, sizeof name, "prefill[%s] %s %s %s D%d Hq%d Hkv%d prefix=%s q=%s", *pathArg ? pathArg : "default",
                   what.c_str(), causal ? "causal" : "full", dtName(dt), d, hq, hkv, ctxString(prefix).c_str(),
                   ctxString(qLen).c_str());
     report(counts, err <= tol, name, err, tol);
   };
   auto runOne = [&](const kvsim_kv_cache_t& cache, const std::string& what) {
-    for (const char* path : {"", "mma", "wgmma128", "ws"}) runPath(cache, what, path);
+    for (const char* path : {"", "mma", "wgmma64", "wgmma128", "wsl", "ws2", "-blocks", "wgmma64-blocks"})
+      runPath(cache, what, path);
   };
   runOne(lay.arena(), "contig");
   for (int bs : blockSizes) {

@@ -28,6 +28,13 @@ __device__ __forceinline__ void mbarWait(uint32_t bar, uint32_t parity) {
       : "memory");
 }
 
+// One arrival on the mbarrier once every cp.async this thread issued before has landed (the pending
+// count is not raised: the barrier's expected count includes this arrival). The waiting side still
+// needs fence.proxy.async before an async-proxy read (wgmma) of the data.
+__device__ __forceinline__ void cpAsyncArriveOnLanding(uint32_t bar) {
+  asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];\n" ::"r"(bar) : "memory");
+}
+
 // Named barrier `id` (1..15; 0 is __syncthreads) over `threads` threads: sync blocks, arrive does not.
 __device__ __forceinline__ void namedSync(int id, int threads) {
   asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");

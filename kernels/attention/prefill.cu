@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "attention.h"
+#include "prefillGrid.cuh"
 #include <stdlib.h>
 #include <string.h>
 
@@ -261,6 +262,18 @@ int dispatchCausal(const PrefillParams& p, const kvsim_attn_shape_t* s, const kv
 
 using namespace kvsim;
 
+namespace {
+
+// The wgmma kernels when this build has them (sm_90a) and the device is a Hopper;
+// KVSIM_ATTN_PREFILL=mma forces the mma.sync kernel (for comparisons). One rule for the launch and
+// for kvsim_attn_prefill_kernel, so the name cannot disagree with what runs.
+bool prefillRunsHopper() {
+  const char* force = getenv("KVSIM_ATTN_PREFILL");
+  return prefillHopperAvailable() && !(force && strcmp(force, "mma") == 0);
+}
+
+} // namespace
+
 extern "C" int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_kv_cache_t* kv, const void* q,
                                   void* out, const int32_t* cuSeqlensQ, const int32_t* contextLens, int32_t batch,
                                   int32_t maxQueryLen, int32_t causal, void* stream) {
@@ -276,16 +289,27 @@ extern "C" int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_k
   p.numQHeads = shape->numQHeads;
   p.group = shape->numQHeads / shape->numKvHeads;
   p.scaleLog2 = shape->softmaxScale * 1.4426950408889634f;
+  p.order = prefillOrderFromEnv();
   cudaStream_t st = static_cast<cudaStream_t>(stream);
-  // The wgmma kernel when this build has it (sm_90a) and the device is a Hopper;
-  // KVSIM_ATTN_PREFILL=mma forces the mma.sync kernel (for comparisons).
-  const char* force = getenv("KVSIM_ATTN_PREFILL");
-  if (prefillHopperAvailable() && !(force && strcmp(force, "mma") == 0))
-    return launchPrefillHopper(p, shape, kv, batch, maxQueryLen, causal != 0, st);
+  if (prefillRunsHopper()) return launchPrefillHopper(p, shape, kv, batch, maxQueryLen, causal != 0, st);
   const bool bf16 = shape->dtype == KVSIM_DTYPE_BF16;
   if (shape->headDim == 64)
     return bf16 ? dispatchCausal<__nv_bfloat16, 64>(p, shape, kv, batch, maxQueryLen, causal, st)
                 : dispatchCausal<__half, 64>(p, shape, kv, batch, maxQueryLen, causal, st);
   return bf16 ? dispatchCausal<__nv_bfloat16, 128>(p, shape, kv, batch, maxQueryLen, causal, st)
               : dispatchCausal<__half, 128>(p, shape, kv, batch, maxQueryLen, causal, st);
+}
+
+// Mirrors launchPrefillHopper (prefillHopper.cu): wgmma64 / wgmma128 run that file's kernels, wsw / ws2
+// the warp-specialised kernel's variants 1 / 2, and anything else (unset or unknown) its default, "ws".
+// Keep the two in step when a variant is added there.
+extern "C" const char* kvsim_attn_prefill_kernel(const kvsim_attn_shape_t* shape) {
+  if (checkShape(shape) != KVSIM_ATTN_OK) return nullptr;
+  if (!prefillRunsHopper()) return "mma";
+  const char* v = getenv("KVSIM_ATTN_PREFILL");
+  if (!v) return "ws";
+  static const char* const kNamed[] = {"wgmma64", "wgmma128", "wsw", "ws2"};
+  for (const char* name : kNamed)
+    if (strcmp(v, name) == 0) return name;
+  return "ws";
 }

@@ -14,6 +14,7 @@
 
 #include "attention.h"
 #include "common.cuh"
+#include "prefillGrid.cuh"
 #include "prefillParams.h"
 #include "hopperTile.cuh"
 #include "validate.h"
@@ -64,8 +65,8 @@ __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKerne
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int wg = warp >> 2, warpInWg = warp & 3;
-  const int head = blockIdx.x, req = blockIdx.y;
-  const int mBlock = gridDim.z - 1 - blockIdx.z;
+  const PrefillTile tileId = prefillTileOf(p.order); // the longest causal row blocks first
+  const int head = tileId.head, req = tileId.req, mBlock = tileId.mBlock;
   const int qBegin = p.cuSeqlensQ[req];
   const int qLen = p.cuSeqlensQ[req + 1] - qBegin;
   if (mBlock * kBM >= qLen) return;
@@ -238,14 +239,14 @@ int launchBn(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, c
     if (e != cudaSuccess) return (int)e;
     configured = true;
   }
-  dim3 grid(p.numQHeads, batch, (maxQueryLen + kBM - 1) / kBM);
+  const dim3 grid = prefillGrid(p.order, p.numQHeads, batch, (maxQueryLen + kBM - 1) / kBM);
   prefillHopperKernel<T, D, BN, Kv, Causal><<<grid, kThreads, smem, stream>>>(p, kv);
   return (int)cudaGetLastError();
 }
 
 template <typename T, int D, class Kv, bool Causal>
 int launch(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, cudaStream_t stream) {
-  // KVSIM_ATTN_PREFILL=wgmma128 selects the 128-key-tile variant (for comparisons).
+  // KVSIM_ATTN_PREFILL=wgmma128 selects the 128-key-tile variant, wgmma64 the 64-key one.
   const char* v = getenv("KVSIM_ATTN_PREFILL");
   if (v && strcmp(v, "wgmma128") == 0) return launchBn<T, D, 128, Kv, Causal>(p, kv, batch, maxQueryLen, stream);
   return launchBn<T, D, 64, Kv, Causal>(p, kv, batch, maxQueryLen, stream);
@@ -284,9 +285,15 @@ bool prefillHopperAvailable() {
 
 int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
                         int maxQueryLen, bool causal, cudaStream_t stream) {
-  // KVSIM_ATTN_PREFILL=ws selects the warp-specialised kernel (prefillHopperWs.cu).
+  // The default is the warp-specialised kernel (prefillHopperWs.cu): measured faster than this file's
+  // kernels at every d-128 shape of the kernel bench (bench/kernels/NOTES.md, run 9). KVSIM_ATTN_PREFILL
+  // picks another for comparisons: wsl / ws2 (its variants 1 / 2), wgmma64 / wgmma128 (this file's).
   const char* v = getenv("KVSIM_ATTN_PREFILL");
-  if (v && strcmp(v, "ws") == 0) return launchPrefillHopperWs(p, s, kv, batch, maxQueryLen, causal, stream);
+  const bool mine = v && (strcmp(v, "wgmma64") == 0 || strcmp(v, "wgmma128") == 0);
+  if (!mine) {
+    const int variant = v && strcmp(v, "wsl") == 0 ? 1 : v && strcmp(v, "ws2") == 0 ? 2 : 0;
+    return launchPrefillHopperWs(p, s, kv, batch, maxQueryLen, causal, variant, stream);
+  }
   const bool bf16 = s->dtype == KVSIM_DTYPE_BF16;
   if (s->headDim == 64)
     return bf16 ? byCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, stream)

@@ -4,7 +4,8 @@
 // - One CTA = (query head, request, 128 query rows), three warpgroups. Warpgroup 0 is the producer:
 //   it copies the Q tile and 128-token K/V tiles into shared memory (cp.async, which serves both KV
 //   layouts: one address per 8 consecutive tokens, so paged blocks of >= 8 tokens work unchanged)
-//   into two stages each for K and V, signalling every tile through mbarriers. It gives its
+//   into three stages each for K and V (two as an option), and publishes every tile through mbarriers
+//   once its own copies have landed (or, as an option, lets the copies arrive on landing). It gives its
 //   registers to the consumers (setmaxnreg 40 / 232).
 // - Warpgroups 1 and 2 each own 64 query rows. They take turns on the tensor cores (two named
 //   barriers, "ping-pong"): in its turn a warpgroup issues S_j = Q K_j^T and O += P_{j-1} V_{j-1}
@@ -22,6 +23,7 @@
 #include "common.cuh"
 #include "hopperSync.cuh"
 #include "hopperTile.cuh"
+#include "prefillGrid.cuh"
 #include "prefillParams.h"
 #include "wgmma.cuh"
 
@@ -38,16 +40,16 @@ namespace {
 
 constexpr int kWsBM = 128;       // query rows per CTA (two consumer warpgroups of 64)
 constexpr int kWsBN = 128;       // keys per K/V tile
-constexpr int kWsStages = 2;     // K/V tiles in flight
 constexpr int kWsThreads = 384;  // producer + two consumers
 constexpr int kProducerRegs = 40, kConsumerRegs = 232; // 128*40 + 256*232 <= 65536
 constexpr int kTurnBarrier0 = 1; // named barriers 1, 2: whose turn it is on the tensor cores
 
-template <int D> constexpr size_t wsSmemBytes() {
-  return (size_t)(kWsBM * D + 2 * kWsStages * kWsBN * D) * 2 + 1024 + 64;
+// Stages: K/V tiles in flight (each of K and V). 3 at d 128 fills 225 KB of shared memory.
+template <int D, int Stages> constexpr size_t wsSmemBytes() {
+  return (size_t)(kWsBM * D + 2 * Stages * kWsBN * D) * 2 + 1024 + 4 * 8 * Stages;
 }
 
-template <typename T, int D, class Kv, bool Causal>
+template <typename T, int D, int kWsStages, bool kOnLanding, class Kv, bool Causal>
 __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillParams p, Kv kv) {
 #if KVSIM_HAVE_WGMMA_WS
   constexpr int kChunks = D / 8; // 16-byte chunks per row
@@ -69,8 +71,8 @@ __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillPa
   // Broadcast from lane 0 so the compiler knows the role is warp-uniform: wgmma under a branch it
   // must treat as divergent gets serialized (ptxas C7520).
   const int wg = __shfl_sync(0xffffffffu, tid / 128, 0);
-  const int head = blockIdx.x, req = blockIdx.y;
-  const int mBlock = gridDim.z - 1 - blockIdx.z; // the longest causal rows first
+  const PrefillTile tileId = prefillTileOf(p.order); // the longest causal row blocks first
+  const int head = tileId.head, req = tileId.req, mBlock = tileId.mBlock;
   const int qBegin = p.cuSeqlensQ[req];
   const int qLen = p.cuSeqlensQ[req + 1] - qBegin;
   if (mBlock * kWsBM >= qLen) return; // the whole CTA leaves: nobody waits on anyone
@@ -126,14 +128,30 @@ __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillPa
       fenceProxyAsync(); // this thread's landed cp.async writes are read by wgmma (async proxy) next
       mbarArrive(bar);
     };
-    // Groups in flight, oldest first: at the top of iteration i, K_i (with Q for i = 0) and V_i.
+    if constexpr (kOnLanding) {
+      // The copies signal their own landing, so the producer only ever waits for a free stage and keeps
+      // up to kWsStages tiles of K and of V in flight. (Q's copies precede K_0's: its barrier covers them.)
+      for (int i = 0; i < nTiles; ++i) {
+        const int st = i % kWsStages;
+        if (i >= kWsStages) mbarWait(barEmptyK + 8 * st, ((i - kWsStages) / kWsStages) & 1);
+        load(rq.k, sK, i);
+        cpAsyncArriveOnLanding(barFullK + 8 * st);
+        if (i >= kWsStages) mbarWait(barEmptyV + 8 * st, ((i - kWsStages) / kWsStages) & 1);
+        load(rq.v, sV, i);
+        cpAsyncArriveOnLanding(barFullV + 8 * st);
+      }
+      cpAsyncWait<0>();
+      return;
+    }
+    // Otherwise each thread waits for its own groups, fences and arrives; in flight, oldest first, at
+    // the top of iteration i: K_i (with Q for i = 0) and V_i.
     load(rq.k, sK, 0);
     load(rq.v, sV, 0);
     for (int i = 0; i < nTiles; ++i) {
       const int st = i % kWsStages, nx = (i + 1) % kWsStages;
       const bool more = i + 1 < nTiles;
       if (more) {
-        if (i + 1 >= kWsStages) mbarWait(barEmptyK + 8 * nx, ((i - 1) / kWsStages) & 1);
+        if (i + 1 >= kWsStages) mbarWait(barEmptyK + 8 * nx, ((i + 1 - kWsStages) / kWsStages) & 1);
         load(rq.k, sK, i + 1);
         cpAsyncWait<2>(); // pending: V_i, K_{i+1}
       } else {
@@ -141,7 +159,7 @@ __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillPa
       }
       publish(barFullK + 8 * st);
       if (more) {
-        if (i + 1 >= kWsStages) mbarWait(barEmptyV + 8 * nx, ((i - 1) / kWsStages) & 1);
+        if (i + 1 >= kWsStages) mbarWait(barEmptyV + 8 * nx, ((i + 1 - kWsStages) / kWsStages) & 1);
         load(rq.v, sV, i + 1);
         cpAsyncWait<2>(); // pending: K_{i+1}, V_{i+1}
       } else {
@@ -309,46 +327,56 @@ __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillPa
 #endif
 }
 
-template <typename T, int D, class Kv, bool Causal>
+template <typename T, int D, int Stages, bool OnLanding, class Kv, bool Causal>
 int launchWs(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, cudaStream_t stream) {
-  constexpr size_t smem = wsSmemBytes<D>();
+  constexpr size_t smem = wsSmemBytes<D, Stages>();
   static bool configured = false;
   if (!configured) {
-    cudaError_t e = cudaFuncSetAttribute(prefillHopperWsKernel<T, D, Kv, Causal>,
+    cudaError_t e = cudaFuncSetAttribute(prefillHopperWsKernel<T, D, Stages, OnLanding, Kv, Causal>,
                                          cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
     if (e != cudaSuccess) return (int)e;
     configured = true;
   }
-  dim3 grid(p.numQHeads, batch, (maxQueryLen + kWsBM - 1) / kWsBM);
-  prefillHopperWsKernel<T, D, Kv, Causal><<<grid, kWsThreads, smem, stream>>>(p, kv);
+  const dim3 grid = prefillGrid(p.order, p.numQHeads, batch, (maxQueryLen + kWsBM - 1) / kWsBM);
+  prefillHopperWsKernel<T, D, Stages, OnLanding, Kv, Causal><<<grid, kWsThreads, smem, stream>>>(p, kv);
   return (int)cudaGetLastError();
 }
 
-template <typename T, int D, bool Causal>
+template <typename T, int D, int Stages, bool OnLanding, bool Causal>
 int wsByLayout(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
                int maxQueryLen, cudaStream_t stream) {
   if (kv->layout == KVSIM_KV_CONTIGUOUS)
-    return launchWs<T, D, ContiguousKv, Causal>(p, contiguousKvOf(s, kv), batch, maxQueryLen, stream);
-  return launchWs<T, D, PagedKv, Causal>(p, pagedKvOf(s, kv), batch, maxQueryLen, stream);
+    return launchWs<T, D, Stages, OnLanding, ContiguousKv, Causal>(p, contiguousKvOf(s, kv), batch, maxQueryLen, stream);
+  return launchWs<T, D, Stages, OnLanding, PagedKv, Causal>(p, pagedKvOf(s, kv), batch, maxQueryLen, stream);
+}
+
+// variant: 0 = 3 stages, the producer waits for its copies and arrives (default); 1 = 3 stages, the
+// copies arrive on landing; 2 = 2 stages, producer waits (the first version).
+template <typename T, int D, bool Causal>
+int wsByStages(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
+               int maxQueryLen, int variant, cudaStream_t stream) {
+  if (variant == 2) return wsByLayout<T, D, 2, false, Causal>(p, s, kv, batch, maxQueryLen, stream);
+  if (variant == 1) return wsByLayout<T, D, 3, true, Causal>(p, s, kv, batch, maxQueryLen, stream);
+  return wsByLayout<T, D, 3, false, Causal>(p, s, kv, batch, maxQueryLen, stream);
 }
 
 template <typename T, int D>
 int wsByCausal(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
-               int maxQueryLen, bool causal, cudaStream_t stream) {
-  return causal ? wsByLayout<T, D, true>(p, s, kv, batch, maxQueryLen, stream)
-                : wsByLayout<T, D, false>(p, s, kv, batch, maxQueryLen, stream);
+               int maxQueryLen, bool causal, int variant, cudaStream_t stream) {
+  return causal ? wsByStages<T, D, true>(p, s, kv, batch, maxQueryLen, variant, stream)
+                : wsByStages<T, D, false>(p, s, kv, batch, maxQueryLen, variant, stream);
 }
 
 } // namespace
 
 int launchPrefillHopperWs(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv,
-                          int batch, int maxQueryLen, bool causal, cudaStream_t stream) {
+                          int batch, int maxQueryLen, bool causal, int variant, cudaStream_t stream) {
   const bool bf16 = s->dtype == KVSIM_DTYPE_BF16;
   if (s->headDim == 64)
-    return bf16 ? wsByCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, stream)
-                : wsByCausal<__half, 64>(p, s, kv, batch, maxQueryLen, causal, stream);
-  return bf16 ? wsByCausal<__nv_bfloat16, 128>(p, s, kv, batch, maxQueryLen, causal, stream)
-              : wsByCausal<__half, 128>(p, s, kv, batch, maxQueryLen, causal, stream);
+    return bf16 ? wsByCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, variant, stream)
+                : wsByCausal<__half, 64>(p, s, kv, batch, maxQueryLen, causal, variant, stream);
+  return bf16 ? wsByCausal<__nv_bfloat16, 128>(p, s, kv, batch, maxQueryLen, causal, variant, stream)
+              : wsByCausal<__half, 128>(p, s, kv, batch, maxQueryLen, causal, variant, stream);
 }
 
 } // namespace kvsim

@@ -17,6 +17,7 @@ struct PrefillParams {
   int numQHeads;
   int group;
   float scaleLog2;
+  int order; // PrefillOrder (prefillGrid.cuh) of the Hopper kernels
 };
 
 // Whether this build carries the wgmma kernel (compiled for sm_90a) and the device can run it.
@@ -26,8 +27,10 @@ bool prefillHopperAvailable();
 int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
                         int maxQueryLen, bool causal, cudaStream_t stream);
 
-// Launches the warp-specialised wgmma prefill (prefillHopperWs.cu; sm_90a only, same contract).
+// Launches the warp-specialised wgmma prefill (prefillHopperWs.cu; sm_90a only, same contract);
+// variant 0 = the default (3 stages, the producer waits for its copies), 1 = 3 stages, the copies
+// arrive on landing, 2 = 2 stages, the producer waits.
 int launchPrefillHopperWs(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv,
-                          int batch, int maxQueryLen, bool causal, cudaStream_t stream);
+                          int batch, int maxQueryLen, bool causal, int variant, cudaStream_t stream);
 
 } // namespace kvsim

@@ -360,8 +360,15 @@ __host__ __device__ inline K3Layout k3Layout(int dqk, int inBytes) {
   return L;
 }
 
+// Blocks per SM the output kernel is compiled for: 2 caps it at 128 registers, where it spills (ncu on
+// an H100, 2026-12-06: 2.1 M local-memory requests per B=4 S=4096 call, 1.95 of its 2.8 ms); a build
+// with -DKVSIM_TFLA_K3_MIN_BLOCKS=1 lifts the cap, for comparison (bench/xlstm/runDevice.sh).
+#ifndef KVSIM_TFLA_K3_MIN_BLOCKS
+#define KVSIM_TFLA_K3_MIN_BLOCKS 2
+#endif
+
 template <typename TIn>
-__global__ void __launch_bounds__(kThreads, 2)
+__global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
     tflaOutputKernel(const xlstm_mlstm_prefill_args a, const WsPtrs w) {
   extern __shared__ __align__(128) unsigned char smem[];
   const int H = a.heads, dqk = a.dqk, dv = a.dv, S = a.seqLen;
