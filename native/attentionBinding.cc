@@ -3,6 +3,9 @@
 //                           (uploads, poisons the output with NaN, runs, downloads): for checks.
 //   attentionBench(options) a timed kernel (decode, prefill, or a device copy as the ceiling) on
 //                           device-generated random data: CUDA events after warm-up, median of reps.
+//   attentionPrefillKernel(options) the name of the prefill kernel kvsim_attn_prefill would launch now
+//                           for this shape ("ws", "wsw", "ws2", "wgmma64", "wgmma128" or "mma"):
+//                           provenance for calibration profiles and validation.
 // TypeScript (src/gpu/attentionKernels.ts) validates options first; this file only guards misuse.
 #include <cuda_runtime_api.h>
 
@@ -259,9 +262,37 @@ Napi::Value AttentionBench(const Napi::CallbackInfo& info) {
   });
 }
 
+// Launches and allocates nothing. `device`, when given, is made current first (the answer is for it);
+// softmaxScale defaults to 1/sqrt(headDim), as every caller in this repository passes.
+Napi::Value AttentionPrefillKernel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "kvsim native: attentionPrefillKernel(options)");
+  Napi::Object o = info[0].As<Napi::Object>();
+  kvsim_attn_shape_t shape{};
+  shape.dtype = PropU64(o, "dtype") == 1 ? KVSIM_DTYPE_BF16 : KVSIM_DTYPE_F16;
+  shape.numQHeads = static_cast<int32_t>(PropU64(o, "numQHeads"));
+  shape.numKvHeads = static_cast<int32_t>(PropU64(o, "numKvHeads"));
+  shape.headDim = static_cast<int32_t>(PropU64(o, "headDim"));
+  shape.softmaxScale = o.Has("softmaxScale") ? static_cast<float>(PropNumber(o, "softmaxScale"))
+                                             : 1.0f / std::sqrt(static_cast<float>(shape.headDim));
+  const bool hasDevice = o.Has("device") && !o.Get("device").IsUndefined();
+  const int device = hasDevice ? static_cast<int>(PropU64(o, "device")) : 0;
+  return GuardNative(env, [&]() -> Napi::Value {
+    if (hasDevice) CheckRuntime(cudaSetDevice(device), "cudaSetDevice", "device=" + std::to_string(device));
+    const char* name = kvsim_attn_prefill_kernel(&shape);
+    if (!name) {
+      const std::string dims = "heads=" + std::to_string(shape.numQHeads) + "/" + std::to_string(shape.numKvHeads) +
+                               " d=" + std::to_string(shape.headDim);
+      ThrowState("kvsim_attn_prefill_kernel", dims, "a shape kvsim_attn_prefill refuses");
+    }
+    return Napi::String::New(env, name);
+  });
+}
+
 }  // namespace
 
 void RegisterAttention(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionRun", Napi::Function::New(env, AttentionRun, "attentionRun"));
   exports.Set("attentionBench", Napi::Function::New(env, AttentionBench, "attentionBench"));
+  exports.Set("attentionPrefillKernel", Napi::Function::New(env, AttentionPrefillKernel, "attentionPrefillKernel"));
 }

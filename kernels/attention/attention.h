@@ -102,7 +102,7 @@ int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_kv_cache_t* 
                        int32_t causal, void* stream);
 
 /* The prefill kernel kvsim_attn_prefill would launch now for this shape, by the same rules: "ws" (the
- * default on a Hopper with an sm_90a build), "wsw", "ws2", "wgmma64" or "wgmma128" (picked by
+ * default on a Hopper with an sm_90a build), "wsl", "ws2", "wgmma64" or "wgmma128" (picked by
  * KVSIM_ATTN_PREFILL; an unknown value runs "ws" there, as the launch does), or "mma" (any other GPU or
  * build, or KVSIM_ATTN_PREFILL=mma). NULL for a shape kvsim_attn_prefill refuses. Launches nothing and
  * allocates nothing; like the first kvsim_attn_prefill, the first call asks the runtime about the current

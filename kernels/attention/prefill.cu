@@ -300,7 +300,7 @@ extern "C" int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_k
               : dispatchCausal<__half, 128>(p, shape, kv, batch, maxQueryLen, causal, st);
 }
 
-// Mirrors launchPrefillHopper (prefillHopper.cu): wgmma64 / wgmma128 run that file's kernels, wsw / ws2
+// Mirrors launchPrefillHopper (prefillHopper.cu): wgmma64 / wgmma128 run that file's kernels, wsl / ws2
 // the warp-specialised kernel's variants 1 / 2, and anything else (unset or unknown) its default, "ws".
 // Keep the two in step when a variant is added there.
 extern "C" const char* kvsim_attn_prefill_kernel(const kvsim_attn_shape_t* shape) {
@@ -308,7 +308,7 @@ extern "C" const char* kvsim_attn_prefill_kernel(const kvsim_attn_shape_t* shape
   if (!prefillRunsHopper()) return "mma";
   const char* v = getenv("KVSIM_ATTN_PREFILL");
   if (!v) return "ws";
-  static const char* const kNamed[] = {"wgmma64", "wgmma128", "wsw", "ws2"};
+  static const char* const kNamed[] = {"wgmma64", "wgmma128", "wsl", "ws2"};
   for (const char* name : kNamed)
     if (strcmp(v, name) == 0) return name;
   return "ws";

@@ -74,8 +74,8 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .strict() as unknown as Argv<ValidateArgs>,
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
     // GPU modules load only when this command runs: every other command (replay) starts faster.
-    const [{ detectGpuPreset }, { replayOnGpu, checkGpuReplayTp, checkCudaGraphs }, { requireGpu }] = await Promise.all([
-      import('../gpu/detectGpuPreset.js'), import('../gpu/replayOnGpu.js'), import('../gpu/requireGpu.js'),
+    const [{ detectGpuPreset }, { replayOnGpu, checkGpuReplayTp, checkCudaGraphs }, { requireGpu }, { checkPrefillKernel, gpuPrefillKernel }] = await Promise.all([
+      import('../gpu/detectGpuPreset.js'), import('../gpu/replayOnGpu.js'), import('../gpu/requireGpu.js'), import('../gpu/prefillAttentionKernel.js'),
     ]);
     const cudaGraphs = checkCudaGraphs(args.cudaGraphs, '--cuda-graphs');
     const { binding, info } = requireGpu(args.device);
@@ -136,6 +136,11 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     }
     const { profile, costModel } = resolved;
     process.stdout.write(`cost model: ${resolved.note}\n`);
+    // The profile's prefill tables were measured with one of several prefill kernels; if this GPU runs
+    // another (a new default, KVSIM_ATTN_PREFILL), the comparison mixes unlike things: one warning line,
+    // and the same fact in --json. Never a refusal: comparing across kernels can be the point.
+    const prefillKernel = profile ? checkPrefillKernel(profile.profile, profile.path, gpuPrefillKernel(binding, model, tp, args.device)) : undefined;
+    if (prefillKernel?.warning) process.stderr.write(`${prefillKernel.warning}\n`);
     const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, scheduler, schedulerOptions, costModel });
     const gpuReplay = async () => replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, scheduler, schedulerOptions, device: args.device, profile, ...(cudaGraphs ? { cudaGraphs } : {}) });
     const g = await gpuReplay();
@@ -148,7 +153,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     process.stdout.write(formatValidation(summary, { card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor }));
     if (spread) process.stdout.write(formatGpuSpread(spread));
     if (args.json) {
-      const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), ...(hostProbe ? { hostProbe } : {}), summary, ...(spread ? { gpuSpread: spread } : {}), iterations: g.pairs };
+      const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), ...(prefillKernel ? { prefillAttentionKernel: prefillKernel } : {}), ...(hostProbe ? { hostProbe } : {}), summary, ...(spread ? { gpuSpread: spread } : {}), iterations: g.pairs };
       await writeJsonOutput(args.json, out, { option: '--json' });
     }
     if (args.runs) {

@@ -8,6 +8,25 @@ export interface AttentionNative {
   attentionRun(options: NativeAttentionRunOptions): Uint16Array;
   /** A timed kernel on device-generated random data (or a device copy, the bandwidth ceiling). */
   attentionBench(options: NativeAttentionBenchOptions): NativeAttentionBenchResult;
+  /**
+   * The prefill kernel `kvsim_attn_prefill` would launch now for this shape (`ws`, `wsl`, `ws2`,
+   * `wgmma64`, `wgmma128` or `mma`; attention.h kvsim_attn_prefill_kernel). Launches nothing. Optional:
+   * addon builds from before it lack it (src/gpu/prefillAttentionKernel.ts reads that as unknown).
+   */
+  attentionPrefillKernel?(options: NativeAttentionKernelShape): string;
+}
+
+/** What decides the prefill kernel: the shape kvsim_attn_prefill is called with, on which device. */
+export interface NativeAttentionKernelShape {
+  /** Made current first when given; else the current device. */
+  device?: number;
+  /** 0 = fp16, 1 = bf16. */
+  dtype: 0 | 1;
+  numQHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  /** @defaultValue 1 / sqrt(headDim) */
+  softmaxScale?: number;
 }
 
 export interface NativeAttentionShape {

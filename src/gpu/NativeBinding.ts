@@ -1,4 +1,4 @@
-import type { NativeAttentionBenchOptions, NativeAttentionBenchResult, NativeAttentionRunOptions } from './AttentionNative.js';
+import type { NativeAttentionBenchOptions, NativeAttentionBenchResult, NativeAttentionKernelShape, NativeAttentionRunOptions } from './AttentionNative.js';
 import type { NativeCublasStatus, NativeGpuModel, NativeGpuModelConfig } from './NativeGpuModel.js';
 import type { NativeXlstmBenchOptions, NativeXlstmBenchResult, NativeXlstmRunOptions } from './XlstmNative.js';
 
@@ -37,6 +37,7 @@ export interface NativeBinding {
   // Module Attention (native/attentionBinding.cc); see AttentionNative.ts.
   attentionRun?(options: NativeAttentionRunOptions): Uint16Array;
   attentionBench?(options: NativeAttentionBenchOptions): NativeAttentionBenchResult;
+  attentionPrefillKernel?(options: NativeAttentionKernelShape): string;
   // Module Xlstm (native/xlstmBinding.cc); see XlstmNative.ts.
   xlstmRun?(options: NativeXlstmRunOptions): Uint16Array;
   xlstmBench?(options: NativeXlstmBenchOptions): NativeXlstmBenchResult;

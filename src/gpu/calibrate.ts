@@ -5,6 +5,7 @@ import type { ModelSpec } from '../sim/model/ModelSpec.js';
 import { expected, KvsimError } from '../errors.js';
 import { GpuModel } from './GpuModel.js';
 import type { NativeBinding, NativeDeviceInfo } from './NativeBinding.js';
+import { gpuPrefillKernel } from './prefillAttentionKernel.js';
 import { runAllReduceBench } from './runAllReduceBench.js';
 
 /** The profiling grid. Every axis strictly increasing. */
@@ -89,6 +90,10 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
   const hasMlstm = o.model.layers.some((l) => l.kind === 'mlstm');
   const hasSlstm = o.model.layers.some((l) => l.kind === 'slstm');
   const layerKinds = [hasAttention, hasMlstm, hasSlstm].filter(Boolean).length;
+  // Which prefill kernel measures the prefill tables (the C ABI picks among several; KVSIM_ATTN_PREFILL
+  // overrides), recorded as prefillAttention.kernel for validate to compare with what the GPU runs then.
+  // Asked before anything is created (a failure costs nothing); undefined when the addon cannot say.
+  const prefillKernel = hasAttention ? gpuPrefillKernel(binding, o.model, o.tp, o.device ?? 0) : undefined;
   const maxTokens = Math.max(...g.gemmTokens, ...g.recurrentPrefillTokens);
   const model = new GpuModel(binding, {
     model: o.model,
@@ -170,7 +175,7 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
       const bySize = (f: (blockSize: number) => Table2D) => Object.fromEntries(g.pagedBlockSizes.map((b) => [String(b), f(b)]));
       profile.decodeAttention = { contiguous: decode(0, 16), paged: bySize((b) => decode(1, b, pagedOrder)) };
       if (alsoAscending) profile.decodeAttention.pagedAscending = bySize((b) => decode(1, b, 1));
-      profile.prefillAttention = { contiguous: prefill(0, 16), paged: bySize((b) => prefill(1, b, pagedOrder)) };
+      profile.prefillAttention = { ...(prefillKernel !== undefined ? { kernel: prefillKernel } : {}), contiguous: prefill(0, 16), paged: bySize((b) => prefill(1, b, pagedOrder)) };
       if (alsoAscending) profile.prefillAttention.pagedAscending = bySize((b) => prefill(1, b, 1));
     }
     if (hasMlstm) {

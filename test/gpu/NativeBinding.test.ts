@@ -21,6 +21,7 @@ const DECLARED: Record<keyof NativeBinding, string | undefined> = {
   cublasStatus: 'GpuModel',
   attentionRun: 'Attention',
   attentionBench: 'Attention',
+  attentionPrefillKernel: 'Attention',
   xlstmRun: 'Xlstm',
   xlstmBench: 'Xlstm',
   ncclStatus: 'AllReduce',

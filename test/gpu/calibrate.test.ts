@@ -152,6 +152,32 @@ describe('calibrate builds the grid it claims (fake binding)', () => {
     expect(bad.err).toContain('Expected one of shuffled, ascending, both for --block-order but received "sorted"');
   });
 
+  it('records the prefill kernel the binding reports as prefillAttention.kernel, asked at the shape GpuModel runs (bf16, one rank\'s heads); readers and the schema accept it', () => {
+    const fake = fakeBinding({ timeS: encode, prefillKernel: 'ws' });
+    const p = calibrate(fake.binding, fake.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID, device: 0 });
+    expect(p.prefillAttention?.kernel).toBe('ws');
+    expect(Object.keys(p.prefillAttention ?? {})[0]).toBe('kernel'); // first in the written file, before the tables
+    expect(p.decodeAttention).not.toHaveProperty('kernel');
+    const asked = fake.calls.filter((c): c is Extract<FakeCall, { call: 'attentionPrefillKernel' }> => c.call === 'attentionPrefillKernel');
+    expect(asked.map((c) => c.shape)).toEqual([{ device: 0, dtype: 1, numQHeads: 32, numKvHeads: 8, headDim: 128 }]);
+    const written = JSON.parse(JSON.stringify(p)) as typeof p;
+    expect(validateProfile(written, 'ws.json').prefillAttention?.kernel).toBe('ws');
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    const schema = ajv.compile(JSON.parse(readFileSync('schemas/kvsim.profile-1.schema.json', 'utf8')) as object);
+    expect(schema(written), ajv.errorsText(schema.errors)).toBe(true);
+    expect(schema({ ...written, prefillAttention: { ...written.prefillAttention, kernel: 7 } })).toBe(false);
+    expect(() => validateProfile({ ...written, prefillAttention: { ...written.prefillAttention, kernel: '' } }, 'bad.json')).toThrow(/^bad\.json: prefillAttention\.kernel: expected a non-empty kernel name/);
+    // An addon that cannot say (built before attentionPrefillKernel): nothing recorded, read as unrecorded.
+    const old = fakeBinding({ timeS: encode });
+    const q = calibrate(old.binding, old.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID });
+    expect(q.prefillAttention).not.toHaveProperty('kernel');
+    expect(q.prefillAttention?.contiguous).toEqual(p.prefillAttention?.contiguous);
+    // No attention layer, no prefill attention tables: the addon is not asked.
+    const rec = fakeBinding({ timeS: encode, prefillKernel: 'ws' });
+    expect(calibrate(rec.binding, rec.info, { model: modelPreset('xlstm-7b'), gpu: 'h100', tp: 1, grid: GRID }).prefillAttention).toBeUndefined();
+    expect(rec.calls.some((c) => c.call === 'attentionPrefillKernel')).toBe(false);
+  });
+
   it('xlstm-7b: mLSTM tables (GEMMs, step over batch, chunkwise prefill) and no attention tables; the model is sized from the grid and freed', () => {
     const fake = fakeBinding({ timeS: encode });
     const g = GRID as CalibrationGrid;

@@ -1,3 +1,4 @@
+import type { NativeAttentionKernelShape } from '../../../src/gpu/AttentionNative.js';
 import type { NativeBinding, NativeBlockPool, NativeBlockPoolOptions, NativeDeviceInfo, NativeVmmArena, NativeVmmArenaOptions } from '../../../src/gpu/NativeBinding.js';
 import type { GpuProfileOp, NativeGpuIteration, NativeGpuIterationTimes, NativeGpuModel, NativeGpuModelConfig } from '../../../src/gpu/NativeGpuModel.js';
 
@@ -11,7 +12,8 @@ export type FakeCall =
   | { call: 'newArena'; options: NativeVmmArenaOptions }
   | { call: 'newPool'; options: NativeBlockPoolOptions }
   | { call: 'newModel'; config: NativeGpuModelConfig }
-  | { call: 'destroy'; what: 'arena' | 'pool' | 'model' };
+  | { call: 'destroy'; what: 'arena' | 'pool' | 'model' }
+  | { call: 'attentionPrefillKernel'; shape: NativeAttentionKernelShape };
 
 export interface FakeBindingOptions {
   /** Seconds the fake GpuModel.run reports for an iteration (hostS; gpuS is 90% of it). */
@@ -20,6 +22,11 @@ export interface FakeBindingOptions {
   timeS?: (op: GpuProfileOp, params: Record<string, number>) => number;
   /** Leave out the GpuModel module (an addon built without the kernels). */
   withoutGpuModel?: boolean;
+  /**
+   * The prefill kernel attentionPrefillKernel names (kvsim_attn_prefill_kernel). Absent: the binding
+   * has no attentionPrefillKernel (an addon built before it existed).
+   */
+  prefillKernel?: string;
 }
 
 export interface FakeBinding {
@@ -195,6 +202,14 @@ export function fakeBinding(options: FakeBindingOptions = {}): FakeBinding {
       throw new Error('fake binding: vmmOverlapBench is not faked');
     },
     ...(options.withoutGpuModel ? {} : { GpuModel: FakeModel, cublasStatus: () => ({ ok: true, library: 'fake', reason: '' }) }),
+    ...(options.prefillKernel !== undefined
+      ? {
+          attentionPrefillKernel: (shape: NativeAttentionKernelShape) => {
+            calls.push({ call: 'attentionPrefillKernel', shape: { ...shape } });
+            return options.prefillKernel!;
+          },
+        }
+      : {}),
   };
   return { binding, info: { ...FAKE_DEVICE_INFO }, calls };
 }

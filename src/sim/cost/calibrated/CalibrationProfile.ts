@@ -35,7 +35,7 @@ export interface CalibrationProfile {
   /** Decode attention per layer: a batch of `batch` requests each with `contextTokens` of KV. */
   decodeAttention?: AttentionTables;
   /** Prefill attention per layer for ONE request: `chunkTokens` new queries over `contextTokens` cached. */
-  prefillAttention?: AttentionTables;
+  prefillAttention?: PrefillAttentionTables;
   /** Recurrent step per layer over a batch of requests (one token each). */
   recurrentStep?: Table1D;
   /** Recurrent chunkwise prefill per layer for one request of N tokens. */
@@ -164,6 +164,21 @@ export interface AttentionTables {
    * measurement for comparison; no cost model reads it.
    */
   pagedAscending?: Record<string, Table2D>;
+}
+
+/**
+ * Prefill attention's tables, and which kernel measured them: the C ABI picks among several prefill
+ * kernels (kvsim_attn_prefill_kernel in kernels/attention/attention.h), so the same profile field can
+ * hold very different kernels' times.
+ */
+export interface PrefillAttentionTables extends AttentionTables {
+  /**
+   * The prefill kernel the tables were measured with, as the addon names it (`ws`, `wsl`, `ws2`,
+   * `wgmma64`, `wgmma128`, `mma`). Absent in profiles calibrated before it was recorded (read as
+   * unrecorded; the committed H100 profiles of 2026-12 ran `wgmma64`, the default then), and when the
+   * addon could not say. `kvsim validate` warns when it differs from what the GPU runs.
+   */
+  kernel?: string;
 }
 
 /** y measured at increasing x. */

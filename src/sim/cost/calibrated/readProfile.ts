@@ -44,6 +44,8 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
   for (const part of ['decodeAttention', 'prefillAttention'] as const) {
     const v = p[part] as { contiguous?: unknown; paged?: Record<string, unknown>; pagedAscending?: Record<string, unknown> } | undefined;
     if (v === undefined) continue;
+    const kernel = (v as { kernel?: unknown }).kernel;
+    if (part === 'prefillAttention' && kernel !== undefined && (typeof kernel !== 'string' || kernel.length === 0)) fail(`${part}.kernel`, 'a non-empty kernel name');
     if (v.contiguous !== undefined) check2D(v.contiguous, `${part}.contiguous`, fail);
     for (const [k, t] of Object.entries(v.paged ?? {})) check2D(t, `${part}.paged.${k}`, fail);
     for (const [k, t] of Object.entries(v.pagedAscending ?? {})) check2D(t, `${part}.pagedAscending.${k}`, fail);
