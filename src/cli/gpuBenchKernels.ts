@@ -8,6 +8,7 @@ interface BenchKernelsArgs {
   dtype: string;
   reps: number;
   check: boolean;
+  sdpa: boolean;
   json: boolean;
   output?: string;
 }
@@ -22,9 +23,15 @@ export const gpuBenchKernelsCommand: CommandModule<object, BenchKernelsArgs> = {
       .option('dtype', { type: 'string', default: 'f16', choices: ['f16', 'bf16'], describe: 'element type' })
       .option('reps', { type: 'number', default: 30, describe: 'timed runs per measurement (median reported)' })
       .option('check', { type: 'boolean', default: true, describe: 'first check the kernels against a float64 reference (--no-check to skip)' })
+      .option('sdpa', {
+        type: 'boolean',
+        default: false,
+        describe: 'also time PyTorch scaled_dot_product_attention on the same shapes (python3 with CUDA PyTorch, or $KVSIM_PYTHON) and add SDPA ms and kvsim/SDPA columns; a failure is an error',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .option('output', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
-      .example('$0 gpu bench kernels --json -o profiles/h100/kernels.json', 'measure and save'),
+      .example('$0 gpu bench kernels --json -o profiles/h100/kernels.json', 'measure and save')
+      .example('$0 gpu bench kernels --sdpa', 'with PyTorch SDPA beside each row (prefill at or above SDPA: /SDPA >= 1)'),
   handler: async (args) => {
     const device = checkInt('--device', args.device, 0, 1023);
     const reps = checkInt('--reps', args.reps, 1, 10000);
@@ -38,13 +45,18 @@ export const gpuBenchKernelsCommand: CommandModule<object, BenchKernelsArgs> = {
     if (!native) {
       throw new UserError('GPU_UNAVAILABLE', 'this addon build has no attention kernels (module Attention); rebuild it with `npm run build:native`');
     }
+    // --sdpa: find out now, not after minutes of measuring, whether PyTorch can run on this card.
+    const sdpaModule = args.sdpa ? await import('../gpu/sdpaSideBySide.js') : undefined;
+    sdpaModule?.probeSdpa(device, info.name);
     if (args.check) {
       const failed = attentionSelfCheck(native, { device }).filter((c) => !c.pass);
       if (failed.length > 0) {
         throw new KvsimError('KERNEL_CHECK', `attention kernel check failed: ${failed.map((c) => `${c.name} (rel. error ${c.relativeError})`).join('; ')}`);
       }
     }
-    const report = runKernelBench(native, info, { device, dtype: args.dtype as 'f16' | 'bf16', reps });
+    const kvsimReport = runKernelBench(native, info, { device, dtype: args.dtype as 'f16' | 'bf16', reps });
+    // SDPA after kvsim's attention timings (which so run as without --sdpa); the xLSTM ones follow.
+    const report = sdpaModule ? sdpaModule.withSdpa(kvsimReport, sdpaModule.measureSdpa(kvsimReport.options)) : kvsimReport;
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (args.output) await writeTextOutput(args.output, json, { option: '--output' });
     // The xLSTM kernels, when this build has them, measured in the same call against the same copy ceiling.

@@ -3,6 +3,7 @@ import type { AttentionNative, NativeAttentionBenchOptions } from './AttentionNa
 import type { HalfDtype } from './halfBits.js';
 import type { NativeDeviceInfo } from './NativeBinding.js';
 import { nativeCall } from './nativeCall.js';
+import type { SdpaSideBySide } from './sdpaSideBySide.js';
 
 /** What `kvsim gpu bench kernels` times for attention (defaults: one Llama-3-8B layer on a full GPU). */
 export interface KernelBenchOptions {
@@ -85,6 +86,10 @@ export interface DecodeBenchRow {
   ofCopy: number;
   /** Paged time over contiguous time on the same shape (1 for contiguous). */
   overContiguous: number;
+  /** With --sdpa: PyTorch SDPA's time on this shape (contiguous K/V). */
+  sdpaMs?: number;
+  /** With --sdpa: this row's KV TB/s over SDPA's (>1: kvsim faster). */
+  vsSdpa?: number;
 }
 
 export interface PrefillBenchRow {
@@ -95,6 +100,10 @@ export interface PrefillBenchRow {
   medianMs: number;
   tflops: number;
   overContiguous: number;
+  /** With --sdpa: PyTorch SDPA's time on this shape; null where SDPA could not express the mask. */
+  sdpaMs?: number | null;
+  /** With --sdpa: this row's TFLOP/s over SDPA's (>1: kvsim faster); null with sdpaMs. */
+  vsSdpa?: number | null;
 }
 
 export interface KernelBenchReport {
@@ -105,6 +114,8 @@ export interface KernelBenchReport {
   copyTBs: number;
   decode: DecodeBenchRow[];
   prefill: PrefillBenchRow[];
+  /** With --sdpa: PyTorch SDPA measured on the same shapes in the same call (withSdpa). */
+  sdpa?: SdpaSideBySide;
 }
 
 /** Times the attention kernels (CUDA events, warm-up, median) with the copy ceiling measured in the same run. */
@@ -173,26 +184,41 @@ export function runKernelBench(native: AttentionNative, info: NativeDeviceInfo, 
   return { card: info.name, dateUtc: new Date().toISOString(), options: o, copyTBs, decode, prefill };
 }
 
-/** The report as fixed-width text (what `kvsim gpu bench kernels` prints). */
+/** The report as fixed-width text (what `kvsim gpu bench kernels` prints); SDPA columns when measured. */
 export function formatKernelBench(r: KernelBenchReport): string {
   const o = r.options;
+  const sd = r.sdpa !== undefined;
+  const sdpaCols = (ms: number | null | undefined, vs: number | null | undefined, digits: number) =>
+    sd ? ` ${(ms == null ? 'n/a' : ms.toFixed(digits)).padStart(9)} ${(vs == null ? 'n/a' : vs.toFixed(3)).padStart(6)}` : '';
   const lines = [
     `Attention kernels on ${r.card} (${o.dtype}, ${o.numQHeads} q / ${o.numKvHeads} kv heads, d ${o.headDim}; median of ${o.reps}; ${r.dateUtc})`,
     `ceiling: device copy ${r.copyTBs.toFixed(2)} TB/s (read + write)`,
-    'decode      batch  context  splits        ms   KV TB/s  of copy  paged/contig',
+    `decode      batch  context  splits        ms   KV TB/s  of copy  paged/contig${sd ? '   SDPA ms  /SDPA' : ''}`,
   ];
   for (const x of r.decode) {
     lines.push(
       `${x.layout.padEnd(11)} ${String(x.batch).padStart(5)} ${String(x.contextLen).padStart(8)} ${String(x.numSplits).padStart(7)} ` +
-        `${x.medianMs.toFixed(4).padStart(9)} ${x.kvTBs.toFixed(2).padStart(9)} ${x.ofCopy.toFixed(3).padStart(8)} ${x.overContiguous.toFixed(3).padStart(13)}`,
+        `${x.medianMs.toFixed(4).padStart(9)} ${x.kvTBs.toFixed(2).padStart(9)} ${x.ofCopy.toFixed(3).padStart(8)} ${x.overContiguous.toFixed(3).padStart(13)}` +
+        sdpaCols(x.sdpaMs, x.vsSdpa, 4),
     );
   }
-  lines.push('prefill     batch  queries  context        ms   TFLOP/s  paged/contig');
+  lines.push(`prefill     batch  queries  context        ms   TFLOP/s  paged/contig${sd ? '   SDPA ms  /SDPA' : ''}`);
   for (const x of r.prefill) {
     lines.push(
       `${x.layout.padEnd(11)} ${String(x.batch).padStart(5)} ${String(x.queryLen).padStart(8)} ${String(x.contextLen).padStart(8)} ` +
-        `${x.medianMs.toFixed(3).padStart(9)} ${x.tflops.toFixed(1).padStart(9)} ${x.overContiguous.toFixed(3).padStart(13)}`,
+        `${x.medianMs.toFixed(3).padStart(9)} ${x.tflops.toFixed(1).padStart(9)} ${x.overContiguous.toFixed(3).padStart(13)}` +
+        sdpaCols(x.sdpaMs, x.vsSdpa, 3),
     );
+  }
+  if (r.sdpa) {
+    const s = r.sdpa;
+    lines.push(
+      `SDPA: measured ${s.dateUtc} with PyTorch ${s.torch}${s.cuda ? ` (CUDA ${s.cuda})` : ''} scaled_dot_product_attention on ${s.device}, ` +
+        `same shapes, contiguous K/V, median of ${o.reps} (\`${s.command}\`); /SDPA = kvsim throughput / SDPA's (>1: kvsim faster)`,
+    );
+    for (const p of s.rows.prefill) {
+      if (p.medianMs === null) lines.push(`SDPA n/a for prefill ${p.batch}x${p.queryLen}x${p.contextLen}: ${p.note ?? 'not measured'}`);
+    }
   }
   return lines.join('\n');
 }
