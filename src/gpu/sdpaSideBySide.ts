@@ -1,15 +1,32 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KvsimError, UserError } from '../errors.js';
 import type { DecodeBenchRow, KernelBenchReport, PrefillBenchRow, ResolvedKernelBenchOptions } from './benchKernels.js';
 
-// src/gpu/ and dist/gpu/ are both two folders below the package root.
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SCRIPT_IN_REPO = join('bench', 'kernels', 'sdpa_side_by_side.py');
+
+/**
+ * The first `bench/kernels/sdpa_side_by_side.py` in a folder above `from`. src/gpu/ and dist/gpu/ are two
+ * folders below the repository root, but the CLI compiled for the GPU machine runs from
+ * .device/js/src/gpu/ (bench/gpu/pack-gpu-tests.sh), four below: searching upward finds it in every
+ * layout. Falls back to the two-folders-up path, which the caller reports as missing.
+ */
+export function findSdpaScript(from: string): string {
+  let dir = from;
+  for (let i = 0; i < 6; ++i) {
+    const candidate = join(dir, SCRIPT_IN_REPO);
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return resolve(from, '..', '..', SCRIPT_IN_REPO);
+}
 
 /** The script `kvsim gpu bench kernels --sdpa` runs (it ships with the repository, not the npm package). */
-export const SDPA_SCRIPT = resolve(PACKAGE_ROOT, 'bench', 'kernels', 'sdpa_side_by_side.py');
+export const SDPA_SCRIPT = findSdpaScript(dirname(fileURLToPath(import.meta.url)));
 
 /** Environment variable naming the Python interpreter (default `python3` on the PATH). */
 export const SDPA_PYTHON_ENV = 'KVSIM_PYTHON';

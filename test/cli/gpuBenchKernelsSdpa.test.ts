@@ -183,3 +183,21 @@ describe('kvsim gpu bench kernels --sdpa (fake binding, fake interpreter)', () =
     expect(err).toContain("python3 bench/kernels/sdpa_side_by_side.py: cannot import torch (ModuleNotFoundError: No module named 'torch'); --sdpa needs python3 with PyTorch (CUDA); set KVSIM_PYTHON");
   });
 });
+
+describe('findSdpaScript', () => {
+  it('finds the script above src/gpu, dist/gpu and the GPU machine layout .device/js/src/gpu, and falls back to two folders up', async () => {
+    const { findSdpaScript } = await import('../../src/gpu/sdpaSideBySide.js');
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = mkdtempSync(join(tmpdir(), 'kvsim-sdpa-'));
+    const script = join(root, 'bench', 'kernels', 'sdpa_side_by_side.py');
+    mkdirSync(join(root, 'bench', 'kernels'), { recursive: true });
+    writeFileSync(script, '# fake\n');
+    for (const below of [['src', 'gpu'], ['dist', 'gpu'], ['.device', 'js', 'src', 'gpu']]) {
+      expect(findSdpaScript(join(root, ...below))).toBe(script);
+    }
+    const empty = mkdtempSync(join(tmpdir(), 'kvsim-sdpa-none-'));
+    expect(findSdpaScript(join(empty, 'src', 'gpu'))).toBe(join(empty, 'bench', 'kernels', 'sdpa_side_by_side.py'));
+  });
+});
