@@ -61,6 +61,7 @@ def import_torch():
         import torch.nn.functional as F  # noqa: PLC0415
     except Exception as e:  # ImportError, or a broken install raising something else
         raise Refusal(f"cannot import torch ({type(e).__name__}: {e}); --sdpa needs python3 with PyTorch (CUDA); set KVSIM_PYTHON")
+    torch.manual_seed(0)  # the same inputs every run
     if not torch.cuda.is_available():
         raise Refusal(f"torch {torch.__version__} sees no CUDA device (torch.cuda.is_available() is False; torch.version.cuda {torch.version.cuda})")
     return torch, F

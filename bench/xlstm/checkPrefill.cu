@@ -66,6 +66,7 @@ static int runTokens(const SeqInputs& in, const PrefillCase& c, MlstmPool& pool,
     HostArr h(c.input, (size_t)B * per * H * c.dv);
     DevBuf dq(q.bytes.size()), dk(k.bytes.size()), dv(v.bytes.size()), dh(h.bytes.size());
     DevBuf di(ig.size() * 4), df(fg.size() * 4);
+    std::vector<std::unique_ptr<DevBuf>> ws; // a given tfla workspace, alive until after the synchronize
     dq.up(q.bytes.data()); dk.up(k.bytes.data()); dv.up(v.bytes.data());
     di.up(ig.data()); df.up(fg.data());
     dh.poison();
@@ -83,10 +84,11 @@ static int runTokens(const SeqInputs& in, const PrefillCase& c, MlstmPool& pool,
       a.algorithm = mode.algorithm;
       const int64_t wsBytes =
           xlstm_mlstm_prefill_workspace_bytes(B, per, H, c.dqk, c.dv, mode.algorithm);
-      std::unique_ptr<DevBuf> ws;
+      // Kept past the loop's device synchronize below (freed only after the kernels that use it ran).
       if (mode.givenWorkspace && wsBytes > 0) {
-        ws.reset(new DevBuf((size_t)wsBytes));
-        a.workspace = ws->p;
+        ws.emplace_back(new DevBuf((size_t)wsBytes));
+        DevBuf* const wsBuf = ws.back().get();
+        a.workspace = wsBuf->p;
         a.workspaceBytes = wsBytes;
       }
       const int rc = xlstm_mlstm_prefill(&a, nullptr);

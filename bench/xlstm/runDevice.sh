@@ -23,6 +23,9 @@ done
 has() { [[ " ${stages[*]} " == *" $1 "* ]]; }
 SUMMARY="$OUT/summary.txt"
 : > "$SUMMARY"
+# What $OUT already held: the archive step at the end packs and removes only what this run added.
+preexisting=$(mktemp /tmp/xlstm-pre.XXXXXX)
+(cd "$OUT" && find . -type f | sort) > "$preexisting"
 say() { tee -a "$SUMMARY"; }
 
 if [ ! -x "$BIN" ]; then
@@ -125,7 +128,16 @@ fi
 # The device tool returns at most 8 files from $OUT (16 MiB each): everything but the summary and
 # the ncu reports goes into one archive; the (up to 3) reports stay separate files so a large one
 # cannot keep the logs from coming back.
-# (The archive is written outside $OUT first: tar reading the folder it writes into fails.)
+# Only files this run wrote are packed and removed (never what $OUT held before); the archive is written
+# outside $OUT first (tar reading the folder it writes into fails).
+added=$(mktemp /tmp/xlstm-new.XXXXXX)
+(cd "$OUT" && find . -type f ! -path ./summary.txt ! -path ./xlstm-out.tgz ! -name '*.ncu-rep' | sort |
+  comm -13 "$preexisting" -) > "$added"
 tmpTgz=$(mktemp /tmp/xlstm-out.XXXXXX.tgz)
-(cd "$OUT" && tar -czf "$tmpTgz" --exclude=summary.txt --exclude=xlstm-out.tgz --exclude='*.ncu-rep' . &&
-  find . -mindepth 1 ! -name summary.txt ! -name '*.ncu-rep' -delete && mv "$tmpTgz" xlstm-out.tgz)
+if (cd "$OUT" && tar -czf "$tmpTgz" -T "$added"); then
+  mv "$tmpTgz" "$OUT/xlstm-out.tgz"
+  (cd "$OUT" && xargs -r -d '\n' rm -f < "$added")
+else
+  echo "runDevice: could not archive $OUT's new files; left them in place" >&2
+fi
+rm -f "$preexisting" "$added"

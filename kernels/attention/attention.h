@@ -20,7 +20,8 @@
  *
  * Element types: fp16 or bf16 in memory, fp32 accumulation. Grouped-query attention: numQHeads is a
  * multiple of numKvHeads; query head h reads KV head h / (numQHeads / numKvHeads). Head dims 64, 128.
- * Causal prefill: query row i of a request sits at absolute position contextLens - qLen + i and sees
+ * contextLens[i] >= the request's query count (a shorter one gives zero rows). Causal prefill: query
+ * row i of a request sits at absolute position contextLens - qLen + i and sees
  * keys at positions <= its own (a chunk of new queries attends to the whole cached prefix and
  * causally to itself).
  *
@@ -104,7 +105,8 @@ int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_kv_cache_t* 
 /* The prefill kernel kvsim_attn_prefill would launch now for this shape, by the same rules: "ws" (the
  * default on a Hopper with an sm_90a build), "wsl", "ws2", "wgmma64" or "wgmma128" (picked by
  * KVSIM_ATTN_PREFILL; an unknown value runs "ws" there, as the launch does), or "mma" (any other GPU or
- * build, or KVSIM_ATTN_PREFILL=mma). NULL for a shape kvsim_attn_prefill refuses. Launches nothing and
+ * build, or KVSIM_ATTN_PREFILL=mma); the Hopper names end in "/blocks" under
+ * KVSIM_ATTN_PREFILL_ORDER=blocks. NULL for a shape kvsim_attn_prefill refuses. Launches nothing and
  * allocates nothing; like the first kvsim_attn_prefill, the first call asks the runtime about the current
  * device (the answer is cached per process). For provenance: calibration profiles record it, validation
  * compares it. The returned string is static. */

@@ -306,10 +306,13 @@ extern "C" int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_k
 extern "C" const char* kvsim_attn_prefill_kernel(const kvsim_attn_shape_t* shape) {
   if (checkShape(shape) != KVSIM_ATTN_OK) return nullptr;
   if (!prefillRunsHopper()) return "mma";
+  // The grid order (prefillGrid.cuh) is part of the name when it is not the default: a profile measured
+  // in the other order must not read as the default kernel's.
+  const bool blocks = prefillOrderFromEnv() == kPrefillBlocksFastest;
   const char* v = getenv("KVSIM_ATTN_PREFILL");
-  if (!v) return "ws";
-  static const char* const kNamed[] = {"wgmma64", "wgmma128", "wsl", "ws2"};
-  for (const char* name : kNamed)
-    if (strcmp(v, name) == 0) return name;
-  return "ws";
+  static const char* const kNamed[] = {"ws", "wgmma64", "wgmma128", "wsl", "ws2"};
+  static const char* const kNamedBlocks[] = {"ws/blocks", "wgmma64/blocks", "wgmma128/blocks", "wsl/blocks", "ws2/blocks"};
+  for (int i = 1; v && i < 5; ++i)
+    if (strcmp(v, kNamed[i]) == 0) return blocks ? kNamedBlocks[i] : kNamed[i];
+  return blocks ? kNamedBlocks[0] : kNamed[0];
 }

@@ -80,8 +80,18 @@ __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillPa
   const int prefix = ctx - qLen;
   const int row0 = mBlock * kWsBM;
   const int kvEnd = Causal ? min(ctx, prefix + min(qLen, row0 + kWsBM)) : ctx;
-  const int nTiles = (kvEnd + kWsBN - 1) / kWsBN; // >= 1: ctx >= qLen > row0
+  const int nTiles = (kvEnd + kWsBN - 1) / kWsBN; // >= 1 whenever ctx >= qLen, as attention.h requires
   const long long qRowStride = (long long)p.numQHeads * D;
+  if (nTiles <= 0) {
+    // A context shorter than the queries (a caller bug) leaves no key to attend to: write zeros, as the
+    // other prefill kernels do, instead of waiting forever for a tile the producer never loads.
+    T* out = reinterpret_cast<T*>(p.out) + ((long long)(qBegin + row0) * p.numQHeads + head) * D;
+    for (int i = tid; i < kWsBM * (D / 2); i += kWsThreads) {
+      const int r = i / (D / 2), c = i % (D / 2);
+      if (row0 + r < qLen) reinterpret_cast<uint32_t*>(out + r * qRowStride)[c] = 0u;
+    }
+    return; // the whole CTA leaves before any barrier exists
+  }
 
   if (tid == 0) {
     for (int st = 0; st < kWsStages; ++st) {

@@ -63,11 +63,11 @@ export function resolveKernelBenchOptions(o: KernelBenchOptions = {}): ResolvedK
     if (!Number.isInteger(bs) || bs < 8 || bs > 1024 || (bs & (bs - 1)) !== 0) throw expected('a power of two in [8, 1024]', `${api}: block size`, bs);
   }
   r.decode.forEach((s, i) => {
-    checkInt(`${api}: decode[${i}].batch`, s.batch, 1, 1 << 16);
+    checkInt(`${api}: decode[${i}].batch`, s.batch, 1, 65535); // a CUDA grid's y/z limit
     checkInt(`${api}: decode[${i}].contextLen`, s.contextLen, 1, 1 << 24);
   });
   r.prefill.forEach((s, i) => {
-    checkInt(`${api}: prefill[${i}].batch`, s.batch, 1, 1 << 16);
+    checkInt(`${api}: prefill[${i}].batch`, s.batch, 1, 65535);
     checkInt(`${api}: prefill[${i}].contextLen`, s.contextLen, 1, 1 << 24);
     checkInt(`${api}: prefill[${i}].queryLen`, s.queryLen, 1, s.contextLen);
   });

@@ -31,6 +31,9 @@ export const SDPA_SCRIPT = findSdpaScript(dirname(fileURLToPath(import.meta.url)
 /** Environment variable naming the Python interpreter (default `python3` on the PATH). */
 export const SDPA_PYTHON_ENV = 'KVSIM_PYTHON';
 
+/** How long the SDPA measurement may run (its shapes take seconds on an H100; a hang must not block forever). */
+export const SDPA_TIMEOUT_MS = 20 * 60 * 1000;
+
 const NEEDS = `--sdpa needs python3 with PyTorch (CUDA); set ${SDPA_PYTHON_ENV}`;
 
 /** What the script is asked to measure: the report's shapes, each once, in the report's order. */
@@ -139,9 +142,10 @@ function runScript(spec: SdpaSpec, r: SdpaRunOptions): { answer: Record<string, 
   if (!existsSync(script)) {
     throw new UserError('SDPA_UNAVAILABLE', `--sdpa: ${script} not found (it ships with the kvsim repository, not the npm package)`);
   }
-  const p = spawnSync(python, [script], { input: JSON.stringify(spec), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const p = spawnSync(python, [script], { input: JSON.stringify(spec), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: SDPA_TIMEOUT_MS });
   if (p.error) {
     const code = (p.error as NodeJS.ErrnoException).code;
+    if (code === 'ETIMEDOUT') throw new KvsimError('SDPA_FAILED', `--sdpa: \`${python} ${script}\` did not answer within ${SDPA_TIMEOUT_MS / 1000} s (a wedged Python or driver); stopped it`);
     if (code === 'ENOENT') throw new UserError('SDPA_UNAVAILABLE', `${NEEDS} (could not run '${python}': not found)`);
     throw new UserError('SDPA_UNAVAILABLE', `${NEEDS} (could not run '${python}': ${code ?? p.error.message})`);
   }
