@@ -3,7 +3,7 @@ import type { AttentionNative, NativeAttentionBenchOptions } from './AttentionNa
 import type { HalfDtype } from './halfBits.js';
 import type { NativeDeviceInfo } from './NativeBinding.js';
 import { nativeCall } from './nativeCall.js';
-import type { SdpaSideBySide } from './sdpaSideBySide.js';
+import type { SdpaSideBySide } from './SdpaSideBySideReport.js';
 
 /** What `kvsim gpu bench kernels` times for attention (defaults: one Llama-3-8B layer on a full GPU). */
 export interface KernelBenchOptions {
