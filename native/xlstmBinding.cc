@@ -5,6 +5,9 @@
 //   xlstmBench(options) a timed kernel on device-generated random data (or a device copy, the
 //                       bandwidth ceiling): CUDA events after warm-up, median of reps; working sets
 //                       rotate over independent layers so they exceed the L2 several times.
+//   xlstmMlstmPrefillAlgorithm(algorithm) the name of the mLSTM prefill kernel xlstm_mlstm_prefill
+//                       runs for this algorithm value (0 auto, 1 sequential, 2 tfla): "sequential" or
+//                       "tfla", auto resolved as the call does; provenance for calibration profiles.
 // TypeScript (src/gpu/xlstmKernels.ts) validates options first; this file only guards misuse.
 #include <cuda_runtime_api.h>
 
@@ -309,9 +312,22 @@ Napi::Value XlstmBench(const Napi::CallbackInfo& info) {
   });
 }
 
+// Launches nothing and needs no device: the choice depends on the value only (mlstmPrefill.cu).
+Napi::Value XlstmMlstmPrefillAlgorithm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "kvsim native: xlstmMlstmPrefillAlgorithm(algorithm)");
+  const int32_t algorithm = info[0].As<Napi::Number>().Int32Value();
+  return GuardNative(env, [&]() -> Napi::Value {
+    const char* name = xlstm_mlstm_prefill_algorithm_name(algorithm);
+    if (!name) ThrowState("xlstm_mlstm_prefill_algorithm_name", "algorithm=" + std::to_string(algorithm), "an algorithm xlstm_mlstm_prefill refuses");
+    return Napi::String::New(env, name);
+  });
+}
+
 }  // namespace
 
 void RegisterXlstm(Napi::Env env, Napi::Object exports) {
   exports.Set("xlstmRun", Napi::Function::New(env, XlstmRun, "xlstmRun"));
   exports.Set("xlstmBench", Napi::Function::New(env, XlstmBench, "xlstmBench"));
+  exports.Set("xlstmMlstmPrefillAlgorithm", Napi::Function::New(env, XlstmMlstmPrefillAlgorithm, "xlstmMlstmPrefillAlgorithm"));
 }

@@ -381,6 +381,15 @@ extern "C" int64_t xlstm_mlstm_prefill_workspace_bytes(int32_t batch, int32_t se
                                    : 0;
 }
 
+// From the same resolvePrefillAlgorithm the call uses, so the name cannot drift from the launch.
+extern "C" const char* xlstm_mlstm_prefill_algorithm_name(int32_t algorithm) {
+  switch (resolvePrefillAlgorithm(algorithm)) {
+    case XLSTM_PREFILL_SEQUENTIAL: return "sequential";
+    case XLSTM_PREFILL_TFLA: return "tfla";
+    default: return nullptr;
+  }
+}
+
 extern "C" int xlstm_mlstm_prefill(const xlstm_mlstm_prefill_args* a, void* stream) {
   using namespace kvsim_xlstm_host;
   if (a == nullptr) return XLSTM_ERR_INVALID_ARGUMENT;

@@ -161,6 +161,11 @@ int64_t xlstm_slstm_workspace_bytes(int32_t batch, int32_t heads, int32_t headDi
  * 256-token chunk): 384 MiB for xLSTM-7B's heads at batch 4 x 4096 tokens. */
 int64_t xlstm_mlstm_prefill_workspace_bytes(int32_t batch, int32_t seqLen, int32_t heads, int32_t dqk,
                                             int32_t dv, int32_t algorithm);
+/* The name of the prefill kernel xlstm_mlstm_prefill runs for this algorithm value, auto resolved as
+ * the call resolves it: "sequential" or "tfla" (static strings); NULL for a value the call refuses.
+ * Launches nothing. Provenance: calibration profiles record it (recurrentPrefill.algorithm) and
+ * kvsim validate compares it with what the GPU runs then. */
+const char* xlstm_mlstm_prefill_algorithm_name(int32_t algorithm);
 
 /* Fill `count` elements (XLSTM_F32, XLSTM_BF16 or XLSTM_F16) with pseudo-random values uniform in
  * [-amplitude, amplitude] from `seed` (benchmarks: zeros run faster than real data). */

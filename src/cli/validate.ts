@@ -74,8 +74,8 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .strict() as unknown as Argv<ValidateArgs>,
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
     // GPU modules load only when this command runs: every other command (replay) starts faster.
-    const [{ detectGpuPreset }, { replayOnGpu, checkGpuReplayTp, checkCudaGraphs }, { requireGpu }, { checkPrefillKernel, gpuPrefillKernel }] = await Promise.all([
-      import('../gpu/detectGpuPreset.js'), import('../gpu/replayOnGpu.js'), import('../gpu/requireGpu.js'), import('../gpu/prefillAttentionKernel.js'),
+    const [{ detectGpuPreset }, { replayOnGpu, checkGpuReplayTp, checkCudaGraphs }, { requireGpu }, { checkPrefillKernel, gpuPrefillKernel }, { checkMlstmPrefillAlgorithm, gpuMlstmPrefillAlgorithm }] = await Promise.all([
+      import('../gpu/detectGpuPreset.js'), import('../gpu/replayOnGpu.js'), import('../gpu/requireGpu.js'), import('../gpu/prefillAttentionKernel.js'), import('../gpu/mlstmPrefillAlgorithm.js'),
     ]);
     const cudaGraphs = checkCudaGraphs(args.cudaGraphs, '--cuda-graphs');
     const { binding, info } = requireGpu(args.device);
@@ -141,6 +141,10 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     // and the same fact in --json. Never a refusal: comparing across kernels can be the point.
     const prefillKernel = profile ? checkPrefillKernel(profile.profile, profile.path, gpuPrefillKernel(binding, model, tp, args.device)) : undefined;
     if (prefillKernel?.warning) process.stderr.write(`${prefillKernel.warning}\n`);
+    // The same for an mLSTM model's recurrentPrefill table: xlstm_mlstm_prefill's auto picks sequential
+    // or tfla. Only where the model has mLSTM layers (else the GPU runs no mLSTM prefill to compare).
+    const mlstmAlgorithm = profile && model.layers.some((l) => l.kind === 'mlstm') ? checkMlstmPrefillAlgorithm(profile.profile, profile.path, gpuMlstmPrefillAlgorithm(binding, model)) : undefined;
+    if (mlstmAlgorithm?.warning) process.stderr.write(`${mlstmAlgorithm.warning}\n`);
     const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, scheduler, schedulerOptions, costModel });
     const gpuReplay = async () => replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, scheduler, schedulerOptions, device: args.device, profile, ...(cudaGraphs ? { cudaGraphs } : {}) });
     const g = await gpuReplay();
@@ -153,7 +157,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     process.stdout.write(formatValidation(summary, { card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor }));
     if (spread) process.stdout.write(formatGpuSpread(spread));
     if (args.json) {
-      const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), ...(prefillKernel ? { prefillAttentionKernel: prefillKernel } : {}), ...(hostProbe ? { hostProbe } : {}), summary, ...(spread ? { gpuSpread: spread } : {}), iterations: g.pairs };
+      const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), ...(prefillKernel ? { prefillAttentionKernel: prefillKernel } : {}), ...(mlstmAlgorithm ? { recurrentPrefillAlgorithm: mlstmAlgorithm } : {}), ...(hostProbe ? { hostProbe } : {}), summary, ...(spread ? { gpuSpread: spread } : {}), iterations: g.pairs };
       await writeJsonOutput(args.json, out, { option: '--json' });
     }
     if (args.runs) {

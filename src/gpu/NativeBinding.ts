@@ -41,6 +41,7 @@ export interface NativeBinding {
   // Module Xlstm (native/xlstmBinding.cc); see XlstmNative.ts.
   xlstmRun?(options: NativeXlstmRunOptions): Uint16Array;
   xlstmBench?(options: NativeXlstmBenchOptions): NativeXlstmBenchResult;
+  xlstmMlstmPrefillAlgorithm?(algorithm: 0 | 1 | 2): string;
   // Module AllReduce (native/allReduceBench.cc, NCCL through dlopen); see runAllReduceBench.ts.
   ncclStatus?(options?: { library?: string }): NativeNcclStatus;
   allReduceBench?(options: NativeAllReduceBenchOptions): NativeAllReduceBenchResult;

@@ -11,6 +11,14 @@ export interface XlstmNative {
   xlstmRun(options: NativeXlstmRunOptions): Uint16Array;
   /** A timed kernel on device-generated random data (or a device copy, the bandwidth ceiling). */
   xlstmBench(options: NativeXlstmBenchOptions): NativeXlstmBenchResult;
+  /**
+   * The mLSTM prefill kernel `xlstm_mlstm_prefill` runs for this algorithm value (0 auto, 1
+   * sequential, 2 tfla), auto resolved as the call does: `sequential` or `tfla`
+   * (xlstm.h xlstm_mlstm_prefill_algorithm_name); throws for a value the call refuses. Launches
+   * nothing. Optional: addon builds from before it lack it (src/gpu/mlstmPrefillAlgorithm.ts reads
+   * that as unknown).
+   */
+  xlstmMlstmPrefillAlgorithm?(algorithm: 0 | 1 | 2): string;
 }
 
 export type XlstmKernelKind = 'mlstmStep' | 'mlstmPrefill' | 'slstmStep';

@@ -5,6 +5,7 @@ import type { ModelSpec } from '../sim/model/ModelSpec.js';
 import { expected, KvsimError } from '../errors.js';
 import { GpuModel } from './GpuModel.js';
 import type { NativeBinding, NativeDeviceInfo } from './NativeBinding.js';
+import { gpuMlstmPrefillAlgorithm } from './mlstmPrefillAlgorithm.js';
 import { gpuPrefillKernel } from './prefillAttentionKernel.js';
 import { runAllReduceBench } from './runAllReduceBench.js';
 
@@ -94,6 +95,8 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
   // overrides), recorded as prefillAttention.kernel for validate to compare with what the GPU runs then.
   // Asked before anything is created (a failure costs nothing); undefined when the addon cannot say.
   const prefillKernel = hasAttention ? gpuPrefillKernel(binding, o.model, o.tp, o.device ?? 0) : undefined;
+  // Likewise the mLSTM prefill kernel GpuModel's auto resolves to (sequential or tfla), as recurrentPrefill.algorithm.
+  const mlstmAlgorithm = hasMlstm ? gpuMlstmPrefillAlgorithm(binding, o.model) : undefined;
   const maxTokens = Math.max(...g.gemmTokens, ...g.recurrentPrefillTokens);
   const model = new GpuModel(binding, {
     model: o.model,
@@ -181,7 +184,7 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
     if (hasMlstm) {
       profile.layerGemm!.mlstm = table1('tokens', g.gemmTokens, (tokens) => time(`mLSTM-layer GEMMs ${tokens}`, 'layerGemm', { kind: 1, tokens }));
       profile.recurrentStep = table1('batch', g.recurrentBatch, (batch) => time(`mLSTM step ${batch}`, 'mlstmStep', { batch }));
-      profile.recurrentPrefill = table1('tokens', g.recurrentPrefillTokens, (tokens) => time(`mLSTM prefill ${tokens}`, 'mlstmPrefill', { tokens }));
+      profile.recurrentPrefill = { ...(mlstmAlgorithm !== undefined ? { algorithm: mlstmAlgorithm } : {}), ...table1('tokens', g.recurrentPrefillTokens, (tokens) => time(`mLSTM prefill ${tokens}`, 'mlstmPrefill', { tokens })) };
     }
     if (hasSlstm) {
       // recurrentStep/recurrentPrefill stay mLSTM's; sLSTM's step reads R where mLSTM's reads its state.

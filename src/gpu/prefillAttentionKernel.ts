@@ -1,6 +1,7 @@
 import type { CalibrationProfile } from '../sim/cost/calibrated/CalibrationProfile.js';
 import { attentionLayers, kvHeadsPerGpu } from '../sim/model/derived.js';
 import type { ModelSpec } from '../sim/model/ModelSpec.js';
+import { checkMeasuredWith, type MeasuredWithCheck } from './measuredWith.js';
 import type { NativeBinding } from './NativeBinding.js';
 
 /**
@@ -21,14 +22,7 @@ export function gpuPrefillKernel(binding: Pick<NativeBinding, 'attentionPrefillK
 }
 
 /** Which prefill kernel a profile's tables were measured with beside the one the GPU runs (kvsim validate). */
-export interface PrefillKernelCheck {
-  /** The profile's `prefillAttention.kernel`; null when it does not record one (calibrated before it was recorded). */
-  profile: string | null;
-  /** What the GPU runs; null when the addon cannot say. */
-  gpu: string | null;
-  /** One line when the two differ or either is unknown; absent when they match. */
-  warning?: string;
-}
+export type PrefillKernelCheck = MeasuredWithCheck;
 
 /**
  * Compares the prefill kernel a profile measured with the one the GPU runs. Undefined when the profile
@@ -37,10 +31,5 @@ export interface PrefillKernelCheck {
  */
 export function checkPrefillKernel(profile: CalibrationProfile, path: string, gpu: string | undefined): PrefillKernelCheck | undefined {
   if (!profile.prefillAttention) return undefined;
-  const measured = profile.prefillAttention.kernel ?? null;
-  const runs = gpu ?? null;
-  if (measured !== null && measured === runs) return { profile: measured, gpu: runs };
-  const was = measured === null ? 'with a kernel it does not record (prefillAttention.kernel absent)' : `with kernel '${measured}'`;
-  const now = runs === null ? 'this addon cannot say which kernel this GPU runs (an old build: npm run build:native)' : `this GPU runs '${runs}'`;
-  return { profile: measured, gpu: runs, warning: `validate: warning: the profile's prefill attention (${path}) was measured ${was}; ${now} — prefill attention times may differ; re-run kvsim calibrate` };
+  return checkMeasuredWith(profile.prefillAttention.kernel, gpu, path, { subject: 'prefill attention', noun: 'kernel', field: 'prefillAttention.kernel' });
 }

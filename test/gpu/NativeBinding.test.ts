@@ -24,6 +24,7 @@ const DECLARED: Record<keyof NativeBinding, string | undefined> = {
   attentionPrefillKernel: 'Attention',
   xlstmRun: 'Xlstm',
   xlstmBench: 'Xlstm',
+  xlstmMlstmPrefillAlgorithm: 'Xlstm',
   ncclStatus: 'AllReduce',
   allReduceBench: 'AllReduce',
 };
@@ -40,5 +41,12 @@ describe('NativeBinding declares the built addon exactly', () => {
       if (module === undefined || b.modules.includes(module)) expect(present, `${key} (module ${module ?? 'core'})`).toBe(true);
       else expect(present, `${key} without module ${module}`).toBe(false);
     }
+  });
+
+  it.skipIf(!loaded.ok || !loaded.binding.modules.includes('Xlstm'))('xlstmMlstmPrefillAlgorithm names what xlstm_mlstm_prefill runs (auto resolved; no GPU needed) and refuses a bad value', () => {
+    if (!loaded.ok) return;
+    const b = loaded.binding;
+    expect(([0, 1, 2] as const).map((a) => b.xlstmMlstmPrefillAlgorithm!(a))).toEqual(['sequential', 'sequential', 'tfla']); // auto = sequential today (mlstmPrefill.cu)
+    expect(() => b.xlstmMlstmPrefillAlgorithm!(3 as never)).toThrow(/xlstm_mlstm_prefill_algorithm_name\(algorithm=3\)/);
   });
 });

@@ -178,6 +178,36 @@ describe('calibrate builds the grid it claims (fake binding)', () => {
     expect(rec.calls.some((c) => c.call === 'attentionPrefillKernel')).toBe(false);
   });
 
+  it('records the mLSTM prefill algorithm the binding reports as recurrentPrefill.algorithm, asked for GpuModel\'s value (auto); readers and the schema accept it', () => {
+    const fake = fakeBinding({ timeS: encode, mlstmPrefillAlgorithm: 'tfla' });
+    const p = calibrate(fake.binding, fake.info, { model: modelPreset('xlstm-7b'), gpu: 'h100', tp: 1, grid: GRID });
+    expect(p.recurrentPrefill?.algorithm).toBe('tfla');
+    expect(Object.keys(p.recurrentPrefill ?? {})[0]).toBe('algorithm'); // first in the written file, before the table
+    expect(p.recurrentStep).not.toHaveProperty('algorithm');
+    expect(p.slstmPrefill).toBeUndefined();
+    expect(fake.calls.filter((c) => c.call === 'xlstmMlstmPrefillAlgorithm')).toEqual([{ call: 'xlstmMlstmPrefillAlgorithm', algorithm: 0 }]);
+    const written = JSON.parse(JSON.stringify(p)) as typeof p;
+    expect(validateProfile(written, 'tfla.json').recurrentPrefill?.algorithm).toBe('tfla');
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    const schema = ajv.compile(JSON.parse(readFileSync('schemas/kvsim.profile-1.schema.json', 'utf8')) as object);
+    expect(schema(written), ajv.errorsText(schema.errors)).toBe(true);
+    expect(schema({ ...written, recurrentPrefill: { ...written.recurrentPrefill, algorithm: 2 } })).toBe(false);
+    expect(schema({ ...written, recurrentPrefill: { ...written.recurrentPrefill, algorithm: '' } })).toBe(false);
+    expect(schema({ ...written, recurrentPrefill: { ...written.recurrentPrefill, kernel: 'tfla' } })).toBe(false); // still a closed table
+    const { algorithm: _, ...unrecorded } = written.recurrentPrefill!;
+    expect(schema({ ...written, recurrentPrefill: unrecorded })).toBe(true); // profiles from before it was recorded
+    expect(() => validateProfile({ ...written, recurrentPrefill: { ...written.recurrentPrefill, algorithm: '' } }, 'bad.json')).toThrow(/^bad\.json: recurrentPrefill\.algorithm: expected a non-empty algorithm name/);
+    // An addon that cannot say (built before xlstmMlstmPrefillAlgorithm): nothing recorded, read as unrecorded.
+    const old = fakeBinding({ timeS: encode });
+    const q = calibrate(old.binding, old.info, { model: modelPreset('xlstm-7b'), gpu: 'h100', tp: 1, grid: GRID });
+    expect(q.recurrentPrefill).not.toHaveProperty('algorithm');
+    expect(q.recurrentPrefill?.timeS).toEqual(p.recurrentPrefill?.timeS);
+    // No mLSTM layer, no recurrentPrefill table: the addon is not asked.
+    const rec = fakeBinding({ timeS: encode, mlstmPrefillAlgorithm: 'tfla' });
+    expect(calibrate(rec.binding, rec.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID }).recurrentPrefill).toBeUndefined();
+    expect(rec.calls.some((c) => c.call === 'xlstmMlstmPrefillAlgorithm')).toBe(false);
+  });
+
   it('xlstm-7b: mLSTM tables (GEMMs, step over batch, chunkwise prefill) and no attention tables; the model is sized from the grid and freed', () => {
     const fake = fakeBinding({ timeS: encode });
     const g = GRID as CalibrationGrid;

@@ -13,7 +13,8 @@ export type FakeCall =
   | { call: 'newPool'; options: NativeBlockPoolOptions }
   | { call: 'newModel'; config: NativeGpuModelConfig }
   | { call: 'destroy'; what: 'arena' | 'pool' | 'model' }
-  | { call: 'attentionPrefillKernel'; shape: NativeAttentionKernelShape };
+  | { call: 'attentionPrefillKernel'; shape: NativeAttentionKernelShape }
+  | { call: 'xlstmMlstmPrefillAlgorithm'; algorithm: number };
 
 export interface FakeBindingOptions {
   /** Seconds the fake GpuModel.run reports for an iteration (hostS; gpuS is 90% of it). */
@@ -27,6 +28,11 @@ export interface FakeBindingOptions {
    * has no attentionPrefillKernel (an addon built before it existed).
    */
   prefillKernel?: string;
+  /**
+   * The mLSTM prefill kernel xlstmMlstmPrefillAlgorithm names for any value (xlstm_mlstm_prefill_algorithm_name).
+   * Absent: the binding has no xlstmMlstmPrefillAlgorithm (an addon built before it existed).
+   */
+  mlstmPrefillAlgorithm?: string;
 }
 
 export interface FakeBinding {
@@ -207,6 +213,14 @@ export function fakeBinding(options: FakeBindingOptions = {}): FakeBinding {
           attentionPrefillKernel: (shape: NativeAttentionKernelShape) => {
             calls.push({ call: 'attentionPrefillKernel', shape: { ...shape } });
             return options.prefillKernel!;
+          },
+        }
+      : {}),
+    ...(options.mlstmPrefillAlgorithm !== undefined
+      ? {
+          xlstmMlstmPrefillAlgorithm: (algorithm: 0 | 1 | 2) => {
+            calls.push({ call: 'xlstmMlstmPrefillAlgorithm', algorithm });
+            return options.mlstmPrefillAlgorithm!;
           },
         }
       : {}),

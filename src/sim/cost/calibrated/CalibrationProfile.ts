@@ -38,8 +38,8 @@ export interface CalibrationProfile {
   prefillAttention?: PrefillAttentionTables;
   /** Recurrent step per layer over a batch of requests (one token each). */
   recurrentStep?: Table1D;
-  /** Recurrent chunkwise prefill per layer for one request of N tokens. */
-  recurrentPrefill?: Table1D;
+  /** Recurrent chunkwise prefill per layer for one request of N tokens (mLSTM's), and which algorithm measured it. */
+  recurrentPrefill?: RecurrentPrefillTable;
   /** sLSTM step per layer over a batch of requests (one token each); recurrentStep is mLSTM's. */
   slstmStep?: Table1D;
   /** sLSTM prefill per layer for one request of N tokens (one step per token, in order). */
@@ -179,6 +179,21 @@ export interface PrefillAttentionTables extends AttentionTables {
    * addon could not say. `kvsim validate` warns when it differs from what the GPU runs.
    */
   kernel?: string;
+}
+
+/**
+ * mLSTM prefill's table, and which algorithm measured it: xlstm_mlstm_prefill runs one of several
+ * kernels (kernels/xlstm/xlstm.h, `algorithm`; auto is resolved by the C ABI), so the same table can
+ * hold very different kernels' times.
+ */
+export interface RecurrentPrefillTable extends Table1D {
+  /**
+   * The mLSTM prefill kernel the table was measured with, as the addon names it (`sequential`,
+   * `tfla`; xlstm_mlstm_prefill_algorithm_name for what GpuModel passes, auto). Absent in profiles
+   * calibrated before it was recorded (read as unrecorded; auto meant `sequential` then), and when the
+   * addon could not say. `kvsim validate` warns when it differs from what the GPU runs.
+   */
+  algorithm?: string;
 }
 
 /** y measured at increasing x. */

@@ -38,7 +38,11 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
   if (p.lmHead !== undefined) check1D(p.lmHead, 'lmHead', fail);
   if (p.recurrentStep !== undefined) check1D(p.recurrentStep, 'recurrentStep', fail);
   if (p.allReduce !== undefined) check1D(p.allReduce, 'allReduce', fail);
-  if (p.recurrentPrefill !== undefined) check1D(p.recurrentPrefill, 'recurrentPrefill', fail);
+  if (p.recurrentPrefill !== undefined) {
+    check1D(p.recurrentPrefill, 'recurrentPrefill', fail);
+    const algorithm = (p.recurrentPrefill as { algorithm?: unknown }).algorithm;
+    if (algorithm !== undefined && (typeof algorithm !== 'string' || algorithm.length === 0)) fail('recurrentPrefill.algorithm', 'a non-empty algorithm name');
+  }
   if (p.slstmStep !== undefined) check1D(p.slstmStep, 'slstmStep', fail);
   if (p.slstmPrefill !== undefined) check1D(p.slstmPrefill, 'slstmPrefill', fail);
   for (const part of ['decodeAttention', 'prefillAttention'] as const) {
