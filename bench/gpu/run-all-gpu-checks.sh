@@ -17,9 +17,9 @@ stages=("${@:-all}")
 [ "${stages[0]}" = all ] && stages=(build tests checks)
 summary="$OUT/summary.txt"
 : > "$summary"
-# What $OUT already held: the archive step at the end packs and removes only what this run added.
-preexisting=$(mktemp /tmp/gpu-checks-pre.XXXXXX)
-(cd "$OUT" && find . -type f | sort) > "$preexisting"
+# What $OUT already held stays; only what this run adds is archived at the end.
+source "$(dirname "${BASH_SOURCE[0]}")/archive-new-files.sh"
+archiveNewFilesBegin "$OUT"
 
 # Node and node_modules (the GPU machine has neither).
 if [ ! -x /usr/local/bin/node ]; then xz -dc .device/node.xz > /usr/local/bin/node && chmod +x /usr/local/bin/node; fi
@@ -77,18 +77,5 @@ for s in "${stages[@]}"; do
 done
 echo
 cat "$summary"
-# The device tool returns at most 8 files from $OUT: everything but the summary goes into one archive.
-# Only the files this run wrote (not what $OUT held before: e.g. a caller's own results, or committed logs
-# when $OUT points into the repository); the archive is written outside $OUT first (tar reading the
-# folder it writes into fails with "file changed").
-added=$(mktemp /tmp/gpu-checks-new.XXXXXX)
-(cd "$OUT" && find . -type f ! -path ./summary.txt ! -path ./gpu-checks-out.tgz | sort | comm -13 "$preexisting" -) > "$added"
-tmpTgz=$(mktemp /tmp/gpu-checks-out.XXXXXX.tgz)
-if (cd "$OUT" && tar -czf "$tmpTgz" -T "$added"); then
-  mv "$tmpTgz" "$OUT/gpu-checks-out.tgz"
-  (cd "$OUT" && xargs -r -d '\n' rm -f < "$added")
-else
-  echo "run-all-gpu-checks: could not archive $OUT's new files; left them in place" >&2
-fi
-rm -f "$preexisting" "$added"
+archiveNewFilesEnd "$OUT" gpu-checks-out.tgz
 exit "$failed"

@@ -23,9 +23,9 @@ done
 has() { [[ " ${stages[*]} " == *" $1 "* ]]; }
 SUMMARY="$OUT/summary.txt"
 : > "$SUMMARY"
-# What $OUT already held: the archive step at the end packs and removes only what this run added.
-preexisting=$(mktemp /tmp/xlstm-pre.XXXXXX)
-(cd "$OUT" && find . -type f | sort) > "$preexisting"
+# What $OUT already held stays; only what this run adds is archived at the end.
+source "$(dirname "${BASH_SOURCE[0]}")/../gpu/archive-new-files.sh"
+archiveNewFilesBegin "$OUT"
 say() { tee -a "$SUMMARY"; }
 
 if [ ! -x "$BIN" ]; then
@@ -125,19 +125,4 @@ fi
   fi
   has bench && sed -n '/^| kernel/,/^copy before/p' "$OUT/bench.log"
 } 2>&1 | say
-# The device tool returns at most 8 files from $OUT (16 MiB each): everything but the summary and
-# the ncu reports goes into one archive; the (up to 3) reports stay separate files so a large one
-# cannot keep the logs from coming back.
-# Only files this run wrote are packed and removed (never what $OUT held before); the archive is written
-# outside $OUT first (tar reading the folder it writes into fails).
-added=$(mktemp /tmp/xlstm-new.XXXXXX)
-(cd "$OUT" && find . -type f ! -path ./summary.txt ! -path ./xlstm-out.tgz ! -name '*.ncu-rep' | sort |
-  comm -13 "$preexisting" -) > "$added"
-tmpTgz=$(mktemp /tmp/xlstm-out.XXXXXX.tgz)
-if (cd "$OUT" && tar -czf "$tmpTgz" -T "$added"); then
-  mv "$tmpTgz" "$OUT/xlstm-out.tgz"
-  (cd "$OUT" && xargs -r -d '\n' rm -f < "$added")
-else
-  echo "runDevice: could not archive $OUT's new files; left them in place" >&2
-fi
-rm -f "$preexisting" "$added"
+archiveNewFilesEnd "$OUT" xlstm-out.tgz '*.ncu-rep'

@@ -300,19 +300,14 @@ extern "C" int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_k
               : dispatchCausal<__half, 128>(p, shape, kv, batch, maxQueryLen, causal, st);
 }
 
-// Mirrors launchPrefillHopper (prefillHopper.cu): wgmma64 / wgmma128 run that file's kernels, wsl / ws2
-// the warp-specialised kernel's variants 1 / 2, and anything else (unset or unknown) its default, "ws".
-// Keep the two in step when a variant is added there.
+// What kvsim_attn_prefill would launch: "mma" off the Hopper path, else the kernel hopperPrefillFromEnv
+// picks for the launch too.
 extern "C" const char* kvsim_attn_prefill_kernel(const kvsim_attn_shape_t* shape) {
   if (checkShape(shape) != KVSIM_ATTN_OK) return nullptr;
   if (!prefillRunsHopper()) return "mma";
   // The grid order (prefillGrid.cuh) is part of the name when it is not the default: a profile measured
   // in the other order must not read as the default kernel's.
-  const bool blocks = prefillOrderFromEnv() == kPrefillBlocksFastest;
-  const char* v = getenv("KVSIM_ATTN_PREFILL");
-  static const char* const kNamed[] = {"ws", "wgmma64", "wgmma128", "wsl", "ws2"};
-  static const char* const kNamedBlocks[] = {"ws/blocks", "wgmma64/blocks", "wgmma128/blocks", "wsl/blocks", "ws2/blocks"};
-  for (int i = 1; v && i < 5; ++i)
-    if (strcmp(v, kNamed[i]) == 0) return blocks ? kNamedBlocks[i] : kNamed[i];
-  return blocks ? kNamedBlocks[0] : kNamed[0];
+  static const char* const kBlocks[] = {"ws/blocks", "wsl/blocks", "ws2/blocks", "wgmma64/blocks", "wgmma128/blocks"};
+  const HopperPrefill k = hopperPrefillFromEnv();
+  return prefillOrderFromEnv() == kPrefillBlocksFastest ? kBlocks[static_cast<int>(k)] : hopperPrefillName(k);
 }

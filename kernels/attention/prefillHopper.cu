@@ -244,27 +244,26 @@ int launchBn(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, c
   return (int)cudaGetLastError();
 }
 
+// bn128: the 128-key-tile variant (wgmma128) instead of the 64-key one (wgmma64).
 template <typename T, int D, class Kv, bool Causal>
-int launch(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, cudaStream_t stream) {
-  // KVSIM_ATTN_PREFILL=wgmma128 selects the 128-key-tile variant, wgmma64 the 64-key one.
-  const char* v = getenv("KVSIM_ATTN_PREFILL");
-  if (v && strcmp(v, "wgmma128") == 0) return launchBn<T, D, 128, Kv, Causal>(p, kv, batch, maxQueryLen, stream);
+int launch(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, bool bn128, cudaStream_t stream) {
+  if (bn128) return launchBn<T, D, 128, Kv, Causal>(p, kv, batch, maxQueryLen, stream);
   return launchBn<T, D, 64, Kv, Causal>(p, kv, batch, maxQueryLen, stream);
 }
 
 template <typename T, int D, bool Causal>
 int byLayout(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
-             int maxQueryLen, cudaStream_t stream) {
+             int maxQueryLen, bool bn128, cudaStream_t stream) {
   if (kv->layout == KVSIM_KV_CONTIGUOUS)
-    return launch<T, D, ContiguousKv, Causal>(p, contiguousKvOf(s, kv), batch, maxQueryLen, stream);
-  return launch<T, D, PagedKv, Causal>(p, pagedKvOf(s, kv), batch, maxQueryLen, stream);
+    return launch<T, D, ContiguousKv, Causal>(p, contiguousKvOf(s, kv), batch, maxQueryLen, bn128, stream);
+  return launch<T, D, PagedKv, Causal>(p, pagedKvOf(s, kv), batch, maxQueryLen, bn128, stream);
 }
 
 template <typename T, int D>
 int byCausal(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
-             int maxQueryLen, bool causal, cudaStream_t stream) {
-  return causal ? byLayout<T, D, true>(p, s, kv, batch, maxQueryLen, stream)
-                : byLayout<T, D, false>(p, s, kv, batch, maxQueryLen, stream);
+             int maxQueryLen, bool causal, bool bn128, cudaStream_t stream) {
+  return causal ? byLayout<T, D, true>(p, s, kv, batch, maxQueryLen, bn128, stream)
+                : byLayout<T, D, false>(p, s, kv, batch, maxQueryLen, bn128, stream);
 }
 
 } // namespace
@@ -283,23 +282,33 @@ bool prefillHopperAvailable() {
   return state == 1;
 }
 
+HopperPrefill hopperPrefillFromEnv() {
+  const char* v = getenv("KVSIM_ATTN_PREFILL");
+  for (int i = 1; v && i <= 4; ++i)
+    if (strcmp(v, hopperPrefillName(static_cast<HopperPrefill>(i))) == 0) return static_cast<HopperPrefill>(i);
+  return HopperPrefill::kWs;
+}
+
+const char* hopperPrefillName(HopperPrefill k) {
+  static const char* const kNames[] = {"ws", "wsl", "ws2", "wgmma64", "wgmma128"};
+  return kNames[static_cast<int>(k)];
+}
+
 int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
                         int maxQueryLen, bool causal, cudaStream_t stream) {
   // The default is the warp-specialised kernel (prefillHopperWs.cu): measured faster than this file's
   // kernels at every d-128 shape of the kernel bench (bench/kernels/NOTES.md, run 9). KVSIM_ATTN_PREFILL
   // picks another for comparisons: wsl / ws2 (its variants 1 / 2), wgmma64 / wgmma128 (this file's).
-  const char* v = getenv("KVSIM_ATTN_PREFILL");
-  const bool mine = v && (strcmp(v, "wgmma64") == 0 || strcmp(v, "wgmma128") == 0);
-  if (!mine) {
-    const int variant = v && strcmp(v, "wsl") == 0 ? 1 : v && strcmp(v, "ws2") == 0 ? 2 : 0;
-    return launchPrefillHopperWs(p, s, kv, batch, maxQueryLen, causal, variant, stream);
-  }
+  const HopperPrefill k = hopperPrefillFromEnv();
+  if (k != HopperPrefill::kWgmma64 && k != HopperPrefill::kWgmma128)
+    return launchPrefillHopperWs(p, s, kv, batch, maxQueryLen, causal, static_cast<int>(k), stream);
+  const bool bn128 = k == HopperPrefill::kWgmma128;
   const bool bf16 = s->dtype == KVSIM_DTYPE_BF16;
   if (s->headDim == 64)
-    return bf16 ? byCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, stream)
-                : byCausal<__half, 64>(p, s, kv, batch, maxQueryLen, causal, stream);
-  return bf16 ? byCausal<__nv_bfloat16, 128>(p, s, kv, batch, maxQueryLen, causal, stream)
-              : byCausal<__half, 128>(p, s, kv, batch, maxQueryLen, causal, stream);
+    return bf16 ? byCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, bn128, stream)
+                : byCausal<__half, 64>(p, s, kv, batch, maxQueryLen, causal, bn128, stream);
+  return bf16 ? byCausal<__nv_bfloat16, 128>(p, s, kv, batch, maxQueryLen, causal, bn128, stream)
+              : byCausal<__half, 128>(p, s, kv, batch, maxQueryLen, causal, bn128, stream);
 }
 
 } // namespace kvsim

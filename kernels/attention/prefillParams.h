@@ -23,6 +23,12 @@ struct PrefillParams {
 // Whether this build carries the wgmma kernel (compiled for sm_90a) and the device can run it.
 bool prefillHopperAvailable();
 
+// The Hopper prefill kernels, and the one KVSIM_ATTN_PREFILL picks (unset or unknown: the default, ws):
+// the single rule both the launch and kvsim_attn_prefill_kernel follow.
+enum class HopperPrefill : int { kWs = 0, kWsl = 1, kWs2 = 2, kWgmma64 = 3, kWgmma128 = 4 };
+HopperPrefill hopperPrefillFromEnv();
+const char* hopperPrefillName(HopperPrefill k);
+
 // Launches the wgmma prefill; returns a cudaError_t (0 = launched).
 int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
                         int maxQueryLen, bool causal, cudaStream_t stream);
