@@ -154,9 +154,17 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
   };
   std::string shapeStr = "B=" + std::to_string(batch) + " q=" + std::to_string(maxQ) + " prefix=" +
                          std::to_string(prefix[0]);
+  // The kernel the unlabelled rows (contig, paged-*) time: the default, or KVSIM_ATTN_PREFILL as the caller
+  // set it (e.g. KVSIM_ATTN_PREFILL=tma kernels_check prefill times that kernel at every block size).
+  const char* underTestEnv = getenv("KVSIM_ATTN_PREFILL");
+  const std::string underTest = underTestEnv ? underTestEnv : "";
+  auto restoreUnderTest = [&]() {
+    if (underTest.empty()) unsetenv("KVSIM_ATTN_PREFILL");
+    else setenv("KVSIM_ATTN_PREFILL", underTest.c_str(), 1);
+  };
   setenv("KVSIM_ATTN_PREFILL", "mma", 1);
   const double mmaMs = run(arena);
-  unsetenv("KVSIM_ATTN_PREFILL");
+  restoreUnderTest();
   std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n", "contig-mma",
               causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq, hkv, d, mmaMs, flops / (mmaMs * 1e-3) / 1e12);
   // Variants: kernel (KVSIM_ATTN_PREFILL) and grid order (KVSIM_ATTN_PREFILL_ORDER), label.
@@ -167,11 +175,12 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
   };
   for (const Variant& variant : {Variant{"wgmma128", "", "contig-w128"}, Variant{"wgmma64", "", "contig-w64"},
                                  Variant{"ws2", "", "contig-ws2"}, Variant{"wsl", "", "contig-wsl"},
+                                 Variant{"ws", "", "contig-ws"},
                                  Variant{"", "blocks", "contig-blk"}}) {
     if (*variant.kernel) setenv("KVSIM_ATTN_PREFILL", variant.kernel, 1);
     if (*variant.order) setenv("KVSIM_ATTN_PREFILL_ORDER", variant.order, 1);
     const double ms = run(arena);
-    unsetenv("KVSIM_ATTN_PREFILL");
+    restoreUnderTest();
     unsetenv("KVSIM_ATTN_PREFILL_ORDER");
     std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n",
                 variant.label, causal ? "causal" : "full", dtName(dt),

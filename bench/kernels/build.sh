@@ -8,7 +8,7 @@ mkdir -p "$out"
 arch="-gencode=arch=compute_90a,code=sm_90a"
 if [ "${1:-}" != "--gemm-only" ]; then
   nvcc -O3 -std=c++17 $arch -Xptxas -v -lineinfo -o "$out/kernels_check" \
-    kernels/attention/decode.cu kernels/attention/prefill.cu kernels/attention/prefillHopper.cu kernels/attention/prefillHopperWs.cu \
+    kernels/attention/decode.cu kernels/attention/prefill.cu kernels/attention/prefillHopper.cu kernels/attention/prefillHopperWs.cu kernels/attention/prefillHopperTma.cu \
     bench/kernels/kernels_check.cu bench/kernels/checks.cu bench/kernels/benches.cu 2> "$out/ptxas.log" \
     || { cat "$out/ptxas.log"; exit 1; }
   grep -A2 "Compiling entry" "$out/ptxas.log" | grep -E "spill|registers" | sort | uniq -c || true

@@ -131,7 +131,7 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
   dctx.upload(std::vector<int32_t>(ctx.begin(), ctx.end()));
   dcu.upload(std::vector<int32_t>(cu.begin(), cu.end()));
   kvsim_attn_shape_t shape{dt, hq, hkv, d, (float)scale};
-  // path: "" = the default (warp-specialised) kernel, "mma" = the mma.sync kernel, "wgmma64" / "wgmma128"
+  // path: "" = the default (persistent TMA) kernel, "ws" = the one-tile-per-CTA warp-specialised kernel, "mma" = the mma.sync kernel, "wgmma64" / "wgmma128"
   // = the non-specialised wgmma kernel with 64 / 128-key tiles, "wsl" / "ws2" = the warp-specialised
   // kernel's variants (copies arrive on landing / 2 stages).
   // A path ending in "-blocks" also launches in the blocks-fastest grid order (prefillGrid.cuh).
@@ -157,7 +157,7 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
     report(counts, err <= tol, name, err, tol);
   };
   auto runOne = [&](const kvsim_kv_cache_t& cache, const std::string& what) {
-    for (const char* path : {"", "mma", "wgmma64", "wgmma128", "wsl", "ws2", "-blocks", "wgmma64-blocks"})
+    for (const char* path : {"", "mma", "wgmma64", "wgmma128", "ws", "wsl", "ws2", "-blocks", "wgmma64-blocks", "ws-blocks"})
       runPath(cache, what, path);
   };
   runOne(lay.arena(), "contig");
@@ -242,6 +242,11 @@ int runChecks(uint64_t seed) {
   // no key and must come out zero, a whole 128-row block of them included (the warp-specialised kernel
   // once waited forever there), the others attend to what exists. Last, so the cases above keep their seeds.
   checkPrefill(c, rng, KVSIM_DTYPE_F16, 128, 8, 2, {-200, 0}, {300, 64}, true, {16});
+  // More row blocks than SMs, so that the persistent kernel (tma) walks several tiles per CTA, skips empty
+  // ones and carries its stage / phase / turn counters across them: causal with 8-token blocks (16 TMA
+  // boxes per tile), chunked and ragged; and non-causal. After the cases above, which keep their seeds.
+  checkPrefill(c, rng, KVSIM_DTYPE_F16, 128, 16, 4, {0, 300, 0, 900}, {600, 3, 450, 129}, true, {8, 512});
+  checkPrefill(c, rng, KVSIM_DTYPE_BF16, 128, 32, 8, {0, 100}, {520, 300}, false, {64});
   std::printf("CHECKS %d passed, %d failed\n", c.pass, c.fail);
   return c.fail == 0 ? 0 : 1;
 }

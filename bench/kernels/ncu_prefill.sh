@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Nsight Compute on the prefill kernels (GPU machine, after bench/kernels/build.sh): one launch each of
-# the warp-specialised kernel (ws) and the default wgmma kernel (w64), causal fp16 d128 contiguous, the
+# the kernels named as arguments (default: ws w64; also tma, the persistent TMA kernel), causal fp16 d128 contiguous, the
 # first launch of `kernels_check prefill` (its 4 x 4096 case), `--set full`. Writes $OUT/ncu_<name>.txt
 # (details page) and prints the lines that say what limits each: duration, SM / memory / L2 throughput,
 # tensor-pipe activity, issue activity and the top warp stalls.
@@ -11,8 +11,11 @@ BIN=bench/kernels/build/kernels_check
 declare -A KERNEL=(
   [ws]='regex:prefillHopperWsKernel<__half, .int.128, kvsim::ContiguousKv, .bool.1>'
   [w64]='regex:prefillHopperKernel<__half, .int.128, .int.64, kvsim::ContiguousKv, .bool.1>'
+  [tma]='regex:prefillHopperTmaKernel<__half, .int.128, kvsim::ContiguousKv, .bool.1>'
 )
-for name in ws w64; do
+names=("$@")
+[ ${#names[@]} -eq 0 ] && names=(ws w64)
+for name in "${names[@]}"; do
   timeout 150 ncu --kernel-name-base demangled --kernel-name "${KERNEL[$name]}" --launch-count 1 --set full \
     -o "$OUT/ncu_$name" "$BIN" prefill > "$OUT/ncu_$name.log" 2>&1 || { echo "ncu $name failed:"; tail -3 "$OUT/ncu_$name.log"; continue; }
   ncu -i "$OUT/ncu_$name.ncu-rep" --page details --print-summary none > "$OUT/ncu_$name.txt" 2>&1

@@ -45,6 +45,14 @@ static int runChecks(uint64_t seed) {
       {"B19 H4 dh512", 19, 4, 512, 23, XLSTM_BF16, XLSTM_F32, 3, false, true},
       {"B9 H2 dh1024 f16", 9, 2, 1024, 9, XLSTM_F16, XLSTM_F32, 2, false, false},
       {"B11 H4 dh200 bf16 state", 11, 4, 200, 12, XLSTM_BF16, XLSTM_BF16, 3, true, true},
+      // Tensor-core recurrent product (batch >= kSlMmaMinBatch = 16): fp32 h as hi + lo in R's type,
+      // bf16 h direct, bf16 h -> f16 for f16 R; partial request groups, unit tiles and k chunks.
+      {"mma B64 H4 dh512", 64, 4, 512, 70, XLSTM_BF16, XLSTM_F32, 3, true, true},
+      {"mma B64 H4 dh512 bf16 state", 64, 4, 512, 64, XLSTM_BF16, XLSTM_BF16, 3, false, true},
+      {"mma B16 H4 dh520 k-split", 16, 4, 520, 20, XLSTM_BF16, XLSTM_F32, 2, false, true},
+      {"mma B100 H2 dh1024 f16", 100, 2, 1024, 101, XLSTM_F16, XLSTM_F32, 2, true, false},
+      {"mma B40 H3 dh136 f16 bf16 st", 40, 3, 136, 45, XLSTM_F16, XLSTM_BF16, 3, true, true},
+      {"mma B256 H2 dh200", 256, 2, 200, 256, XLSTM_BF16, XLSTM_F32, 2, false, true},
   };
   CheckTally t;
   uint64_t s = seed;

@@ -1,7 +1,7 @@
-// Synchronisation primitives of the warp-specialised Hopper prefill (sm_90a): shared-memory
+// Synchronisation and copy primitives of the warp-specialised Hopper prefill (sm_90a): shared-memory
 // mbarriers (producer -> consumer "tile full", consumer -> producer "stage empty"), named barriers
 // (the two consumer warpgroups' turns on the tensor cores) and setmaxnreg (moving registers from the
-// producer warpgroup to the consumers). Inline PTX, PTX ISA 8.0 names.
+// producer warpgroup to the consumers), TMA tile loads. Inline PTX, PTX ISA 8.0 names.
 #pragma once
 
 #include <stdint.h>
@@ -49,6 +49,31 @@ template <int N> __device__ __forceinline__ void regsDecrease() {
 }
 template <int N> __device__ __forceinline__ void regsIncrease() {
   asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(N));
+}
+
+// Arrive and raise the phase's expected transaction bytes (the TMA copies that follow complete them).
+__device__ __forceinline__ void mbarArriveExpectTx(uint32_t bar, uint32_t bytes) {
+  asm volatile("{\n.reg .b64 st;\nmbarrier.arrive.expect_tx.shared::cta.b64 st, [%0], %1;\n}\n" ::"r"(bar), "r"(bytes)
+               : "memory");
+}
+
+// Makes mbarrier initialisation visible to the async proxy (TMA completes transactions on them).
+__device__ __forceinline__ void fenceMbarrierInit() { asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory"); }
+
+// TMA tile loads (cp.async.bulk.tensor) of the box at the given coordinates (innermost first) into
+// shared memory at dst, completing their bytes on the mbarrier. map: the generic address of a
+// __grid_constant__ CUtensorMap kernel parameter.
+__device__ __forceinline__ void tmaLoad3d(uint32_t dst, const void* map, int c0, int c1, int c2, uint32_t bar) {
+  asm volatile(
+      "cp.async.bulk.tensor.3d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4}], [%5];\n" ::"r"(dst),
+      "l"(map), "r"(c0), "r"(c1), "r"(c2), "r"(bar)
+      : "memory");
+}
+__device__ __forceinline__ void tmaLoad4d(uint32_t dst, const void* map, int c0, int c1, int c2, int c3, uint32_t bar) {
+  asm volatile(
+      "cp.async.bulk.tensor.4d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4, %5}], [%6];\n" ::"r"(dst),
+      "l"(map), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(bar)
+      : "memory");
 }
 
 } // namespace kvsim

@@ -284,22 +284,25 @@ bool prefillHopperAvailable() {
 
 HopperPrefill hopperPrefillFromEnv() {
   const char* v = getenv("KVSIM_ATTN_PREFILL");
-  for (int i = 1; v && i <= 4; ++i)
+  for (int i = 0; v && i <= 5; ++i)
     if (strcmp(v, hopperPrefillName(static_cast<HopperPrefill>(i))) == 0) return static_cast<HopperPrefill>(i);
-  return HopperPrefill::kWs;
+  return HopperPrefill::kTma;
 }
 
 const char* hopperPrefillName(HopperPrefill k) {
-  static const char* const kNames[] = {"ws", "wsl", "ws2", "wgmma64", "wgmma128"};
+  static const char* const kNames[] = {"ws", "wsl", "ws2", "wgmma64", "wgmma128", "tma"};
   return kNames[static_cast<int>(k)];
 }
 
 int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
                         int maxQueryLen, bool causal, cudaStream_t stream) {
-  // The default is the warp-specialised kernel (prefillHopperWs.cu): measured faster than this file's
-  // kernels at every d-128 shape of the kernel bench (bench/kernels/NOTES.md, run 9). KVSIM_ATTN_PREFILL
-  // picks another for comparisons: wsl / ws2 (its variants 1 / 2), wgmma64 / wgmma128 (this file's).
+  // The default is the persistent TMA kernel (prefillHopperTma.cu): measured faster than the one-tile-per-CTA
+  // warp-specialised kernel (prefillHopperWs.cu, ws) at every contiguous shape of the kernel bench, most at
+  // 16 x 1024 (bench/kernels/NOTES.md, run 11), which was faster than this file's kernels (run 9).
+  // KVSIM_ATTN_PREFILL picks another for comparisons: ws, wsl / ws2 (its variants 1 / 2), wgmma64 / wgmma128
+  // (this file's).
   const HopperPrefill k = hopperPrefillFromEnv();
+  if (k == HopperPrefill::kTma) return launchPrefillHopperTma(p, s, kv, batch, maxQueryLen, causal, stream);
   if (k != HopperPrefill::kWgmma64 && k != HopperPrefill::kWgmma128)
     return launchPrefillHopperWs(p, s, kv, batch, maxQueryLen, causal, static_cast<int>(k), stream);
   const bool bn128 = k == HopperPrefill::kWgmma128;

@@ -13,9 +13,9 @@
 //   other warpgroup's GEMMs run ("intra-warpgroup overlap"); O is rescaled once P V has landed.
 // - Same math, masking, layouts and rounding as prefillHopper.cu (same tile layout, descriptors,
 //   wgmma wrappers): 128-byte-swizzled panels of 64 head-dim elements, fp32 accumulators, P rounded
-//   to the input type.
-// Differences from FA3 that remain: cp.async instead of TMA (one producer path for contiguous and
-// paged caches), no persistent tile scheduler, no FP8.
+//   to the input type. The consumers' math is prefillWsMath.cuh, shared with prefillHopperTma.cu.
+// Differences from FA3 that remain here: cp.async instead of TMA (one producer path for contiguous and
+// paged caches), no persistent tile scheduler, no FP8. prefillHopperTma.cu adds the first two.
 #include <cuda_runtime.h>
 #include <math.h>
 
@@ -25,6 +25,7 @@
 #include "hopperTile.cuh"
 #include "prefillGrid.cuh"
 #include "prefillParams.h"
+#include "prefillWsMath.cuh"
 #include "wgmma.cuh"
 
 #pragma nv_diag_suppress 177
@@ -53,8 +54,6 @@ template <typename T, int D, int kWsStages, bool kOnLanding, class Kv, bool Caus
 __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillParams p, Kv kv) {
 #if KVSIM_HAVE_WGMMA_WS
   constexpr int kChunks = D / 8; // 16-byte chunks per row
-  constexpr int kNT = kWsBN / 8;
-  constexpr int kDT = D / 8;
   extern __shared__ uint8_t smemRaw[];
   const uint32_t pad = (1024 - (smemAddr(smemRaw) & 1023)) & 1023;
   T* sQ = reinterpret_cast<T*>(smemRaw + pad);
@@ -86,10 +85,7 @@ __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillPa
     // A context shorter than the queries (a caller bug) leaves no key to attend to: write zeros, as the
     // other prefill kernels do, instead of waiting forever for a tile the producer never loads.
     T* out = reinterpret_cast<T*>(p.out) + ((long long)(qBegin + row0) * p.numQHeads + head) * D;
-    for (int i = tid; i < kWsBM * (D / 2); i += kWsThreads) {
-      const int r = i / (D / 2), c = i % (D / 2);
-      if (row0 + r < qLen) reinterpret_cast<uint32_t*>(out + r * qRowStride)[c] = 0u;
-    }
+    storeZeroRows<T, D, kWsBM>(out, qRowStride, qLen - row0, tid, kWsThreads);
     return; // the whole CTA leaves before any barrier exists
   }
 
@@ -184,93 +180,17 @@ __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillPa
   regsIncrease<kConsumerRegs>();
   const int cw = wg - 1;               // consumer warpgroup 0 or 1
   const int warpInWg = warp & 3;
-  const int g = lane >> 2, t = lane & 3;
+  const int g = lane >> 2;
   const int minPos = prefix + row0;
   const int posA = prefix + row0 + cw * 64 + warpInWg * 16 + g; // this thread's rows: posA, posA + 8
   const int myTurn = kTurnBarrier0 + cw, otherTurn = kTurnBarrier0 + (1 - cw);
 
-  float o[D / 2];
-#pragma unroll
-  for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
-  float s[kWsBN / 2];
-  uint32_t pa[kWsBN / 16][4];
-  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
-
-  auto issueS = [&](int tile) {
-    const uint32_t kBase = aK + (tile % kWsStages) * kWsBN * D * 2;
-#pragma unroll
-    for (int kk = 0; kk < D / 16; ++kk) {
-      const uint32_t panelQ = (kk >> 2) * kWsBM * 128, panelK = (kk >> 2) * kWsBN * 128, within = (kk & 3) * 32;
-      const uint64_t da = smemDesc(aQ + panelQ + cw * 64 * 128 + within, 16, 1024);
-      const uint64_t db = smemDesc(kBase + panelK + within, 16, 1024);
-      Wgmma<T, kWsBN>::ss(s, da, db, kk > 0 ? 1 : 0);
-    }
-    wgmmaCommit();
-  };
-  auto issuePv = [&](int tile) {
-    const uint32_t vBase = aV + (tile % kWsStages) * kWsBN * D * 2;
-#pragma unroll
-    for (int ks = 0; ks < kWsBN / 16; ++ks) {
-      const uint64_t dv = smemDesc(vBase + ks * 16 * 128, kWsBN * 128, 1024);
-      Wgmma<T, D>::rsTransB(o, pa[ks], dv);
-    }
-    wgmmaCommit();
-  };
+  WsConsumerMath<T, D, kWsBM, kWsBN, Causal> mth; // S, P, O, and the softmax state (prefillWsMath.cuh)
+  mth.reset();
+  auto kStage = [&](int tile) { return aK + (tile % kWsStages) * kWsBN * D * 2; };
+  auto vStage = [&](int tile) { return aV + (tile % kWsStages) * kWsBN * D * 2; };
   auto release = [&](uint32_t bar, int tile) {
     if (lane == 0) mbarArrive(bar + 8 * (tile % kWsStages));
-  };
-  // Softmax of S (in place: s becomes exp(s - m)); returns the rescale of the previous O and l.
-  auto softmax = [&](int tile, float (&corr)[2]) {
-    const int t0 = tile * kWsBN;
-    const bool needMask = Causal ? (t0 + kWsBN - 1 > minPos) : (t0 + kWsBN > ctx);
-    if (needMask) {
-#pragma unroll
-      for (int n = 0; n < kNT; ++n)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int key = t0 + n * 8 + 2 * t + (e & 1);
-          const bool ok = Causal ? key <= posA + ((e >> 1) << 3) : key < ctx;
-          s[4 * n + e] = ok ? s[4 * n + e] : -INFINITY;
-        }
-    }
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      float mx = -INFINITY;
-#pragma unroll
-      for (int n = 0; n < kNT; ++n) mx = fmaxf(mx, fmaxf(s[4 * n + 2 * r], s[4 * n + 2 * r + 1]));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      const float mNew = fmaxf(m[r], mx * p.scaleLog2);
-      const float mUse = mNew == -INFINITY ? 0.f : mNew;
-      corr[r] = fastExp2(m[r] - mUse);
-      m[r] = mNew;
-      float sum = 0.f;
-#pragma unroll
-      for (int n = 0; n < kNT; ++n) {
-        s[4 * n + 2 * r] = fastExp2(fmaf(s[4 * n + 2 * r], p.scaleLog2, -mUse));
-        s[4 * n + 2 * r + 1] = fastExp2(fmaf(s[4 * n + 2 * r + 1], p.scaleLog2, -mUse));
-        sum += s[4 * n + 2 * r] + s[4 * n + 2 * r + 1];
-      }
-      l[r] = l[r] * corr[r] + sum;
-    }
-  };
-  auto packP = [&]() {
-#pragma unroll
-    for (int ks = 0; ks < kWsBN / 16; ++ks) {
-      pa[ks][0] = Elem<T>::pack(s[8 * ks + 0], s[8 * ks + 1]);
-      pa[ks][1] = Elem<T>::pack(s[8 * ks + 2], s[8 * ks + 3]);
-      pa[ks][2] = Elem<T>::pack(s[8 * ks + 4], s[8 * ks + 5]);
-      pa[ks][3] = Elem<T>::pack(s[8 * ks + 6], s[8 * ks + 7]);
-    }
-  };
-  auto rescaleO = [&](const float (&corr)[2]) {
-#pragma unroll
-    for (int n = 0; n < kDT; ++n) {
-      o[4 * n + 0] *= corr[0];
-      o[4 * n + 1] *= corr[0];
-      o[4 * n + 2] *= corr[1];
-      o[4 * n + 3] *= corr[1];
-    }
   };
 
   // Turns alternate consumer 0, consumer 1, consumer 0, ... (one per tile each): consumer 0 waits for
@@ -281,15 +201,15 @@ __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillPa
   fenceProxyAsync();
   if (cw == 1) namedSync(myTurn, 256);
   wgmmaFence();
-  issueS(0);
+  mth.issueS(aQ, cw, kStage(0));
   if (cw == 0 || nTiles > 1) namedArrive(otherTurn, 256);
   wgmmaWait<0>();
-  fenceRegs(s);
+  fenceRegs(mth.s);
   release(barEmptyK, 0);
   {
     float corr[2];
-    softmax(0, corr); // corr is 0 or 1 against an empty O: nothing to rescale
-    packP();
+    mth.softmax(0, minPos, posA, ctx, p.scaleLog2, corr); // corr is 0 or 1 against an empty O: nothing to rescale
+    mth.packP();
   }
   for (int tile = 1; tile < nTiles; ++tile) {
     mbarWait(barFullK + 8 * (tile % kWsStages), (tile / kWsStages) & 1);
@@ -297,43 +217,30 @@ __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillPa
     fenceProxyAsync();
     namedSync(myTurn, 256);
     wgmmaFence();
-    issueS(tile);
-    issuePv(tile - 1);
+    mth.issueS(aQ, cw, kStage(tile));
+    mth.issuePv(vStage(tile - 1));
     if (cw == 0 || tile + 1 < nTiles) namedArrive(otherTurn, 256);
     wgmmaWait<1>(); // S_j is the older group: it has landed, P_{j-1} V_{j-1} may not have
-    fenceRegs(s);
+    fenceRegs(mth.s);
     release(barEmptyK, tile);
     float corr[2];
-    softmax(tile, corr);
+    mth.softmax(tile * kWsBN, minPos, posA, ctx, p.scaleLog2, corr);
     wgmmaWait<0>();
-    fenceRegs(o);
-    fenceRegs(pa);
+    fenceRegs(mth.o);
+    fenceRegs(mth.pa);
     release(barEmptyV, tile - 1);
-    rescaleO(corr); // O holds tiles < j at the old maximum: bring it to the new one
-    packP();
+    mth.rescaleO(corr); // O holds tiles < j at the old maximum: bring it to the new one
+    mth.packP();
   }
   mbarWait(barFullV + 8 * ((nTiles - 1) % kWsStages), ((nTiles - 1) / kWsStages) & 1);
   fenceProxyAsync();
   wgmmaFence();
-  issuePv(nTiles - 1);
+  mth.issuePv(vStage(nTiles - 1));
   wgmmaWait<0>();
-  fenceRegs(o);
+  fenceRegs(mth.o);
 
   T* out = reinterpret_cast<T*>(p.out) + ((long long)(qBegin + row0) * p.numQHeads + head) * D;
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    float lt = l[r];
-    lt += __shfl_xor_sync(0xffffffffu, lt, 1);
-    lt += __shfl_xor_sync(0xffffffffu, lt, 2);
-    const float inv = lt > 0.f ? 1.f / lt : 0.f;
-    const int row = cw * 64 + warpInWg * 16 + g + r * 8;
-    if (row0 + row < qLen) {
-      T* dst = out + row * qRowStride + 2 * t;
-#pragma unroll
-      for (int n = 0; n < kDT; ++n)
-        *reinterpret_cast<uint32_t*>(dst + n * 8) = Elem<T>::pack(o[4 * n + 2 * r] * inv, o[4 * n + 2 * r + 1] * inv);
-    }
-  }
+  mth.store(out, qRowStride, cw, qLen - row0);
 #endif
 }
 

@@ -23,9 +23,9 @@ struct PrefillParams {
 // Whether this build carries the wgmma kernel (compiled for sm_90a) and the device can run it.
 bool prefillHopperAvailable();
 
-// The Hopper prefill kernels, and the one KVSIM_ATTN_PREFILL picks (unset or unknown: the default, ws):
+// The Hopper prefill kernels, and the one KVSIM_ATTN_PREFILL picks (unset or unknown: the default, tma):
 // the single rule both the launch and kvsim_attn_prefill_kernel follow.
-enum class HopperPrefill : int { kWs = 0, kWsl = 1, kWs2 = 2, kWgmma64 = 3, kWgmma128 = 4 };
+enum class HopperPrefill : int { kWs = 0, kWsl = 1, kWs2 = 2, kWgmma64 = 3, kWgmma128 = 4, kTma = 5 };
 HopperPrefill hopperPrefillFromEnv();
 const char* hopperPrefillName(HopperPrefill k);
 
@@ -38,5 +38,10 @@ int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, con
 // arrive on landing, 2 = 2 stages, the producer waits.
 int launchPrefillHopperWs(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv,
                           int batch, int maxQueryLen, bool causal, int variant, cudaStream_t stream);
+
+// Launches the persistent TMA prefill (prefillHopperTma.cu; sm_90a only, same contract; loads that TMA
+// cannot describe go through cp.async in the same kernel).
+int launchPrefillHopperTma(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
+                           int maxQueryLen, bool causal, cudaStream_t stream);
 
 } // namespace kvsim

@@ -1,7 +1,7 @@
 // mLSTM prefill, chunk-parallel (algorithm 2, "tfla"): the chunkwise form split into three launches
 // so no block walks the whole sequence (the idea of Beck et al. 2025, "Tiled Flash Linear
 // Attention": large chunks, intra-chunk work tiled so the chunk size is not bound by shared memory;
-// this code is our own). Tensor cores via wmma 16x16x16 (bf16/f16 in, fp32 accumulation).
+// this code is our own). Tensor cores via mma.sync m16n8k16 + ldmatrix (bf16/f16 in, fp32 accumulation).
 //
 // Per (request, head), chunks of L = 256 tokens. In chunk c, with lf the log forget gate, i the
 // (soft-capped) input gate, b_s = lf_0 + ... + lf_s (inclusive, inside the chunk), G = b_{L-1}
@@ -22,22 +22,21 @@
 //        h_s = (e^{b_s+m0-m_s} q_s Cprev + sum_{r<=s} e^{b_s-b_r+i_r-m_s} (q_s.k_r) v_r) / div_s
 //        den_s = e^{b_s+m0-m_s} q_s.nprev + sum_{r<=s} e^{b_s-b_r+i_r-m_s} (q_s.k_r)
 //        div_s = max(|den_s|, e^{-m_s}) + eps      (q scaled by 1/sqrt(dqk) throughout)
-//      the causal sum over 64-row key tiles up to the diagonal tile.
+//      the causal sum over 64-row key tiles up to the diagonal tile. Computed as (same algebra):
+//        m_s = b_s + max(m0, max_{r<=s} (i_r - b_r))        (a prefix max, once per block)
+//        e^{b_s-b_r+i_r-m_s}/sqrt(dqk) = 2^{rowT_s + colT_r}, rowT_s = (b_s - m_s) log2 e - log2 sqrt(dqk),
+//        colT_r = (i_r - b_r) log2 e                        (both once per block, in shared memory)
 // kernels/xlstm/tflaChunkModel.py checks this decomposition against the step recurrence in float64.
 // Rounding, as in the sequential kernel: Cprev and w_r k_r are rounded to the input type before the
 // tensor cores, P = e^{..} (q.k) too; everything else is fp32.
 // Workspace (xlstm_mlstm_prefill_workspace_bytes): Cloc fp32 and Cprev (input type) per chunk,
 // 6 * dqk * dv bytes per (request, head, chunk), plus n and per-chunk scalars.
 
-#include <mma.h>
-
 #include "xlstmCommon.cuh"
 #include "xlstmInternal.h"
 
 namespace kvsim_xlstm {
 namespace tfla {
-
-using namespace nvcuda;
 
 constexpr int kL = 256;        // chunk length = threads per block (one gate per thread)
 constexpr int kThreads = 256;  // 8 warps
@@ -107,6 +106,88 @@ __device__ __forceinline__ void chunkGates(const xlstm_mlstm_prefill_args& a, in
   for (int w = 0; w < warp; ++w) off += scratch[w];
   sB[t] = x + off;
   __syncthreads();
+}
+
+// Tensor-core building blocks: mma.sync m16n8k16 (bf16/f16 in, fp32 accumulate) fed by ldmatrix.
+// Their register layouts are specified by the PTX ISA (unlike wmma's), so the gate factors, row
+// scales and normalizers are applied to the accumulators in registers, and ldmatrix(.trans) loads
+// a 16x16 operand with one instruction instead of per-element shared-memory loads.
+// Per lane: g = lane / 4 (row in an 8-row group), tg = lane % 4 (column pair). Accumulator c[4] of a
+// 16x8 tile: c[0], c[1] at (row g, columns 2 tg, 2 tg + 1), c[2], c[3] at (row g + 8, same columns).
+__device__ __forceinline__ unsigned smemU32(const void* p) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(p));
+}
+// Four 8x8 b16 matrices; lane l gives the address of row l % 8 of matrix l / 8.
+__device__ __forceinline__ void ldsm4(unsigned (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smemU32(p)));
+}
+__device__ __forceinline__ void ldsm4t(unsigned (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smemU32(p)));
+}
+template <typename T> struct MmaType;
+template <> struct MmaType<__nv_bfloat16> { static constexpr bool bf16 = true; };
+template <> struct MmaType<__half> { static constexpr bool bf16 = false; };
+// d += A (16x16, row) * B (16x8, col): a[4] as ldsm4 of a row-major 16x16 tile, b0/b1 the k halves.
+template <typename T>
+__device__ __forceinline__ void mma16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+  if constexpr (MmaType<T>::bf16) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  } else {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+}
+// A operand rows [row0, row0 + 16) x columns [k0, k0 + 16) of a row-major tile (leading dim ld).
+template <typename T>
+__device__ __forceinline__ void loadA(unsigned (&r)[4], const T* base, int ld, int row0, int k0, int lane) {
+  ldsm4(r, base + (row0 + (lane & 15)) * ld + k0 + (lane >> 4) * 8);
+}
+// B operands of two adjacent 8-column tiles, k in [k0, k0 + 16), from a row-major [k][n] tile:
+// r[0], r[1] = (b0, b1) of columns [n0, n0 + 8); r[2], r[3] of [n0 + 8, n0 + 16).
+template <typename T>
+__device__ __forceinline__ void loadBkn(unsigned (&r)[4], const T* base, int ld, int k0, int n0, int lane) {
+  ldsm4t(r, base + (k0 + (lane & 7) + ((lane >> 3) & 1) * 8) * ld + n0 + (lane >> 4) * 8);
+}
+// The same from a row-major [n][k] tile (B = tile^T, e.g. K for Q K^T).
+template <typename T>
+__device__ __forceinline__ void loadBnk(unsigned (&r)[4], const T* base, int ld, int k0, int n0, int lane) {
+  ldsm4(r, base + (n0 + (lane & 7) + (lane >> 4) * 8) * ld + k0 + ((lane >> 3) & 1) * 8);
+}
+// 2^x with the hardware approximation (relative error ~2^-22; 2^-inf = 0): the decay exponents are
+// precomputed in log2 units so each gated score costs one add and one MUFU op.
+__device__ __forceinline__ float ex2Approx(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
+constexpr float kLog2e = 1.4426950408889634f;
+
+template <typename T> __device__ __forceinline__ unsigned pack2(float lo, float hi);
+template <> __device__ __forceinline__ unsigned pack2<__nv_bfloat16>(float lo, float hi) {
+  __nv_bfloat162 x = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<unsigned*>(&x);
+}
+template <> __device__ __forceinline__ unsigned pack2<__half>(float lo, float hi) {
+  __half2 x = __floats2half2_rn(lo, hi);
+  return *reinterpret_cast<unsigned*>(&x);
+}
+template <typename T> __device__ __forceinline__ float2 unpack2(unsigned u);
+template <> __device__ __forceinline__ float2 unpack2<__nv_bfloat16>(unsigned u) {
+  return __bfloat1622float2(*reinterpret_cast<__nv_bfloat162*>(&u));
+}
+template <> __device__ __forceinline__ float2 unpack2<__half>(unsigned u) {
+  return __half22float2(*reinterpret_cast<__half2*>(&u));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,37 +280,55 @@ __global__ void __launch_bounds__(kThreads, 2)
     if (tid < kK1Dqk && r0 + tid < dqk)
       w.nloc[cs * dqk + r0 + tid] = sNp[tid] + sNp[tid + 64] + sNp[tid + 128] + sNp[tid + 192];
   }
-  // K rows scaled by their weights, in place (rounded to the input type, as the sequential kernel).
-  for (int idx = tid; idx < kL * kK1Dqk; idx += kThreads) {
-    const int s = idx / kK1Dqk, j = idx % kK1Dqk;
-    sK[s * L.ldK + j] = fromF<TIn>(toF(sK[s * L.ldK + j]) * sW[s]);
+  // K rows scaled by their weights, in place (rounded to the input type, as the sequential kernel),
+  // 8 elements per 16-byte access: one weight per row, no per-element index arithmetic.
+  for (int idx = tid; idx < kL * (kK1Dqk / 8); idx += kThreads) {
+    const int s = idx / (kK1Dqk / 8), x = idx % (kK1Dqk / 8);
+    uint4* p = reinterpret_cast<uint4*>(sK + s * L.ldK + x * 8);
+    const float ws = sW[s];
+    uint4 u = *p;
+    unsigned* e = reinterpret_cast<unsigned*>(&u);
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      const float2 f = unpack2<TIn>(e[k]);
+      e[k] = pack2<TIn>(f.x * ws, f.y * ws);
+    }
+    *p = u;
   }
   __syncthreads();
 
-  // Cloc tile = Kw^T V: warp -> 16 rows x 64 columns (4 fragments).
-  const int rf = warp >> 1;
+  // Cloc tile = Kw^T V: warp -> 16 rows (dqk) x 64 columns (dv), eight 16x8 accumulators.
+  // A = Kw^T is K stored [token][dqk], i.e. column-major A: ldmatrix.trans gives A's row fragments.
+  const int rf = warp >> 1, g = lane >> 2, tg = lane & 3, colBase = (warp & 1) * 64;
   if (r0 + rf * 16 < dqk) {
-    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4];
+    float acc[8][4];
 #pragma unroll
-    for (int j = 0; j < 4; ++j) wmma::fill_fragment(acc[j], 0.0f);
+    for (int j = 0; j < 8; ++j) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.0f;
+    const TIn* aBase = sK + ((lane >> 4) & 1) * 8 * L.ldK + rf * 16 + ((lane >> 3) & 1) * 8 + (lane & 7) * L.ldK;
+#pragma unroll 2
     for (int kk = 0; kk < kL; kk += 16) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, TIn, wmma::col_major> fa;
-      wmma::load_matrix_sync(fa, sK + kk * L.ldK + rf * 16, L.ldK);
+      unsigned fa[4];
+      ldsm4t(fa, aBase + kk * L.ldK);
 #pragma unroll
-      for (int j = 0; j < 4; ++j) {
-        const int cf = (warp & 1) * 4 + j;
-        if (c0 + cf * 16 < dv) {
-          wmma::fragment<wmma::matrix_b, 16, 16, 16, TIn, wmma::row_major> fb;
-          wmma::load_matrix_sync(fb, sV + kk * L.ldV + cf * 16, L.ldV);
-          wmma::mma_sync(acc[j], fa, fb, acc[j]);
-        }
+      for (int np = 0; np < 4; ++np) {
+        unsigned fb[4];
+        loadBkn(fb, sV, L.ldV, kk, colBase + np * 16, lane);
+        mma16816<TIn>(acc[2 * np], fa, fb[0], fb[1]);
+        mma16816<TIn>(acc[2 * np + 1], fa, fb[2], fb[3]);
       }
     }
-    float* out = w.Cloc + (cs * dqk + r0 + rf * 16) * dv + c0;
+    // fp32 pairs straight from the accumulators: per store instruction 8 rows x 32 contiguous bytes.
+    const int rowLo = r0 + rf * 16 + g;
+    float* out = w.Cloc + cs * dqk * dv;
 #pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const int cf = (warp & 1) * 4 + j;
-      if (c0 + cf * 16 < dv) wmma::store_matrix_sync(out + cf * 16, acc[j], dv, wmma::mem_row_major);
+    for (int j = 0; j < 8; ++j) {
+      const int col = c0 + colBase + j * 8 + tg * 2;  // dv % 16 == 0: col < dv implies col + 1 < dv
+      if (col < dv) {
+        if (rowLo < dqk)
+          *reinterpret_cast<float2*>(out + (size_t)rowLo * dv + col) = make_float2(acc[j][0], acc[j][1]);
+        if (rowLo + 8 < dqk)
+          *reinterpret_cast<float2*>(out + (size_t)(rowLo + 8) * dv + col) = make_float2(acc[j][2], acc[j][3]);
+      }
     }
   }
   if (blockIdx.x == 0 && tid == 0) w.scal[cs] = make_float2(G, mloc);
@@ -244,15 +343,6 @@ __device__ __forceinline__ void scanCoef(float2 g, float& m, float& decay, float
   m = mn;
 }
 
-template <typename T> __device__ __forceinline__ unsigned pack2(float lo, float hi);
-template <> __device__ __forceinline__ unsigned pack2<__nv_bfloat16>(float lo, float hi) {
-  __nv_bfloat162 x = __floats2bfloat162_rn(lo, hi);
-  return *reinterpret_cast<unsigned*>(&x);
-}
-template <> __device__ __forceinline__ unsigned pack2<__half>(float lo, float hi) {
-  __half2 x = __floats2half2_rn(lo, hi);
-  return *reinterpret_cast<unsigned*>(&x);
-}
 
 template <typename T> __device__ __forceinline__ void store4(T* p, const float (&x)[4]) {
   uint2 u;
@@ -326,17 +416,16 @@ __global__ void __launch_bounds__(kThreads) tflaScanKernel(const xlstm_mlstm_pre
 // ---------------------------------------------------------------------------------------------
 // (3) Outputs: inter-chunk term from the entering state plus the causal intra-chunk term.
 struct K3Layout {
-  int ldQ, ldC, ldV, ldS, ldP, ldO;
-  size_t offQ, offR1, offV, offS, offB, offI, offN, offRow, offScr, total;
+  int ldQ, ldC, ldV, ldP, ldO;
+  size_t offQ, offR1, offV, offP, offB, offI, offCol, offN, offRow, offScr, total;
 };
 __host__ __device__ inline K3Layout k3Layout(int dqk, int inBytes) {
   K3Layout L;
-  L.ldQ = dqk + 8;
+  L.ldQ = dqk + 8;  // +16 B per row: the 8 row addresses of an ldmatrix hit different banks
   L.ldC = kDvTile + 8;
   L.ldV = kDvTile + 8;
-  L.ldS = kRows + 4;
   L.ldP = kRows + 8;
-  L.ldO = kDvTile + 4;
+  L.ldO = kDvTile + 8;
   size_t o = 0;
   auto take = [&](size_t bytes) {
     size_t at = o;
@@ -345,27 +434,33 @@ __host__ __device__ inline K3Layout k3Layout(int dqk, int inBytes) {
   };
   auto mx = [](size_t x, size_t y) { return x > y ? x : y; };
   L.offQ = take((size_t)kRows * L.ldQ * inBytes);
-  // R1, in turn: a 64-row slice of Cprev, the fp32 accumulator staging, a K tile, the staging again.
+  // R1, in turn: Cprev slices (ping-pong with V's buffer), K tiles, the output tile (input type).
   L.offR1 = take(mx(mx((size_t)kRows * L.ldQ * inBytes, (size_t)kRows * L.ldC * inBytes),
-                    (size_t)kRows * L.ldO * 4));
-  L.offV = take((size_t)kRows * L.ldV * inBytes);
-  // S (fp32), then P (input type) over it.
-  L.offS = take(mx((size_t)kRows * L.ldS * 4, (size_t)kRows * L.ldP * inBytes));
+                    (size_t)kRows * L.ldO * inBytes));
+  L.offV = take((size_t)kRows * mx(L.ldV, L.ldC) * inBytes);
+  L.offP = take((size_t)kRows * L.ldP * inBytes);
   L.offB = take(kL * 4);
   L.offI = take(kL * 4);
+  L.offCol = take(kL * 4);
   L.offN = take(kMaxDqk * 4);
-  L.offRow = take(3 * kRows * 4);
+  L.offRow = take(6 * kRows * 4);
   L.offScr = take(32 * 4);
   L.total = o;
   return L;
 }
 
-// Blocks per SM the output kernel is compiled for: 2 caps it at 128 registers, where it spills (ncu on
-// an H100, 2026-12-06: 2.1 M local-memory requests per B=4 S=4096 call, 1.95 of its 2.8 ms); a build
-// with -DKVSIM_TFLA_K3_MIN_BLOCKS=1 lifts the cap, for comparison (bench/xlstm/runDevice.sh).
+// Blocks per SM the output kernel is compiled for. v1 (wmma) spilled at the 128-register cap of 2;
+// v2 (mma.sync, fragments of known layout) fits it. -DKVSIM_TFLA_K3_MIN_BLOCKS=1 lifts the cap, for
+// comparison (bench/xlstm/runDevice.sh).
 #ifndef KVSIM_TFLA_K3_MIN_BLOCKS
 #define KVSIM_TFLA_K3_MIN_BLOCKS 2
 #endif
+
+__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+// Wait until at most `n` of this thread's committed groups are still in flight.
+template <int n> __device__ __forceinline__ void cpAsyncWait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(n) : "memory");
+}
 
 template <typename TIn>
 __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
@@ -373,7 +468,7 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
   extern __shared__ __align__(128) unsigned char smem[];
   const int H = a.heads, dqk = a.dqk, dv = a.dv, S = a.seqLen;
   const K3Layout L = k3Layout(dqk, (int)sizeof(TIn));
-  const int tid = threadIdx.x, warp = tid >> 5;
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int nDvT = (dv + kDvTile - 1) / kDvTile;
   const int tv = blockIdx.x % nDvT, qt = blockIdx.x / nDvT;
   const int c = blockIdx.y, bh = blockIdx.z, b = bh / H, head = bh % H;
@@ -400,16 +495,17 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
 
   TIn* sQ = reinterpret_cast<TIn*>(smem + L.offQ);
   TIn* sR1 = reinterpret_cast<TIn*>(smem + L.offR1);
-  float* sO = reinterpret_cast<float*>(smem + L.offR1);
   TIn* sV = reinterpret_cast<TIn*>(smem + L.offV);
-  float* sS = reinterpret_cast<float*>(smem + L.offS);
-  TIn* sP = reinterpret_cast<TIn*>(smem + L.offS);
+  TIn* sP = reinterpret_cast<TIn*>(smem + L.offP);
   float* sB = reinterpret_cast<float*>(smem + L.offB);
   float* sI = reinterpret_cast<float*>(smem + L.offI);
+  float* sCol = reinterpret_cast<float*>(smem + L.offCol);  // (i_r - b_r) log2 e
   float* sN = reinterpret_cast<float*>(smem + L.offN);
   float* sM = reinterpret_cast<float*>(smem + L.offRow);  // m_s
   float* sRS = sM + kRows;                                // e^{b_s+m0-m_s} / sqrt(dqk)
-  float* sDen = sM + 2 * kRows;                           // den_s, then div_s
+  float* sRT = sM + 2 * kRows;                            // (b_s - m_s) log2 e + log2(1/sqrt(dqk))
+  float* sDen = sM + 3 * kRows;                           // inter part of den_s, then 1 / div_s
+  float* sDenPart = sM + 4 * kRows;                       // [2][kRows]: intra part per key half
   float* scr = reinterpret_cast<float*>(smem + L.offScr);
 
   const TIn* qg = reinterpret_cast<const TIn*>(a.q);
@@ -417,173 +513,240 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
   const TIn* vg = reinterpret_cast<const TIn*>(a.v);
   const TIn* Cp = reinterpret_cast<const TIn*>(w.Cprev) + cs * dqk * dv;
   const int vecQ = dqk / 8;
+  // Async loads in commit groups: Q, then Cprev slice 0 (slices alternate between R1 and V's buffer).
   for (int idx = tid; idx < kRows * vecQ; idx += kThreads) {
     const int s = idx / vecQ, x = idx % vecQ;
     const bool ok = s < qRows;
     const size_t g = ok ? (((size_t)b * S + t0 + q0 + s) * H + head) * dqk + x * 8 : 0;
     cpAsync16(sQ + s * L.ldQ + x * 8, qg + g, ok);
   }
-  for (int i = tid; i < dqk; i += kThreads) sN[i] = w.nprev[cs * dqk + i];
-  const float m0 = w.mprev[(size_t)bh * (w.nC + 1) + c];
-  const float scale = rsqrtf((float)dqk);
-  chunkGates(a, b, head, t0, len, sB, sI, scr);
-  cpAsyncWaitAll();
-  __syncthreads();
-
-  // Row stabilizer m_s, inter scale and the inter part of den; 4 threads per row.
-  {
-    const int ls = tid >> 2, part = tid & 3, s = q0 + ls;
-    const float bs = sB[s];
-    float dmax = -INFINITY;
-    for (int r = part; r <= s; r += 4) dmax = fmaxf(dmax, bs - sB[r] + sI[r]);
-    dmax = fmaxf(dmax, __shfl_xor_sync(0xffffffffu, dmax, 1));
-    dmax = fmaxf(dmax, __shfl_xor_sync(0xffffffffu, dmax, 2));
-    float qn = 0.0f;
-    for (int i = part; i < dqk; i += 4) qn += toF(sQ[ls * L.ldQ + i]) * sN[i];
-    qn += __shfl_xor_sync(0xffffffffu, qn, 1);
-    qn += __shfl_xor_sync(0xffffffffu, qn, 2);
-    if (part == 0) {
-      const float ms = fmaxf(bs + m0, dmax);
-      const float rs = expf(bs + m0 - ms) * scale;
-      sM[ls] = ms;
-      sRS[ls] = rs;
-      sDen[ls] = rs * qn;
-    }
-  }
-
-  // Warp -> rows [16 rf, 16 rf + 16) x 4 column fragments of the 64 x 128 output tile.
-  const int rf = warp >> 1;
-  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4];
-#pragma unroll
-  for (int j = 0; j < 4; ++j) wmma::fill_fragment(acc[j], 0.0f);
-
-  // Inter-chunk term Q Cprev, over dqk in 64-row slices of Cprev.
-  for (int k0 = 0; k0 < dqk; k0 += kRows) {
+  cpAsyncCommit();
+  auto loadCSlice = [&](int k0, TIn* dst) {
     const int rows = min(kRows, dqk - k0);
-    __syncthreads();  // the previous slice has been read
     for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
       const int r = idx / (kDvTile / 8), x = idx % (kDvTile / 8);
       const bool ok = r < rows && c0 + x * 8 < dv;
-      cpAsync16(sR1 + r * L.ldC + x * 8, Cp + (ok ? (size_t)(k0 + r) * dv + c0 + x * 8 : 0), ok);
+      cpAsync16(dst + r * L.ldC + x * 8, Cp + (ok ? (size_t)(k0 + r) * dv + c0 + x * 8 : 0), ok);
     }
-    cpAsyncWaitAll();
-    __syncthreads();
-    for (int kk = 0; kk < rows; kk += 16) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, TIn, wmma::row_major> fa;
-      wmma::load_matrix_sync(fa, sQ + rf * 16 * L.ldQ + k0 + kk, L.ldQ);
+    cpAsyncCommit();
+  };
+  loadCSlice(0, sR1);
+  for (int i = tid; i < dqk; i += kThreads) sN[i] = w.nprev[cs * dqk + i];
+  const float m0 = w.mprev[(size_t)bh * (w.nC + 1) + c];
+  const float scale = rsqrtf((float)dqk);
+  const float log2Scale = -0.5f * log2f((float)dqk);
+  chunkGates(a, b, head, t0, len, sB, sI, scr);
+
+  // Per-chunk precomputation, once per block, so the tile loops do no gate arithmetic:
+  // m_s = max(b_s + m0, max_{r<=s}(b_s - b_r + i_r)) = b_s + max(m0, prefix max of (i_r - b_r));
+  // the decay of key r for query s is 2^{sRT[s] + sCol[r]} (scale 1/sqrt(dqk) folded in).
+  {
+    const float x = sI[tid] - sB[tid];
+    sCol[tid] = x * kLog2e;
+    float pm = x;
 #pragma unroll
-      for (int j = 0; j < 4; ++j) {
-        const int cf = (warp & 1) * 4 + j;
-        if (cf * 16 < tileCols) {
-          wmma::fragment<wmma::matrix_b, 16, 16, 16, TIn, wmma::row_major> fb;
-          wmma::load_matrix_sync(fb, sR1 + kk * L.ldC + cf * 16, L.ldC);
-          wmma::mma_sync(acc[j], fa, fb, acc[j]);
-        }
-      }
+    for (int o = 1; o < 32; o <<= 1) {
+      const float y = __shfl_up_sync(0xffffffffu, pm, o);
+      if (lane >= o) pm = fmaxf(pm, y);
+    }
+    if (lane == 31) scr[8 + warp] = pm;
+    __syncthreads();
+    for (int v = 0; v < warp; ++v) pm = fmaxf(pm, scr[8 + v]);
+    const int ls = tid - q0;
+    if (ls >= 0 && ls < kRows) {
+      const float bs = sB[tid], ms = bs + fmaxf(m0, pm);
+      sM[ls] = ms;
+      sRS[ls] = expf(bs + m0 - ms) * scale;
+      sRT[ls] = (bs - ms) * kLog2e + log2Scale;
     }
   }
-  // Scale each row by e^{b_s+m0-m_s}/sqrt(dqk) in fp32 (through shared memory: the fragment's
-  // element order is opaque), then keep accumulating the intra-chunk term on top.
+  cpAsyncWait<1>();  // Q has landed (Cprev slice 0 may still be in flight)
   __syncthreads();
+  // Inter part of den: q_s . nprev, 4 threads per row, 8 elements per 16-byte load.
+  {
+    const int ls = tid >> 2, part = tid & 3;
+    float qn = 0.0f;
+    for (int x = part; x < vecQ; x += 4) {
+      const uint4 u = *reinterpret_cast<const uint4*>(sQ + ls * L.ldQ + x * 8);
+      const unsigned* e = reinterpret_cast<const unsigned*>(&u);
 #pragma unroll
-  for (int j = 0; j < 4; ++j)
-    wmma::store_matrix_sync(sO + rf * 16 * L.ldO + ((warp & 1) * 4 + j) * 16, acc[j], L.ldO,
-                            wmma::mem_row_major);
-  __syncthreads();
-  for (int idx = tid; idx < kRows * kDvTile; idx += kThreads) sO[(idx / kDvTile) * L.ldO + idx % kDvTile] *= sRS[idx / kDvTile];
-  __syncthreads();
-#pragma unroll
-  for (int j = 0; j < 4; ++j)
-    wmma::load_matrix_sync(acc[j], sO + rf * 16 * L.ldO + ((warp & 1) * 4 + j) * 16, L.ldO,
-                           wmma::mem_row_major);
-  __syncthreads();
+      for (int k = 0; k < 4; ++k) {
+        const float2 f = unpack2<TIn>(e[k]);
+        qn += f.x * sN[x * 8 + 2 * k] + f.y * sN[x * 8 + 2 * k + 1];
+      }
+    }
+    qn += __shfl_xor_sync(0xffffffffu, qn, 1);
+    qn += __shfl_xor_sync(0xffffffffu, qn, 2);
+    if (part == 0) sDen[ls] = sRS[ls] * qn;
+  }
 
-  // Intra-chunk term over the key tiles up to the diagonal one.
-  for (int kt = 0; kt <= qt; ++kt) {
-    const int k0 = kt * kRows;
+  // Warp -> query rows [rowBase, rowBase + 16) x output columns [colBase, colBase + 64) (eight 16x8
+  // accumulators), and for Q K^T keys [keyBase, keyBase + 32) of each 64-key tile.
+  const int g = lane >> 2, tg = lane & 3;
+  const int rowBase = (warp >> 1) * 16, colBase = (warp & 1) * 64, keyBase = (warp & 1) * 32;
+  float acc[8][4];
+#pragma unroll
+  for (int j = 0; j < 8; ++j) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.0f;
+
+  // Inter-chunk term Q Cprev over dqk in 64-row slices, the next slice loading during this one.
+  const int nSlices = (dqk + kRows - 1) / kRows;
+  for (int sl = 0; sl < nSlices; ++sl) {
+    const TIn* cur = (sl & 1) ? sV : sR1;
+    if (sl + 1 < nSlices) {
+      loadCSlice((sl + 1) * kRows, (sl & 1) ? sR1 : sV);
+      cpAsyncWait<1>();
+    } else {
+      cpAsyncWait<0>();
+    }
+    __syncthreads();
+    const int k0 = sl * kRows, rows = min(kRows, dqk - k0);
+    for (int kk = 0; kk < rows; kk += 16) {
+      unsigned fa[4];
+      loadA(fa, sQ, L.ldQ, rowBase, k0 + kk, lane);
+#pragma unroll
+      for (int np = 0; np < 4; ++np) {
+        unsigned fb[4];
+        loadBkn(fb, cur, L.ldC, kk, colBase + np * 16, lane);
+        mma16816<TIn>(acc[2 * np], fa, fb[0], fb[1]);
+        mma16816<TIn>(acc[2 * np + 1], fa, fb[2], fb[3]);
+      }
+    }
+    __syncthreads();  // this slice's buffer is refilled next
+  }
+  // Row scale e^{b_s+m0-m_s}/sqrt(dqk) in fp32, in registers (rows g and g + 8 of the warp's 16).
+  {
+    const float lo = sRS[rowBase + g], hi = sRS[rowBase + g + 8];
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      acc[j][0] *= lo;
+      acc[j][1] *= lo;
+      acc[j][2] *= hi;
+      acc[j][3] *= hi;
+    }
+  }
+
+  // Intra-chunk term over the key tiles up to the diagonal one. K of tile kt + 1 loads during P V
+  // of tile kt; V of tile kt loads during Q K^T of tile kt.
+  auto loadK = [&](int k0) {
     for (int idx = tid; idx < kRows * vecQ; idx += kThreads) {
       const int r = idx / vecQ, x = idx % vecQ;
       const bool ok = k0 + r < len;
-      const size_t g = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dqk + x * 8 : 0;
-      cpAsync16(sR1 + r * L.ldQ + x * 8, kg + g, ok);
+      const size_t g2 = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dqk + x * 8 : 0;
+      cpAsync16(sR1 + r * L.ldQ + x * 8, kg + g2, ok);
     }
+    cpAsyncCommit();
+  };
+  const float rtLo = sRT[rowBase + g], rtHi = sRT[rowBase + g + 8];
+  float denLo = 0.0f, denHi = 0.0f;  // this thread's part of the intra den of rows g, g + 8
+  loadK(0);
+  for (int kt = 0; kt <= qt; ++kt) {
+    const int k0 = kt * kRows;
     for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
       const int r = idx / (kDvTile / 8), x = idx % (kDvTile / 8);
       const bool ok = k0 + r < len && c0 + x * 8 < dv;
-      const size_t g = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dv + c0 + x * 8 : 0;
-      cpAsync16(sV + r * L.ldV + x * 8, vg + g, ok);
+      const size_t g2 = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dv + c0 + x * 8 : 0;
+      cpAsync16(sV + r * L.ldV + x * 8, vg + g2, ok);
     }
-    cpAsyncWaitAll();
+    cpAsyncCommit();
+    cpAsyncWait<1>();  // K of this tile has landed
     __syncthreads();
-    // S = Q K^T (64 x 64): two fragments per warp.
+    // S = Q K^T for the warp's 16 rows x 32 keys: four 16x8 accumulators.
+    float sc[4][4];
 #pragma unroll
-    for (int j = 0; j < 2; ++j) {
-      const int f = warp + j * kWarps, rs = f >> 2, csf = f & 3;
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> sf;
-      wmma::fill_fragment(sf, 0.0f);
-      for (int kk = 0; kk < dqk; kk += 16) {
-        wmma::fragment<wmma::matrix_a, 16, 16, 16, TIn, wmma::row_major> fa;
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, TIn, wmma::col_major> fb;
-        wmma::load_matrix_sync(fa, sQ + rs * 16 * L.ldQ + kk, L.ldQ);
-        wmma::load_matrix_sync(fb, sR1 + csf * 16 * L.ldQ + kk, L.ldQ);
-        wmma::mma_sync(sf, fa, fb, sf);
+    for (int j = 0; j < 4; ++j) sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.0f;
+#pragma unroll 4
+    for (int kk = 0; kk < dqk; kk += 16) {
+      unsigned fa[4];
+      loadA(fa, sQ, L.ldQ, rowBase, kk, lane);
+#pragma unroll
+      for (int np = 0; np < 2; ++np) {
+        unsigned fb[4];
+        loadBnk(fb, sR1, L.ldQ, kk, keyBase + np * 16, lane);
+        mma16816<TIn>(sc[2 * np], fa, fb[0], fb[1]);
+        mma16816<TIn>(sc[2 * np + 1], fa, fb[2], fb[3]);
       }
-      wmma::store_matrix_sync(sS + rs * 16 * L.ldS + csf * 16, sf, L.ldS, wmma::mem_row_major);
     }
-    __syncthreads();
-    // Gated scores, 4 threads per row x 16 columns; P is written over S after every read.
-    {
-      const int ls = tid >> 2, part = tid & 3, s = q0 + ls;
-      const float bs = sB[s], ms = sM[ls];
-      unsigned p2[8];  // P rounded to the input type, two per register (held across the barrier)
-      float den = 0.0f;
+    // Gated scores P = 2^{sRT[s] + sCol[r]} S (causal on the diagonal tile), den in fp32 before
+    // rounding, P rounded to the input type into shared memory for P V.
+    const bool diag = kt == qt;
 #pragma unroll
-      for (int u = 0; u < 16; u += 2) {
-        float p[2];
-#pragma unroll
-        for (int v = 0; v < 2; ++v) {
-          const int col = part * 16 + u + v, r = k0 + col;
-          p[v] = r <= s ? expf(bs - sB[r] + sI[r] - ms) * sS[ls * L.ldS + col] * scale : 0.0f;
-          den += p[v];
-        }
-        p2[u / 2] = pack2<TIn>(p[0], p[1]);
+    for (int j = 0; j < 4; ++j) {
+      const int col = keyBase + j * 8 + tg * 2;  // key index inside the tile
+      const float2 ct = *reinterpret_cast<const float2*>(sCol + k0 + col);
+      const int rLo = rowBase + g;
+      float p0 = ex2Approx(rtLo + ct.x) * sc[j][0], p1 = ex2Approx(rtLo + ct.y) * sc[j][1];
+      float p2 = ex2Approx(rtHi + ct.x) * sc[j][2], p3 = ex2Approx(rtHi + ct.y) * sc[j][3];
+      if (diag) {
+        if (col > rLo) p0 = 0.0f;
+        if (col + 1 > rLo) p1 = 0.0f;
+        if (col > rLo + 8) p2 = 0.0f;
+        if (col + 1 > rLo + 8) p3 = 0.0f;
       }
-      __syncthreads();
-      unsigned* pRow = reinterpret_cast<unsigned*>(sP + ls * L.ldP + part * 16);
-#pragma unroll
-      for (int u = 0; u < 8; ++u) pRow[u] = p2[u];
-      den += __shfl_xor_sync(0xffffffffu, den, 1);
-      den += __shfl_xor_sync(0xffffffffu, den, 2);
-      if (part == 0) sDen[ls] += den;
+      denLo += p0 + p1;
+      denHi += p2 + p3;
+      *reinterpret_cast<unsigned*>(sP + rLo * L.ldP + col) = pack2<TIn>(p0, p1);
+      *reinterpret_cast<unsigned*>(sP + (rLo + 8) * L.ldP + col) = pack2<TIn>(p2, p3);
     }
-    __syncthreads();
+    cpAsyncWait<0>();  // V of this tile has landed
+    __syncthreads();   // P and V visible; K no longer read
+    if (kt < qt) loadK(k0 + kRows);
+#pragma unroll
     for (int kk = 0; kk < kRows; kk += 16) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, TIn, wmma::row_major> fa;
-      wmma::load_matrix_sync(fa, sP + rf * 16 * L.ldP + kk, L.ldP);
+      unsigned fa[4];
+      loadA(fa, sP, L.ldP, rowBase, kk, lane);
 #pragma unroll
-      for (int j = 0; j < 4; ++j) {
-        const int cf = (warp & 1) * 4 + j;
-        if (cf * 16 < tileCols) {
-          wmma::fragment<wmma::matrix_b, 16, 16, 16, TIn, wmma::row_major> fb;
-          wmma::load_matrix_sync(fb, sV + kk * L.ldV + cf * 16, L.ldV);
-          wmma::mma_sync(acc[j], fa, fb, acc[j]);
-        }
+      for (int np = 0; np < 4; ++np) {
+        unsigned fb[4];
+        loadBkn(fb, sV, L.ldV, kk, colBase + np * 16, lane);
+        mma16816<TIn>(acc[2 * np], fa, fb[0], fb[1]);
+        mma16816<TIn>(acc[2 * np + 1], fa, fb[2], fb[3]);
       }
     }
-    __syncthreads();  // K, V and P are rewritten by the next key tile
+    __syncthreads();  // P and V are rewritten by the next key tile
   }
 
-  if (tid < kRows) sDen[tid] = fmaxf(fabsf(sDen[tid]), expf(-sM[tid])) + kNormEps;
-#pragma unroll
-  for (int j = 0; j < 4; ++j)
-    wmma::store_matrix_sync(sO + rf * 16 * L.ldO + ((warp & 1) * 4 + j) * 16, acc[j], L.ldO,
-                            wmma::mem_row_major);
+  // Normalizer div_s = max(|den_s|, e^{-m_s}) + eps; den = inter part + both key halves' parts.
+  denLo += __shfl_xor_sync(0xffffffffu, denLo, 1);
+  denLo += __shfl_xor_sync(0xffffffffu, denLo, 2);
+  denHi += __shfl_xor_sync(0xffffffffu, denHi, 1);
+  denHi += __shfl_xor_sync(0xffffffffu, denHi, 2);
+  if (tg == 0) {
+    sDenPart[(warp & 1) * kRows + rowBase + g] = denLo;
+    sDenPart[(warp & 1) * kRows + rowBase + g + 8] = denHi;
+  }
   __syncthreads();
-  for (int idx = tid; idx < qRows * kDvTile; idx += kThreads) {
-    const int s = idx / kDvTile, cc = idx % kDvTile;
-    if (cc < tileCols)
-      hOut[(((size_t)b * S + t0 + q0 + s) * H + head) * dv + c0 + cc] =
-          fromF<TIn>(sO[s * L.ldO + cc] / sDen[s]);
+  if (tid < kRows) {
+    const float den = sDen[tid] + sDenPart[tid] + sDenPart[kRows + tid];
+    sDen[tid] = 1.0f / (fmaxf(fabsf(den), expf(-sM[tid])) + kNormEps);
+  }
+  __syncthreads();
+  // h tile in the input type into R1 (free: the last K tile was read before the last barrier),
+  // then 16-byte coalesced stores.
+  TIn* sOut = sR1;
+  {
+    const float lo = sDen[rowBase + g], hi = sDen[rowBase + g + 8];
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      const int col = colBase + j * 8 + tg * 2;
+      *reinterpret_cast<unsigned*>(sOut + (rowBase + g) * L.ldO + col) = pack2<TIn>(acc[j][0] * lo, acc[j][1] * lo);
+      *reinterpret_cast<unsigned*>(sOut + (rowBase + g + 8) * L.ldO + col) = pack2<TIn>(acc[j][2] * hi, acc[j][3] * hi);
+    }
+  }
+  __syncthreads();
+  const bool hAligned = (reinterpret_cast<uintptr_t>(hOut) & 15) == 0;  // dv % 16 == 0 does the rest
+  for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
+    const int s = idx / (kDvTile / 8), cc = (idx % (kDvTile / 8)) * 8;
+    if (s < qRows && cc < tileCols) {
+      TIn* dst = hOut + (((size_t)b * S + t0 + q0 + s) * H + head) * dv + c0 + cc;
+      const uint4 u = *reinterpret_cast<const uint4*>(sOut + s * L.ldO + cc);
+      if (hAligned) {
+        *reinterpret_cast<uint4*>(dst) = u;
+      } else {
+        const TIn* e = reinterpret_cast<const TIn*>(&u);
+#pragma unroll
+        for (int k = 0; k < 8; ++k) dst[k] = e[k];
+      }
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 
+#include "slstmRecurrentMma.cuh"
 #include "xlstmCommon.cuh"
 #include "xlstmVec.cuh"
 
@@ -113,8 +114,9 @@ __global__ void __launch_bounds__(kSlThreads)
   }
 }
 
+// kSplits: how many partial sums per pre-activation the recurrent kernel left in the workspace.
 template <typename TIn, typename TState>
-__global__ void slstmGateKernel(const xlstm_slstm_step_args a, SlPlan p) {
+__global__ void slstmGateKernel(const xlstm_slstm_step_args a, int kSplits) {
   const int H = a.heads, dh = a.headDim;
   const size_t total = (size_t)a.batch * H * dh;
   for (size_t idx = blockIdx.x * (size_t)blockDim.x + threadIdx.x; idx < total;
@@ -134,7 +136,7 @@ __global__ void slstmGateKernel(const xlstm_slstm_step_args a, SlPlan p) {
     for (int g = 0; g < 4; ++g) {
       float v = toF(reinterpret_cast<const TIn*>(a.xPre)[(((size_t)b * 4 + g) * H + head) * dh + j]);
       if (a.bias) v += a.bias[((size_t)g * H + head) * dh + j];
-      for (int ks = 0; ks < p.kSplits; ++ks)
+      for (int ks = 0; ks < kSplits; ++ks)
         v += ws[((((size_t)ks * a.batch + b) * 4 + g) * H + head) * dh + j];
       raw[g] = v;
     }
@@ -157,20 +159,143 @@ __global__ void slstmGateKernel(const xlstm_slstm_step_args a, SlPlan p) {
   }
 }
 
+// 4 adjacent units per thread (headDim % 8 == 0, pointers 16-byte aligned; checked on the host).
+// The kernel is latency-bound (one wave at B=64), so every load that does not need the slot
+// (xPre, bias, the partial sums) is issued before the slot-dependent state loads, and each thread
+// moves 4x the bytes of the scalar kernel per round trip.
+template <typename T> struct SlVec4;  // 4 elements of T as one load/store
+template <> struct SlVec4<float> {
+  __device__ __forceinline__ static void ld(const float* p, float (&f)[4]) {
+    const float4 v = *reinterpret_cast<const float4*>(p);
+    f[0] = v.x; f[1] = v.y; f[2] = v.z; f[3] = v.w;
+  }
+  __device__ __forceinline__ static void st(float* p, const float (&f)[4]) {
+    *reinterpret_cast<float4*>(p) = make_float4(f[0], f[1], f[2], f[3]);
+  }
+};
+template <typename T16> struct SlVec4_16 {
+  __device__ __forceinline__ static void ld(const T16* p, float (&f)[4]) {
+    const uint2 v = *reinterpret_cast<const uint2*>(p);
+    const float2 a = slUnpack2<T16>(v.x), b = slUnpack2<T16>(v.y);
+    f[0] = a.x; f[1] = a.y; f[2] = b.x; f[3] = b.y;
+  }
+  __device__ __forceinline__ static void st(T16* p, const float (&f)[4]) {
+    *reinterpret_cast<uint2*>(p) = make_uint2(slPack2<T16>(f[0], f[1]), slPack2<T16>(f[2], f[3]));
+  }
+};
+template <> struct SlVec4<__nv_bfloat16> : SlVec4_16<__nv_bfloat16> {};
+template <> struct SlVec4<__half> : SlVec4_16<__half> {};
+
+template <typename TIn, typename TState>
+__global__ void __launch_bounds__(256) slstmGateKernel4(const xlstm_slstm_step_args a, int kSplits) {
+  const int H = a.heads, dh = a.headDim;
+  const size_t total4 = (size_t)a.batch * H * dh / 4;
+  for (size_t i4 = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i4 < total4;
+       i4 += (size_t)gridDim.x * blockDim.x) {
+    const size_t idx = i4 * 4;
+    const int j = (int)(idx % dh);
+    const int head = (int)((idx / dh) % H);
+    const int b = (int)(idx / ((size_t)dh * H));
+    const int s = a.slots[b];
+    const float* ws = static_cast<const float*>(a.workspace);
+    float raw[4][4];
+#pragma unroll
+    for (int g = 0; g < 4; ++g) {
+      SlVec4<TIn>::ld(reinterpret_cast<const TIn*>(a.xPre) + (((size_t)b * 4 + g) * H + head) * dh + j,
+                      raw[g]);
+      if (a.bias) {
+        float bv[4];
+        SlVec4<float>::ld(a.bias + ((size_t)g * H + head) * dh + j, bv);
+#pragma unroll
+        for (int e = 0; e < 4; ++e) raw[g][e] += bv[e];
+      }
+    }
+    for (int ks = 0; ks < kSplits; ++ks)
+#pragma unroll
+      for (int g = 0; g < 4; ++g) {
+        float pv[4];
+        SlVec4<float>::ld(ws + ((((size_t)ks * a.batch + b) * 4 + g) * H + head) * dh + j, pv);
+#pragma unroll
+        for (int e = 0; e < 4; ++e) raw[g][e] += pv[e];
+      }
+    TIn* y = reinterpret_cast<TIn*>(a.y) + idx;
+    if (s < 0 || s >= a.state.numSlots) {
+      const float q = __int_as_float(0x7fc00000);
+      const float qs[4] = {q, q, q, q};
+      SlVec4<TIn>::st(y, qs);
+      continue;
+    }
+    const size_t e0 = ((size_t)s * H + head) * dh + j;
+    TState* cS = reinterpret_cast<TState*>(a.state.c) + e0;
+    TState* nS = reinterpret_cast<TState*>(a.state.n) + e0;
+    TState* hS = reinterpret_cast<TState*>(a.state.h) + e0;
+    float* mS = a.state.m + e0;
+    float c[4], n[4], m[4], h[4];
+    SlVec4<TState>::ld(cS, c);
+    SlVec4<TState>::ld(nS, n);
+    SlVec4<float>::ld(mS, m);
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {  // same arithmetic as slstmGateKernel
+      const float logFm = m[e] + logSigmoid(raw[1][e]);
+      const float mNew = fmaxf(raw[0][e], logFm);
+      const float iAct = expf(raw[0][e] - mNew), fAct = expf(logFm - mNew);
+      c[e] = fAct * c[e] + iAct * tanhf(raw[2][e]);
+      n[e] = fAct * n[e] + iAct;
+      h[e] = (1.0f / (1.0f + expf(-raw[3][e]))) * c[e] / n[e];
+      m[e] = mNew;
+    }
+    SlVec4<TState>::st(cS, c);
+    SlVec4<TState>::st(nS, n);
+    SlVec4<TState>::st(hS, h);
+    SlVec4<float>::st(mS, m);
+    SlVec4<TIn>::st(y, h);
+  }
+}
+
+inline bool slUseMma(int batch) { return batch >= kSlMmaMinBatch; }
+
+// Partial sums per pre-activation for this shape (the path is chosen by sizes only).
+inline int slKSplits(int batch, int heads, int dh) {
+  return slUseMma(batch) ? slMmaPlan(batch, heads, dh).kSplits : slPlan(batch, heads, dh).kSplits;
+}
+
 template <typename TIn, typename TState>
 int launchSlstm(const xlstm_slstm_step_args& a, cudaStream_t stream) {
-  const SlPlan p = slPlan(a.batch, a.heads, a.headDim);
-  const size_t smem = (((size_t)kSlGroup * p.kLen + 3) / 4 * 4 + (size_t)kSlWarps * kSlGroup * kSlCols) * 4;
-  auto k1 = slstmRecurrentKernel<TIn, TState>;
-  cudaError_t e = cudaFuncSetAttribute(k1, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
-  if (e == cudaSuccess) {
-    k1<<<dim3(4 * p.colTiles, p.kSplits, a.heads * p.groups), kSlThreads, smem, stream>>>(a, p);
-    e = cudaGetLastError();
+  cudaError_t e = cudaSuccess;
+  int kSplits = 0;
+  if (slUseMma(a.batch)) {
+    const SlMmaPlan p = slMmaPlan(a.batch, a.heads, a.headDim);
+    constexpr int smem = SlMmaTraits<TIn, TState>::kSmemBytes;
+    auto k1 = slstmRecurrentMmaKernel<TIn, TState>;
+    e = cudaFuncSetAttribute(k1, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
+    if (e == cudaSuccess) {
+      k1<<<dim3(p.groups, 4 * p.colTiles, a.heads * p.kSplits), kSlMmaThreads, smem, stream>>>(a, p);
+      e = cudaGetLastError();
+    }
+    kSplits = p.kSplits;
+  } else {
+    const SlPlan p = slPlan(a.batch, a.heads, a.headDim);
+    const size_t smem = (((size_t)kSlGroup * p.kLen + 3) / 4 * 4 + (size_t)kSlWarps * kSlGroup * kSlCols) * 4;
+    auto k1 = slstmRecurrentKernel<TIn, TState>;
+    e = cudaFuncSetAttribute(k1, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
+    if (e == cudaSuccess) {
+      k1<<<dim3(4 * p.colTiles, p.kSplits, a.heads * p.groups), kSlThreads, smem, stream>>>(a, p);
+      e = cudaGetLastError();
+    }
+    kSplits = p.kSplits;
   }
   if (e == cudaSuccess) {
     const size_t total = (size_t)a.batch * a.heads * a.headDim;
-    const int blocks = (int)std::min<size_t>((total + 255) / 256, 4096);
-    slstmGateKernel<TIn, TState><<<blocks, 256, 0, stream>>>(a, p);
+    const uintptr_t addrBits = (uintptr_t)a.xPre | (uintptr_t)a.bias | (uintptr_t)a.y |
+                               (uintptr_t)a.workspace | (uintptr_t)a.state.h |
+                               (uintptr_t)a.state.c | (uintptr_t)a.state.n | (uintptr_t)a.state.m;
+    if (addrBits % 16 == 0) {  // headDim % 8 == 0 keeps every 4-unit group 16/8-byte aligned
+      const int blocks = (int)std::min<size_t>((total / 4 + 255) / 256, 4096);
+      slstmGateKernel4<TIn, TState><<<blocks, 256, 0, stream>>>(a, kSplits);
+    } else {
+      const int blocks = (int)std::min<size_t>((total + 255) / 256, 4096);
+      slstmGateKernel<TIn, TState><<<blocks, 256, 0, stream>>>(a, kSplits);
+    }
     e = cudaGetLastError();
   }
   if (e != cudaSuccess) {
@@ -186,8 +311,7 @@ using namespace kvsim_xlstm;
 
 extern "C" int64_t xlstm_slstm_workspace_bytes(int32_t batch, int32_t heads, int32_t headDim) {
   if (batch < 1 || heads < 1 || headDim < 1) return 0;
-  const SlPlan p = slPlan(batch, heads, headDim);
-  return (int64_t)p.kSplits * batch * 4 * heads * headDim * 4;
+  return (int64_t)slKSplits(batch, heads, headDim) * batch * 4 * heads * headDim * 4;
 }
 
 extern "C" int xlstm_slstm_step(const xlstm_slstm_step_args* a, void* stream) {
@@ -200,9 +324,15 @@ extern "C" int xlstm_slstm_step(const xlstm_slstm_step_args* a, void* stream) {
     return XLSTM_ERR_INVALID_ARGUMENT;
   if (!isInputDtype(a->inputDtype) || !isStateDtype(a->state.dtype))
     return XLSTM_ERR_INVALID_ARGUMENT;
-  const SlPlan p = slPlan(a->batch, a->heads, a->headDim);
-  if (a->headDim % 8 != 0 || (long)a->heads * p.groups > 65535 || p.kLen > 4096)
-    return XLSTM_ERR_UNSUPPORTED_SHAPE;
+  if (a->headDim % 8 != 0) return XLSTM_ERR_UNSUPPORTED_SHAPE;
+  if (slUseMma(a->batch)) {
+    const SlMmaPlan p = slMmaPlan(a->batch, a->heads, a->headDim);
+    if ((long)a->heads * p.kSplits > 65535 || 4L * p.colTiles > 65535)
+      return XLSTM_ERR_UNSUPPORTED_SHAPE;
+  } else {
+    const SlPlan p = slPlan(a->batch, a->heads, a->headDim);
+    if ((long)a->heads * p.groups > 65535 || p.kLen > 4096) return XLSTM_ERR_UNSUPPORTED_SHAPE;
+  }
   cudaStream_t s = static_cast<cudaStream_t>(stream);
   const bool bf = a->inputDtype == XLSTM_BF16;
   if (a->state.dtype == XLSTM_F32)

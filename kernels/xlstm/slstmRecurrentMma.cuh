@@ -1,0 +1,313 @@
+// sLSTM recurrent product on tensor cores (batch >= kSlMmaMinBatch): per head, the
+// [batch x dh] x [dh x 4 dh] GEMM  pre[b][g][j] = sum_k h_{t-1}[b][k] R[g][k][j]  with
+// mma.sync m16n8k16 (R's own type, bf16 or f16) and fp32 accumulation.
+//
+// Tiling: a block owns 64 requests x 128 output units of one gate x one k range; 8 warps as
+// 2 (requests) x 4 (units), 32 x 32 per warp. The k range streams in 64-row chunks through a
+// 3-stage cp.async ring (R chunk 16 KB, h chunk 8-16 KB), so two chunks are in flight while one
+// is multiplied. Blocks that share an R tile differ only in blockIdx.x (request group), so they
+// run together and R comes from DRAM once. The k range is split (as the CUDA-core kernel does)
+// only while the grid has fewer than ~one block per SM; each split writes its own fp32 partial
+// sums to the workspace, so the result stays deterministic and the gate kernel is unchanged.
+//
+// Operand precision (why not TF32): R is always bf16/f16 (xlstm.h), exact in R's own type. h is
+// the state dtype. bf16 h with bf16 R: exact, one mma. fp32 h: split h = hi + lo, both in R's
+// type (hi = round(h), lo = round(h - hi)) and two mmas into one accumulator; the represented h
+// keeps ~16 (bf16) / ~22 (f16) mantissa bits, against 11 for TF32 at the same tensor-core cost
+// (one m16n8k8 TF32 mma per 16x8x8 = two m16n8k16 per 16x8x16). TF32 h would add a relative
+// error ~1e-4 to the state, too close to the fp32-state check bound (1e-4; see NOTES.md).
+// bf16 h with f16 R: h converted to f16 (exact for |h| >= 2^-14; h = sigmoid * c/n is O(1)),
+// one mma.
+#pragma once
+
+#include <type_traits>
+
+#include "xlstmCommon.cuh"
+
+#ifndef KVSIM_SLSTM_MMA_MIN_BATCH
+#define KVSIM_SLSTM_MMA_MIN_BATCH 16
+#endif
+
+namespace kvsim_xlstm {
+
+// Below this batch the CUDA-core kernel (slstmRecurrentKernel) runs: with a 64-row M tile most
+// of the tensor-core work would be padding and both kernels are bound by reading R once.
+// Override at build time (-DKVSIM_SLSTM_MMA_MIN_BATCH=n) to time the two side by side.
+constexpr int kSlMmaMinBatch = KVSIM_SLSTM_MMA_MIN_BATCH;
+constexpr int kSlMmaBM = 64;       // requests per block
+constexpr int kSlMmaBN = 128;      // output units (of one gate) per block
+constexpr int kSlMmaBK = 64;       // k rows per pipeline stage
+constexpr int kSlMmaStages = 3;
+constexpr int kSlMmaThreads = 256;
+constexpr int kSlMmaTargetBlocks = 128;  // about one block per SM of an H100 (132)
+
+struct SlMmaPlan {
+  int groups, colTiles, kSplits, kLen;  // kLen: k rows per split, a multiple of kSlMmaBK
+};
+
+// Depends on sizes only (workspace sizing must agree with the launch on any device).
+inline SlMmaPlan slMmaPlan(int batch, int heads, int dh) {
+  SlMmaPlan p;
+  p.groups = (batch + kSlMmaBM - 1) / kSlMmaBM;
+  p.colTiles = (dh + kSlMmaBN - 1) / kSlMmaBN;
+  const long base = 4L * p.colTiles * heads * p.groups;
+  int ks = 1;
+  // Split only while each split keeps >= 2 chunks (the pipeline needs something to overlap).
+  while (base * ks < kSlMmaTargetBlocks && (dh + 2 * ks - 1) / (2 * ks) >= 2 * kSlMmaBK) ks *= 2;
+  p.kSplits = ks;
+  p.kLen = ((dh + ks - 1) / ks + kSlMmaBK - 1) / kSlMmaBK * kSlMmaBK;
+  return p;
+}
+
+template <typename TIn, typename TState>
+struct SlMmaTraits {
+  // A (h) straight from the cp.async stage: h is already in R's type.
+  static constexpr bool kDirect = std::is_same<TIn, TState>::value;
+  // fp32 h: two mmas (hi + lo).
+  static constexpr bool kSplit = std::is_same<TState, float>::value;
+  static constexpr int kRBytes = kSlMmaBK * kSlMmaBN * 2;                  // 16 KB
+  static constexpr int kHRawBytes = kSlMmaBM * kSlMmaBK * (int)sizeof(TState);
+  static constexpr int kStageBytes = kRBytes + kHRawBytes;
+  static constexpr int kHTileBytes = kSlMmaBM * kSlMmaBK * 2;              // one 16-bit h tile
+  static constexpr int kSmemBytes =
+      kSlMmaStages * kStageBytes + (kDirect ? 0 : (kSplit ? 2 : 1) * kHTileBytes);
+};
+
+__device__ __forceinline__ uint32_t slSmemAddr(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+__device__ __forceinline__ void slLdmatrixX4(uint32_t (&r)[4], uint32_t addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+__device__ __forceinline__ void slLdmatrixX4Trans(uint32_t (&r)[4], uint32_t addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+__device__ __forceinline__ void slCpAsyncCommit() {
+  asm volatile("cp.async.commit_group;\n" ::: "memory");
+}
+template <int N>
+__device__ __forceinline__ void slCpAsyncWait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+}
+
+// d += a (16x16, row) * b (16x8, col), fp32 accumulation.
+template <typename T>
+__device__ __forceinline__ void slMma(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
+                                      uint32_t b1) {
+  if constexpr (std::is_same<T, __nv_bfloat16>::value) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  } else {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+        "{%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+}
+
+// Two floats -> one packed pair of T (round to nearest), and back.
+template <typename T> __device__ __forceinline__ uint32_t slPack2(float a, float b);
+template <> __device__ __forceinline__ uint32_t slPack2<__nv_bfloat16>(float a, float b) {
+  __nv_bfloat162 v = __floats2bfloat162_rn(a, b);
+  return *reinterpret_cast<uint32_t*>(&v);
+}
+template <> __device__ __forceinline__ uint32_t slPack2<__half>(float a, float b) {
+  __half2 v = __floats2half2_rn(a, b);
+  return *reinterpret_cast<uint32_t*>(&v);
+}
+template <typename T> __device__ __forceinline__ float2 slUnpack2(uint32_t w);
+template <> __device__ __forceinline__ float2 slUnpack2<__nv_bfloat16>(uint32_t w) {
+  return make_float2(__uint_as_float(w << 16), __uint_as_float(w & 0xffff0000u));  // exact
+}
+template <> __device__ __forceinline__ float2 slUnpack2<__half>(uint32_t w) {
+  return __half22float2(*reinterpret_cast<__half2*>(&w));
+}
+
+// Byte offset of 16-byte chunk `chunk` of row `row` in a tile with `rowBytes`-byte rows. The low
+// 3 chunk bits are XORed with the row, so the 8 rows one ldmatrix 8x8 reads (same logical
+// chunk) land in 8 different 16-byte bank groups.
+__device__ __forceinline__ int slSwz(int row, int chunk, int rowBytes) {
+  return row * rowBytes + ((chunk ^ (row & 7)) << 4);
+}
+
+// grid (groups, 4 * colTiles, heads * kSplits), kSlMmaThreads threads, SlMmaTraits::kSmemBytes.
+// Writes ws[ks][b][g][head][j] for b < batch, j < dh (every element of the workspace the gate
+// kernel reads with kSplits = p.kSplits).
+template <typename TIn, typename TState>
+__global__ void __launch_bounds__(kSlMmaThreads, 2)
+    slstmRecurrentMmaKernel(const xlstm_slstm_step_args a, SlMmaPlan p) {
+  using Tr = SlMmaTraits<TIn, TState>;
+  extern __shared__ __align__(128) unsigned char slSm[];
+  const int H = a.heads, dh = a.headDim, B = a.batch;
+  const int group = blockIdx.x;
+  const int gate = blockIdx.y / p.colTiles, colTile = blockIdx.y % p.colTiles;
+  const int head = blockIdx.z % H, ks = blockIdx.z / H;
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int wm = warp >> 2, wn = warp & 3;  // warp tile: rows wm*32.., units wn*32..
+  const int row0 = group * kSlMmaBM, col0 = colTile * kSlMmaBN;
+  const int kBeg = ks * p.kLen, kEnd = min(kBeg + p.kLen, dh);
+  const int nChunks = kEnd > kBeg ? (kEnd - kBeg + kSlMmaBK - 1) / kSlMmaBK : 0;
+
+  // Loader roles, fixed across chunks. R: 64 rows x 16 chunks of 16 B, 4 per thread.
+  // h: 64 rows x (BK * sizeof(TState) / 16) chunks, 2 or 4 per thread.
+  constexpr int kHChunksPerRow = kSlMmaBK * (int)sizeof(TState) / 16;  // 16 (fp32) or 8
+  constexpr int kHPerThread = kSlMmaBM * kHChunksPerRow / kSlMmaThreads;
+  constexpr int kHElemsPerChunk = 16 / (int)sizeof(TState);
+  const TState* hRow[kHPerThread];
+  bool hOk[kHPerThread];
+#pragma unroll
+  for (int i = 0; i < kHPerThread; ++i) {
+    const int item = tid + i * kSlMmaThreads, r = item / kHChunksPerRow;
+    const int b = row0 + r;
+    int s = -1;
+    if (b < B) s = a.slots[b];
+    hOk[i] = s >= 0 && s < a.state.numSlots;
+    hRow[i] = reinterpret_cast<const TState*>(a.state.h) +
+              ((size_t)(hOk[i] ? s : 0) * H + head) * dh + (item % kHChunksPerRow) * kHElemsPerChunk;
+  }
+  const TIn* Rg = reinterpret_cast<const TIn*>(a.R) + ((size_t)head * 4 + gate) * dh * dh + col0;
+
+  auto loadChunk = [&](int c, int stage) {
+    unsigned char* st = slSm + stage * Tr::kStageBytes;
+    const int kc = kBeg + c * kSlMmaBK;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int item = tid + i * kSlMmaThreads, kr = item >> 4, q = item & 15;
+      const bool ok = kc + kr < kEnd && col0 + q * 8 < dh;
+      const TIn* src = ok ? Rg + (size_t)(kc + kr) * dh + q * 8 : Rg;
+      cpAsync16(st + slSwz(kr, q, kSlMmaBN * 2), src, ok);
+    }
+    unsigned char* hs = st + Tr::kRBytes;
+#pragma unroll
+    for (int i = 0; i < kHPerThread; ++i) {
+      const int item = tid + i * kSlMmaThreads, r = item / kHChunksPerRow,
+                q = item % kHChunksPerRow;
+      const bool ok = hOk[i] && kc + q * kHElemsPerChunk < kEnd;
+      const TState* src = ok ? hRow[i] + kc : hRow[i];
+      // Direct: the stage is the A tile itself (128-byte rows, swizzled for ldmatrix).
+      // Otherwise plain rows; the conversion pass reads them linearly.
+      const int off = Tr::kDirect ? slSwz(r, q, kSlMmaBK * 2) : item * 16;
+      cpAsync16(hs + off, src, ok);
+    }
+  };
+
+  float acc[2][4][4];
+#pragma unroll
+  for (int mi = 0; mi < 2; ++mi)
+#pragma unroll
+    for (int ni = 0; ni < 4; ++ni)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) acc[mi][ni][e] = 0.0f;
+  // M tiles wholly past the batch do no work (e.g. batch 16: one of four).
+  const bool mOn0 = row0 + wm * 32 < B, mOn1 = row0 + wm * 32 + 16 < B;
+
+  unsigned char* hHi = slSm + kSlMmaStages * Tr::kStageBytes;
+  unsigned char* hLo = hHi + Tr::kHTileBytes;
+
+#pragma unroll
+  for (int s = 0; s < kSlMmaStages - 1; ++s) {
+    if (s < nChunks) loadChunk(s, s);
+    slCpAsyncCommit();
+  }
+  for (int c = 0; c < nChunks; ++c) {
+    slCpAsyncWait<kSlMmaStages - 2>();
+    // Chunk c is in; every warp is done with chunk c-1 (its stage is reloaded next, and the
+    // hi/lo tiles are rewritten next).
+    __syncthreads();
+    if (c + kSlMmaStages - 1 < nChunks)
+      loadChunk(c + kSlMmaStages - 1, (c + kSlMmaStages - 1) % kSlMmaStages);
+    slCpAsyncCommit();  // an empty group at the tail keeps the wait count uniform
+    const unsigned char* st = slSm + (c % kSlMmaStages) * Tr::kStageBytes;
+    const unsigned char* aTile = st + Tr::kRBytes;
+    if constexpr (!Tr::kDirect) {
+      // Round this chunk's h into R's type once per block (not once per warp): 16-byte pieces
+      // of a row (4 fp32 or 8 bf16) -> 8 or 16 bytes of hi (and lo).
+      const unsigned char* raw = st + Tr::kRBytes;
+#pragma unroll
+      for (int i = 0; i < kHPerThread; ++i) {
+        const int item = tid + i * kSlMmaThreads, r = item / kHChunksPerRow,
+                  q = item % kHChunksPerRow;
+        const uint4 v = *reinterpret_cast<const uint4*>(raw + item * 16);
+        if constexpr (std::is_same<TState, float>::value) {
+          const float f[4] = {__uint_as_float(v.x), __uint_as_float(v.y), __uint_as_float(v.z),
+                              __uint_as_float(v.w)};
+          const uint32_t h01 = slPack2<TIn>(f[0], f[1]), h23 = slPack2<TIn>(f[2], f[3]);
+          const float2 b01 = slUnpack2<TIn>(h01), b23 = slUnpack2<TIn>(h23);
+          const uint32_t l01 = slPack2<TIn>(f[0] - b01.x, f[1] - b01.y);
+          const uint32_t l23 = slPack2<TIn>(f[2] - b23.x, f[3] - b23.y);
+          // 4 elements = half of a 16-byte chunk of the 128-byte A row.
+          const int off = slSwz(r, q >> 1, kSlMmaBK * 2) + (q & 1) * 8;
+          *reinterpret_cast<uint2*>(hHi + off) = make_uint2(h01, h23);
+          *reinterpret_cast<uint2*>(hLo + off) = make_uint2(l01, l23);
+        } else {  // bf16 h, f16 R: convert only
+          const float2 f0 = slUnpack2<__nv_bfloat16>(v.x), f1 = slUnpack2<__nv_bfloat16>(v.y),
+                       f2 = slUnpack2<__nv_bfloat16>(v.z), f3 = slUnpack2<__nv_bfloat16>(v.w);
+          *reinterpret_cast<uint4*>(hHi + slSwz(r, q, kSlMmaBK * 2)) =
+              make_uint4(slPack2<TIn>(f0.x, f0.y), slPack2<TIn>(f1.x, f1.y),
+                         slPack2<TIn>(f2.x, f2.y), slPack2<TIn>(f3.x, f3.y));
+        }
+      }
+      __syncthreads();
+      aTile = hHi;
+    }
+    const uint32_t aBase = slSmemAddr(aTile), rBase = slSmemAddr(st);
+    const uint32_t loBase = slSmemAddr(hLo);
+#pragma unroll
+    for (int kk = 0; kk < kSlMmaBK / 16; ++kk) {
+      // B fragments for the warp's 4 n-tiles: k rows kk*16 + (lane & 15), unit chunk per half.
+      uint32_t bf[4][2];
+#pragma unroll
+      for (int np = 0; np < 2; ++np) {
+        const int kr = kk * 16 + (lane & 15), q = wn * 4 + np * 2 + (lane >> 4);
+        uint32_t r4[4];
+        slLdmatrixX4Trans(r4, rBase + slSwz(kr, q, kSlMmaBN * 2));
+        bf[np * 2][0] = r4[0]; bf[np * 2][1] = r4[1];
+        bf[np * 2 + 1][0] = r4[2]; bf[np * 2 + 1][1] = r4[3];
+      }
+#pragma unroll
+      for (int mi = 0; mi < 2; ++mi) {
+        if (!(mi == 0 ? mOn0 : mOn1)) continue;
+        const int r = wm * 32 + mi * 16 + (lane & 15), q = kk * 2 + (lane >> 4);
+        const int off = slSwz(r, q, kSlMmaBK * 2);
+        uint32_t af[4];
+        slLdmatrixX4(af, aBase + off);
+#pragma unroll
+        for (int ni = 0; ni < 4; ++ni) slMma<TIn>(acc[mi][ni], af, bf[ni][0], bf[ni][1]);
+        if constexpr (Tr::kSplit) {
+          slLdmatrixX4(af, loBase + off);
+#pragma unroll
+          for (int ni = 0; ni < 4; ++ni) slMma<TIn>(acc[mi][ni], af, bf[ni][0], bf[ni][1]);
+        }
+      }
+    }
+  }
+  slCpAsyncWait<0>();
+
+  // Fragment c0,c1: row lane/4, units 2*(lane%4) +0/1; c2,c3: row + 8.
+  float* ws = static_cast<float*>(a.workspace);
+#pragma unroll
+  for (int mi = 0; mi < 2; ++mi)
+#pragma unroll
+    for (int hv = 0; hv < 2; ++hv) {
+      const int b = row0 + wm * 32 + mi * 16 + (lane >> 2) + hv * 8;
+      if (b >= B) continue;
+      float* dst = ws + ((((size_t)ks * B + b) * 4 + gate) * H + head) * dh;
+#pragma unroll
+      for (int ni = 0; ni < 4; ++ni) {
+        const int j = col0 + wn * 32 + ni * 8 + 2 * (lane & 3);
+        if (j < dh)  // dh % 8 == 0: j < dh implies j + 1 < dh
+          *reinterpret_cast<float2*>(dst + j) =
+              make_float2(acc[mi][ni][hv * 2], acc[mi][ni][hv * 2 + 1]);
+      }
+    }
+}
+
+}  // namespace kvsim_xlstm
