@@ -26,6 +26,8 @@
 #include <cuda.h>
 #include <cuda_runtime.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "attention.h"
 #include "common.cuh"
@@ -124,7 +126,7 @@ template <typename T, int D, class Kv, bool Causal>
 __global__ void __launch_bounds__(kThreads, 1)
     prefillHopperTmaKernel(PrefillParams p, Kv kv, const __grid_constant__ CUtensorMap tmQ,
                            const __grid_constant__ CUtensorMap tmK, const __grid_constant__ CUtensorMap tmV,
-                           int rowBlocks, int batch, bool tmaQ, bool tmaKv) {
+                           int rowBlocks, int batch, bool tmaQ, bool tmaKv, bool alwaysFence) {
 #if KVSIM_HAVE_WGMMA_TMA
   constexpr int kChunks = D / 8; // 16-byte chunks per row
   constexpr uint32_t kTileBytes = kBN * D * 2, kQBytes = kBM * D * 2;
@@ -259,10 +261,14 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int posA = minPos + cw * 64 + warpInWg * 16 + g;
     auto stageOf = [&](int j) { return (kvIt + j) % kStages; };
     auto parityOf = [&](int j) { return ((kvIt + j) / kStages) & 1; };
+    // Tiles the producer wrote with cp.async (generic proxy) need a proxy fence before wgmma (async proxy)
+    // reads them; TMA writes are async-proxy already, so full TMA tiles skip it.
+    auto viaCpAsync = [&](int j) { return alwaysFence || !tmaKv || (j + 1) * kBN > w.kvEnd; };
+    const bool qViaCpAsync = alwaysFence || !tmaQ || w.row0 + kBM > w.qLen;
     mth.reset();
     mbarWait(barQFull, q & 1);
     mbarWait(barFullK + 8 * stageOf(0), parityOf(0));
-    fenceProxyAsync(); // cp.async-written tiles are read by wgmma (async proxy) next
+    if (qViaCpAsync || viaCpAsync(0)) fenceProxyAsync();
     if (cw == 1 || turns > 0) namedSync(myTurn, 256);
     wgmmaFence();
     mth.issueS(aQ, cw, aK + stageOf(0) * kTileBytes);
@@ -280,7 +286,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     for (int j = 1; j < n; ++j) {
       mbarWait(barFullK + 8 * stageOf(j), parityOf(j));
       mbarWait(barFullV + 8 * stageOf(j - 1), parityOf(j - 1));
-      fenceProxyAsync();
+      if (viaCpAsync(j)) fenceProxyAsync(); // K_j; V_{j-1} is full when K_j is
       namedSync(myTurn, 256);
       wgmmaFence();
       mth.issueS(aQ, cw, aK + stageOf(j) * kTileBytes);
@@ -301,7 +307,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       mth.packP();
     }
     mbarWait(barFullV + 8 * stageOf(n - 1), parityOf(n - 1));
-    fenceProxyAsync();
+    if (viaCpAsync(n - 1)) fenceProxyAsync();
     wgmmaFence();
     mth.issuePv(aV + stageOf(n - 1) * kTileBytes);
     wgmmaWait<0>();
@@ -354,7 +360,7 @@ bool aligned16(const void* ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15)
 
 // Which loads go through TMA for this call (the rest through cp.async), and their maps.
 struct TmaMaps {
-  alignas(64) CUtensorMap q, k, v;
+  CUtensorMap q, k, v; // CUtensorMap carries its own 64-byte alignment
   bool tmaQ = false, tmaKv = false;
 };
 
@@ -418,8 +424,14 @@ int launchTma(const PrefillParams& p, const Kv& kv, const TmaMaps& maps, int bat
   if (tiles <= 0) return 0;
   if (tiles > 0x7fffffffLL) return KVSIM_ATTN_EINVAL;
   const int grid = (int)(tiles < smCount() ? tiles : smCount());
+  // KVSIM_ATTN_TMA_FENCE=always: fence before every tile as for cp.async (a benchmark switch: it measures
+  // what skipping the fence for TMA tiles buys).
+  static const bool alwaysFence = [] {
+    const char* v = getenv("KVSIM_ATTN_TMA_FENCE");
+    return v != nullptr && strcmp(v, "always") == 0;
+  }();
   prefillHopperTmaKernel<T, D, Kv, Causal><<<grid, kThreads, smem, stream>>>(p, kv, maps.q, maps.k, maps.v, rowBlocks, batch,
-                                                                             maps.tmaQ, maps.tmaKv);
+                                                                             maps.tmaQ, maps.tmaKv, alwaysFence);
   return (int)cudaGetLastError();
 }
 
