@@ -127,7 +127,8 @@ typedef struct xlstm_slstm_state {
  * y (out) [batch][heads][headDim] (inputDtype) = the new h.
  * workspace: device scratch of xlstm_slstm_workspace_bytes(batch, heads, headDim) bytes (fp32
  * partial sums of the recurrent product; no initial contents needed).
- * Limits: headDim % 8 == 0.
+ * Limits: headDim % 8 == 0; at batch >= 16 (the recurrent product on tensor cores) R and state.h
+ * 16-byte aligned (XLSTM_ERR_INVALID_ARGUMENT otherwise; cudaMalloc'd buffers are).
  */
 typedef struct xlstm_slstm_step_args {
   int32_t batch, heads, headDim;
