@@ -178,6 +178,10 @@ void checkRefusals(Counts& counts) {
   int rc = kvsim_attn_decode(&shape, &kv, &x, &x, &x, 1, 1, 1, nullptr, 0, nullptr);
   report(counts, rc == KVSIM_ATTN_EHEADDIM, "refuse head dim 96", 0, 0);
   shape.headDim = 128;
+  kv.slotStrideBytes = (1 << 20) + 8; // slots would start 8 bytes off the 16-byte chunks the kernels read
+  rc = kvsim_attn_prefill(&shape, &kv, &x, &x, &x, &x, 1, 1, 1, nullptr);
+  report(counts, rc == KVSIM_ATTN_ELAYOUT, "refuse a slot stride that is not a multiple of 16 bytes", 0, 0);
+  kv.slotStrideBytes = 1 << 20;
   shape.numKvHeads = 5;
   rc = kvsim_attn_prefill(&shape, &kv, &x, &x, &x, &x, 1, 1, 1, nullptr);
   report(counts, rc == KVSIM_ATTN_EGQA, "refuse 32 q heads over 5 kv heads", 0, 0);

@@ -6,7 +6,7 @@
  *   q, out (prefill)  [totalQueryTokens][numQHeads][headDim], requests packed back to back;
  *                     cuSeqlensQ[batch + 1] gives the offsets (cuSeqlensQ[0] = 0).
  *   K and V of one layer, contiguous (vAttention arena): two buffers, each maxBatch slots of
- *     slotStrideBytes bytes; slot r holds request r's tokens token-major:
+ *     slotStrideBytes bytes (a multiple of 16); slot r holds request r's tokens token-major:
  *     [token][numKvHeads][headDim], one token every tokenStrideBytes (0: numKvHeads*headDim*2, the
  *     rows packed). vAttention's megacache layout (vattention.cu alloc_virtual_tensor: one K and one V
  *     tensor [batch][context][layers][numKvHeads][headDim]) is a stride of layers*numKvHeads*headDim*2

@@ -32,7 +32,8 @@ inline int checkKv(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv) {
   if (!kv || !kv->k || !kv->v) return KVSIM_ATTN_EINVAL;
   if (kv->layout == KVSIM_KV_CONTIGUOUS) {
     const int64_t rowBytes = (int64_t)s->numKvHeads * s->headDim * 2;
-    if (kv->slotStrideBytes < rowBytes) return KVSIM_ATTN_ELAYOUT;
+    // Rows are read in 16-byte chunks, so every slot must start 16-byte aligned.
+    if (kv->slotStrideBytes < rowBytes || kv->slotStrideBytes % 16 != 0) return KVSIM_ATTN_ELAYOUT;
     // Rows are read in 16-byte chunks (cp.async), and the stride in elements must fit an int.
     const int64_t t = kv->tokenStrideBytes;
     if (t != 0 && (t < rowBytes || t % 16 != 0 || t / 2 > 0x7fffffff)) return KVSIM_ATTN_ELAYOUT;
