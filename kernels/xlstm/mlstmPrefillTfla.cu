@@ -801,6 +801,10 @@ extern "C" int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32
                                                            int32_t heads, int32_t dqk, int32_t dv) {
   using namespace kvsim_xlstm::tfla;
   if (batch < 1 || seqLen < 1 || heads < 1 || dqk < 1 || dv < 1) return -1;
+  // The shapes xlstm_mlstm_prefill_tfla refuses have no workspace size (xlstm.h: -1 for a bad size).
+  if ((int64_t)batch * heads > 65535 || chunks(seqLen) > 65535 || dqk > kMaxDqk || dv > kMaxDv || dqk % 16 != 0 ||
+      dv % 16 != 0)
+    return -1;
   return (int64_t)wsLayout(batch, heads, chunks(seqLen), dqk, dv).total;
 }
 
@@ -812,7 +816,9 @@ extern "C" int xlstm_mlstm_prefill_tfla(const xlstm_mlstm_prefill_args* a, void*
     return XLSTM_ERR_UNSUPPORTED_SHAPE;
   const int64_t need = xlstm_mlstm_prefill_tfla_workspace_bytes(a->batch, a->seqLen, a->heads,
                                                                 a->dqk, a->dv);
-  if (a->workspace != nullptr && a->workspaceBytes < need) return XLSTM_ERR_INVALID_ARGUMENT;
+  // Its regions are 16-byte aligned relative to the base, read with 16-byte loads.
+  if (a->workspace != nullptr && (a->workspaceBytes < need || (uintptr_t)a->workspace % 16 != 0))
+    return XLSTM_ERR_INVALID_ARGUMENT;
   cudaStream_t s = static_cast<cudaStream_t>(stream);
   void* ws = a->workspace;
   if (ws == nullptr) {

@@ -325,13 +325,14 @@ extern "C" int xlstm_slstm_step(const xlstm_slstm_step_args* a, void* stream) {
   if (!isInputDtype(a->inputDtype) || !isStateDtype(a->state.dtype))
     return XLSTM_ERR_INVALID_ARGUMENT;
   if (a->headDim % 8 != 0) return XLSTM_ERR_UNSUPPORTED_SHAPE;
+  // Both recurrent kernels read R 16 bytes at a time, the tensor-core one also h, and it writes the
+  // workspace in 8-byte pairs: a misaligned caller gets an error instead of a misaligned-address fault
+  // (cudaMalloc'd buffers always qualify).
+  if (((uintptr_t)a->R | (uintptr_t)a->state.h | (uintptr_t)a->workspace) % 16 != 0) return XLSTM_ERR_INVALID_ARGUMENT;
   if (slUseMma(a->batch)) {
     const SlMmaPlan p = slMmaPlan(a->batch, a->heads, a->headDim);
     if ((long)a->heads * p.kSplits > 65535 || 4L * p.colTiles > 65535)
       return XLSTM_ERR_UNSUPPORTED_SHAPE;
-    // The tensor-core path copies h and R in 16-byte pieces (cudaMalloc'd buffers always qualify); a
-    // misaligned caller gets an error instead of a misaligned-address fault.
-    if (((uintptr_t)a->R | (uintptr_t)a->state.h) % 16 != 0) return XLSTM_ERR_INVALID_ARGUMENT;
   } else {
     const SlPlan p = slPlan(a->batch, a->heads, a->headDim);
     if ((long)a->heads * p.groups > 65535 || p.kLen > 4096) return XLSTM_ERR_UNSUPPORTED_SHAPE;

@@ -83,7 +83,7 @@ typedef struct xlstm_mlstm_step_args {
  * in 64-token chunks) or XLSTM_PREFILL_TFLA (chunk-parallel in 256-token chunks: per-chunk states,
  * an inter-chunk scan, outputs; kernels/xlstm/mlstmPrefillTfla.cu). Same function, same m.
  * workspace: tfla's device scratch of xlstm_mlstm_prefill_workspace_bytes(...) bytes
- * (workspaceBytes says how many were given; no initial contents needed), or NULL: the call then
+ * (workspaceBytes says how many were given; 16-byte aligned; no initial contents needed), or NULL: the call then
  * allocates it with cudaMallocAsync on `stream` and frees it after (cudaFreeAsync).
  */
 typedef enum xlstm_prefill_algorithm {
@@ -127,8 +127,8 @@ typedef struct xlstm_slstm_state {
  * y (out) [batch][heads][headDim] (inputDtype) = the new h.
  * workspace: device scratch of xlstm_slstm_workspace_bytes(batch, heads, headDim) bytes (fp32
  * partial sums of the recurrent product; no initial contents needed).
- * Limits: headDim % 8 == 0; at batch >= 16 (the recurrent product on tensor cores) R and state.h
- * 16-byte aligned (XLSTM_ERR_INVALID_ARGUMENT otherwise; cudaMalloc'd buffers are).
+ * Limits: headDim % 8 == 0; R, state.h and workspace 16-byte aligned (XLSTM_ERR_INVALID_ARGUMENT
+ * otherwise; cudaMalloc'd buffers are).
  */
 typedef struct xlstm_slstm_step_args {
   int32_t batch, heads, headDim;
@@ -155,7 +155,9 @@ int xlstm_slstm_reset_slots(const xlstm_slstm_state* state, int32_t heads, int32
 /* Bytes of one slot's state (for pool sizing and bandwidth accounting). */
 int64_t xlstm_mlstm_slot_bytes(int32_t heads, int32_t dqk, int32_t dv, xlstm_dtype stateDtype);
 int64_t xlstm_slstm_slot_bytes(int32_t heads, int32_t headDim, xlstm_dtype stateDtype);
-/* Scratch bytes xlstm_slstm_step needs for these sizes (depends on sizes only, not the device). */
+/* Scratch bytes xlstm_slstm_step needs for these sizes (depends on sizes only, not the device). Not
+ * monotonic in batch (the split of the recurrent product changes with it, e.g. at 16 requests): a
+ * caller that allocates once takes the maximum over every batch it will run. */
 int64_t xlstm_slstm_workspace_bytes(int32_t batch, int32_t heads, int32_t headDim);
 /* Scratch bytes xlstm_mlstm_prefill needs with this algorithm (auto resolved as the call does; 0 for
  * sequential), -1 for a bad size or algorithm. tfla: about 6 * dqk * dv bytes per (request, head,
