@@ -101,7 +101,8 @@ void checkDecode(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int 
 }
 
 void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int hkv, const std::vector<int>& prefix,
-                  const std::vector<int>& qLen, bool causal, const std::vector<int>& blockSizes) {
+                  const std::vector<int>& qLen, bool causal, const std::vector<int>& blockSizes, int tokenRows = 1,
+                  bool tightSlots = false) {
   const int batch = (int)qLen.size();
   std::vector<int> ctx(batch), cu(batch + 1, 0);
   for (int i = 0; i < batch; ++i) {
@@ -124,7 +125,7 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
     referenceAttention(q.vals, cu[i], qLen[i], pos, k[i], v[i], ctx[i], hq, hkv, d, causal, scale, ref);
   }
   KvLayouts lay;
-  lay.buildArena(k, v, ctx, hkv, d, rng);
+  lay.buildArena(k, v, ctx, hkv, d, rng, tokenRows, tightSlots);
   DevBuf<uint16_t> dq(q.bits.size()), dout(ref.size());
   dq.upload(q.bits);
   DevBuf<int32_t> dctx(batch), dcu(batch + 1);
@@ -160,7 +161,8 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
     for (const char* path : {"", "mma", "wgmma64", "wgmma128", "ws", "wsl", "ws2", "-blocks", "wgmma64-blocks", "ws-blocks"})
       runPath(cache, what, path);
   };
-  runOne(lay.arena(), "contig");
+  runOne(lay.arena(), tokenRows > 1 || tightSlots ? "contig-rows" + std::to_string(tokenRows) + (tightSlots ? "-tight" : "")
+                                                  : std::string("contig"));
   for (int bs : blockSizes) {
     lay.buildPaged(k, v, ctx, hkv, d, bs, rng);
     runOne(lay.paged(), "paged-bs" + std::to_string(bs));
@@ -247,10 +249,15 @@ int runChecks(uint64_t seed) {
   // once waited forever there), the others attend to what exists. Last, so the cases above keep their seeds.
   checkPrefill(c, rng, KVSIM_DTYPE_F16, 128, 8, 2, {-200, 0}, {300, 64}, true, {16});
   // More row blocks than SMs, so that the persistent kernel (tma) walks several tiles per CTA, skips empty
-  // ones and carries its stage / phase / turn counters across them: causal with 8-token blocks (16 TMA
-  // boxes per tile), chunked and ragged; and non-causal. After the cases above, which keep their seeds.
+  // ones and carries its stage / phase / turn counters across them: causal with 8-token blocks (cp.async)
+  // and 512-token blocks (TMA inside a block), chunked and ragged; and non-causal with 64-token blocks (two
+  // TMA boxes per tile). After the cases above, which keep their seeds.
   checkPrefill(c, rng, KVSIM_DTYPE_F16, 128, 16, 4, {0, 300, 0, 900}, {600, 3, 450, 129}, true, {8, 512});
   checkPrefill(c, rng, KVSIM_DTYPE_BF16, 128, 32, 8, {0, 100}, {520, 300}, false, {64});
+  // The megacache layout (a token's row every 2 rows) with the tightest slot stride the contract allows and
+  // contexts that are multiples of 128: a TMA map whose token extent came from slot stride / token stride
+  // (255 here) read the last full tile's last token as zeros (found in review). After the cases above.
+  checkPrefill(c, rng, KVSIM_DTYPE_F16, 128, 8, 2, {0, 128}, {256, 128}, true, {}, 2, true);
   std::printf("CHECKS %d passed, %d failed\n", c.pass, c.fail);
   return c.fail == 0 ? 0 : 1;
 }

@@ -160,12 +160,19 @@ struct KvLayouts {
   int maxBlocksPerSeq = 0;
   int blockSize = 0;
 
+  // tokenRows > 1: one token's row every tokenRows rows (vAttention's megacache layout: the other
+  // layers' rows in between, poisoned here); tight: the slot stride is the least the contract allows,
+  // (maxCtx - 1) token strides plus one row, rounded up to 16 bytes (no whole-slot padding).
+  int64_t tokenStrideBytes = 0;
   void buildArena(const std::vector<HostTensor>& k, const std::vector<HostTensor>& v, const std::vector<int>& ctx,
-                  int hkv, int d, Rng& rng) {
+                  int hkv, int d, Rng& rng, int tokenRows = 1, bool tight = false) {
     rowElems = (size_t)hkv * d;
     const int batch = (int)ctx.size();
     const int maxCtx = *std::max_element(ctx.begin(), ctx.end());
-    slotStrideBytes = (int64_t)((maxCtx * rowElems * 2 + 255) / 256 * 256);
+    const size_t tokenElems = rowElems * (size_t)tokenRows;
+    tokenStrideBytes = tokenRows > 1 ? (int64_t)tokenElems * 2 : 0;
+    slotStrideBytes = tight ? (int64_t)((((size_t)maxCtx - 1) * tokenElems + rowElems) * 2 + 15) / 16 * 16
+                            : (int64_t)((maxCtx * tokenElems * 2 + 255) / 256 * 256);
     const int slots = batch + 1; // one spare slot so that slot numbers are not just 0..batch-1
     std::vector<int32_t> slotOf(batch);
     std::vector<int> perm(slots);
@@ -174,10 +181,12 @@ struct KvLayouts {
     for (int i = 0; i < batch; ++i) slotOf[i] = perm[i];
     const size_t slotElems = (size_t)slotStrideBytes / 2;
     std::vector<uint16_t> hk(slotElems * slots, 0xFFFF), hv(slotElems * slots, 0xFFFF);
-    for (int i = 0; i < batch; ++i) {
-      std::copy(k[i].bits.begin(), k[i].bits.end(), hk.begin() + slotOf[i] * slotElems);
-      std::copy(v[i].bits.begin(), v[i].bits.end(), hv.begin() + slotOf[i] * slotElems);
-    }
+    for (int i = 0; i < batch; ++i)
+      for (int t = 0; t < ctx[i]; ++t) {
+        const size_t src = (size_t)t * rowElems, dst = slotOf[i] * slotElems + (size_t)t * tokenElems;
+        std::copy(k[i].bits.begin() + src, k[i].bits.begin() + src + rowElems, hk.begin() + dst);
+        std::copy(v[i].bits.begin() + src, v[i].bits.begin() + src + rowElems, hv.begin() + dst);
+      }
     arenaK.alloc(hk.size());
     arenaV.alloc(hv.size());
     arenaK.upload(hk);
@@ -229,6 +238,7 @@ struct KvLayouts {
     c.k = arenaK.p;
     c.v = arenaV.p;
     c.slotStrideBytes = slotStrideBytes;
+    c.tokenStrideBytes = tokenStrideBytes;
     c.slotOfRequest = slotOfRequest.p;
     return c;
   }

@@ -112,9 +112,9 @@ __device__ __forceinline__ void tmaKvTile(const PagedKv& kv, const CUtensorMap* 
     for (int pc = 0; pc < D / 64; ++pc) tmaLoad4d(dst + pc * kBN * 128, map, pc * 64, h, tok0 & (bs - 1), blk, bar);
     return;
   }
-  // One box of bs rows per block, one block per lane (at most 16: bs >= 8); each box lands 1024-byte
-  // aligned (>= 8 rows of 128 bytes), so the 128-byte swizzle (keyed on address bits 7-9) matches the
-  // tile's row index.
+  // One box of bs rows per block, one block per lane (2 at bs 64, the smallest block TMA is used for,
+  // kTmaMinBlockTokens); each box lands 1024-byte aligned (>= 8 rows of 128 bytes), so the 128-byte
+  // swizzle (keyed on address bits 7-9) matches the tile's row index.
   const int b = lane, n = kBN >> kv.blockShift;
   if (b >= n) return;
   const int blk = __ldg(table + (tok0 >> kv.blockShift) + b);
@@ -232,8 +232,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       kvIt += w.nTiles;
       ++q;
     }
-    cpAsyncWait<0>();
-    return;
+    return; // every tile it loaded is consumed (through its mbarrier) before the CTA ends
   }
 
   // ------------------------------------------------------------------ consumers
@@ -329,18 +328,16 @@ using EncodeTiledFn = CUresult (*)(CUtensorMap*, CUtensorMapDataType, cuuint32_t
                                    CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
 
 // cuTensorMapEncodeTiled through the runtime's driver entry point (this project never links libcuda).
+// Looked up once (a function-local static: thread-safe initialisation).
 EncodeTiledFn encodeTiled() {
-  static EncodeTiledFn fn = nullptr;
-  static bool looked = false;
-  if (!looked) {
-    looked = true;
+  static const EncodeTiledFn fn = [] {
     void* f = nullptr;
     cudaDriverEntryPointQueryResult status;
-    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &f, 12000, cudaEnableDefault, &status) == cudaSuccess &&
-        status == cudaDriverEntryPointSuccess)
-      fn = reinterpret_cast<EncodeTiledFn>(f);
-    cudaGetLastError();
-  }
+    const bool found = cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &f, 12000, cudaEnableDefault, &status) ==
+                           cudaSuccess && status == cudaDriverEntryPointSuccess;
+    cudaGetLastError(); // a failed lookup must not surface later as the launch's error (loads then use cp.async)
+    return found ? reinterpret_cast<EncodeTiledFn>(f) : static_cast<EncodeTiledFn>(nullptr);
+  }();
   return fn;
 }
 
@@ -370,7 +367,7 @@ struct TmaMaps {
 constexpr int kTmaMinBlockTokens = 64;
 
 TmaMaps encodeMaps(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, const void* q, int batch, int maxQueryLen) {
-  TmaMaps m;
+  TmaMaps m{}; // maps a flag leaves off are passed zeroed, never read
   const bool bf16 = s->dtype == KVSIM_DTYPE_BF16;
   const cuuint64_t d = (cuuint64_t)s->headDim, headBytes = d * 2;
   // Q: [rows][numQHeads][D]; TMA reads only full row blocks, which end inside batch * maxQueryLen rows.
@@ -384,8 +381,10 @@ TmaMaps encodeMaps(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, cons
   if (kv->layout == KVSIM_KV_CONTIGUOUS) {
     const cuuint64_t tokenBytes = (cuuint64_t)contiguousTokenElems(s, kv) * 2;
     if (kv->slotStrideBytes % 16 != 0) return m; // TMA strides are multiples of 16 bytes
-    const cuuint64_t tokens = (cuuint64_t)kv->slotStrideBytes / tokenBytes;
-    const cuuint64_t dims[4] = {d, (cuuint64_t)s->numKvHeads, tokens < (1ull << 32) ? tokens : (1ull << 32), kIndexBound};
+    // The token extent is a bound too: the contract allows a slot stride shorter than a whole number of
+    // token strides (megacache: (maxContext - 1) token strides plus one row), and an extent taken from
+    // slotStride / tokenStride would turn a slot's last tokens into TMA's out-of-bounds zeros.
+    const cuuint64_t dims[4] = {d, (cuuint64_t)s->numKvHeads, kIndexBound, kIndexBound};
     const cuuint64_t strides[3] = {headBytes, tokenBytes, (cuuint64_t)kv->slotStrideBytes};
     m.tmaKv = encode(&m.k, bf16, 4, kv->k, dims, strides, kBN) && encode(&m.v, bf16, 4, kv->v, dims, strides, kBN);
     return m;
@@ -399,13 +398,16 @@ TmaMaps encodeMaps(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, cons
   return m;
 }
 
+// SMs of the current device, looked up once per process (the grid only sizes the persistent loop: a
+// wrong count costs speed, never correctness).
 int smCount() {
-  static int n = 0;
-  if (n == 0) {
-    int dev = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) n = 0;
+  static const int n = [] {
+    int dev = 0, count = 0;
+    if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess)
+      count = 0;
     cudaGetLastError();
-  }
+    return count;
+  }();
   return n > 0 ? n : 132;
 }
 
@@ -422,8 +424,8 @@ int launchTma(const PrefillParams& p, const Kv& kv, const TmaMaps& maps, int bat
   const int rowBlocks = (maxQueryLen + kBM - 1) / kBM;
   const long long tiles = (long long)p.numQHeads * batch * rowBlocks;
   if (tiles <= 0) return 0;
-  if (tiles > 0x7fffffffLL) return KVSIM_ATTN_EINVAL;
   const int grid = (int)(tiles < smCount() ? tiles : smCount());
+  if (tiles > 0x7fffffffLL - grid) return KVSIM_ATTN_EINVAL; // t += gridDim.x must not overflow
   // KVSIM_ATTN_TMA_FENCE=always: fence before every tile as for cp.async (a benchmark switch: it measures
   // what skipping the fence for TMA tiles buys).
   static const bool alwaysFence = [] {
