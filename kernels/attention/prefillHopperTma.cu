@@ -381,10 +381,13 @@ TmaMaps encodeMaps(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, cons
   if (kv->layout == KVSIM_KV_CONTIGUOUS) {
     const cuuint64_t tokenBytes = (cuuint64_t)contiguousTokenElems(s, kv) * 2;
     if (kv->slotStrideBytes % 16 != 0) return m; // TMA strides are multiples of 16 bytes
-    // The token extent is a bound too: the contract allows a slot stride shorter than a whole number of
-    // token strides (megacache: (maxContext - 1) token strides plus one row), and an extent taken from
-    // slotStride / tokenStride would turn a slot's last tokens into TMA's out-of-bounds zeros.
-    const cuuint64_t dims[4] = {d, (cuuint64_t)s->numKvHeads, kIndexBound, kIndexBound};
+    // Tokens a slot can hold: the contract allows a slot stride shorter than a whole number of token
+    // strides (megacache: (maxContext - 1) token strides plus one row), so the extent counts the last
+    // token by its row, not by a whole stride (slotStride / tokenStride would turn a slot's last token
+    // into TMA's out-of-bounds zeros).
+    const cuuint64_t rowBytes = headBytes * (cuuint64_t)s->numKvHeads;
+    const cuuint64_t tokens = ((cuuint64_t)kv->slotStrideBytes - rowBytes) / tokenBytes + 1;
+    const cuuint64_t dims[4] = {d, (cuuint64_t)s->numKvHeads, tokens < kIndexBound ? tokens : kIndexBound, kIndexBound};
     const cuuint64_t strides[3] = {headBytes, tokenBytes, (cuuint64_t)kv->slotStrideBytes};
     m.tmaKv = encode(&m.k, bf16, 4, kv->k, dims, strides, kBN) && encode(&m.v, bf16, 4, kv->v, dims, strides, kBN);
     return m;
