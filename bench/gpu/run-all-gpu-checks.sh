@@ -27,6 +27,9 @@ if [ ! -e node_modules/vitest/package.json ] || [ .device/gpu-tests.tar.xz -nt n
   rm -rf node_modules .device/js
   tar -xJf .device/gpu-tests.tar.xz && touch node_modules/.kvsim-gpu-tests
 fi
+# A later call's carry replaces .device on a warm machine: the compiled JS goes with it while
+# node_modules stays (the checks stage then found no runner, 2026-12-06).
+[ -e .device/js/test/gpu/runGpuChecks.js ] || tar -xJf .device/gpu-tests.tar.xz .device/js
 export KVSIM_NATIVE_PATH="$PWD/build/Release/kvsim_native.node"
 export KVSIM_AZURE_CONV_CSV="$PWD/.device/traces/conv-1200.csv"
 export CUDA_MODULE_LOADING=EAGER  # no lazy kernel loading inside timed iterations
