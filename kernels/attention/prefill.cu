@@ -305,9 +305,5 @@ extern "C" int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_k
 extern "C" const char* kvsim_attn_prefill_kernel(const kvsim_attn_shape_t* shape) {
   if (checkShape(shape) != KVSIM_ATTN_OK) return nullptr;
   if (!prefillRunsHopper()) return "mma";
-  // The grid order (prefillGrid.cuh) is part of the name when it is not the default: a profile measured
-  // in the other order must not read as the default kernel's.
-  static const char* const kBlocks[] = {"ws/blocks", "wsl/blocks", "ws2/blocks", "wgmma64/blocks", "wgmma128/blocks", "tma/blocks"};
-  const HopperPrefill k = hopperPrefillFromEnv();
-  return prefillOrderFromEnv() == kPrefillBlocksFastest ? kBlocks[static_cast<int>(k)] : hopperPrefillName(k);
+  return hopperPrefillName(hopperPrefillFromEnv(), prefillOrderFromEnv() == kPrefillBlocksFastest);
 }

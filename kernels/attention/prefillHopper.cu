@@ -282,16 +282,25 @@ bool prefillHopperAvailable() {
   return state == 1;
 }
 
+namespace {
+// Per HopperPrefill value, in enum order: the name KVSIM_ATTN_PREFILL selects it by, and the name under
+// the non-default grid order (a profile measured in the other order must not read as the default's).
+constexpr const char* kHopperPrefillNames[][2] = {{"ws", "ws/blocks"},           {"wsl", "wsl/blocks"},
+                                                  {"ws2", "ws2/blocks"},         {"wgmma64", "wgmma64/blocks"},
+                                                  {"wgmma128", "wgmma128/blocks"}, {"tma", "tma/blocks"}};
+constexpr int kHopperPrefillCount = sizeof(kHopperPrefillNames) / sizeof(kHopperPrefillNames[0]);
+static_assert(kHopperPrefillCount == static_cast<int>(HopperPrefill::kTma) + 1, "one name pair per HopperPrefill value");
+} // namespace
+
 HopperPrefill hopperPrefillFromEnv() {
   const char* v = getenv("KVSIM_ATTN_PREFILL");
-  for (int i = 0; v && i <= 5; ++i)
-    if (strcmp(v, hopperPrefillName(static_cast<HopperPrefill>(i))) == 0) return static_cast<HopperPrefill>(i);
+  for (int i = 0; v && i < kHopperPrefillCount; ++i)
+    if (strcmp(v, kHopperPrefillNames[i][0]) == 0) return static_cast<HopperPrefill>(i);
   return HopperPrefill::kTma;
 }
 
-const char* hopperPrefillName(HopperPrefill k) {
-  static const char* const kNames[] = {"ws", "wsl", "ws2", "wgmma64", "wgmma128", "tma"};
-  return kNames[static_cast<int>(k)];
+const char* hopperPrefillName(HopperPrefill k, bool blocksOrder) {
+  return kHopperPrefillNames[static_cast<int>(k)][blocksOrder ? 1 : 0];
 }
 
 int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,

@@ -26,8 +26,6 @@
 #include <cuda.h>
 #include <cuda_runtime.h>
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "attention.h"
 #include "common.cuh"
@@ -126,7 +124,7 @@ template <typename T, int D, class Kv, bool Causal>
 __global__ void __launch_bounds__(kThreads, 1)
     prefillHopperTmaKernel(PrefillParams p, Kv kv, const __grid_constant__ CUtensorMap tmQ,
                            const __grid_constant__ CUtensorMap tmK, const __grid_constant__ CUtensorMap tmV,
-                           int rowBlocks, int batch, bool tmaQ, bool tmaKv, bool alwaysFence) {
+                           int rowBlocks, int batch, bool tmaQ, bool tmaKv) {
 #if KVSIM_HAVE_WGMMA_TMA
   constexpr int kChunks = D / 8; // 16-byte chunks per row
   constexpr uint32_t kTileBytes = kBN * D * 2, kQBytes = kBM * D * 2;
@@ -261,9 +259,10 @@ __global__ void __launch_bounds__(kThreads, 1)
     auto stageOf = [&](int j) { return (kvIt + j) % kStages; };
     auto parityOf = [&](int j) { return ((kvIt + j) / kStages) & 1; };
     // Tiles the producer wrote with cp.async (generic proxy) need a proxy fence before wgmma (async proxy)
-    // reads them; TMA writes are async-proxy already, so full TMA tiles skip it.
-    auto viaCpAsync = [&](int j) { return alwaysFence || !tmaKv || (j + 1) * kBN > w.kvEnd; };
-    const bool qViaCpAsync = alwaysFence || !tmaQ || w.row0 + kBM > w.qLen;
+    // reads them; TMA writes are async-proxy already, so full TMA tiles skip it (measured side by side
+    // with a fence before every tile, bench/kernels/NOTES.md run 12: no difference either way).
+    auto viaCpAsync = [&](int j) { return !tmaKv || (j + 1) * kBN > w.kvEnd; };
+    const bool qViaCpAsync = !tmaQ || w.row0 + kBM > w.qLen;
     mth.reset();
     mbarWait(barQFull, q & 1);
     mbarWait(barFullK + 8 * stageOf(0), parityOf(0));
@@ -429,14 +428,8 @@ int launchTma(const PrefillParams& p, const Kv& kv, const TmaMaps& maps, int bat
   if (tiles <= 0) return 0;
   const int grid = (int)(tiles < smCount() ? tiles : smCount());
   if (tiles > 0x7fffffffLL - grid) return KVSIM_ATTN_EINVAL; // t += gridDim.x must not overflow
-  // KVSIM_ATTN_TMA_FENCE=always: fence before every tile as for cp.async (a benchmark switch: it measures
-  // what skipping the fence for TMA tiles buys).
-  static const bool alwaysFence = [] {
-    const char* v = getenv("KVSIM_ATTN_TMA_FENCE");
-    return v != nullptr && strcmp(v, "always") == 0;
-  }();
   prefillHopperTmaKernel<T, D, Kv, Causal><<<grid, kThreads, smem, stream>>>(p, kv, maps.q, maps.k, maps.v, rowBlocks, batch,
-                                                                             maps.tmaQ, maps.tmaKv, alwaysFence);
+                                                                             maps.tmaQ, maps.tmaKv);
   return (int)cudaGetLastError();
 }
 

@@ -27,7 +27,8 @@ bool prefillHopperAvailable();
 // the single rule both the launch and kvsim_attn_prefill_kernel follow.
 enum class HopperPrefill : int { kWs = 0, kWsl = 1, kWs2 = 2, kWgmma64 = 3, kWgmma128 = 4, kTma = 5 };
 HopperPrefill hopperPrefillFromEnv();
-const char* hopperPrefillName(HopperPrefill k);
+// Its name; blocksOrder: as launched in the blocks-fastest grid order (prefillGrid.cuh), "<name>/blocks".
+const char* hopperPrefillName(HopperPrefill k, bool blocksOrder);
 
 // Launches the wgmma prefill; returns a cudaError_t (0 = launched).
 int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,

@@ -32,6 +32,7 @@
 // Workspace (xlstm_mlstm_prefill_workspace_bytes): Cloc fp32 and Cprev (input type) per chunk,
 // 6 * dqk * dv bytes per (request, head, chunk), plus n and per-chunk scalars.
 
+#include "../common/mmaSync.cuh"
 #include "xlstmCommon.cuh"
 #include "xlstmInternal.h"
 
@@ -108,46 +109,16 @@ __device__ __forceinline__ void chunkGates(const xlstm_mlstm_prefill_args& a, in
   __syncthreads();
 }
 
-// Tensor-core building blocks: mma.sync m16n8k16 (bf16/f16 in, fp32 accumulate) fed by ldmatrix.
-// Their register layouts are specified by the PTX ISA (unlike wmma's), so the gate factors, row
-// scales and normalizers are applied to the accumulators in registers, and ldmatrix(.trans) loads
-// a 16x16 operand with one instruction instead of per-element shared-memory loads.
-// Per lane: g = lane / 4 (row in an 8-row group), tg = lane % 4 (column pair). Accumulator c[4] of a
-// 16x8 tile: c[0], c[1] at (row g, columns 2 tg, 2 tg + 1), c[2], c[3] at (row g + 8, same columns).
-__device__ __forceinline__ unsigned smemU32(const void* p) {
-  return static_cast<unsigned>(__cvta_generic_to_shared(p));
-}
-// Four 8x8 b16 matrices; lane l gives the address of row l % 8 of matrix l / 8.
-__device__ __forceinline__ void ldsm4(unsigned (&r)[4], const void* p) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(smemU32(p)));
-}
-__device__ __forceinline__ void ldsm4t(unsigned (&r)[4], const void* p) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(smemU32(p)));
-}
-template <typename T> struct MmaType;
-template <> struct MmaType<__nv_bfloat16> { static constexpr bool bf16 = true; };
-template <> struct MmaType<__half> { static constexpr bool bf16 = false; };
-// d += A (16x16, row) * B (16x8, col): a[4] as ldsm4 of a row-major 16x16 tile, b0/b1 the k halves.
-template <typename T>
-__device__ __forceinline__ void mma16816(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-  if constexpr (MmaType<T>::bf16) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-  } else {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-  }
-}
+// Tensor-core building blocks (mma.sync m16n8k16, ldmatrix, 2^x, packing): ../common/mmaSync.cuh,
+// shared with the attention kernels. Their register layouts are the PTX ISA's (unlike wmma's), so the
+// gate factors, row scales and normalizers are applied to the accumulators in registers, and
+// ldmatrix(.trans) loads a 16x16 operand with one instruction instead of per-element loads.
+using kvsim::Elem;
+using kvsim::fastExp2;
+using kvsim::mma16816;
+// ldmatrix x4 from a generic pointer into shared memory (.trans: transposed 8x8 matrices).
+__device__ __forceinline__ void ldsm4(unsigned (&r)[4], const void* p) { kvsim::ldmatrixX4(r, kvsim::smemAddr(p)); }
+__device__ __forceinline__ void ldsm4t(unsigned (&r)[4], const void* p) { kvsim::ldmatrixX4Trans(r, kvsim::smemAddr(p)); }
 // A operand rows [row0, row0 + 16) x columns [k0, k0 + 16) of a row-major tile (leading dim ld).
 template <typename T>
 __device__ __forceinline__ void loadA(unsigned (&r)[4], const T* base, int ld, int row0, int k0, int lane) {
@@ -164,31 +135,8 @@ template <typename T>
 __device__ __forceinline__ void loadBnk(unsigned (&r)[4], const T* base, int ld, int k0, int n0, int lane) {
   ldsm4(r, base + (n0 + (lane & 7) + (lane >> 4) * 8) * ld + k0 + ((lane >> 3) & 1) * 8);
 }
-// 2^x with the hardware approximation (relative error ~2^-22; 2^-inf = 0): the decay exponents are
-// precomputed in log2 units so each gated score costs one add and one MUFU op.
-__device__ __forceinline__ float ex2Approx(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
-  return y;
-}
 constexpr float kLog2e = 1.4426950408889634f;
 
-template <typename T> __device__ __forceinline__ unsigned pack2(float lo, float hi);
-template <> __device__ __forceinline__ unsigned pack2<__nv_bfloat16>(float lo, float hi) {
-  __nv_bfloat162 x = __floats2bfloat162_rn(lo, hi);
-  return *reinterpret_cast<unsigned*>(&x);
-}
-template <> __device__ __forceinline__ unsigned pack2<__half>(float lo, float hi) {
-  __half2 x = __floats2half2_rn(lo, hi);
-  return *reinterpret_cast<unsigned*>(&x);
-}
-template <typename T> __device__ __forceinline__ float2 unpack2(unsigned u);
-template <> __device__ __forceinline__ float2 unpack2<__nv_bfloat16>(unsigned u) {
-  return __bfloat1622float2(*reinterpret_cast<__nv_bfloat162*>(&u));
-}
-template <> __device__ __forceinline__ float2 unpack2<__half>(unsigned u) {
-  return __half22float2(*reinterpret_cast<__half2*>(&u));
-}
 
 // ---------------------------------------------------------------------------------------------
 // (1) Each chunk's own contribution to C and n.
@@ -290,8 +238,8 @@ __global__ void __launch_bounds__(kThreads, 2)
     unsigned* e = reinterpret_cast<unsigned*>(&u);
 #pragma unroll
     for (int k = 0; k < 4; ++k) {
-      const float2 f = unpack2<TIn>(e[k]);
-      e[k] = pack2<TIn>(f.x * ws, f.y * ws);
+      const float2 f = Elem<TIn>::unpack(e[k]);
+      e[k] = Elem<TIn>::pack(f.x * ws, f.y * ws);
     }
     *p = u;
   }
@@ -346,8 +294,8 @@ __device__ __forceinline__ void scanCoef(float2 g, float& m, float& decay, float
 
 template <typename T> __device__ __forceinline__ void store4(T* p, const float (&x)[4]) {
   uint2 u;
-  u.x = pack2<T>(x[0], x[1]);
-  u.y = pack2<T>(x[2], x[3]);
+  u.x = Elem<T>::pack(x[0], x[1]);
+  u.y = Elem<T>::pack(x[2], x[3]);
   *reinterpret_cast<uint2*>(p) = u;
 }
 
@@ -455,12 +403,6 @@ __host__ __device__ inline K3Layout k3Layout(int dqk, int inBytes) {
 #ifndef KVSIM_TFLA_K3_MIN_BLOCKS
 #define KVSIM_TFLA_K3_MIN_BLOCKS 2
 #endif
-
-__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-// Wait until at most `n` of this thread's committed groups are still in flight.
-template <int n> __device__ __forceinline__ void cpAsyncWait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(n) : "memory");
-}
 
 template <typename TIn>
 __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
@@ -571,7 +513,7 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
       const unsigned* e = reinterpret_cast<const unsigned*>(&u);
 #pragma unroll
       for (int k = 0; k < 4; ++k) {
-        const float2 f = unpack2<TIn>(e[k]);
+        const float2 f = Elem<TIn>::unpack(e[k]);
         qn += f.x * sN[x * 8 + 2 * k] + f.y * sN[x * 8 + 2 * k + 1];
       }
     }
@@ -674,8 +616,8 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
       const int col = keyBase + j * 8 + tg * 2;  // key index inside the tile
       const float2 ct = *reinterpret_cast<const float2*>(sCol + k0 + col);
       const int rLo = rowBase + g;
-      float p0 = ex2Approx(rtLo + ct.x) * sc[j][0], p1 = ex2Approx(rtLo + ct.y) * sc[j][1];
-      float p2 = ex2Approx(rtHi + ct.x) * sc[j][2], p3 = ex2Approx(rtHi + ct.y) * sc[j][3];
+      float p0 = fastExp2(rtLo + ct.x) * sc[j][0], p1 = fastExp2(rtLo + ct.y) * sc[j][1];
+      float p2 = fastExp2(rtHi + ct.x) * sc[j][2], p3 = fastExp2(rtHi + ct.y) * sc[j][3];
       if (diag) {
         if (col > rLo) p0 = 0.0f;
         if (col + 1 > rLo) p1 = 0.0f;
@@ -684,8 +626,8 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
       }
       denLo += p0 + p1;
       denHi += p2 + p3;
-      *reinterpret_cast<unsigned*>(sP + rLo * L.ldP + col) = pack2<TIn>(p0, p1);
-      *reinterpret_cast<unsigned*>(sP + (rLo + 8) * L.ldP + col) = pack2<TIn>(p2, p3);
+      *reinterpret_cast<unsigned*>(sP + rLo * L.ldP + col) = Elem<TIn>::pack(p0, p1);
+      *reinterpret_cast<unsigned*>(sP + (rLo + 8) * L.ldP + col) = Elem<TIn>::pack(p2, p3);
     }
     cpAsyncWait<0>();  // V of this tile has landed
     __syncthreads();   // P and V visible; K no longer read
@@ -728,8 +670,8 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
 #pragma unroll
     for (int j = 0; j < 8; ++j) {
       const int col = colBase + j * 8 + tg * 2;
-      *reinterpret_cast<unsigned*>(sOut + (rowBase + g) * L.ldO + col) = pack2<TIn>(acc[j][0] * lo, acc[j][1] * lo);
-      *reinterpret_cast<unsigned*>(sOut + (rowBase + g + 8) * L.ldO + col) = pack2<TIn>(acc[j][2] * hi, acc[j][3] * hi);
+      *reinterpret_cast<unsigned*>(sOut + (rowBase + g) * L.ldO + col) = Elem<TIn>::pack(acc[j][0] * lo, acc[j][1] * lo);
+      *reinterpret_cast<unsigned*>(sOut + (rowBase + g + 8) * L.ldO + col) = Elem<TIn>::pack(acc[j][2] * hi, acc[j][3] * hi);
     }
   }
   __syncthreads();

@@ -22,6 +22,7 @@
 
 #include <type_traits>
 
+#include "../common/mmaSync.cuh"
 #include "xlstmCommon.cuh"
 
 #ifndef KVSIM_SLSTM_MMA_MIN_BATCH
@@ -73,63 +74,12 @@ struct SlMmaTraits {
       kSlMmaStages * kStageBytes + (kDirect ? 0 : (kSplit ? 2 : 1) * kHTileBytes);
 };
 
-__device__ __forceinline__ uint32_t slSmemAddr(const void* p) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
-__device__ __forceinline__ void slLdmatrixX4(uint32_t (&r)[4], uint32_t addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-__device__ __forceinline__ void slLdmatrixX4Trans(uint32_t (&r)[4], uint32_t addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-__device__ __forceinline__ void slCpAsyncCommit() {
-  asm volatile("cp.async.commit_group;\n" ::: "memory");
-}
-template <int N>
-__device__ __forceinline__ void slCpAsyncWait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
-}
-
-// d += a (16x16, row) * b (16x8, col), fp32 accumulation.
-template <typename T>
-__device__ __forceinline__ void slMma(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
-                                      uint32_t b1) {
-  if constexpr (std::is_same<T, __nv_bfloat16>::value) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
-        "{%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-  } else {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
-        "{%8,%9}, {%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-  }
-}
-
-// Two floats -> one packed pair of T (round to nearest), and back.
-template <typename T> __device__ __forceinline__ uint32_t slPack2(float a, float b);
-template <> __device__ __forceinline__ uint32_t slPack2<__nv_bfloat16>(float a, float b) {
-  __nv_bfloat162 v = __floats2bfloat162_rn(a, b);
-  return *reinterpret_cast<uint32_t*>(&v);
-}
-template <> __device__ __forceinline__ uint32_t slPack2<__half>(float a, float b) {
-  __half2 v = __floats2half2_rn(a, b);
-  return *reinterpret_cast<uint32_t*>(&v);
-}
-template <typename T> __device__ __forceinline__ float2 slUnpack2(uint32_t w);
-template <> __device__ __forceinline__ float2 slUnpack2<__nv_bfloat16>(uint32_t w) {
-  return make_float2(__uint_as_float(w << 16), __uint_as_float(w & 0xffff0000u));  // exact
-}
-template <> __device__ __forceinline__ float2 slUnpack2<__half>(uint32_t w) {
-  return __half22float2(*reinterpret_cast<__half2*>(&w));
-}
+// mma.sync, ldmatrix, shared addresses and packing: ../common/mmaSync.cuh (shared with attention).
+using kvsim::Elem;
+using kvsim::ldmatrixX4;
+using kvsim::ldmatrixX4Trans;
+using kvsim::mma16816;
+using kvsim::smemAddr;
 
 // Byte offset of 16-byte chunk `chunk` of row `row` in a tile with `rowBytes`-byte rows. The low
 // 3 chunk bits are XORed with the row, so the 8 rows one ldmatrix 8x8 reads (same logical
@@ -215,16 +165,16 @@ __global__ void __launch_bounds__(kSlMmaThreads, 2)
 #pragma unroll
   for (int s = 0; s < kSlMmaStages - 1; ++s) {
     if (s < nChunks) loadChunk(s, s);
-    slCpAsyncCommit();
+    cpAsyncCommit();
   }
   for (int c = 0; c < nChunks; ++c) {
-    slCpAsyncWait<kSlMmaStages - 2>();
+    cpAsyncWait<kSlMmaStages - 2>();
     // Chunk c is in; every warp is done with chunk c-1 (its stage is reloaded next, and the
     // hi/lo tiles are rewritten next).
     __syncthreads();
     if (c + kSlMmaStages - 1 < nChunks)
       loadChunk(c + kSlMmaStages - 1, (c + kSlMmaStages - 1) % kSlMmaStages);
-    slCpAsyncCommit();  // an empty group at the tail keeps the wait count uniform
+    cpAsyncCommit();  // an empty group at the tail keeps the wait count uniform
     const unsigned char* st = slSm + (c % kSlMmaStages) * Tr::kStageBytes;
     const unsigned char* aTile = st + Tr::kRBytes;
     if constexpr (!Tr::kDirect) {
@@ -239,27 +189,27 @@ __global__ void __launch_bounds__(kSlMmaThreads, 2)
         if constexpr (std::is_same<TState, float>::value) {
           const float f[4] = {__uint_as_float(v.x), __uint_as_float(v.y), __uint_as_float(v.z),
                               __uint_as_float(v.w)};
-          const uint32_t h01 = slPack2<TIn>(f[0], f[1]), h23 = slPack2<TIn>(f[2], f[3]);
-          const float2 b01 = slUnpack2<TIn>(h01), b23 = slUnpack2<TIn>(h23);
-          const uint32_t l01 = slPack2<TIn>(f[0] - b01.x, f[1] - b01.y);
-          const uint32_t l23 = slPack2<TIn>(f[2] - b23.x, f[3] - b23.y);
+          const uint32_t h01 = Elem<TIn>::pack(f[0], f[1]), h23 = Elem<TIn>::pack(f[2], f[3]);
+          const float2 b01 = Elem<TIn>::unpack(h01), b23 = Elem<TIn>::unpack(h23);
+          const uint32_t l01 = Elem<TIn>::pack(f[0] - b01.x, f[1] - b01.y);
+          const uint32_t l23 = Elem<TIn>::pack(f[2] - b23.x, f[3] - b23.y);
           // 4 elements = half of a 16-byte chunk of the 128-byte A row.
           const int off = slSwz(r, q >> 1, kSlMmaBK * 2) + (q & 1) * 8;
           *reinterpret_cast<uint2*>(hHi + off) = make_uint2(h01, h23);
           *reinterpret_cast<uint2*>(hLo + off) = make_uint2(l01, l23);
         } else {  // bf16 h, f16 R: convert only
-          const float2 f0 = slUnpack2<__nv_bfloat16>(v.x), f1 = slUnpack2<__nv_bfloat16>(v.y),
-                       f2 = slUnpack2<__nv_bfloat16>(v.z), f3 = slUnpack2<__nv_bfloat16>(v.w);
+          const float2 f0 = Elem<__nv_bfloat16>::unpack(v.x), f1 = Elem<__nv_bfloat16>::unpack(v.y),
+                       f2 = Elem<__nv_bfloat16>::unpack(v.z), f3 = Elem<__nv_bfloat16>::unpack(v.w);
           *reinterpret_cast<uint4*>(hHi + slSwz(r, q, kSlMmaBK * 2)) =
-              make_uint4(slPack2<TIn>(f0.x, f0.y), slPack2<TIn>(f1.x, f1.y),
-                         slPack2<TIn>(f2.x, f2.y), slPack2<TIn>(f3.x, f3.y));
+              make_uint4(Elem<TIn>::pack(f0.x, f0.y), Elem<TIn>::pack(f1.x, f1.y),
+                         Elem<TIn>::pack(f2.x, f2.y), Elem<TIn>::pack(f3.x, f3.y));
         }
       }
       __syncthreads();
       aTile = hHi;
     }
-    const uint32_t aBase = slSmemAddr(aTile), rBase = slSmemAddr(st);
-    const uint32_t loBase = slSmemAddr(hLo);
+    const uint32_t aBase = smemAddr(aTile), rBase = smemAddr(st);
+    const uint32_t loBase = smemAddr(hLo);
 #pragma unroll
     for (int kk = 0; kk < kSlMmaBK / 16; ++kk) {
       // B fragments for the warp's 4 n-tiles: k rows kk*16 + (lane & 15), unit chunk per half.
@@ -268,7 +218,7 @@ __global__ void __launch_bounds__(kSlMmaThreads, 2)
       for (int np = 0; np < 2; ++np) {
         const int kr = kk * 16 + (lane & 15), q = wn * 4 + np * 2 + (lane >> 4);
         uint32_t r4[4];
-        slLdmatrixX4Trans(r4, rBase + slSwz(kr, q, kSlMmaBN * 2));
+        ldmatrixX4Trans(r4, rBase + slSwz(kr, q, kSlMmaBN * 2));
         bf[np * 2][0] = r4[0]; bf[np * 2][1] = r4[1];
         bf[np * 2 + 1][0] = r4[2]; bf[np * 2 + 1][1] = r4[3];
       }
@@ -278,18 +228,18 @@ __global__ void __launch_bounds__(kSlMmaThreads, 2)
         const int r = wm * 32 + mi * 16 + (lane & 15), q = kk * 2 + (lane >> 4);
         const int off = slSwz(r, q, kSlMmaBK * 2);
         uint32_t af[4];
-        slLdmatrixX4(af, aBase + off);
+        ldmatrixX4(af, aBase + off);
 #pragma unroll
-        for (int ni = 0; ni < 4; ++ni) slMma<TIn>(acc[mi][ni], af, bf[ni][0], bf[ni][1]);
+        for (int ni = 0; ni < 4; ++ni) mma16816<TIn>(acc[mi][ni], af, bf[ni][0], bf[ni][1]);
         if constexpr (Tr::kSplit) {
-          slLdmatrixX4(af, loBase + off);
+          ldmatrixX4(af, loBase + off);
 #pragma unroll
-          for (int ni = 0; ni < 4; ++ni) slMma<TIn>(acc[mi][ni], af, bf[ni][0], bf[ni][1]);
+          for (int ni = 0; ni < 4; ++ni) mma16816<TIn>(acc[mi][ni], af, bf[ni][0], bf[ni][1]);
         }
       }
     }
   }
-  slCpAsyncWait<0>();
+  cpAsyncWait<0>();
 
   // Fragment c0,c1: row lane/4, units 2*(lane%4) +0/1; c2,c3: row + 8.
   float* ws = static_cast<float*>(a.workspace);

@@ -176,11 +176,11 @@ template <> struct SlVec4<float> {
 template <typename T16> struct SlVec4_16 {
   __device__ __forceinline__ static void ld(const T16* p, float (&f)[4]) {
     const uint2 v = *reinterpret_cast<const uint2*>(p);
-    const float2 a = slUnpack2<T16>(v.x), b = slUnpack2<T16>(v.y);
+    const float2 a = Elem<T16>::unpack(v.x), b = Elem<T16>::unpack(v.y);
     f[0] = a.x; f[1] = a.y; f[2] = b.x; f[3] = b.y;
   }
   __device__ __forceinline__ static void st(T16* p, const float (&f)[4]) {
-    *reinterpret_cast<uint2*>(p) = make_uint2(slPack2<T16>(f[0], f[1]), slPack2<T16>(f[2], f[3]));
+    *reinterpret_cast<uint2*>(p) = make_uint2(Elem<T16>::pack(f[0], f[1]), Elem<T16>::pack(f[2], f[3]));
   }
 };
 template <> struct SlVec4<__nv_bfloat16> : SlVec4_16<__nv_bfloat16> {};

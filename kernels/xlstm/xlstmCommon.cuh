@@ -61,6 +61,11 @@ __device__ __forceinline__ void cpAsync16(void* dst, const void* src, bool valid
 __device__ __forceinline__ void cpAsyncWaitAll() {
   asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;\n" ::: "memory");
 }
+__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+// Wait until at most `n` of this thread's committed groups are still in flight.
+template <int n> __device__ __forceinline__ void cpAsyncWait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(n) : "memory");
+}
 
 __device__ __forceinline__ float warpSum(float v) {
 #pragma unroll

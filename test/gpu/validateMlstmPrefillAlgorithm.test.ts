@@ -33,10 +33,11 @@ function profileWith(algorithm: string | undefined): string {
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 const validationSchema = ajv.compile(JSON.parse(readFileSync('schemas/kvsim.validation-1.schema.json', 'utf8')) as object);
 
+let runs = 0;
 /** `kvsim validate` of xlstm-7b on a small trace with the fake GPU running `gpuAlgorithm`; the lines that mention mLSTM prefill, and the --json. */
 async function validate(gpuAlgorithm: string | undefined, profileArgs: string[], extra: string[] = []) {
   current = fakeBinding({ prefillKernel: 'ws', ...(gpuAlgorithm !== undefined ? { mlstmPrefillAlgorithm: gpuAlgorithm } : {}) });
-  const json = join(dir, `v${Math.random().toString(36).slice(2)}.json`);
+  const json = join(dir, `v${++runs}.json`); // a fresh file per call, named deterministically
   const r = await runKvsim(['validate', '--model', 'xlstm-7b', '--trace', 'synthetic:conv', '--first', '6', '--policy', 'recurrent', ...profileArgs, '--json', json, ...extra]);
   expect(r.code, r.err).toBe(0);
   const lines = `${r.out}${r.err}`.split('\n');

@@ -31,10 +31,11 @@ function profileWith(kernel: string | undefined): string {
 const ajv = new Ajv2020({ strict: true, allErrors: true });
 const validationSchema = ajv.compile(JSON.parse(readFileSync('schemas/kvsim.validation-1.schema.json', 'utf8')) as object);
 
+let runs = 0;
 /** `kvsim validate` on a small trace with the fake GPU reporting `gpuKernel`; the lines that mention the prefill kernel, and the --json. */
 async function validate(gpuKernel: string | undefined, profileArgs: string[], extra: string[] = []) {
   current = fakeBinding(gpuKernel !== undefined ? { prefillKernel: gpuKernel } : {});
-  const json = join(dir, `v${Math.random().toString(36).slice(2)}.json`);
+  const json = join(dir, `v${++runs}.json`); // a fresh file per call, named deterministically
   const r = await runKvsim(['validate', '--trace', 'synthetic:conv', '--first', '6', '--policy', 'paged', ...profileArgs, '--json', json, ...extra]);
   expect(r.code, r.err).toBe(0);
   const warnings = `${r.out}${r.err}`.split('\n').filter((l) => /prefill attention/.test(l));
