@@ -148,7 +148,14 @@ void GpuModelCore::Init() {
       s.numSlots = poolSlots;
       s.dtype = sd;
       states_.push_back(s);
+      // One scratch for every prefill call (one request at a time, in stream order): what auto needs at
+      // the longest prefill of an iteration (tfla above its threshold: per-chunk states; 0 for sequential).
+      // Allocated here, not per call: tfla would otherwise cudaMallocAsync it per layer and request.
+      const int64_t ws = xlstm_mlstm_prefill_workspace_bytes(1, T, l.heads, l.dqk, l.dv, XLSTM_PREFILL_AUTO);
+      if (ws < 0) ThrowState("GpuModel", "mLSTM layer " + std::to_string(l.heads) + "x" + std::to_string(l.dqk) + "x" + std::to_string(l.dv), "xlstm_mlstm_prefill refuses this shape at maxTokens=" + std::to_string(T));
+      mlPrefillWsBytes_ = std::max(mlPrefillWsBytes_, static_cast<size_t>(ws));
     }
+    if (mlPrefillWsBytes_ > 0) mlPrefillWs_ = Alloc(mlPrefillWsBytes_, "mLSTM prefill workspace (tfla)");
   }
   if (hasSlstm) {
     const auto& sl = ShapeOf(2);
@@ -400,6 +407,7 @@ void GpuModelCore::Forward(const Staged& m) {
         a.gateSoftCap = 15.0f;
         a.h = static_cast<char*>(mix_) + (size_t)tok * l.heads * l.dv * 2;
         a.state = st;
+        a.workspace = mlPrefillWs_; a.workspaceBytes = static_cast<int64_t>(mlPrefillWsBytes_);
         Check(xlstm_mlstm_prefill(&a, stream_), "xlstm_mlstm_prefill", Dims({q, l.heads, l.dqk, l.dv}));
         tok += q;
       }

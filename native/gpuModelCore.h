@@ -150,6 +150,8 @@ class GpuModelCore {
   std::vector<xlstm_mlstm_state> states_;
   std::vector<xlstm_slstm_state> slStates_;
   // sLSTM step scratch (fp32 partial sums), sized for the largest batch a step is given.
+  void* mlPrefillWs_ = nullptr;  // xlstm_mlstm_prefill scratch (auto's tfla), sized for maxTokens
+  size_t mlPrefillWsBytes_ = 0;
   void* slWorkspace_ = nullptr;
   size_t slWorkspaceBytes_ = 0;
   // CUDA graphs by (padded rows << 32 | decode context bound); the state slot padding rows step.

@@ -185,6 +185,7 @@ double GpuModelCore::TimeMlstmPrefill(int tokens, int reps) {
   a.batch = 1; a.seqLen = tokens; a.heads = m.heads; a.dqk = m.dqk; a.dv = m.dv; a.inputDtype = XLSTM_BF16;
   a.q = q_; a.k = k_; a.v = v_; a.igatePre = ig_; a.fgatePre = fg_; a.slots = ds; a.gateSoftCap = 15.0f;
   a.h = mix_; a.state = states_[0];
+  a.workspace = mlPrefillWs_; a.workspaceBytes = static_cast<int64_t>(mlPrefillWsBytes_);  // as Run passes it
   return Median(stream_, reps, [&] {
     Ok(xlstm_mlstm_reset_slots(&states_[0], m.heads, m.dqk, m.dv, ds, 1, stream_), "xlstm_mlstm_reset_slots");
     Ok(xlstm_mlstm_prefill(&a, stream_), "xlstm_mlstm_prefill");

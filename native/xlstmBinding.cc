@@ -7,7 +7,8 @@
 //                       rotate over independent layers so they exceed the L2 several times.
 //   xlstmMlstmPrefillAlgorithm(algorithm) the name of the mLSTM prefill kernel xlstm_mlstm_prefill
 //                       runs for this algorithm value (0 auto, 1 sequential, 2 tfla): "sequential" or
-//                       "tfla", auto resolved as the call does; provenance for calibration profiles.
+//                       "tfla", for auto the length rule the call applies; provenance for profiles.
+//   xlstmMlstmPrefillWorkspaceBytes(shape) xlstm_mlstm_prefill_workspace_bytes (host arithmetic).
 // TypeScript (src/gpu/xlstmKernels.ts) validates options first; this file only guards misuse.
 #include <cuda_runtime_api.h>
 
@@ -324,10 +325,30 @@ Napi::Value XlstmMlstmPrefillAlgorithm(const Napi::CallbackInfo& info) {
   });
 }
 
+// Launches nothing and needs no device (the size is host arithmetic): lets the simulator's memory
+// reserve be checked against the kernel's own layout (src/sim/memory/mlstmPrefillWorkspaceBytes.ts).
+Napi::Value XlstmMlstmPrefillWorkspaceBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "kvsim native: xlstmMlstmPrefillWorkspaceBytes({batch, seqLen, heads, dqk, dv, algorithm})");
+  const Napi::Object o = info[0].As<Napi::Object>();
+  auto i32 = [&](const char* k) {
+    const Napi::Value v = o.Get(k);
+    if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string("kvsim native: xlstmMlstmPrefillWorkspaceBytes: ") + k + " must be a number");
+    return v.As<Napi::Number>().Int32Value();
+  };
+  const int32_t batch = i32("batch"), seqLen = i32("seqLen"), heads = i32("heads"), dqk = i32("dqk"), dv = i32("dv"), algorithm = i32("algorithm");
+  return GuardNative(env, [&]() -> Napi::Value {
+    const int64_t bytes = xlstm_mlstm_prefill_workspace_bytes(batch, seqLen, heads, dqk, dv, algorithm);
+    if (bytes < 0) ThrowState("xlstm_mlstm_prefill_workspace_bytes", "batch=" + std::to_string(batch) + " seqLen=" + std::to_string(seqLen) + " heads=" + std::to_string(heads) + " dqk=" + std::to_string(dqk) + " dv=" + std::to_string(dv) + " algorithm=" + std::to_string(algorithm), "a shape or algorithm xlstm_mlstm_prefill refuses");
+    return Napi::Number::New(env, static_cast<double>(bytes));
+  });
+}
+
 }  // namespace
 
 void RegisterXlstm(Napi::Env env, Napi::Object exports) {
   exports.Set("xlstmRun", Napi::Function::New(env, XlstmRun, "xlstmRun"));
   exports.Set("xlstmBench", Napi::Function::New(env, XlstmBench, "xlstmBench"));
   exports.Set("xlstmMlstmPrefillAlgorithm", Napi::Function::New(env, XlstmMlstmPrefillAlgorithm, "xlstmMlstmPrefillAlgorithm"));
+  exports.Set("xlstmMlstmPrefillWorkspaceBytes", Napi::Function::New(env, XlstmMlstmPrefillWorkspaceBytes, "xlstmMlstmPrefillWorkspaceBytes"));
 }

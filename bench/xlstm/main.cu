@@ -89,8 +89,17 @@ static void runBench(const cudaDeviceProp& prop) {
                                 PrefillShape{16, 1024, XLSTM_F32}, PrefillShape{4, 4096, XLSTM_BF16}})
     for (const int algorithm : kPrefillAlgorithms)
       rows.push_back(benchMlstmPrefill(env, p.batch, p.seqLen, p.state, algorithm));
-  for (int B : {8, 64, 256}) rows.push_back(benchSlstmStep(env, B, XLSTM_F32));
-  rows.push_back(benchSlstmStep(env, 64, XLSTM_BF16));
+  // One request at a time, as the GPU executor prefills (native/gpuModelCore.cc): where tfla
+  // starts to beat sequential decides what `auto` should pick per prompt length.
+  for (int S : {16, 64, 128, 256, 512, 1024, 2048})
+    for (const int algorithm : kPrefillAlgorithms)
+      rows.push_back(benchMlstmPrefill(env, 1, S, XLSTM_F32, algorithm));
+  // sLSTM step: every variant of kernels/xlstm/slstmStep.cu (old = run 5's code, new, new-nopdl)
+  // on adjacent rows, same buffers (benchSlstmStepVariants is defined in timing.cu).
+  std::vector<Row> benchSlstmStepVariants(const BenchEnv& env, int batch, xlstm_dtype state);
+  for (int B : {8, 64, 256})
+    for (const Row& r : benchSlstmStepVariants(env, B, XLSTM_F32)) rows.push_back(r);
+  for (const Row& r : benchSlstmStepVariants(env, 64, XLSTM_BF16)) rows.push_back(r);
   // A second copy measurement after the kernels: the spread says how steady the card was.
   const double copy2 = measureCopyGBs((size_t)1 << 30);
 

@@ -13,6 +13,7 @@
 // them only after every tile has read the incoming values.
 
 #include <mma.h>
+#include <string>
 
 #include "xlstmCommon.cuh"
 #include "xlstmInternal.h"
@@ -366,24 +367,39 @@ int launchPrefill(const xlstm_mlstm_prefill_args& a, cudaStream_t stream) {
 
 using namespace kvsim_xlstm;
 
-// Which kernel `auto` means: sequential until the tfla kernel is measured faster on the GPU.
-static int resolvePrefillAlgorithm(int32_t algorithm) {
-  if (algorithm == XLSTM_PREFILL_AUTO) return XLSTM_PREFILL_SEQUENTIAL;
+// Which kernel `auto` means, per call: tfla for sequences of at least kAutoTflaMinTokens tokens (where
+// it is measured faster one request at a time, as the GPU executor calls it: bench/xlstm/NOTES.md,
+// "auto"), the sequential kernel below that and for shapes tfla refuses.
+constexpr int32_t kAutoTflaMinTokens = 256;
+
+static int resolvePrefillAlgorithm(int32_t algorithm, int32_t batch, int32_t seqLen, int32_t heads,
+                                   int32_t dqk, int32_t dv) {
+  if (algorithm == XLSTM_PREFILL_AUTO)
+    return seqLen >= kAutoTflaMinTokens &&
+                   xlstm_mlstm_prefill_tfla_workspace_bytes(batch, seqLen, heads, dqk, dv) >= 0
+               ? XLSTM_PREFILL_TFLA
+               : XLSTM_PREFILL_SEQUENTIAL;
   if (algorithm == XLSTM_PREFILL_SEQUENTIAL || algorithm == XLSTM_PREFILL_TFLA) return algorithm;
   return -1;
 }
 
 extern "C" int64_t xlstm_mlstm_prefill_workspace_bytes(int32_t batch, int32_t seqLen, int32_t heads,
                                                        int32_t dqk, int32_t dv, int32_t algorithm) {
-  const int alg = resolvePrefillAlgorithm(algorithm);
-  if (alg < 0 || batch < 1 || seqLen < 1 || heads < 1 || dqk < 1 || dv < 1) return -1;
+  if (batch < 1 || seqLen < 1 || heads < 1 || dqk < 1 || dv < 1) return -1;
+  const int alg = resolvePrefillAlgorithm(algorithm, batch, seqLen, heads, dqk, dv);
+  if (alg < 0) return -1;
   return alg == XLSTM_PREFILL_TFLA ? xlstm_mlstm_prefill_tfla_workspace_bytes(batch, seqLen, heads, dqk, dv)
                                    : 0;
 }
 
-// From the same resolvePrefillAlgorithm the call uses, so the name cannot drift from the launch.
+// The rule the call applies (resolvePrefillAlgorithm), so the name cannot drift from the launch: auto
+// names its threshold, since which kernel runs depends on the sequence length.
 extern "C" const char* xlstm_mlstm_prefill_algorithm_name(int32_t algorithm) {
-  switch (resolvePrefillAlgorithm(algorithm)) {
+  switch (algorithm) {
+    case XLSTM_PREFILL_AUTO: {
+      static const std::string rule = "auto: tfla from " + std::to_string(kAutoTflaMinTokens) + " tokens, sequential below";
+      return rule.c_str();
+    }
     case XLSTM_PREFILL_SEQUENTIAL: return "sequential";
     case XLSTM_PREFILL_TFLA: return "tfla";
     default: return nullptr;
@@ -401,7 +417,7 @@ extern "C" int xlstm_mlstm_prefill(const xlstm_mlstm_prefill_args* a, void* stre
     return XLSTM_ERR_INVALID_ARGUMENT;
   if (!isInputDtype(a->inputDtype) || !isStateDtype(a->state.dtype))
     return XLSTM_ERR_INVALID_ARGUMENT;
-  const int algorithm = resolvePrefillAlgorithm(a->algorithm);
+  const int algorithm = resolvePrefillAlgorithm(a->algorithm, a->batch, a->seqLen, a->heads, a->dqk, a->dv);
   if (algorithm < 0 || (a->workspace != nullptr && a->workspaceBytes < 0))
     return XLSTM_ERR_INVALID_ARGUMENT;
   if (a->dqk % 16 != 0 || a->dqk > kPfMaxDqk || a->dv % 16 != 0 ||

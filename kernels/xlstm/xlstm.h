@@ -78,7 +78,8 @@ typedef struct xlstm_mlstm_step_args {
  * igatePre, fgatePre [batch][seqLen][heads].
  * Limits: dqk % 16 == 0 and dqk <= 256; dv % 16 == 0 and dv <= 512; tfla also batch * heads
  * <= 65535 and seqLen <= 65535 * 256.
- * algorithm: XLSTM_PREFILL_AUTO (0, what a zero-initialized struct gets; now = sequential),
+ * algorithm: XLSTM_PREFILL_AUTO (0, what a zero-initialized struct gets: tfla when seqLen reaches the
+ * threshold xlstm_mlstm_prefill_algorithm_name(0) states and tfla takes the shape, else sequential),
  * XLSTM_PREFILL_SEQUENTIAL (one block per (request, head, 64-column tile of C) walks the sequence
  * in 64-token chunks) or XLSTM_PREFILL_TFLA (chunk-parallel in 256-token chunks: per-chunk states,
  * an inter-chunk scan, outputs; kernels/xlstm/mlstmPrefillTfla.cu). Same function, same m.
@@ -164,8 +165,9 @@ int64_t xlstm_slstm_workspace_bytes(int32_t batch, int32_t heads, int32_t headDi
  * 256-token chunk): 384 MiB for xLSTM-7B's heads at batch 4 x 4096 tokens. */
 int64_t xlstm_mlstm_prefill_workspace_bytes(int32_t batch, int32_t seqLen, int32_t heads, int32_t dqk,
                                             int32_t dv, int32_t algorithm);
-/* The name of the prefill kernel xlstm_mlstm_prefill runs for this algorithm value, auto resolved as
- * the call resolves it: "sequential" or "tfla" (static strings); NULL for a value the call refuses.
+/* The name of the prefill kernel xlstm_mlstm_prefill runs for this algorithm value: "sequential" or
+ * "tfla"; for auto the rule the call applies ("auto: tfla from N tokens, sequential below"). Static
+ * strings; NULL for a value the call refuses.
  * Launches nothing. Provenance: calibration profiles record it (recurrentPrefill.algorithm) and
  * kvsim validate compares it with what the GPU runs then. */
 const char* xlstm_mlstm_prefill_algorithm_name(int32_t algorithm);

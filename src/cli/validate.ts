@@ -142,7 +142,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const prefillKernel = profile ? checkPrefillKernel(profile.profile, profile.path, gpuPrefillKernel(binding, model, tp, args.device)) : undefined;
     if (prefillKernel?.warning) process.stderr.write(`${prefillKernel.warning}\n`);
     // The same for an mLSTM model's recurrentPrefill table: xlstm_mlstm_prefill's auto picks sequential
-    // or tfla. Only where the model has mLSTM layers (else the GPU runs no mLSTM prefill to compare).
+    // or tfla by prompt length (its rule is the name compared). Only where the model has mLSTM layers (else the GPU runs no mLSTM prefill to compare).
     const mlstmAlgorithm = profile && model.layers.some((l) => l.kind === 'mlstm') ? checkMlstmPrefillAlgorithm(profile.profile, profile.path, gpuMlstmPrefillAlgorithm(binding, model)) : undefined;
     if (mlstmAlgorithm?.warning) process.stderr.write(`${mlstmAlgorithm.warning}\n`);
     const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, scheduler, schedulerOptions, costModel });

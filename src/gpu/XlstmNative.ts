@@ -13,12 +13,18 @@ export interface XlstmNative {
   xlstmBench(options: NativeXlstmBenchOptions): NativeXlstmBenchResult;
   /**
    * The mLSTM prefill kernel `xlstm_mlstm_prefill` runs for this algorithm value (0 auto, 1
-   * sequential, 2 tfla), auto resolved as the call does: `sequential` or `tfla`
-   * (xlstm.h xlstm_mlstm_prefill_algorithm_name); throws for a value the call refuses. Launches
+   * sequential, 2 tfla): `sequential`, `tfla`, or for auto the length rule the call applies
+   * (`auto: tfla from N tokens, sequential below`; xlstm.h xlstm_mlstm_prefill_algorithm_name); throws for a value the call refuses. Launches
    * nothing. Optional: addon builds from before it lack it (src/gpu/mlstmPrefillAlgorithm.ts reads
    * that as unknown).
    */
   xlstmMlstmPrefillAlgorithm?(algorithm: 0 | 1 | 2): string;
+  /**
+   * xlstm_mlstm_prefill_workspace_bytes (xlstm.h): scratch bytes the call needs for this shape and
+   * algorithm (auto resolved by seqLen as the call resolves it; 0 for sequential); throws for a shape or
+   * algorithm the call refuses. Host arithmetic only: launches nothing, needs no device.
+   */
+  xlstmMlstmPrefillWorkspaceBytes?(shape: { batch: number; seqLen: number; heads: number; dqk: number; dv: number; algorithm: 0 | 1 | 2 }): number;
 }
 
 export type XlstmKernelKind = 'mlstmStep' | 'mlstmPrefill' | 'slstmStep';

@@ -25,6 +25,7 @@ const DECLARED: Record<keyof NativeBinding, string | undefined> = {
   xlstmRun: 'Xlstm',
   xlstmBench: 'Xlstm',
   xlstmMlstmPrefillAlgorithm: 'Xlstm',
+  xlstmMlstmPrefillWorkspaceBytes: 'Xlstm',
   ncclStatus: 'AllReduce',
   allReduceBench: 'AllReduce',
 };
@@ -43,10 +44,12 @@ describe('NativeBinding declares the built addon exactly', () => {
     }
   });
 
-  it.skipIf(!loaded.ok || !loaded.binding.modules.includes('Xlstm'))('xlstmMlstmPrefillAlgorithm names what xlstm_mlstm_prefill runs (auto resolved; no GPU needed) and refuses a bad value', () => {
+  it.skipIf(!loaded.ok || !loaded.binding.modules.includes('Xlstm'))('xlstmMlstmPrefillAlgorithm names what xlstm_mlstm_prefill runs (auto as its length rule; no GPU needed) and refuses a bad value', () => {
     if (!loaded.ok) return;
     const b = loaded.binding;
-    expect(([0, 1, 2] as const).map((a) => b.xlstmMlstmPrefillAlgorithm!(a))).toEqual(['sequential', 'sequential', 'tfla']); // auto = sequential today (mlstmPrefill.cu)
+    expect(([1, 2] as const).map((a) => b.xlstmMlstmPrefillAlgorithm!(a))).toEqual(['sequential', 'tfla']);
+    // auto picks by sequence length (mlstmPrefill.cu resolvePrefillAlgorithm), so its name is the rule.
+    expect(b.xlstmMlstmPrefillAlgorithm!(0)).toMatch(/^auto: tfla from [1-9][0-9]* tokens, sequential below$/);
     expect(() => b.xlstmMlstmPrefillAlgorithm!(3 as never)).toThrow(/xlstm_mlstm_prefill_algorithm_name\(algorithm=3\)/);
   });
 });

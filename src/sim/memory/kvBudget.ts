@@ -2,6 +2,7 @@ import { UserError, checkInt, checkNumber } from '../../errors.js';
 import type { HardwareSpec } from '../hardware/HardwareSpec.js';
 import { checkTensorParallel, weightBytesPerGpu } from '../model/derived.js';
 import type { ModelSpec } from '../model/ModelSpec.js';
+import { mlstmPrefillWorkspaceBytes } from './mlstmPrefillWorkspaceBytes.js';
 
 const MiB = 1024 * 1024;
 
@@ -36,14 +37,17 @@ export const RESERVE_RUNTIME_BYTES = 512 * MiB;
  *   MLP's gate and up projections (2*ffn/tp) plus about four hidden-size tensors (residual, norm
  *   output, attention output, MLP output), in 2-byte activations;
  * - fp32 logits for {@link RESERVE_LOGIT_SEQS} sampled sequences (vocab is not sharded at sampling);
- * - {@link RESERVE_RUNTIME_BYTES} for the CUDA context and workspaces.
+ * - {@link RESERVE_RUNTIME_BYTES} for the CUDA context and workspaces;
+ * - for models with mLSTM layers, the chunk-parallel prefill's scratch for one request of
+ *   {@link RESERVE_BATCH_TOKENS} tokens (mlstmPrefillWorkspaceBytes: the GPU executor holds it for
+ *   its longest prefill, since xlstm_mlstm_prefill's auto runs tfla at that length; ~201 MB for xLSTM-7B).
  * Llama-3-8B at TP1: 8192*(2*14336 + 4*4096)*2 + 256*128256*4 + 512 MiB ≈ 1.40 GB.
  */
 export function defaultActivationReserveBytes(model: ModelSpec, tp: number): number {
   const perToken = (2 * model.ffnSize) / tp + 4 * model.hiddenSize;
   const activations = RESERVE_BATCH_TOKENS * perToken * 2;
   const logits = RESERVE_LOGIT_SEQS * model.vocabSize * 4;
-  return Math.ceil(activations + logits + RESERVE_RUNTIME_BYTES);
+  return Math.ceil(activations + logits + RESERVE_RUNTIME_BYTES + mlstmPrefillWorkspaceBytes(model, tp, RESERVE_BATCH_TOKENS));
 }
 
 /**

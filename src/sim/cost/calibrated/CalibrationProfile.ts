@@ -189,9 +189,9 @@ export interface PrefillAttentionTables extends AttentionTables {
 export interface RecurrentPrefillTable extends Table1D {
   /**
    * The mLSTM prefill kernel the table was measured with, as the addon names it (`sequential`,
-   * `tfla`; xlstm_mlstm_prefill_algorithm_name for what GpuModel passes, auto). Absent in profiles
-   * calibrated before it was recorded (read as unrecorded; auto meant `sequential` then), and when the
-   * addon could not say. `kvsim validate` warns when it differs from what the GPU runs.
+   * `tfla`, or for what GpuModel passes, auto, its length rule: `auto: tfla from 256 tokens, sequential
+   * below`; xlstm_mlstm_prefill_algorithm_name). Absent in profiles calibrated before it was recorded
+   * (read as unrecorded; auto meant `sequential` then), and when the addon could not say. `kvsim validate` warns when it differs from what the GPU runs.
    */
   algorithm?: string;
 }
