@@ -95,8 +95,7 @@ static void runBench(const cudaDeviceProp& prop) {
     for (const int algorithm : kPrefillAlgorithms)
       rows.push_back(benchMlstmPrefill(env, 1, S, XLSTM_F32, algorithm));
   // sLSTM step: every variant of kernels/xlstm/slstmStep.cu (old = run 5's code, new, new-nopdl)
-  // on adjacent rows, same buffers (benchSlstmStepVariants is defined in timing.cu).
-  std::vector<Row> benchSlstmStepVariants(const BenchEnv& env, int batch, xlstm_dtype state);
+  // on adjacent rows, same buffers (timing.h).
   for (int B : {8, 64, 256})
     for (const Row& r : benchSlstmStepVariants(env, B, XLSTM_F32)) rows.push_back(r);
   for (const Row& r : benchSlstmStepVariants(env, 64, XLSTM_BF16)) rows.push_back(r);

@@ -154,7 +154,11 @@ Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st, int alg
   return r;
 }
 
-Row benchSlstmStep(const BenchEnv& env, int B, xlstm_dtype st, bool once) {
+// sLSTM step rows for `variants` on the same buffers (one row each, in that order). Each variant is
+// timed twice, in the order v0..vn then vn..v0, and keeps the lower median, so a drift of the card
+// over the measurement does not favour the variant timed first.
+static std::vector<Row> benchSlstmStepRows(const BenchEnv& env, int B, xlstm_dtype st, bool once,
+                                           const std::vector<int>& variants) {
   const int H = 4, dh = 512;
   const double wBytes = 4.0 * H * dh * dh * 2;
   const double sBytes = (double)B * xlstm_slstm_slot_bytes(H, dh, st);
@@ -184,17 +188,49 @@ Row benchSlstmStep(const BenchEnv& env, int B, xlstm_dtype st, bool once) {
     a.state.n = pn.as<char>() + o * eb; a.state.m = pm.as<float>() + o;
     a.state.numSlots = B; a.state.dtype = st;
   }
-  const double ms = medianMs([&] {
-    for (int l = 0; l < L; ++l) XK(xlstm_slstm_step(&args[l], nullptr));
-  }, once ? 0 : 3, once ? 1 : 30) / L;
-  Row r;
-  char name[96], shape[96];
-  std::snprintf(name, sizeof name, "sLSTM step state=%s", dtypeName(st));
-  std::snprintf(shape, sizeof shape, "B=%d H=4 dh=512 (x%d layers)", B, L);
-  r.what = name; r.shape = shape;
-  r.timeUs = ms * 1e3;
-  r.gbps = bytes / (ms * 1e-3) / 1e9;
-  r.pctCopy = 100.0 * r.gbps / env.copyGBs;
-  r.tflops = 2.0 * B * H * 4.0 * dh * dh / (ms * 1e-3) / 1e12;
-  return r;
+  // A created (blocking) stream rather than the legacy default one, as the model's executor uses:
+  // programmatic dependent launch is a property of launches in one stream. medianMs's events on the
+  // legacy stream still order against it.
+  cudaStream_t stream;
+  CK(cudaStreamCreate(&stream));
+  const size_t nv = variants.size();
+  std::vector<double> best(nv, 1e30);
+  for (int pass = 0; pass < (once ? 1 : 2); ++pass)
+    for (size_t k = 0; k < nv; ++k) {
+      const size_t vi = pass == 0 ? k : nv - 1 - k;
+      const int v = variants[vi];
+      const double ms = medianMs([&] {
+        for (int l = 0; l < L; ++l) XK(xlstm_slstm_step_variant(&args[l], stream, v));
+      }, once ? 0 : 3, once ? 1 : 30) / L;
+      best[vi] = std::min(best[vi], ms);
+    }
+  CK(cudaStreamDestroy(stream));
+  std::vector<Row> rows;
+  for (size_t vi = 0; vi < nv; ++vi) {
+    const double ms = best[vi];
+    Row r;
+    char name[96], shape[96];
+    std::snprintf(name, sizeof name, "sLSTM step state=%s %s", dtypeName(st),
+                  xlstm_slstm_variant_name(variants[vi]));
+    std::snprintf(shape, sizeof shape, "B=%d H=4 dh=512 (x%d layers)", B, L);
+    r.what = name; r.shape = shape;
+    r.timeUs = ms * 1e3;
+    r.gbps = bytes / (ms * 1e-3) / 1e9;
+    r.pctCopy = 100.0 * r.gbps / env.copyGBs;
+    r.tflops = 2.0 * B * H * 4.0 * dh * dh / (ms * 1e-3) / 1e12;
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+// The variant xlstm_slstm_step runs (KVSIM_SLSTM_VARIANT; --profile-slstm profiles this one).
+Row benchSlstmStep(const BenchEnv& env, int B, xlstm_dtype st, bool once) {
+  return benchSlstmStepRows(env, B, st, once, {xlstm_slstm_default_variant()})[0];
+}
+
+// Every variant, on adjacent rows named by the variant (bench/xlstm/main.cu declares it locally).
+std::vector<Row> benchSlstmStepVariants(const BenchEnv& env, int B, xlstm_dtype st) {
+  std::vector<int> all;
+  for (int v = 0; v < xlstm_slstm_variant_count(); ++v) all.push_back(v);
+  return benchSlstmStepRows(env, B, st, false, all);
 }

@@ -17,3 +17,5 @@ Row benchMlstmPrefill(const BenchEnv& env, int batch, int seqLen, xlstm_dtype st
                       bool once = false);
 // sLSTM step, H 4, headDim 512, bf16 inputs. once: one layer, one step, no warm-up (for ncu).
 Row benchSlstmStep(const BenchEnv& env, int batch, xlstm_dtype state, bool once = false);
+/** Every sLSTM step variant (slstmStep.cu) on adjacent rows, same buffers, named by variant. */
+std::vector<Row> benchSlstmStepVariants(const BenchEnv& env, int batch, xlstm_dtype state);

@@ -18,6 +18,20 @@
 // error ~1e-4 to the state, too close to the fp32-state check bound (1e-4; see NOTES.md).
 // bf16 h with f16 R: h converted to f16 (exact for |h| >= 2^-14; h = sigmoid * c/n is O(1)),
 // one mma.
+//
+// kNew (the "new" variants of slstmStep.cu; kNew = false is the run-5 kernel, unchanged):
+// - R is prefetched into L2 (prefetch.global.L2, no registers or shared memory held) kSlMmaPfChunks
+//   chunks ahead of the cp.async ring, so DRAM sees the block's whole R range at once instead of
+//   two 16 KB chunks per block (at B=64 only 128 blocks of one per SM run; with 2 chunks in flight
+//   each, R streamed at well under the copy rate). Blocks sharing an R tile (request groups) split
+//   the rows between them.
+// - Programmatic dependent launch (sm_90): the prefetch is issued before griddepcontrol.wait, which
+//   returns once the previous kernel in the stream has completed and its writes are visible; only
+//   then are slots, h and the workspace touched. An L2 prefetch is coherent (L2 is the point of
+//   coherence), so prefetching R while the previous kernel runs cannot return stale data later.
+//   launch_dependents right after the wait lets the gate kernel's blocks start and load their
+//   slot-, state- and input-side operands while this kernel runs. Both instructions are no-ops
+//   when the launch did not ask for programmatic serialization.
 #pragma once
 
 #include <type_traits>
@@ -41,6 +55,22 @@ constexpr int kSlMmaBK = 64;       // k rows per pipeline stage
 constexpr int kSlMmaStages = 3;
 constexpr int kSlMmaThreads = 256;
 constexpr int kSlMmaTargetBlocks = 128;  // about one block per SM of an H100 (132)
+constexpr int kSlMmaPfChunks = 8;        // kNew: R chunks prefetched into L2 ahead (128 KB/block)
+
+// Programmatic dependent launch and L2 prefetch (PTX ISA 7.8, sm_90).
+__device__ __forceinline__ void slGridDepWait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void slGridDepLaunch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void slPrefetchL2(const void* p) {
+  asm volatile("prefetch.global.L2 [%0];\n" ::"l"(p));
+}
 
 struct SlMmaPlan {
   int groups, colTiles, kSplits, kLen;  // kLen: k rows per split, a multiple of kSlMmaBK
@@ -55,8 +85,11 @@ inline SlMmaPlan slMmaPlan(int batch, int heads, int dh) {
   int ks = 1;
   // Split only while each split keeps >= 2 chunks (the pipeline needs something to overlap).
   while (base * ks < kSlMmaTargetBlocks && (dh + 2 * ks - 1) / (2 * ks) >= 2 * kSlMmaBK) ks *= 2;
-  p.kSplits = ks;
   p.kLen = ((dh + ks - 1) / ks + kSlMmaBK - 1) / kSlMmaBK * kSlMmaBK;
+  // Rounding kLen up to whole chunks can leave the last splits without rows (dh 520..576 with
+  // ks = 4: kLen 192, split 3 would start at 576): count only the splits that have rows, so no
+  // block writes all-zero partials and the gate kernel does not sum them.
+  p.kSplits = (dh + p.kLen - 1) / p.kLen;
   return p;
 }
 
@@ -91,7 +124,7 @@ __device__ __forceinline__ int slSwz(int row, int chunk, int rowBytes) {
 // grid (groups, 4 * colTiles, heads * kSplits), kSlMmaThreads threads, SlMmaTraits::kSmemBytes.
 // Writes ws[ks][b][g][head][j] for b < batch, j < dh (every element of the workspace the gate
 // kernel reads with kSplits = p.kSplits).
-template <typename TIn, typename TState>
+template <typename TIn, typename TState, bool kNew>
 __global__ void __launch_bounds__(kSlMmaThreads, 2)
     slstmRecurrentMmaKernel(const xlstm_slstm_step_args a, SlMmaPlan p) {
   using Tr = SlMmaTraits<TIn, TState>;
@@ -106,6 +139,27 @@ __global__ void __launch_bounds__(kSlMmaThreads, 2)
   const int kBeg = ks * p.kLen, kEnd = min(kBeg + p.kLen, dh);
   const int nChunks = kEnd > kBeg ? (kEnd - kBeg + kSlMmaBK - 1) / kSlMmaBK : 0;
 
+  // kNew: L2 prefetch of R rows [kBeg + c0 * BK, kBeg + c1 * BK) of this block's unit tile; row k
+  // goes to the request group k % groups (the blocks sharing the tile split the requests).
+  const int rowBytes = min(kSlMmaBN, dh - col0) * 2;
+  auto prefetchChunks = [&](int c0, int c1) {
+    const int r0 = kBeg + c0 * kSlMmaBK, r1 = min(kBeg + c1 * kSlMmaBK, kEnd);
+    const char* base = reinterpret_cast<const char*>(a.R) +
+                       (((size_t)head * 4 + gate) * dh * dh + col0) * 2;
+    for (int k = r0 + tid; k < r1; k += kSlMmaThreads) {
+      if (p.groups > 1 && k % p.groups != group) continue;
+      // Every 128-byte line of the row's <= 256 bytes (2 lines, 3 when not line-aligned).
+      const uintptr_t row = reinterpret_cast<uintptr_t>(base + (size_t)k * dh * 2);
+      for (uintptr_t l = row >> 7; l <= (row + rowBytes - 1) >> 7; ++l)
+        slPrefetchL2(reinterpret_cast<const void*>(l << 7));
+    }
+  };
+  if constexpr (kNew) {
+    prefetchChunks(0, min(nChunks, kSlMmaPfChunks));
+    slGridDepWait();    // the previous kernel (e.g. the last step's gate kernel writing h) is done
+    slGridDepLaunch();  // the gate kernel may start its prologue
+  }
+
   // Loader roles, fixed across chunks. R: 64 rows x 16 chunks of 16 B, 4 per thread.
   // h: 64 rows x (BK * sizeof(TState) / 16) chunks, 2 or 4 per thread.
   constexpr int kHChunksPerRow = kSlMmaBK * (int)sizeof(TState) / 16;  // 16 (fp32) or 8
@@ -118,7 +172,10 @@ __global__ void __launch_bounds__(kSlMmaThreads, 2)
     const int item = tid + i * kSlMmaThreads, r = item / kHChunksPerRow;
     const int b = row0 + r;
     int s = -1;
-    if (b < B) s = a.slots[b];
+    if (b < B) {
+      if constexpr (kNew) s = __ldcg(a.slots + b);  // L2: a PDL launch overlaps the previous kernel
+      else s = a.slots[b];
+    }
     hOk[i] = s >= 0 && s < a.state.numSlots;
     hRow[i] = reinterpret_cast<const TState*>(a.state.h) +
               ((size_t)(hOk[i] ? s : 0) * H + head) * dh + (item % kHChunksPerRow) * kHElemsPerChunk;
@@ -175,6 +232,9 @@ __global__ void __launch_bounds__(kSlMmaThreads, 2)
     if (c + kSlMmaStages - 1 < nChunks)
       loadChunk(c + kSlMmaStages - 1, (c + kSlMmaStages - 1) % kSlMmaStages);
     cpAsyncCommit();  // an empty group at the tail keeps the wait count uniform
+    if constexpr (kNew) {
+      if (c + kSlMmaPfChunks < nChunks) prefetchChunks(c + kSlMmaPfChunks, c + kSlMmaPfChunks + 1);
+    }
     const unsigned char* st = slSm + (c % kSlMmaStages) * Tr::kStageBytes;
     const unsigned char* aTile = st + Tr::kRBytes;
     if constexpr (!Tr::kDirect) {

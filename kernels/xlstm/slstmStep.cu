@@ -12,8 +12,26 @@
 // a whole 512-byte row slice per load. Partial sums per k-range go to the workspace, so the
 // result is deterministic (no atomics). (2) Gating and the state update, elementwise. Splitting
 // at the product also removes the read-before-overwrite hazard on h without a grid barrier.
+//
+// Variants (one device run can time them side by side through xlstm_slstm_step_variant; the public
+// xlstm_slstm_step takes the one named by the environment variable KVSIM_SLSTM_VARIANT, read once
+// per process: "old", "new" or "new-nopdl"; unset: kSlVarDefault; anything else: every step fails with
+// XLSTM_ERR_INVALID_ARGUMENT after one line on stderr naming the variable):
+//   old        the run-5 code: CUDA-core product below kSlMmaMinBatch requests, tensor cores from
+//              there, two plain launches, 256-thread gate blocks (slstmGateKernel4).
+//   new        tensor-core product at every batch (fewer partial sums: 2 instead of 16 splits at
+//              B=8), R prefetched into L2 ahead of the cp.async ring, both kernels launched with
+//              programmatic dependent launch: the gate kernel (slstmGateKernelPdl, 64-thread blocks
+//              so that small batches still spread over the SMs) loads slot, xPre, bias, c, n, m
+//              while the product runs and only the partial sums after griddepcontrol.wait.
+//   new-nopdl  new with plain launches (isolates what PDL contributes).
+// The workspace (xlstm_slstm_workspace_bytes) is the largest any variant needs.
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "slstmRecurrentMma.cuh"
 #include "xlstmCommon.cuh"
@@ -252,21 +270,215 @@ __global__ void __launch_bounds__(256) slstmGateKernel4(const xlstm_slstm_step_a
   }
 }
 
-inline bool slUseMma(int batch) { return batch >= kSlMmaMinBatch; }
+// 4 elements through L2 only (ld.global.cg). The PDL gate kernel loads state and inputs before
+// griddepcontrol.wait and the workspace (rewritten every step) after it; L2 is the point of
+// coherence, so no load can see a line an SM's L1 kept from an earlier kernel.
+template <typename T> struct SlVec4Cg;
+template <> struct SlVec4Cg<float> {
+  __device__ __forceinline__ static void ld(const float* p, float (&f)[4]) {
+    const float4 v = __ldcg(reinterpret_cast<const float4*>(p));
+    f[0] = v.x; f[1] = v.y; f[2] = v.z; f[3] = v.w;
+  }
+};
+template <typename T16> struct SlVec4Cg16 {
+  __device__ __forceinline__ static void ld(const T16* p, float (&f)[4]) {
+    const uint2 v = __ldcg(reinterpret_cast<const uint2*>(p));
+    const float2 a = Elem<T16>::unpack(v.x), b = Elem<T16>::unpack(v.y);
+    f[0] = a.x; f[1] = a.y; f[2] = b.x; f[3] = b.y;
+  }
+};
+template <> struct SlVec4Cg<__nv_bfloat16> : SlVec4Cg16<__nv_bfloat16> {};
+template <> struct SlVec4Cg<__half> : SlVec4Cg16<__half> {};
 
-// Partial sums per pre-activation for this shape (the path is chosen by sizes only).
-inline int slKSplits(int batch, int heads, int dh) {
-  return slUseMma(batch) ? slMmaPlan(batch, heads, dh).kSplits : slPlan(batch, heads, dh).kSplits;
+// The "new" variants' gate kernel: slstmGateKernel4's arithmetic, launched (with PDL) right after
+// slstmRecurrentMmaKernel<..., true>. Everything that does not depend on the product (slot, xPre,
+// bias, c, n, m) is loaded before griddepcontrol.wait, so those DRAM round trips overlap the
+// product; after it only the partial sums (in L2) are read. No global write before the wait: the
+// wait also orders this step's writes of h after every block of the product has read h.
+constexpr int kSlGatePdlThreads = 64;
+template <typename TIn, typename TState>
+__global__ void __launch_bounds__(kSlGatePdlThreads)
+    slstmGateKernelPdl(const xlstm_slstm_step_args a, int kSplits) {
+  const int H = a.heads, dh = a.headDim;
+  const size_t total4 = (size_t)a.batch * H * dh / 4;
+  bool waited = false;
+  for (size_t i4 = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i4 < total4;
+       i4 += (size_t)gridDim.x * blockDim.x) {
+    const size_t idx = i4 * 4;
+    const int j = (int)(idx % dh);
+    const int head = (int)((idx / dh) % H);
+    const int b = (int)(idx / ((size_t)dh * H));
+    const int s = __ldcg(a.slots + b);
+    const bool ok = s >= 0 && s < a.state.numSlots;
+    float raw[4][4];
+#pragma unroll
+    for (int g = 0; g < 4; ++g) {
+      SlVec4Cg<TIn>::ld(reinterpret_cast<const TIn*>(a.xPre) + (((size_t)b * 4 + g) * H + head) * dh + j,
+                        raw[g]);
+      if (a.bias) {
+        float bv[4];
+        SlVec4Cg<float>::ld(a.bias + ((size_t)g * H + head) * dh + j, bv);
+#pragma unroll
+        for (int e = 0; e < 4; ++e) raw[g][e] += bv[e];
+      }
+    }
+    const size_t e0 = ((size_t)(ok ? s : 0) * H + head) * dh + j;
+    float c[4] = {0.f, 0.f, 0.f, 0.f}, n[4] = {0.f, 0.f, 0.f, 0.f}, m[4] = {0.f, 0.f, 0.f, 0.f};
+    if (ok) {
+      SlVec4Cg<TState>::ld(reinterpret_cast<const TState*>(a.state.c) + e0, c);
+      SlVec4Cg<TState>::ld(reinterpret_cast<const TState*>(a.state.n) + e0, n);
+      SlVec4Cg<float>::ld(a.state.m + e0, m);
+    }
+    if (!waited) {
+      slGridDepWait();    // the product kernel has finished: partial sums written, h read
+      slGridDepLaunch();  // the next kernel (e.g. the next layer's product) may start its prologue
+      waited = true;
+    }
+    const float* ws = static_cast<const float*>(a.workspace);
+    for (int ks = 0; ks < kSplits; ++ks)
+#pragma unroll
+      for (int g = 0; g < 4; ++g) {
+        float pv[4];
+        SlVec4Cg<float>::ld(ws + ((((size_t)ks * a.batch + b) * 4 + g) * H + head) * dh + j, pv);
+#pragma unroll
+        for (int e = 0; e < 4; ++e) raw[g][e] += pv[e];
+      }
+    TIn* y = reinterpret_cast<TIn*>(a.y) + idx;
+    if (!ok) {
+      const float q = __int_as_float(0x7fc00000);
+      const float qs[4] = {q, q, q, q};
+      SlVec4<TIn>::st(y, qs);
+      continue;
+    }
+    float h[4];
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {  // same arithmetic as slstmGateKernel
+      const float logFm = m[e] + logSigmoid(raw[1][e]);
+      const float mNew = fmaxf(raw[0][e], logFm);
+      const float iAct = expf(raw[0][e] - mNew), fAct = expf(logFm - mNew);
+      c[e] = fAct * c[e] + iAct * tanhf(raw[2][e]);
+      n[e] = fAct * n[e] + iAct;
+      h[e] = (1.0f / (1.0f + expf(-raw[3][e]))) * c[e] / n[e];
+      m[e] = mNew;
+    }
+    SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.c) + e0, c);
+    SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.n) + e0, n);
+    SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.h) + e0, h);
+    SlVec4<float>::st(a.state.m + e0, m);
+    SlVec4<TIn>::st(y, h);
+  }
+}
+
+enum SlVariant : int { kSlVarOld = 0, kSlVarNew = 1, kSlVarNewNoPdl = 2, kSlVarCount = 3 };
+constexpr const char* kSlVarNames[kSlVarCount] = {"old", "new", "new-nopdl"};
+// What runs without KVSIM_SLSTM_VARIANT: the measured code until the new variants have run on a GPU
+// (bench/xlstm/NOTES.md records each run).
+constexpr int kSlVarDefault = kSlVarOld;
+
+// KVSIM_SLSTM_VARIANT, read once per process (function-local static: thread-safe initialization).
+inline int slEnvVariant() {
+  static const int v = [] {
+    const char* e = std::getenv("KVSIM_SLSTM_VARIANT");
+    if (e == nullptr || *e == 0) return kSlVarDefault;
+    for (int i = 0; i < kSlVarCount; ++i)
+      if (!std::strcmp(e, kSlVarNames[i])) return i;
+    std::fprintf(stderr, "kvsim: KVSIM_SLSTM_VARIANT=%s is not old, new or new-nopdl (unset it for %s); sLSTM steps refuse to run\n", e, kSlVarNames[kSlVarDefault]);
+    return -1;
+  }();
+  return v;
+}
+
+inline bool slUseMma(int batch, int variant) {
+  return variant != kSlVarOld || batch >= kSlMmaMinBatch;
+}
+
+// Partial sums per pre-activation for this shape and variant (chosen by sizes only).
+inline int slKSplits(int batch, int heads, int dh, int variant) {
+  return slUseMma(batch, variant) ? slMmaPlan(batch, heads, dh).kSplits
+                                  : slPlan(batch, heads, dh).kSplits;
+}
+
+// cudaFuncSetAttribute once per kernel and device instead of on every step (a driver call on the
+// host path of a step that is only a few microseconds on the GPU). Devices past 63 set it each time.
+template <typename Kernel>
+cudaError_t slSetSmemOnce(Kernel k, int smem, std::atomic<uint64_t>& done) {
+  int dev = 0;
+  cudaError_t e = cudaGetDevice(&dev);
+  if (e != cudaSuccess) return e;
+  const uint64_t bit = dev >= 0 && dev < 64 ? (uint64_t)1 << dev : 0;
+  if (bit && (done.load(std::memory_order_relaxed) & bit)) return cudaSuccess;
+  e = cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
+  if (e == cudaSuccess && bit) done.fetch_or(bit, std::memory_order_relaxed);
+  return e;
+}
+
+// Launch, with programmatic stream serialization when pdl (the kernel then overlaps the previous
+// kernel in the stream up to its griddepcontrol.wait). A runtime that refuses the attribute gets
+// the plain launch.
+template <typename... KArgs, typename... Args>
+cudaError_t slLaunch(bool pdl, void (*k)(KArgs...), dim3 grid, dim3 block, size_t smem,
+                     cudaStream_t stream, Args... args) {
+  cudaLaunchConfig_t cfg = {};
+  cfg.gridDim = grid;
+  cfg.blockDim = block;
+  cfg.dynamicSmemBytes = smem;
+  cfg.stream = stream;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr[0].val.programmaticStreamSerializationAllowed = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = pdl ? 1 : 0;
+  cudaError_t e = cudaLaunchKernelEx(&cfg, k, args...);
+  if (pdl && (e == cudaErrorNotSupported || e == cudaErrorInvalidValue)) {
+    (void)cudaGetLastError();
+    cfg.numAttrs = 0;
+    e = cudaLaunchKernelEx(&cfg, k, args...);
+  }
+  return e;
+}
+
+// The "new" variants: tensor-core product with L2 prefetch, then the gate kernel; pdl: both
+// launched with programmatic dependent launch.
+template <typename TIn, typename TState>
+int launchSlstmNew(const xlstm_slstm_step_args& a, cudaStream_t stream, bool pdl) {
+  static std::atomic<uint64_t> smemSet{0};
+  const SlMmaPlan p = slMmaPlan(a.batch, a.heads, a.headDim);
+  constexpr int smem = SlMmaTraits<TIn, TState>::kSmemBytes;
+  auto k1 = slstmRecurrentMmaKernel<TIn, TState, true>;
+  cudaError_t e = slSetSmemOnce(k1, smem, smemSet);
+  if (e == cudaSuccess)
+    e = slLaunch(pdl, k1, dim3(p.groups, 4 * p.colTiles, a.heads * p.kSplits), dim3(kSlMmaThreads),
+                 smem, stream, a, p);
+  if (e == cudaSuccess) {
+    const size_t total = (size_t)a.batch * a.heads * a.headDim;
+    const uintptr_t addrBits = (uintptr_t)a.xPre | (uintptr_t)a.bias | (uintptr_t)a.y |
+                               (uintptr_t)a.workspace | (uintptr_t)a.state.h |
+                               (uintptr_t)a.state.c | (uintptr_t)a.state.n | (uintptr_t)a.state.m;
+    if (addrBits % 16 == 0) {
+      const int blocks = (int)std::min<size_t>((total / 4 + kSlGatePdlThreads - 1) / kSlGatePdlThreads, 16384);
+      e = slLaunch(pdl, slstmGateKernelPdl<TIn, TState>, dim3(blocks), dim3(kSlGatePdlThreads), 0,
+                   stream, a, p.kSplits);
+    } else {  // rare (callers' buffers are cudaMalloc'd): the scalar kernel, plain launch
+      const int blocks = (int)std::min<size_t>((total + 255) / 256, 4096);
+      slstmGateKernel<TIn, TState><<<blocks, 256, 0, stream>>>(a, p.kSplits);
+      e = cudaGetLastError();
+    }
+  }
+  if (e != cudaSuccess) {
+    kvsim_xlstm_host::setLastCudaError(e);
+    return XLSTM_ERR_CUDA;
+  }
+  return XLSTM_OK;
 }
 
 template <typename TIn, typename TState>
 int launchSlstm(const xlstm_slstm_step_args& a, cudaStream_t stream) {
   cudaError_t e = cudaSuccess;
   int kSplits = 0;
-  if (slUseMma(a.batch)) {
+  if (slUseMma(a.batch, kSlVarOld)) {
     const SlMmaPlan p = slMmaPlan(a.batch, a.heads, a.headDim);
     constexpr int smem = SlMmaTraits<TIn, TState>::kSmemBytes;
-    auto k1 = slstmRecurrentMmaKernel<TIn, TState>;
+    auto k1 = slstmRecurrentMmaKernel<TIn, TState, false>;
     e = cudaFuncSetAttribute(k1, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
     if (e == cudaSuccess) {
       k1<<<dim3(p.groups, 4 * p.colTiles, a.heads * p.kSplits), kSlMmaThreads, smem, stream>>>(a, p);
@@ -311,12 +523,22 @@ using namespace kvsim_xlstm;
 
 extern "C" int64_t xlstm_slstm_workspace_bytes(int32_t batch, int32_t heads, int32_t headDim) {
   if (batch < 1 || heads < 1 || headDim < 1) return 0;
-  return (int64_t)slKSplits(batch, heads, headDim) * batch * 4 * heads * headDim * 4;
+  int kSplits = 0;  // the most any variant writes, so one workspace serves every variant
+  for (int v = 0; v < kSlVarCount; ++v) kSplits = std::max(kSplits, slKSplits(batch, heads, headDim, v));
+  return (int64_t)kSplits * batch * 4 * heads * headDim * 4;
 }
 
-extern "C" int xlstm_slstm_step(const xlstm_slstm_step_args* a, void* stream) {
+// Internal (bench and checks; not in xlstm.h): one step with an explicit variant, the variant
+// count, a variant's name, and the variant xlstm_slstm_step runs (KVSIM_SLSTM_VARIANT).
+extern "C" int xlstm_slstm_variant_count(void) { return kSlVarCount; }
+extern "C" const char* xlstm_slstm_variant_name(int variant) {
+  return variant >= 0 && variant < kSlVarCount ? kSlVarNames[variant] : "?";
+}
+extern "C" int xlstm_slstm_default_variant(void) { return slEnvVariant(); }
+
+extern "C" int xlstm_slstm_step_variant(const xlstm_slstm_step_args* a, void* stream, int variant) {
   using namespace kvsim_xlstm_host;
-  if (a == nullptr) return XLSTM_ERR_INVALID_ARGUMENT;
+  if (a == nullptr || variant < 0 || variant >= kSlVarCount) return XLSTM_ERR_INVALID_ARGUMENT;
   if (a->batch < 1 || a->heads < 1 || a->headDim < 1 || a->state.numSlots < 1)
     return XLSTM_ERR_INVALID_ARGUMENT;
   if (!a->xPre || !a->R || !a->slots || !a->y || !a->workspace || !a->state.h || !a->state.c ||
@@ -329,7 +551,7 @@ extern "C" int xlstm_slstm_step(const xlstm_slstm_step_args* a, void* stream) {
   // workspace in 8-byte pairs: a misaligned caller gets an error instead of a misaligned-address fault
   // (cudaMalloc'd buffers always qualify).
   if (((uintptr_t)a->R | (uintptr_t)a->state.h | (uintptr_t)a->workspace) % 16 != 0) return XLSTM_ERR_INVALID_ARGUMENT;
-  if (slUseMma(a->batch)) {
+  if (slUseMma(a->batch, variant)) {
     const SlMmaPlan p = slMmaPlan(a->batch, a->heads, a->headDim);
     if ((long)a->heads * p.kSplits > 65535 || 4L * p.colTiles > 65535)
       return XLSTM_ERR_UNSUPPORTED_SHAPE;
@@ -339,8 +561,19 @@ extern "C" int xlstm_slstm_step(const xlstm_slstm_step_args* a, void* stream) {
   }
   cudaStream_t s = static_cast<cudaStream_t>(stream);
   const bool bf = a->inputDtype == XLSTM_BF16;
+  if (variant != kSlVarOld) {
+    const bool pdl = variant == kSlVarNew;
+    if (a->state.dtype == XLSTM_F32)
+      return bf ? launchSlstmNew<__nv_bfloat16, float>(*a, s, pdl) : launchSlstmNew<__half, float>(*a, s, pdl);
+    return bf ? launchSlstmNew<__nv_bfloat16, __nv_bfloat16>(*a, s, pdl)
+              : launchSlstmNew<__half, __nv_bfloat16>(*a, s, pdl);
+  }
   if (a->state.dtype == XLSTM_F32)
     return bf ? launchSlstm<__nv_bfloat16, float>(*a, s) : launchSlstm<__half, float>(*a, s);
   return bf ? launchSlstm<__nv_bfloat16, __nv_bfloat16>(*a, s)
             : launchSlstm<__half, __nv_bfloat16>(*a, s);
+}
+
+extern "C" int xlstm_slstm_step(const xlstm_slstm_step_args* a, void* stream) {
+  return xlstm_slstm_step_variant(a, stream, slEnvVariant());
 }

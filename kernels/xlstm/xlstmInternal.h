@@ -21,6 +21,13 @@ int xlstm_mlstm_prefill_tfla(const xlstm_mlstm_prefill_args* args, void* stream)
 int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32_t seqLen, int32_t heads,
                                                  int32_t dqk, int32_t dv);
 
+/* sLSTM step variants (slstmStep.cu): 0 "old", 1 "new", 2 "new-nopdl"; xlstm_slstm_step runs
+ * xlstm_slstm_default_variant() (KVSIM_SLSTM_VARIANT; -1 when that names no variant). */
+int xlstm_slstm_step_variant(const xlstm_slstm_step_args* args, void* stream, int variant);
+int xlstm_slstm_variant_count(void);
+const char* xlstm_slstm_variant_name(int variant);
+int xlstm_slstm_default_variant(void);
+
 #ifdef __cplusplus
 }
 #endif
