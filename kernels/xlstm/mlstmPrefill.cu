@@ -370,7 +370,7 @@ using namespace kvsim_xlstm;
 // Which kernel `auto` means, per call: tfla for sequences of at least kAutoTflaMinTokens tokens (where
 // it is measured faster one request at a time, as the GPU executor calls it: bench/xlstm/NOTES.md,
 // "auto"), the sequential kernel below that and for shapes tfla refuses.
-constexpr int32_t kAutoTflaMinTokens = 256;
+constexpr int32_t kAutoTflaMinTokens = 16;
 
 static int resolvePrefillAlgorithm(int32_t algorithm, int32_t batch, int32_t seqLen, int32_t heads,
                                    int32_t dqk, int32_t dv) {

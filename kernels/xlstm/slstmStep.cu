@@ -373,7 +373,7 @@ enum SlVariant : int { kSlVarOld = 0, kSlVarNew = 1, kSlVarNewNoPdl = 2, kSlVarC
 constexpr const char* kSlVarNames[kSlVarCount] = {"old", "new", "new-nopdl"};
 // What runs without KVSIM_SLSTM_VARIANT: the measured code until the new variants have run on a GPU
 // (bench/xlstm/NOTES.md records each run).
-constexpr int kSlVarDefault = kSlVarOld;
+constexpr int kSlVarDefault = kSlVarNew;
 
 // KVSIM_SLSTM_VARIANT, read once per process (function-local static: thread-safe initialization).
 inline int slEnvVariant() {
