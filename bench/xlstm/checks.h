@@ -44,4 +44,6 @@ inline const char* prefillAlgorithmName(int algorithm) {
 bool checkMlstmStep(const StepCase& c, uint64_t seed);
 // One PASS/FAIL/SKIP line per algorithm of kPrefillAlgorithms (same inputs, reference and bounds).
 void checkMlstmPrefill(const PrefillCase& c, uint64_t seed, CheckTally& tally);
+// Prefill cases with strongly negative / mixed forget gates (checkPrefill.cu), same lines and bounds.
+void checkMlstmPrefillGateStress(uint64_t seed, CheckTally& tally);
 bool checkSlstmStep(const SlstmCase& c, uint64_t seed);

@@ -27,6 +27,18 @@
 //        e^{b_s-b_r+i_r-m_s}/sqrt(dqk) = 2^{rowT_s + colT_r}, rowT_s = (b_s - m_s) log2 e - log2 sqrt(dqk),
 //        colT_r = (i_r - b_r) log2 e                        (both once per block, in shared memory)
 // kernels/xlstm/tflaChunkModel.py checks this decomposition against the step recurrence in float64.
+// Exponent precision: b_s reaches -15 * 256 = -3840 inside a chunk (forget gates at the soft-cap
+// floor), so rowT_s and colT_r reach ~5500 and cancel to the small exponents that matter. In fp32
+// each is rounded at that magnitude (half an ulp: 2^-12) on top of the fp32 scan's error in b, up
+// to ~8e-4 in the exponent, ~5e-4 relative on the weights. den_s is otherwise exact to fp32 (P is
+// rounded after it is summed), so rows whose den_s nearly cancels amplify that error (a CPU
+// emulation of this arithmetic, mixed strongly negative forget gates, f16 inputs: errH above the
+// 5e-3 bound in a third of the seeds, up to 6e-2, where exact exponents stay <= 2.6e-3). Hence: b is summed in double, and rowT_s, colT_r are computed in double and split
+// into a float high part and a float residual; the exponent is (high_s + high_r) + (res_s + res_r),
+// where the first sum is exact (Sterbenz) or rounded at the exponent's own magnitude for every pair
+// whose weight is not negligible: ~1e-7 relative, as in the step kernel. Kernel 1 forms
+// G - b_r + i_r in double the same way. Nothing overflows in either form: every exponent is <= 0
+// (+ rounding) except on masked keys (r > s), whose P is overwritten with 0.
 // Rounding, as in the sequential kernel: Cprev and w_r k_r are rounded to the input type before the
 // tensor cores, P = e^{..} (q.k) too; everything else is fp32.
 // Workspace (xlstm_mlstm_prefill_workspace_bytes): Cloc fp32 and Cprev (input type) per chunk,
@@ -84,26 +96,28 @@ struct WsPtrs {
 };
 
 // Gates of chunk tokens [t0, t0 + len): thread t writes sI[t] (soft-capped input gate, -inf past
-// the end) and sB[t] (inclusive cumulative log forget gate). Deterministic order, so kernels 1 and
-// 3 compute bit-identical b. Needs blockDim == kL; scratch: 8 floats. Ends with a barrier.
+// the end) and sB[t] (inclusive cumulative log forget gate, summed in double: |b| reaches 3840,
+// where fp32 prefix sums carry errors of several 2^-12 that their differences keep). Deterministic order, so kernels 1
+// and 3 compute bit-identical b. Needs blockDim == kL; scratch: 8 doubles. Ends with a barrier.
 __device__ __forceinline__ void chunkGates(const xlstm_mlstm_prefill_args& a, int b, int head,
-                                           int t0, int len, float* sB, float* sI, float* scratch) {
+                                           int t0, int len, double* sB, float* sI, double* scratch) {
   const int t = threadIdx.x, lane = t & 31, warp = t >> 5;
-  float ip = -INFINITY, x = 0.0f;
+  float ip = -INFINITY, lf = 0.0f;
   if (t < len) {
     const size_t g = ((size_t)b * a.seqLen + t0 + t) * a.heads + head;
     ip = softCap(a.igatePre[g], a.gateSoftCap);
-    x = logSigmoid(softCap(a.fgatePre[g], a.gateSoftCap));
+    lf = logSigmoid(softCap(a.fgatePre[g], a.gateSoftCap));
   }
   sI[t] = ip;
+  double x = lf;
 #pragma unroll
   for (int o = 1; o < 32; o <<= 1) {
-    const float y = __shfl_up_sync(0xffffffffu, x, o);
+    const double y = __shfl_up_sync(0xffffffffu, x, o);
     if (lane >= o) x += y;
   }
   if (lane == 31) scratch[warp] = x;
   __syncthreads();
-  float off = 0.0f;
+  double off = 0.0;
   for (int w = 0; w < warp; ++w) off += scratch[w];
   sB[t] = x + off;
   __syncthreads();
@@ -135,7 +149,7 @@ template <typename T>
 __device__ __forceinline__ void loadBnk(unsigned (&r)[4], const T* base, int ld, int k0, int n0, int lane) {
   ldsm4(r, base + (n0 + (lane & 7) + (lane >> 4) * 8) * ld + k0 + ((lane >> 3) & 1) * 8);
 }
-constexpr float kLog2e = 1.4426950408889634f;
+constexpr double kLog2eD = 1.4426950408889634;
 
 
 // ---------------------------------------------------------------------------------------------
@@ -156,11 +170,11 @@ __host__ __device__ inline K1Layout k1Layout(int inBytes) {
   };
   L.offK = take((size_t)kL * L.ldK * inBytes);
   L.offV = take((size_t)kL * L.ldV * inBytes);
-  L.offB = take(kL * 4);
+  L.offB = take(kL * 8);  // b in double
   L.offI = take(kL * 4);
   L.offW = take(kL * 4);
   L.offNp = take(kThreads * 4);
-  L.offScr = take(32 * 4);
+  L.offScr = take(16 * 8);  // 8 doubles for chunkGates, then 8 floats for the block max
   L.total = o;
   return L;
 }
@@ -181,11 +195,12 @@ __global__ void __launch_bounds__(kThreads, 2)
 
   TIn* sK = reinterpret_cast<TIn*>(smem + L.offK);
   TIn* sV = reinterpret_cast<TIn*>(smem + L.offV);
-  float* sB = reinterpret_cast<float*>(smem + L.offB);
+  double* sB = reinterpret_cast<double*>(smem + L.offB);
   float* sI = reinterpret_cast<float*>(smem + L.offI);
   float* sW = reinterpret_cast<float*>(smem + L.offW);
   float* sNp = reinterpret_cast<float*>(smem + L.offNp);
-  float* scr = reinterpret_cast<float*>(smem + L.offScr);
+  double* scrD = reinterpret_cast<double*>(smem + L.offScr);
+  float* scr = reinterpret_cast<float*>(scrD + 8);
 
   // K columns [r0, r0 + 64) and V columns [c0, c0 + 128) of the chunk's rows; zero past the ends.
   const TIn* kg = reinterpret_cast<const TIn*>(a.k);
@@ -202,19 +217,21 @@ __global__ void __launch_bounds__(kThreads, 2)
     const size_t g = ok ? (((size_t)b * S + t0 + s) * H + head) * dv + c0 + x * 8 : 0;
     cpAsync16(sV + s * L.ldV + x * 8, vg + g, ok);
   }
-  chunkGates(a, b, head, t0, len, sB, sI, scr);
+  chunkGates(a, b, head, t0, len, sB, sI, scrD);
   cpAsyncWaitAll();
 
-  // mloc = max_r (G - b_r + i_r) over the chunk; w_r relative to it.
-  const float G = sB[kL - 1];
-  const float xr = G - sB[tid] + sI[tid];
+  // mloc = max_r (G - b_r + i_r) over the chunk; w_r relative to it. G - b_r in double (both reach
+  // -3840; their difference is what matters), rounded once: exact to ~1e-7 relative where w_r is
+  // not negligible.
+  const double G = sB[kL - 1];
+  const float xr = (float)(G - sB[tid] + (double)sI[tid]);
   float mx = xr;
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
-  if (lane == 0) scr[8 + warp] = mx;
+  if (lane == 0) scr[warp] = mx;
   __syncthreads();  // also: every thread's copies have landed
-  float mloc = scr[8];
-  for (int i = 1; i < kWarps; ++i) mloc = fmaxf(mloc, scr[8 + i]);
+  float mloc = scr[0];
+  for (int i = 1; i < kWarps; ++i) mloc = fmaxf(mloc, scr[i]);
   sW[tid] = expf(xr - mloc);  // 0 on padding rows (i = -inf)
   __syncthreads();
 
@@ -279,7 +296,7 @@ __global__ void __launch_bounds__(kThreads, 2)
       }
     }
   }
-  if (blockIdx.x == 0 && tid == 0) w.scal[cs] = make_float2(G, mloc);
+  if (blockIdx.x == 0 && tid == 0) w.scal[cs] = make_float2((float)G, mloc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,7 +382,7 @@ __global__ void __launch_bounds__(kThreads) tflaScanKernel(const xlstm_mlstm_pre
 // (3) Outputs: inter-chunk term from the entering state plus the causal intra-chunk term.
 struct K3Layout {
   int ldQ, ldC, ldV, ldP, ldO;
-  size_t offQ, offR1, offV, offP, offB, offI, offCol, offN, offRow, offScr, total;
+  size_t offQ, offR1, offV, offP, offB, offI, offCol, offColE, offN, offRow, offScr, total;
 };
 __host__ __device__ inline K3Layout k3Layout(int dqk, int inBytes) {
   K3Layout L;
@@ -387,12 +404,13 @@ __host__ __device__ inline K3Layout k3Layout(int dqk, int inBytes) {
                     (size_t)kRows * L.ldO * inBytes));
   L.offV = take((size_t)kRows * mx(L.ldV, L.ldC) * inBytes);
   L.offP = take((size_t)kRows * L.ldP * inBytes);
-  L.offB = take(kL * 4);
+  L.offB = take(kL * 8);  // b in double
   L.offI = take(kL * 4);
   L.offCol = take(kL * 4);
+  L.offColE = take(kL * 4);
   L.offN = take(kMaxDqk * 4);
-  L.offRow = take(6 * kRows * 4);
-  L.offScr = take(32 * 4);
+  L.offRow = take(7 * kRows * 4);
+  L.offScr = take(16 * 8);  // doubles: [0, 8) chunkGates, [8, 16) the prefix max
   L.total = o;
   return L;
 }
@@ -439,16 +457,18 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
   TIn* sR1 = reinterpret_cast<TIn*>(smem + L.offR1);
   TIn* sV = reinterpret_cast<TIn*>(smem + L.offV);
   TIn* sP = reinterpret_cast<TIn*>(smem + L.offP);
-  float* sB = reinterpret_cast<float*>(smem + L.offB);
+  double* sB = reinterpret_cast<double*>(smem + L.offB);
   float* sI = reinterpret_cast<float*>(smem + L.offI);
-  float* sCol = reinterpret_cast<float*>(smem + L.offCol);  // (i_r - b_r) log2 e
+  float* sCol = reinterpret_cast<float*>(smem + L.offCol);    // colT_r = (i_r - b_r) log2 e, high part
+  float* sColE = reinterpret_cast<float*>(smem + L.offColE);  // its residual (colT_r - high part)
   float* sN = reinterpret_cast<float*>(smem + L.offN);
   float* sM = reinterpret_cast<float*>(smem + L.offRow);  // m_s
   float* sRS = sM + kRows;                                // e^{b_s+m0-m_s} / sqrt(dqk)
-  float* sRT = sM + 2 * kRows;                            // (b_s - m_s) log2 e + log2(1/sqrt(dqk))
+  float* sRT = sM + 2 * kRows;  // rowT_s = (b_s - m_s) log2 e + log2(1/sqrt(dqk)), high part
   float* sDen = sM + 3 * kRows;                           // inter part of den_s, then 1 / div_s
   float* sDenPart = sM + 4 * kRows;                       // [2][kRows]: intra part per key half
-  float* scr = reinterpret_cast<float*>(smem + L.offScr);
+  float* sRTE = sM + 6 * kRows;                           // rowT_s's residual
+  double* scrD = reinterpret_cast<double*>(smem + L.offScr);
 
   const TIn* qg = reinterpret_cast<const TIn*>(a.q);
   const TIn* kg = reinterpret_cast<const TIn*>(a.k);
@@ -476,30 +496,37 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
   for (int i = tid; i < dqk; i += kThreads) sN[i] = w.nprev[cs * dqk + i];
   const float m0 = w.mprev[(size_t)bh * (w.nC + 1) + c];
   const float scale = rsqrtf((float)dqk);
-  const float log2Scale = -0.5f * log2f((float)dqk);
-  chunkGates(a, b, head, t0, len, sB, sI, scr);
+  chunkGates(a, b, head, t0, len, sB, sI, scrD);
 
   // Per-chunk precomputation, once per block, so the tile loops do no gate arithmetic:
-  // m_s = max(b_s + m0, max_{r<=s}(b_s - b_r + i_r)) = b_s + max(m0, prefix max of (i_r - b_r));
-  // the decay of key r for query s is 2^{sRT[s] + sCol[r]} (scale 1/sqrt(dqk) folded in).
+  // m_s = max(b_s + m0, max_{r<=s}(b_s - b_r + i_r)) = b_s + M_s, M_s = max(m0, prefix max of
+  // (i_r - b_r)); the decay of key r for query s is 2^{rowT_s + colT_r} (scale 1/sqrt(dqk) folded
+  // in), rowT_s = -M_s log2 e + log2(1/sqrt(dqk)). In double, each split into a float high part and
+  // residual (see the top of the file): both reach ~5500 and cancel.
   {
-    const float x = sI[tid] - sB[tid];
-    sCol[tid] = x * kLog2e;
-    float pm = x;
+    const double x = (double)sI[tid] - sB[tid];  // -inf on padding rows
+    const double xl = x * kLog2eD;
+    const float xh = (float)xl;
+    sCol[tid] = xh;
+    sColE[tid] = tid < len ? (float)(xl - (double)xh) : 0.0f;  // 0, not -inf - -inf
+    double pm = x;
 #pragma unroll
     for (int o = 1; o < 32; o <<= 1) {
-      const float y = __shfl_up_sync(0xffffffffu, pm, o);
-      if (lane >= o) pm = fmaxf(pm, y);
+      const double y = __shfl_up_sync(0xffffffffu, pm, o);
+      if (lane >= o) pm = fmax(pm, y);
     }
-    if (lane == 31) scr[8 + warp] = pm;
+    if (lane == 31) scrD[8 + warp] = pm;
     __syncthreads();
-    for (int v = 0; v < warp; ++v) pm = fmaxf(pm, scr[8 + v]);
+    for (int v = 0; v < warp; ++v) pm = fmax(pm, scrD[8 + v]);
     const int ls = tid - q0;
     if (ls >= 0 && ls < kRows) {
-      const float bs = sB[tid], ms = bs + fmaxf(m0, pm);
-      sM[ls] = ms;
-      sRS[ls] = expf(bs + m0 - ms) * scale;
-      sRT[ls] = (bs - ms) * kLog2e + log2Scale;
+      const double M = fmax((double)m0, pm);  // m_s - b_s
+      sM[ls] = (float)(sB[tid] + M);
+      sRS[ls] = expf((float)((double)m0 - M)) * scale;  // b_s + m0 - m_s = m0 - M_s
+      const double rt = -M * kLog2eD - 0.5 * log2((double)dqk);
+      const float rh = (float)rt;
+      sRT[ls] = rh;
+      sRTE[ls] = (float)(rt - (double)rh);
     }
   }
   cpAsyncWait<1>();  // Q has landed (Cprev slice 0 may still be in flight)
@@ -578,7 +605,6 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
     }
     cpAsyncCommit();
   };
-  const float rtLo = sRT[rowBase + g], rtHi = sRT[rowBase + g + 8];
   float denLo = 0.0f, denHi = 0.0f;  // this thread's part of the intra den of rows g, g + 8
   loadK(0);
   for (int kt = 0; kt <= qt; ++kt) {
@@ -608,16 +634,24 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
         mma16816<TIn>(sc[2 * np + 1], fa, fb[2], fb[3]);
       }
     }
-    // Gated scores P = 2^{sRT[s] + sCol[r]} S (causal on the diagonal tile), den in fp32 before
-    // rounding, P rounded to the input type into shared memory for P V.
+    // Gated scores P = 2^{rowT_s + colT_r} S (causal on the diagonal tile), den in fp32 before
+    // rounding, P rounded to the input type into shared memory for P V. The exponent is (high +
+    // high) + (residual + residual): the first sum is exact wherever the weight is not negligible.
     const bool diag = kt == qt;
+    // rowT of rows g and g + 8, high parts and residuals (read here, not held across the loop:
+    // the kernel is at the 128-register cap of 2 blocks per SM).
+    const float rtLo = sRT[rowBase + g], rtHi = sRT[rowBase + g + 8];
+    const float reLo = sRTE[rowBase + g], reHi = sRTE[rowBase + g + 8];
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
       const int col = keyBase + j * 8 + tg * 2;  // key index inside the tile
       const float2 ct = *reinterpret_cast<const float2*>(sCol + k0 + col);
+      const float2 ce = *reinterpret_cast<const float2*>(sColE + k0 + col);
       const int rLo = rowBase + g;
-      float p0 = fastExp2(rtLo + ct.x) * sc[j][0], p1 = fastExp2(rtLo + ct.y) * sc[j][1];
-      float p2 = fastExp2(rtHi + ct.x) * sc[j][2], p3 = fastExp2(rtHi + ct.y) * sc[j][3];
+      float p0 = fastExp2((rtLo + ct.x) + (reLo + ce.x)) * sc[j][0];
+      float p1 = fastExp2((rtLo + ct.y) + (reLo + ce.y)) * sc[j][1];
+      float p2 = fastExp2((rtHi + ct.x) + (reHi + ce.x)) * sc[j][2];
+      float p3 = fastExp2((rtHi + ct.y) + (reHi + ce.y)) * sc[j][3];
       if (diag) {
         if (col > rLo) p0 = 0.0f;
         if (col + 1 > rLo) p1 = 0.0f;
