@@ -11,6 +11,13 @@
 // so the outputs and final state are the step recurrence's, not an approximation of it.
 // Tiles of one (request, head) form a cluster: n and m are shared, and tile 0 may overwrite
 // them only after every tile has read the incoming values.
+// Precision: b reaches -960 at the end of a chunk (log f >= -15 after the soft cap), while the
+// exponents that matter are O(1) differences b_s - b_r of nearby tokens. An fp32 b carries a few
+// ulps of 960 (~1e-4) of scan rounding into each such difference, a relative weight error that rows
+// whose den nearly cancels amplify. So b is summed in double and kept as a float high part plus
+// residual, and b_s - b_r is formed as (hi_s - hi_r) + (lo_s - lo_r): the first difference is exact
+// where it cancels (Sterbenz), otherwise it is large (|b_s - b_r| >= |b_s| / 2) and its rounding is
+// relative to itself. b_s + m0 is formed as (hi_s + m0) + lo_s alike.
 
 #include <mma.h>
 #include <string>
@@ -62,6 +69,12 @@ __host__ __device__ inline PfLayout pfLayout(int dqk, int inBytes) {
   return L;
 }
 
+// b_s - b_r from the split cumulative gates (see the precision note at the top): never rewritten as
+// (hi_s + lo_s) - (hi_r + lo_r), which would round b back to fp32 first.
+__device__ __forceinline__ float gateDiff(float hiS, float loS, float hiR, float loR) {
+  return (hiS - hiR) + (loS - loR);
+}
+
 template <typename TIn, typename TState>
 __global__ void __launch_bounds__(kPfThreads, 1)
     mlstmPrefillKernel(const xlstm_mlstm_prefill_args a) {
@@ -94,9 +107,10 @@ __global__ void __launch_bounds__(kPfThreads, 1)
   float* sScr = reinterpret_cast<float*>(smem + L.offScr) + warp * 256;
   float* sN = reinterpret_cast<float*>(smem + L.offN);
   float* vecs = reinterpret_cast<float*>(smem + L.offVecs);
-  float* sB = vecs;                   // cumulative log forget gate
+  float* sB = vecs;                   // cumulative log forget gate b, rounded to fp32 (high part)
   float* sI = vecs + kChunk;          // input gate pre-activation (-inf on padding rows)
-  float* sLF = vecs + 2 * kChunk;     // log forget gate
+  float* sLF = vecs + 2 * kChunk;     // log forget gate, then (after the scan) b's residual:
+  float* sBLo = sLF;                  //   b - sB, so that sB + sBLo is b to ~2^-48 relative
   float* sQn = vecs + 3 * kChunk;     // q_s . n0 (unscaled)
   float* sRowScale = vecs + 4 * kChunk;
   float* sDen = vecs + 5 * kChunk;    // final per-row divisor
@@ -179,18 +193,23 @@ __global__ void __launch_bounds__(kPfThreads, 1)
     cpAsyncWaitAll();
     __syncthreads();
 
-    // (c) cumulative log forget gate (one warp, inclusive scan) and q_s . n0.
+    // (c) cumulative log forget gate (one warp, inclusive scan in double, stored as high part +
+    // residual; each lane overwrites only the two log forget gates it read) and q_s . n0.
     if (warp == 0) {
-      float x0 = sLF[2 * lane], x1 = sLF[2 * lane + 1];
-      float pair = x0 + x1, incl = pair;
+      const double x0 = sLF[2 * lane], x1 = sLF[2 * lane + 1];
+      const double pair = x0 + x1;
+      double incl = pair;
 #pragma unroll
       for (int o = 1; o < 32; o <<= 1) {
-        const float y = __shfl_up_sync(0xffffffffu, incl, o);
+        const double y = __shfl_up_sync(0xffffffffu, incl, o);
         if (lane >= o) incl += y;
       }
-      const float excl = incl - pair;
-      sB[2 * lane] = excl + x0;
-      sB[2 * lane + 1] = incl;
+      const double b0 = (incl - pair) + x0, b1 = incl;
+      const float h0 = (float)b0, h1 = (float)b1;
+      sB[2 * lane] = h0;
+      sB[2 * lane + 1] = h1;
+      sBLo[2 * lane] = (float)(b0 - (double)h0);
+      sBLo[2 * lane + 1] = (float)(b1 - (double)h1);
     }
     {
       const int s = tid >> 2, part = tid & 3;  // 4 threads per row
@@ -221,17 +240,18 @@ __global__ void __launch_bounds__(kPfThreads, 1)
     // (e) Row stabilizer, gated scores P and the normalizer, 4 threads per row.
     {
       const int s = tid >> 2, part = tid & 3;
-      const float bs = sB[s], gs = bs + m0;
+      const float bs = sB[s], bsLo = sBLo[s], gs = (bs + m0) + bsLo;
       float dmax = -INFINITY;
       for (int r = part * 16; r < part * 16 + 16; ++r)
-        if (r <= s) dmax = fmaxf(dmax, bs - sB[r] + sI[r]);
+        if (r <= s) dmax = fmaxf(dmax, gateDiff(bs, bsLo, sB[r], sBLo[r]) + sI[r]);
       dmax = fmaxf(dmax, __shfl_xor_sync(0xffffffffu, dmax, 1));
       dmax = fmaxf(dmax, __shfl_xor_sync(0xffffffffu, dmax, 2));
       const float ms = fmaxf(gs, dmax);
       float den = 0.0f;
       for (int r = part * 16; r < part * 16 + 16; ++r) {
         float p = 0.0f;
-        if (r <= s) p = expf(bs - sB[r] + sI[r] - ms) * sS[s * L.ldS + r] * scale;
+        if (r <= s)
+          p = expf(gateDiff(bs, bsLo, sB[r], sBLo[r]) + sI[r] - ms) * sS[s * L.ldS + r] * scale;
         den += p;
         sP[s * L.ldP + r] = fromF<TIn>(p);
       }
@@ -244,18 +264,19 @@ __global__ void __launch_bounds__(kPfThreads, 1)
         sDen[s] = fmaxf(fabsf(den), expf(-ms)) + kNormEps;
       }
     }
-    // State-update weights for this chunk's end (one warp; reads only sB and sI).
+    // State-update weights for this chunk's end (one warp; reads only sB, sBLo and sI).
     if (warp == 0) {
-      const float bl = sB[len - 1];
-      float mx = bl + m0;
-      for (int r = lane; r < len; r += 32) mx = fmaxf(mx, bl - sB[r] + sI[r]);
+      const float bl = sB[len - 1], blLo = sBLo[len - 1], gl = (bl + m0) + blLo;
+      float mx = gl;
+      for (int r = lane; r < len; r += 32)
+        mx = fmaxf(mx, gateDiff(bl, blLo, sB[r], sBLo[r]) + sI[r]);
 #pragma unroll
       for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
       for (int r = lane; r < kChunk; r += 32)
-        sW[r] = r < len ? expf(bl - sB[r] + sI[r] - mx) : 0.0f;
+        sW[r] = r < len ? expf(gateDiff(bl, blLo, sB[r], sBLo[r]) + sI[r] - mx) : 0.0f;
       if (lane == 0) {
         sMisc[0] = mx;
-        sMisc[1] = expf(bl + m0 - mx);
+        sMisc[1] = expf(gl - mx);
       }
     }
     __syncthreads();
