@@ -19,9 +19,10 @@ import argparse
 import datetime
 import json
 import os
-import statistics
 import subprocess
 import sys
+
+from cuda_timing import median_ms
 
 
 def parse_args():
@@ -58,20 +59,7 @@ class Bench:
         return (self.torch.rand(*shape, device=self.dev, dtype=self.dtype) + 0.5)
 
     def time_s(self, fn):
-        torch = self.torch
-        for _ in range(3):
-            fn()
-        torch.cuda.synchronize()
-        times = []
-        for _ in range(self.args.reps):
-            a = torch.cuda.Event(enable_timing=True)
-            b = torch.cuda.Event(enable_timing=True)
-            a.record()
-            fn()
-            b.record()
-            b.synchronize()
-            times.append(a.elapsed_time(b) / 1e3)
-        return statistics.median(times)
+        return median_ms(self.torch, fn, 3, self.args.reps) / 1e3
 
     def block_table(self, batch, blocks_per_seq):
         # A shuffled pool: consecutive logical blocks land far apart, as in a long-running server.

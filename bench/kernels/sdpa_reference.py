@@ -6,27 +6,15 @@ Timing: CUDA events, warm-up, median of many runs. Prints BENCH lines in the har
 Run on the GPU machine: python3 bench/kernels/sdpa_reference.py
 """
 
-import statistics
 import sys
 
 import torch
 import torch.nn.functional as F
+from cuda_timing import median_ms
 
 
 def time_ms(fn, warm=5, reps=30):
-    for _ in range(warm):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(reps):
-        a = torch.cuda.Event(enable_timing=True)
-        b = torch.cuda.Event(enable_timing=True)
-        a.record()
-        fn()
-        b.record()
-        b.synchronize()
-        times.append(a.elapsed_time(b))
-    return statistics.median(times)
+    return median_ms(torch, fn, warm, reps)
 
 
 def bench_copy():

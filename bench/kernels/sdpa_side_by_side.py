@@ -25,8 +25,9 @@ Timing: CUDA events around each call, `warmup` untimed calls, median of `reps`.
 
 import datetime
 import json
-import statistics
 import sys
+
+from cuda_timing import median_ms
 
 
 class Refusal(Exception):
@@ -68,19 +69,7 @@ def import_torch():
 
 
 def time_ms(torch, fn, warmup, reps):
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(reps):
-        a = torch.cuda.Event(enable_timing=True)
-        b = torch.cuda.Event(enable_timing=True)
-        a.record()
-        fn()
-        b.record()
-        b.synchronize()
-        times.append(a.elapsed_time(b))
-    return statistics.median(times)
+    return median_ms(torch, fn, warmup, reps)
 
 
 class Runner:
