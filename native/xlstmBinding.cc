@@ -9,6 +9,7 @@
 //                       runs for this algorithm value (0 auto, 1 sequential, 2 tfla): "sequential" or
 //                       "tfla", for auto the length rule the call applies; provenance for profiles.
 //   xlstmMlstmPrefillWorkspaceBytes(shape) xlstm_mlstm_prefill_workspace_bytes (host arithmetic).
+//   xlstmSlstmStepVariant() the sLSTM step variant xlstm_slstm_step runs (KVSIM_SLSTM_VARIANT).
 // TypeScript (src/gpu/xlstmKernels.ts) validates options first; this file only guards misuse.
 #include <cuda_runtime_api.h>
 
@@ -344,11 +345,22 @@ Napi::Value XlstmMlstmPrefillWorkspaceBytes(const Napi::CallbackInfo& info) {
   });
 }
 
+// Launches nothing and needs no device: the variant depends on KVSIM_SLSTM_VARIANT only (slstmStep.cu).
+Napi::Value XlstmSlstmStepVariant(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return GuardNative(env, [&]() -> Napi::Value {
+    const char* name = xlstm_slstm_step_variant_name();
+    if (!name) ThrowState("xlstm_slstm_step_variant_name", "KVSIM_SLSTM_VARIANT", "names no sLSTM step variant (old, new or new-nopdl; unset for the default)");
+    return Napi::String::New(env, name);
+  });
+}
+
 }  // namespace
 
 void RegisterXlstm(Napi::Env env, Napi::Object exports) {
   exports.Set("xlstmRun", Napi::Function::New(env, XlstmRun, "xlstmRun"));
   exports.Set("xlstmBench", Napi::Function::New(env, XlstmBench, "xlstmBench"));
   exports.Set("xlstmMlstmPrefillAlgorithm", Napi::Function::New(env, XlstmMlstmPrefillAlgorithm, "xlstmMlstmPrefillAlgorithm"));
+  exports.Set("xlstmSlstmStepVariant", Napi::Function::New(env, XlstmSlstmStepVariant, "xlstmSlstmStepVariant"));
   exports.Set("xlstmMlstmPrefillWorkspaceBytes", Napi::Function::New(env, XlstmMlstmPrefillWorkspaceBytes, "xlstmMlstmPrefillWorkspaceBytes"));
 }

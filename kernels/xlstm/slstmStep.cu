@@ -535,6 +535,10 @@ extern "C" const char* xlstm_slstm_variant_name(int variant) {
   return variant >= 0 && variant < kSlVarCount ? kSlVarNames[variant] : "?";
 }
 extern "C" int xlstm_slstm_default_variant(void) { return slEnvVariant(); }
+extern "C" const char* xlstm_slstm_step_variant_name(void) {
+  const int v = slEnvVariant();
+  return v >= 0 && v < kSlVarCount ? kSlVarNames[v] : nullptr;
+}
 
 extern "C" int xlstm_slstm_step_variant(const xlstm_slstm_step_args* a, void* stream, int variant) {
   using namespace kvsim_xlstm_host;

@@ -74,8 +74,9 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .strict() as unknown as Argv<ValidateArgs>,
   handler: async (args: ArgumentsCamelCase<ValidateArgs>) => {
     // GPU modules load only when this command runs: every other command (replay) starts faster.
-    const [{ detectGpuPreset }, { replayOnGpu, checkGpuReplayTp, checkCudaGraphs }, { requireGpu }, { checkPrefillKernel, gpuPrefillKernel }, { checkMlstmPrefillAlgorithm, gpuMlstmPrefillAlgorithm }] = await Promise.all([
+    const [{ detectGpuPreset }, { replayOnGpu, checkGpuReplayTp, checkCudaGraphs }, { requireGpu }, { checkPrefillKernel, gpuPrefillKernel }, { checkMlstmPrefillAlgorithm, gpuMlstmPrefillAlgorithm }, { checkSlstmStepVariant, gpuSlstmStepVariant }] = await Promise.all([
       import('../gpu/detectGpuPreset.js'), import('../gpu/replayOnGpu.js'), import('../gpu/requireGpu.js'), import('../gpu/prefillAttentionKernel.js'), import('../gpu/mlstmPrefillAlgorithm.js'),
+      import('../gpu/slstmStepVariant.js'),
     ]);
     const cudaGraphs = checkCudaGraphs(args.cudaGraphs, '--cuda-graphs');
     const { binding, info } = requireGpu(args.device);
@@ -145,6 +146,9 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     // or tfla by prompt length (its rule is the name compared). Only where the model has mLSTM layers (else the GPU runs no mLSTM prefill to compare).
     const mlstmAlgorithm = profile && model.layers.some((l) => l.kind === 'mlstm') ? checkMlstmPrefillAlgorithm(profile.profile, profile.path, gpuMlstmPrefillAlgorithm(binding, model)) : undefined;
     if (mlstmAlgorithm?.warning) process.stderr.write(`${mlstmAlgorithm.warning}\n`);
+    // And an sLSTM model's slstmStep table: xlstm_slstm_step runs one of several variants (KVSIM_SLSTM_VARIANT).
+    const slstmVariant = profile && model.layers.some((l) => l.kind === 'slstm') ? checkSlstmStepVariant(profile.profile, profile.path, gpuSlstmStepVariant(binding, model)) : undefined;
+    if (slstmVariant?.warning) process.stderr.write(`${slstmVariant.warning}\n`);
     const sim = await simulate({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: simPolicy, policyOptions, scheduler, schedulerOptions, costModel });
     const gpuReplay = async () => replayOnGpu({ trace: await openTrace(args.trace, traceOptions), traceName: args.trace, model, hardware, tp, policy: policyKind, policyOptions, scheduler, schedulerOptions, device: args.device, profile, ...(cudaGraphs ? { cudaGraphs } : {}) });
     const g = await gpuReplay();
@@ -157,7 +161,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     process.stdout.write(formatValidation(summary, { card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor }));
     if (spread) process.stdout.write(formatGpuSpread(spread));
     if (args.json) {
-      const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), ...(prefillKernel ? { prefillAttentionKernel: prefillKernel } : {}), ...(mlstmAlgorithm ? { recurrentPrefillAlgorithm: mlstmAlgorithm } : {}), ...(hostProbe ? { hostProbe } : {}), summary, ...(spread ? { gpuSpread: spread } : {}), iterations: g.pairs };
+      const out = { schema: 'kvsim.validation/1', card: g.card, model: model.name, policy: simPolicy.label, trace: args.trace, predictor: g.predictor, date: new Date().toISOString(), ...(prefillKernel ? { prefillAttentionKernel: prefillKernel } : {}), ...(mlstmAlgorithm ? { recurrentPrefillAlgorithm: mlstmAlgorithm } : {}), ...(slstmVariant ? { slstmStepVariant: slstmVariant } : {}), ...(hostProbe ? { hostProbe } : {}), summary, ...(spread ? { gpuSpread: spread } : {}), iterations: g.pairs };
       await writeJsonOutput(args.json, out, { option: '--json' });
     }
     if (args.runs) {

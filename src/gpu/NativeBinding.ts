@@ -42,6 +42,7 @@ export interface NativeBinding {
   xlstmRun?(options: NativeXlstmRunOptions): Uint16Array;
   xlstmBench?(options: NativeXlstmBenchOptions): NativeXlstmBenchResult;
   xlstmMlstmPrefillAlgorithm?(algorithm: 0 | 1 | 2): string;
+  xlstmSlstmStepVariant?(): string;
   xlstmMlstmPrefillWorkspaceBytes?(shape: { batch: number; seqLen: number; heads: number; dqk: number; dv: number; algorithm: 0 | 1 | 2 }): number;
   // Module AllReduce (native/allReduceBench.cc, NCCL through dlopen); see runAllReduceBench.ts.
   ncclStatus?(options?: { library?: string }): NativeNcclStatus;

@@ -20,6 +20,13 @@ export interface XlstmNative {
    */
   xlstmMlstmPrefillAlgorithm?(algorithm: 0 | 1 | 2): string;
   /**
+   * The sLSTM step variant xlstm_slstm_step runs: `old`, `new` or `new-nopdl` (xlstm.h
+   * xlstm_slstm_step_variant_name; KVSIM_SLSTM_VARIANT picks); throws when that variable names none.
+   * Launches nothing. Optional: addon builds from before it lack it (src/gpu/slstmStepVariant.ts reads
+   * that as unknown).
+   */
+  xlstmSlstmStepVariant?(): string;
+  /**
    * xlstm_mlstm_prefill_workspace_bytes (xlstm.h): scratch bytes the call needs for this shape and
    * algorithm (auto resolved by seqLen as the call resolves it; 0 for sequential); throws for a shape or
    * algorithm the call refuses. Host arithmetic only: launches nothing, needs no device.

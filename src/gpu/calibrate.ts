@@ -6,6 +6,7 @@ import { expected, KvsimError } from '../errors.js';
 import { GpuModel } from './GpuModel.js';
 import type { NativeBinding, NativeDeviceInfo } from './NativeBinding.js';
 import { gpuMlstmPrefillAlgorithm } from './mlstmPrefillAlgorithm.js';
+import { gpuSlstmStepVariant } from './slstmStepVariant.js';
 import { gpuPrefillKernel } from './prefillAttentionKernel.js';
 import { runAllReduceBench } from './runAllReduceBench.js';
 
@@ -97,6 +98,8 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
   const prefillKernel = hasAttention ? gpuPrefillKernel(binding, o.model, o.tp, o.device ?? 0) : undefined;
   // Likewise the mLSTM prefill kernel GpuModel's auto resolves to (sequential or tfla), as recurrentPrefill.algorithm.
   const mlstmAlgorithm = hasMlstm ? gpuMlstmPrefillAlgorithm(binding, o.model) : undefined;
+  // And the sLSTM step variant (KVSIM_SLSTM_VARIANT), as slstmStep.variant.
+  const slstmVariant = hasSlstm ? gpuSlstmStepVariant(binding, o.model) : undefined;
   const maxTokens = Math.max(...g.gemmTokens, ...g.recurrentPrefillTokens);
   const model = new GpuModel(binding, {
     model: o.model,
@@ -189,7 +192,7 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
     if (hasSlstm) {
       // recurrentStep/recurrentPrefill stay mLSTM's; sLSTM's step reads R where mLSTM's reads its state.
       profile.layerGemm!.slstm = table1('tokens', g.gemmTokens, (tokens) => time(`sLSTM-layer GEMMs ${tokens}`, 'layerGemm', { kind: 2, tokens }));
-      profile.slstmStep = table1('batch', g.recurrentBatch, (batch) => time(`sLSTM step ${batch}`, 'slstmStep', { batch }));
+      profile.slstmStep = { ...(slstmVariant !== undefined ? { variant: slstmVariant } : {}), ...table1('batch', g.recurrentBatch, (batch) => time(`sLSTM step ${batch}`, 'slstmStep', { batch })) };
       profile.slstmPrefill = table1('tokens', g.recurrentPrefillTokens, (tokens) => time(`sLSTM prefill ${tokens}`, 'slstmPrefill', { tokens }));
     }
     if (o.tp > 1) {

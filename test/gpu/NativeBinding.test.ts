@@ -26,6 +26,7 @@ const DECLARED: Record<keyof NativeBinding, string | undefined> = {
   xlstmBench: 'Xlstm',
   xlstmMlstmPrefillAlgorithm: 'Xlstm',
   xlstmMlstmPrefillWorkspaceBytes: 'Xlstm',
+  xlstmSlstmStepVariant: 'Xlstm',
   ncclStatus: 'AllReduce',
   allReduceBench: 'AllReduce',
 };
@@ -51,5 +52,7 @@ describe('NativeBinding declares the built addon exactly', () => {
     // auto picks by sequence length (mlstmPrefill.cu resolvePrefillAlgorithm), so its name is the rule.
     expect(b.xlstmMlstmPrefillAlgorithm!(0)).toMatch(/^auto: tfla from [1-9][0-9]* tokens, sequential below$/);
     expect(() => b.xlstmMlstmPrefillAlgorithm!(3 as never)).toThrow(/xlstm_mlstm_prefill_algorithm_name\(algorithm=3\)/);
+    // The sLSTM step variant without KVSIM_SLSTM_VARIANT: the default (slstmStep.cu kSlVarDefault).
+    if (process.env.KVSIM_SLSTM_VARIANT === undefined) expect(b.xlstmSlstmStepVariant!()).toBe('new');
   });
 });

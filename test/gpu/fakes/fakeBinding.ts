@@ -14,7 +14,8 @@ export type FakeCall =
   | { call: 'newModel'; config: NativeGpuModelConfig }
   | { call: 'destroy'; what: 'arena' | 'pool' | 'model' }
   | { call: 'attentionPrefillKernel'; shape: NativeAttentionKernelShape }
-  | { call: 'xlstmMlstmPrefillAlgorithm'; algorithm: number };
+  | { call: 'xlstmMlstmPrefillAlgorithm'; algorithm: number }
+  | { call: 'xlstmSlstmStepVariant' };
 
 export interface FakeBindingOptions {
   /** Seconds the fake GpuModel.run reports for an iteration (hostS; gpuS is 90% of it). */
@@ -33,6 +34,11 @@ export interface FakeBindingOptions {
    * Absent: the binding has no xlstmMlstmPrefillAlgorithm (an addon built before it existed).
    */
   mlstmPrefillAlgorithm?: string;
+  /**
+   * The sLSTM step variant xlstmSlstmStepVariant names (xlstm_slstm_step_variant_name). Absent: the
+   * binding has no xlstmSlstmStepVariant (an addon built before it existed).
+   */
+  slstmStepVariant?: string;
 }
 
 export interface FakeBinding {
@@ -221,6 +227,14 @@ export function fakeBinding(options: FakeBindingOptions = {}): FakeBinding {
           xlstmMlstmPrefillAlgorithm: (algorithm: 0 | 1 | 2) => {
             calls.push({ call: 'xlstmMlstmPrefillAlgorithm', algorithm });
             return options.mlstmPrefillAlgorithm!;
+          },
+        }
+      : {}),
+    ...(options.slstmStepVariant !== undefined
+      ? {
+          xlstmSlstmStepVariant: () => {
+            calls.push({ call: 'xlstmSlstmStepVariant' });
+            return options.slstmStepVariant!;
           },
         }
       : {}),

@@ -40,8 +40,8 @@ export interface CalibrationProfile {
   recurrentStep?: Table1D;
   /** Recurrent chunkwise prefill per layer for one request of N tokens (mLSTM's), and which algorithm measured it. */
   recurrentPrefill?: RecurrentPrefillTable;
-  /** sLSTM step per layer over a batch of requests (one token each); recurrentStep is mLSTM's. */
-  slstmStep?: Table1D;
+  /** sLSTM step per layer over a batch of requests (one token each), and which variant measured it; recurrentStep is mLSTM's. */
+  slstmStep?: SlstmStepTable;
   /** sLSTM prefill per layer for one request of N tokens (one step per token, in order). */
   slstmPrefill?: Table1D;
   /**
@@ -189,11 +189,25 @@ export interface PrefillAttentionTables extends AttentionTables {
 export interface RecurrentPrefillTable extends Table1D {
   /**
    * The mLSTM prefill kernel the table was measured with, as the addon names it (`sequential`,
-   * `tfla`, or for what GpuModel passes, auto, its length rule: `auto: tfla from 256 tokens, sequential
+   * `tfla`, or for what GpuModel passes, auto, its length rule: `auto: tfla from 16 tokens, sequential
    * below`; xlstm_mlstm_prefill_algorithm_name). Absent in profiles calibrated before it was recorded
    * (read as unrecorded; auto meant `sequential` then), and when the addon could not say. `kvsim validate` warns when it differs from what the GPU runs.
    */
   algorithm?: string;
+}
+
+/**
+ * sLSTM step's table, and which variant measured it: xlstm_slstm_step runs one of several (slstmStep.cu;
+ * KVSIM_SLSTM_VARIANT picks), measured 1.1-2.6x apart on one card (bench/xlstm/NOTES.md, run 6).
+ */
+export interface SlstmStepTable extends Table1D {
+  /**
+   * The variant the table was measured with, as the addon names it (`old`, `new`, `new-nopdl`;
+   * xlstm_slstm_step_variant_name). Absent in profiles calibrated before it was recorded (read as
+   * unrecorded; `old` was the only code then), and when the addon could not say. `kvsim validate` warns
+   * when it differs from what the GPU runs.
+   */
+  variant?: string;
 }
 
 /** y measured at increasing x. */

@@ -43,7 +43,11 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
     const algorithm = (p.recurrentPrefill as { algorithm?: unknown }).algorithm;
     if (algorithm !== undefined && (typeof algorithm !== 'string' || algorithm.length === 0)) fail('recurrentPrefill.algorithm', 'a non-empty algorithm name');
   }
-  if (p.slstmStep !== undefined) check1D(p.slstmStep, 'slstmStep', fail);
+  if (p.slstmStep !== undefined) {
+    check1D(p.slstmStep, 'slstmStep', fail);
+    const variant = (p.slstmStep as { variant?: unknown }).variant;
+    if (variant !== undefined && (typeof variant !== 'string' || variant.length === 0)) fail('slstmStep.variant', 'a non-empty variant name');
+  }
   if (p.slstmPrefill !== undefined) check1D(p.slstmPrefill, 'slstmPrefill', fail);
   for (const part of ['decodeAttention', 'prefillAttention'] as const) {
     const v = p[part] as { contiguous?: unknown; paged?: Record<string, unknown>; pagedAscending?: Record<string, unknown> } | undefined;
