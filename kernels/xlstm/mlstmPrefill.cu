@@ -11,7 +11,7 @@
 // so the outputs and final state are the step recurrence's, not an approximation of it.
 // Tiles of one (request, head) form a cluster: n and m are shared, and tile 0 may overwrite
 // them only after every tile has read the incoming values.
-// Precision: b reaches -960 at the end of a chunk (log f >= -15 after the soft cap), while the
+// Precision: b reaches -960 at the end of a chunk (log f >= -15 after gateSoftCap = 15), while the
 // exponents that matter are O(1) differences b_s - b_r of nearby tokens. An fp32 b carries a few
 // ulps of 960 (~1e-4) of scan rounding into each such difference, a relative weight error that rows
 // whose den nearly cancels amplify. So b is summed in double and kept as a float high part plus

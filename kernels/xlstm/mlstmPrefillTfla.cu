@@ -33,14 +33,15 @@
 // to ~8e-4 in the exponent, ~5e-4 relative on the weights. den_s is otherwise exact to fp32 (P is
 // rounded after it is summed), so rows whose den_s nearly cancels amplify that error (a CPU
 // emulation of this arithmetic, mixed strongly negative forget gates, f16 inputs: errH above the
-// 5e-3 bound in a third of the seeds, up to 6e-2, where exact exponents stay <= 2.6e-3). Hence: b is summed in double, and rowT_s, colT_r are computed in double and split
-// into a float high part and a float residual; the exponent is (high_s + high_r) + (res_s + res_r),
+// 5e-3 bound in a third of the seeds, up to 6e-2, where exact exponents stay <= 2.6e-3). Hence: b
+// is summed in double, and rowT_s, colT_r are computed in double and split into a float high part and a float residual; the exponent is (high_s + high_r) + (res_s + res_r),
 // where the first sum is exact (Sterbenz) or rounded at the exponent's own magnitude for every pair
 // whose weight is not negligible: ~1e-7 relative, as in the step kernel. Kernel 1 forms
 // G - b_r + i_r in double the same way. Nothing overflows in either form: every exponent is <= 0
 // (+ rounding) except on masked keys (r > s), whose P is overwritten with 0.
 // Rounding, as in the sequential kernel: Cprev and w_r k_r are rounded to the input type before the
-// tensor cores, P = e^{..} (q.k) too; everything else is fp32.
+// tensor cores, P = e^{..} (q.k) too; the gate/exponent setup (b, M, the row and column terms,
+// kernel 1's G - b_r) is done in double; everything else is fp32.
 // Workspace (xlstm_mlstm_prefill_workspace_bytes): Cloc fp32 and Cprev (input type) per chunk,
 // 6 * dqk * dv bytes per (request, head, chunk), plus n and per-chunk scalars.
 
@@ -97,8 +98,8 @@ struct WsPtrs {
 
 // Gates of chunk tokens [t0, t0 + len): thread t writes sI[t] (soft-capped input gate, -inf past
 // the end) and sB[t] (inclusive cumulative log forget gate, summed in double: |b| reaches 3840,
-// where fp32 prefix sums carry errors of several 2^-12 that their differences keep). Deterministic order, so kernels 1
-// and 3 compute bit-identical b. Needs blockDim == kL; scratch: 8 doubles. Ends with a barrier.
+// where fp32 prefix sums carry errors of several 2^-12 that their differences keep). Deterministic
+// order, so kernels 1 and 3 compute bit-identical b. Needs blockDim == kL; scratch: 8 doubles. Ends with a barrier.
 __device__ __forceinline__ void chunkGates(const xlstm_mlstm_prefill_args& a, int b, int head,
                                            int t0, int len, double* sB, float* sI, double* scratch) {
   const int t = threadIdx.x, lane = t & 31, warp = t >> 5;
