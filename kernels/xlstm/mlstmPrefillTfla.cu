@@ -35,8 +35,9 @@
 // emulation of this arithmetic, mixed strongly negative forget gates, f16 inputs: errH above the
 // 5e-3 bound in a third of the seeds, up to 6e-2, where exact exponents stay <= 2.6e-3). Hence: b
 // is summed in double, and rowT_s, colT_r are computed in double and split into a float high part
-// and a float residual; the exponent is (high_s + high_r) + (res_s + res_r), where the first sum is exact (Sterbenz) or rounded at the exponent's own magnitude for every pair
-// whose weight is not negligible: ~1e-7 relative, as in the step kernel. Kernel 1 forms
+// and a float residual; the exponent is (high_s + high_r) + (res_s + res_r), where the first sum
+// is exact (Sterbenz) or rounded at the exponent's own magnitude for every pair whose weight is not
+// negligible: ~1e-7 relative, as in the step kernel. Kernel 1 forms
 // G - b_r + i_r in double the same way. Nothing overflows in either form: every exponent is <= 0
 // (+ rounding) except on masked keys (r > s), whose P is overwritten with 0.
 // Rounding, as in the sequential kernel: Cprev and w_r k_r are rounded to the input type before the
