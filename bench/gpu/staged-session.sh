@@ -8,6 +8,11 @@
 #             (REPEAT=N: N GPU replays, the spread printed beside the errors)
 #   hybrid    kvsim calibrate --quick --model hybrid-7b; kvsim validate hybrid-7b paged, first 100 Azure conv
 #   xlstm71   kvsim calibrate --quick --model xlstm71-1.3b; kvsim validate recurrent, first 100 Azure conv
+#   xlstm7b   kvsim calibrate --model xlstm-7b; kvsim validate recurrent, first 600 Azure conv at 0.1x time
+#   xharness  the xLSTM harness (bench/xlstm/runDevice.sh check memcheck bench; built there when not
+#             carried): float64 checks incl. the gate-stress cases, memcheck, both prefill algorithms and
+#             every sLSTM variant timed side by side
+#   kbench    kvsim gpu bench kernels --sdpa (attention vs SDPA in the same call, xLSTM kernel rows)
 # Prepare here: bash bench/gpu/pack-gpu-tests.sh (+ .device/traces/mooncake-300.jsonl); carry .device.
 set -uo pipefail
 export OUT="${OUT:-/tmp/out}"
@@ -25,7 +30,7 @@ step() { # name command...
   "$@" > "$w/$name.log" 2>&1
   local rc=$?
   echo "== $name: exit $rc, $((SECONDS - t0)) s" >> "$txt"
-  grep -E "Test Files|Tests  |FAIL|per-iteration|makespan|TTFT|decode-only|mixed  |prefill-only|run-to-run|wrote|error" "$w/$name.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 14 >> "$txt"
+  grep -E "Test Files|Tests  |FAIL|per-iteration|makespan|TTFT|decode-only|mixed  |prefill-only|run-to-run|wrote|error|checks:|ERROR SUMMARY|^contiguous +4 " "$w/$name.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 14 >> "$txt"
   archive
 }
 V="--trace .device/traces/conv-1200.csv --first 100 --time-scale 0.1"
@@ -39,6 +44,11 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
       step hybrid kvsim validate --model hybrid-7b --policy paged $V --profile "$w/p/hybrid-7b.json" --json "$w/hybrid.validation.json" --runs "$w/hybrid" ;;
     xlstm71) step xlstm71-cal kvsim calibrate --quick --model xlstm71-1.3b --out "$w/p/xlstm71-1.3b.json"
       step xlstm71 kvsim validate --model xlstm71-1.3b --policy recurrent $V --profile "$w/p/xlstm71-1.3b.json" --json "$w/xlstm71.validation.json" --runs "$w/xlstm71" ;;
+    xlstm7b) step xlstm7b-cal kvsim calibrate --model xlstm-7b --out "$w/p/xlstm-7b.json"
+      step xlstm7b kvsim validate --model xlstm-7b --policy recurrent --trace .device/traces/conv-1200.csv --first 600 --time-scale 0.1 \
+        --profile "$w/p/xlstm-7b.json" --json "$w/xlstm-7b.validation.json" --runs "$w/xlstm-7b" ;;
+    xharness) step xharness env OUT="$w/xharness" bash bench/xlstm/runDevice.sh check memcheck bench ;;
+    kbench) step kbench kvsim gpu bench kernels --sdpa -o "$w/kbench.json" ;;
     *) echo "staged-session: unknown stage $s" >&2; exit 2 ;;
   esac
 done
