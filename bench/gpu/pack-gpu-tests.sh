@@ -8,6 +8,7 @@
 #                                JavaScript (.device/js/) for the plain-node runner test/gpu/runGpuChecks.ts;
 #                                run-all-gpu-checks.sh unpacks it at the project root
 #   .device/traces/conv-1200.csv the first 1200 requests of the Azure conv 2023 trace (../shared/traces)
+#   .device/traces/mooncake-300.jsonl the first 300 requests of the Mooncake conversation trace
 # Usage (from the project root): bash bench/gpu/pack-gpu-tests.sh ; prints the sizes, fails above 60 MiB.
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
@@ -19,6 +20,9 @@ mkdir -p .device/traces
 conv="$shared/traces/azure-llm-2023/AzureLLMInferenceTrace_conv.csv"
 [ -s "$conv" ] || { echo "pack-gpu-tests: $conv not found (the Azure conv 2023 trace)" >&2; exit 1; }
 head -n 1201 "$conv" > .device/traces/conv-1200.csv
+# The first 300 Mooncake conversation requests (staged-session.sh's mooncake stage), when ../shared has them.
+mooncake="$shared/traces/mooncake-fast25/conversation_trace.jsonl"
+if [ -s "$mooncake" ]; then head -n 300 "$mooncake" > .device/traces/mooncake-300.jsonl; else echo "pack-gpu-tests: $mooncake not found; the mooncake stage will have no trace"; fi
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

@@ -13,7 +13,7 @@
 #             carried): float64 checks incl. the gate-stress cases, memcheck, both prefill algorithms and
 #             every sLSTM variant timed side by side
 #   kbench    kvsim gpu bench kernels --sdpa (attention vs SDPA in the same call, xLSTM kernel rows)
-# Prepare here: bash bench/gpu/pack-gpu-tests.sh (+ .device/traces/mooncake-300.jsonl); carry .device.
+# Prepare here: bash bench/gpu/pack-gpu-tests.sh (it also cuts .device/traces/mooncake-300.jsonl); carry .device.
 set -uo pipefail
 export OUT="${OUT:-/tmp/out}"
 w="$OUT/st"
