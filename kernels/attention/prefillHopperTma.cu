@@ -54,9 +54,8 @@ constexpr int kThreads = 384;  // producer + two consumers
 constexpr int kProducerRegs = 40, kConsumerRegs = 232;
 constexpr int kTurnBarrier0 = 1; // named barriers 1, 2: whose turn it is on the tensor cores
 
-template <int D> constexpr size_t tmaSmemBytes() {
-  return (size_t)(kBM * D + 2 * kStages * kBN * D) * 2 + 1024 + 8 * (4 * kStages + 2);
-}
+// Q, the K/V stages and their barriers, plus Q's own full/empty pair.
+template <typename T, int D> using TmaSmem = WsSmem<T, D, kBM, kBN, kStages, 2>;
 
 // One tile of work: which rows, and the keys they read.
 struct Work {
@@ -129,15 +128,11 @@ __global__ void __launch_bounds__(kThreads, 1)
   constexpr int kChunks = D / 8; // 16-byte chunks per row
   constexpr uint32_t kTileBytes = kBN * D * 2, kQBytes = kBM * D * 2;
   extern __shared__ uint8_t smemRaw[];
-  const uint32_t pad = (1024 - (smemAddr(smemRaw) & 1023)) & 1023;
-  T* sQ = reinterpret_cast<T*>(smemRaw + pad);
-  T* sK = sQ + kBM * D;
-  T* sV = sK + kStages * kBN * D;
-  uint64_t* bars = reinterpret_cast<uint64_t*>(sV + kStages * kBN * D);
-  const uint32_t aQ = smemAddr(sQ), aK = smemAddr(sK), aV = smemAddr(sV);
-  const uint32_t barFullK = smemAddr(bars), barFullV = barFullK + 8 * kStages;
-  const uint32_t barEmptyK = barFullV + 8 * kStages, barEmptyV = barEmptyK + 8 * kStages;
-  const uint32_t barQFull = barEmptyV + 8 * kStages, barQEmpty = barQFull + 8;
+  const TmaSmem<T, D> sm(smemRaw);
+  T* const sQ = sm.sQ;
+  const uint32_t aQ = sm.aQ, aK = sm.aK, aV = sm.aV;
+  const uint32_t barFullK = sm.barFullK, barFullV = sm.barFullV, barEmptyK = sm.barEmptyK, barEmptyV = sm.barEmptyV;
+  const uint32_t barQFull = sm.barExtra, barQEmpty = barQFull + 8;
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int wg = __shfl_sync(0xffffffffu, tid / 128, 0); // warp-uniform role (see prefillHopperWs.cu)
@@ -415,7 +410,7 @@ int smCount() {
 
 template <typename T, int D, class Kv, bool Causal>
 int launchTma(const PrefillParams& p, const Kv& kv, const TmaMaps& maps, int batch, int maxQueryLen, cudaStream_t stream) {
-  constexpr size_t smem = tmaSmemBytes<D>();
+  constexpr size_t smem = TmaSmem<T, D>::kBytes;
   static bool configured = false;
   if (!configured) {
     cudaError_t e = cudaFuncSetAttribute(prefillHopperTmaKernel<T, D, Kv, Causal>, cudaFuncAttributeMaxDynamicSharedMemorySize,

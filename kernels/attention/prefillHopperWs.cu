@@ -46,25 +46,21 @@ constexpr int kProducerRegs = 40, kConsumerRegs = 232; // 128*40 + 256*232 <= 65
 constexpr int kTurnBarrier0 = 1; // named barriers 1, 2: whose turn it is on the tensor cores
 
 // Stages: K/V tiles in flight (each of K and V). 3 at d 128 fills 225 KB of shared memory.
-template <int D, int Stages> constexpr size_t wsSmemBytes() {
-  return (size_t)(kWsBM * D + 2 * Stages * kWsBN * D) * 2 + 1024 + 4 * 8 * Stages;
-}
+template <typename T, int D, int Stages> using WsKernelSmem = WsSmem<T, D, kWsBM, kWsBN, Stages, 0>;
 
 template <typename T, int D, int kWsStages, bool kOnLanding, class Kv, bool Causal>
 __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillParams p, Kv kv) {
 #if KVSIM_HAVE_WGMMA_WS
   constexpr int kChunks = D / 8; // 16-byte chunks per row
   extern __shared__ uint8_t smemRaw[];
-  const uint32_t pad = (1024 - (smemAddr(smemRaw) & 1023)) & 1023;
-  T* sQ = reinterpret_cast<T*>(smemRaw + pad);
-  T* sK = sQ + kWsBM * D;
-  T* sV = sK + kWsStages * kWsBN * D;
-  uint64_t* bars = reinterpret_cast<uint64_t*>(sV + kWsStages * kWsBN * D);
-  const uint32_t aQ = smemAddr(sQ), aK = smemAddr(sK), aV = smemAddr(sV);
+  const WsKernelSmem<T, D, kWsStages> sm(smemRaw);
+  T* const sQ = sm.sQ;
+  T* const sK = sm.sK;
+  T* const sV = sm.sV;
+  const uint32_t aQ = sm.aQ, aK = sm.aK, aV = sm.aV;
   // K and V have their own barriers: K_j is free once S_j has landed, V_j only after P_j V_j, which
   // runs a turn later; separate stages let the producer refill K a whole tile earlier.
-  const uint32_t barFullK = smemAddr(bars), barFullV = barFullK + 8 * kWsStages;
-  const uint32_t barEmptyK = barFullV + 8 * kWsStages, barEmptyV = barEmptyK + 8 * kWsStages;
+  const uint32_t barFullK = sm.barFullK, barFullV = sm.barFullV, barEmptyK = sm.barEmptyK, barEmptyV = sm.barEmptyV;
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   // Broadcast from lane 0 so the compiler knows the role is warp-uniform: wgmma under a branch it
@@ -246,7 +242,7 @@ __global__ void __launch_bounds__(kWsThreads, 1) prefillHopperWsKernel(PrefillPa
 
 template <typename T, int D, int Stages, bool OnLanding, class Kv, bool Causal>
 int launchWs(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, cudaStream_t stream) {
-  constexpr size_t smem = wsSmemBytes<D, Stages>();
+  constexpr size_t smem = WsKernelSmem<T, D, Stages>::kBytes;
   static bool configured = false;
   if (!configured) {
     cudaError_t e = cudaFuncSetAttribute(prefillHopperWsKernel<T, D, Stages, OnLanding, Kv, Causal>,

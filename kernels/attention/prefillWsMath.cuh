@@ -17,6 +17,32 @@
 
 namespace kvsim {
 
+// Shared memory of the warp-specialised kernels, from the first 1024-byte boundary (the 128-byte
+// swizzle needs it): the Q tile (BM rows), Stages K tiles and Stages V tiles (BN rows each), then
+// 8-byte mbarriers: full K, full V, empty K, empty V (Stages each) and `ExtraBars` more after them
+// (first at barExtra). One layout, so the kernels and their launch size cannot disagree.
+template <typename T, int D, int BM, int BN, int Stages, int ExtraBars> struct WsSmem {
+  static constexpr size_t kBytes = (size_t)(BM * D + 2 * Stages * BN * D) * 2 + 1024 + 8 * (4 * Stages + ExtraBars);
+  T* sQ;
+  T* sK;
+  T* sV;
+  uint32_t aQ, aK, aV, barFullK, barFullV, barEmptyK, barEmptyV, barExtra;
+  __device__ __forceinline__ explicit WsSmem(uint8_t* raw) {
+    const uint32_t pad = (1024 - (smemAddr(raw) & 1023)) & 1023;
+    sQ = reinterpret_cast<T*>(raw + pad);
+    sK = sQ + BM * D;
+    sV = sK + Stages * BN * D;
+    aQ = smemAddr(sQ);
+    aK = smemAddr(sK);
+    aV = smemAddr(sV);
+    barFullK = smemAddr(sV + Stages * BN * D);
+    barFullV = barFullK + 8 * Stages;
+    barEmptyK = barFullV + 8 * Stages;
+    barEmptyV = barEmptyK + 8 * Stages;
+    barExtra = barEmptyV + 8 * Stages;
+  }
+};
+
 template <typename T, int D, int BM, int BN, bool Causal> struct WsConsumerMath {
   static constexpr int kNT = BN / 8; // 8-key column groups of S
   static constexpr int kDT = D / 8;  // 8-column groups of O

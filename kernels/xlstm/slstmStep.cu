@@ -132,6 +132,19 @@ __global__ void __launch_bounds__(kSlThreads)
   }
 }
 
+// One unit's gating and state update (every gate kernel): pre-activations i, f, z, o of this step,
+// c, n, m in and out (m the log-space stabiliser); returns h.
+__device__ __forceinline__ float slGateUpdate(float i, float f, float z, float o, float& c, float& n,
+                                              float& m) {
+  const float logFm = m + logSigmoid(f);
+  const float mNew = fmaxf(i, logFm);
+  const float iAct = expf(i - mNew), fAct = expf(logFm - mNew);
+  c = fAct * c + iAct * tanhf(z);
+  n = fAct * n + iAct;
+  m = mNew;
+  return (1.0f / (1.0f + expf(-o))) * c / n;
+}
+
 // kSplits: how many partial sums per pre-activation the recurrent kernel left in the workspace.
 template <typename TIn, typename TState>
 __global__ void slstmGateKernel(const xlstm_slstm_step_args a, int kSplits) {
@@ -162,17 +175,12 @@ __global__ void slstmGateKernel(const xlstm_slstm_step_args a, int kSplits) {
     TState* cS = reinterpret_cast<TState*>(a.state.c);
     TState* nS = reinterpret_cast<TState*>(a.state.n);
     TState* hS = reinterpret_cast<TState*>(a.state.h);
-    const float mOld = a.state.m[e];
-    const float logFm = mOld + logSigmoid(raw[1]);
-    const float mNew = fmaxf(raw[0], logFm);
-    const float iAct = expf(raw[0] - mNew), fAct = expf(logFm - mNew);
-    const float cNew = fAct * toF(cS[e]) + iAct * tanhf(raw[2]);
-    const float nNew = fAct * toF(nS[e]) + iAct;
-    const float h = (1.0f / (1.0f + expf(-raw[3]))) * cNew / nNew;
-    cS[e] = fromF<TState>(cNew);
-    nS[e] = fromF<TState>(nNew);
+    float c = toF(cS[e]), n = toF(nS[e]), m = a.state.m[e];
+    const float h = slGateUpdate(raw[0], raw[1], raw[2], raw[3], c, n, m);
+    cS[e] = fromF<TState>(c);
+    nS[e] = fromF<TState>(n);
     hS[e] = fromF<TState>(h);
-    a.state.m[e] = mNew;
+    a.state.m[e] = m;
     *y = fromF<TIn>(h);
   }
 }
@@ -253,15 +261,7 @@ __global__ void __launch_bounds__(256) slstmGateKernel4(const xlstm_slstm_step_a
     SlVec4<TState>::ld(nS, n);
     SlVec4<float>::ld(mS, m);
 #pragma unroll
-    for (int e = 0; e < 4; ++e) {  // same arithmetic as slstmGateKernel
-      const float logFm = m[e] + logSigmoid(raw[1][e]);
-      const float mNew = fmaxf(raw[0][e], logFm);
-      const float iAct = expf(raw[0][e] - mNew), fAct = expf(logFm - mNew);
-      c[e] = fAct * c[e] + iAct * tanhf(raw[2][e]);
-      n[e] = fAct * n[e] + iAct;
-      h[e] = (1.0f / (1.0f + expf(-raw[3][e]))) * c[e] / n[e];
-      m[e] = mNew;
-    }
+    for (int e = 0; e < 4; ++e) h[e] = slGateUpdate(raw[0][e], raw[1][e], raw[2][e], raw[3][e], c[e], n[e], m[e]);
     SlVec4<TState>::st(cS, c);
     SlVec4<TState>::st(nS, n);
     SlVec4<TState>::st(hS, h);
@@ -352,15 +352,7 @@ __global__ void __launch_bounds__(kSlGatePdlThreads)
     }
     float h[4];
 #pragma unroll
-    for (int e = 0; e < 4; ++e) {  // same arithmetic as slstmGateKernel
-      const float logFm = m[e] + logSigmoid(raw[1][e]);
-      const float mNew = fmaxf(raw[0][e], logFm);
-      const float iAct = expf(raw[0][e] - mNew), fAct = expf(logFm - mNew);
-      c[e] = fAct * c[e] + iAct * tanhf(raw[2][e]);
-      n[e] = fAct * n[e] + iAct;
-      h[e] = (1.0f / (1.0f + expf(-raw[3][e]))) * c[e] / n[e];
-      m[e] = mNew;
-    }
+    for (int e = 0; e < 4; ++e) h[e] = slGateUpdate(raw[0][e], raw[1][e], raw[2][e], raw[3][e], c[e], n[e], m[e]);
     SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.c) + e0, c);
     SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.n) + e0, n);
     SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.h) + e0, h);
@@ -413,28 +405,15 @@ cudaError_t slSetSmemOnce(Kernel k, int smem, std::atomic<uint64_t>& done) {
 }
 
 // Launch, with programmatic stream serialization when pdl (the kernel then overlaps the previous
-// kernel in the stream up to its griddepcontrol.wait). A runtime that refuses the attribute gets
-// the plain launch.
-template <typename... KArgs, typename... Args>
-cudaError_t slLaunch(bool pdl, void (*k)(KArgs...), dim3 grid, dim3 block, size_t smem,
-                     cudaStream_t stream, Args... args) {
-  cudaLaunchConfig_t cfg = {};
-  cfg.gridDim = grid;
-  cfg.blockDim = block;
-  cfg.dynamicSmemBytes = smem;
-  cfg.stream = stream;
+// kernel in the stream up to its griddepcontrol.wait). No fallback to a plain launch: a variant
+// named for PDL must run with it (sm_90 and CUDA 12.3+ support it; an error reaches the caller).
+template <typename Kernel, typename... Args>
+cudaError_t slLaunch(bool pdl, Kernel k, dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
+                     Args... args) {
   cudaLaunchAttribute attr[1];
   attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
   attr[0].val.programmaticStreamSerializationAllowed = 1;
-  cfg.attrs = attr;
-  cfg.numAttrs = pdl ? 1 : 0;
-  cudaError_t e = cudaLaunchKernelEx(&cfg, k, args...);
-  if (pdl && (e == cudaErrorNotSupported || e == cudaErrorInvalidValue)) {
-    (void)cudaGetLastError();
-    cfg.numAttrs = 0;
-    e = cudaLaunchKernelEx(&cfg, k, args...);
-  }
-  return e;
+  return kvsim_xlstm_host::launchEx(k, grid, block, smem, stream, attr, pdl ? 1 : 0, args...);
 }
 
 // The "new" variants: tensor-core product with L2 prefetch, then the gate kernel; pdl: both

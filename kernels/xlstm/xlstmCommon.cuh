@@ -80,23 +80,31 @@ namespace kvsim_xlstm_host {
 
 void setLastCudaError(cudaError_t e);
 
-// Launch `kernel` with a (clusterX, 1, 1) thread-block cluster; returns an xlstm_status.
+// cudaLaunchKernelEx with `numAttrs` launch attributes (a cluster shape, programmatic stream
+// serialization, ...); returns the CUDA error.
 template <typename Kernel, typename... Args>
-int launchWithCluster(Kernel kernel, dim3 grid, dim3 block, size_t smemBytes, int clusterX,
-                      cudaStream_t stream, Args... args) {
+cudaError_t launchEx(Kernel kernel, dim3 grid, dim3 block, size_t smemBytes, cudaStream_t stream,
+                     cudaLaunchAttribute* attrs, int numAttrs, Args... args) {
   cudaLaunchConfig_t cfg = {};
   cfg.gridDim = grid;
   cfg.blockDim = block;
   cfg.dynamicSmemBytes = smemBytes;
   cfg.stream = stream;
+  cfg.attrs = attrs;
+  cfg.numAttrs = numAttrs;
+  return cudaLaunchKernelEx(&cfg, kernel, args...);
+}
+
+// Launch `kernel` with a (clusterX, 1, 1) thread-block cluster; returns an xlstm_status.
+template <typename Kernel, typename... Args>
+int launchWithCluster(Kernel kernel, dim3 grid, dim3 block, size_t smemBytes, int clusterX,
+                      cudaStream_t stream, Args... args) {
   cudaLaunchAttribute attr[1];
   attr[0].id = cudaLaunchAttributeClusterDimension;
   attr[0].val.clusterDim.x = clusterX;
   attr[0].val.clusterDim.y = 1;
   attr[0].val.clusterDim.z = 1;
-  cfg.attrs = attr;
-  cfg.numAttrs = 1;
-  cudaError_t e = cudaLaunchKernelEx(&cfg, kernel, args...);
+  const cudaError_t e = launchEx(kernel, grid, block, smemBytes, stream, attr, 1, args...);
   if (e != cudaSuccess) {
     setLastCudaError(e);
     return XLSTM_ERR_CUDA;
