@@ -11,7 +11,8 @@
 #   xlstm7b   kvsim calibrate --model xlstm-7b; kvsim validate recurrent, first 600 Azure conv at 0.1x time
 #   xharness  the xLSTM harness (bench/xlstm/runDevice.sh check memcheck bench; built there when not
 #             carried): float64 checks incl. the gate-stress cases, memcheck, both prefill algorithms and
-#             every sLSTM variant timed side by side
+#             every sLSTM variant timed side by side (XHARNESS="check memcheck bench ncu" adds the Nsight
+#             Compute profiles of tfla, the sequential prefill and the sLSTM step)
 #   kbench    kvsim gpu bench kernels --sdpa (attention vs SDPA in the same call, xLSTM kernel rows)
 # Prepare here: bash bench/gpu/pack-gpu-tests.sh (it also cuts .device/traces/mooncake-300.jsonl); carry .device.
 set -uo pipefail
@@ -47,7 +48,7 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
     xlstm7b) step xlstm7b-cal kvsim calibrate --model xlstm-7b --out "$w/p/xlstm-7b.json"
       step xlstm7b kvsim validate --model xlstm-7b --policy recurrent --trace .device/traces/conv-1200.csv --first 600 --time-scale 0.1 \
         --profile "$w/p/xlstm-7b.json" --json "$w/xlstm-7b.validation.json" --runs "$w/xlstm-7b" ;;
-    xharness) step xharness env OUT="$w/xharness" bash bench/xlstm/runDevice.sh check memcheck bench ;;
+    xharness) step xharness env OUT="$w/xharness" bash bench/xlstm/runDevice.sh ${XHARNESS:-check memcheck bench} ;;
     kbench) step kbench kvsim gpu bench kernels --sdpa -o "$w/kbench.json" ;;
     *) echo "staged-session: unknown stage $s" >&2; exit 2 ;;
   esac

@@ -16,11 +16,12 @@ namespace kvsim {
 // 16-byte global->shared copy; srcBytes = 0 zero-fills (rows past the context must be finite,
 // since P=0 times a NaN row would still poison the output).
 __device__ __forceinline__ void cpAsync16(uint32_t dst, const void* src, int srcBytes) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(srcBytes));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(srcBytes)
+               : "memory");
 }
-__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::); }
+__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
 template <int N> __device__ __forceinline__ void cpAsyncWait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
 }
 
 // Tiles of rows of D elements in shared memory, 16-byte chunks XOR-swizzled by the row's low three
