@@ -204,8 +204,37 @@ static std::vector<Row> benchSlstmStepRows(const BenchEnv& env, int B, xlstm_dty
       }, once ? 0 : 3, once ? 1 : 30) / L;
       best[vi] = std::min(best[vi], ms);
     }
+  // The same bytes moved by a plain copy, one per layer in the same rotation and stream (the step's
+  // working set, read + written): what "% of copy" can reach at this size, where launch gaps and
+  // ramp-up weigh against the 1-GiB copy the other rows are a share of. Timed after the variants,
+  // twice, the lower median kept. Not in `once` (profiler) runs.
+  double copyMs = 0.0;
+  if (!once) {
+    const size_t cb = (size_t)(bytes / 2.0) & ~(size_t)255;  // read cb + write cb = the step's bytes
+    DevBuf src((size_t)L * cb), dst((size_t)L * cb);
+    fillRandom(src, 4, 28, 1.0f);
+    copyMs = 1e30;
+    for (int pass = 0; pass < 2; ++pass)
+      copyMs = std::min(copyMs, medianMs([&] {
+        for (int l = 0; l < L; ++l)
+          CK(cudaMemcpyAsync(dst.as<char>() + (size_t)l * cb, src.as<char>() + (size_t)l * cb, cb,
+                             cudaMemcpyDeviceToDevice, stream));
+      }, 3, 30) / L);
+  }
   CK(cudaStreamDestroy(stream));
   std::vector<Row> rows;
+  if (!once) {
+    Row r;
+    char shape[96];
+    std::snprintf(shape, sizeof shape, "B=%d: the step's %.1f MB (x%d layers)", B, bytes / 1e6, L);
+    r.what = "copy, same bytes as the sLSTM step";
+    r.shape = shape;
+    r.timeUs = copyMs * 1e3;
+    r.gbps = bytes / (copyMs * 1e-3) / 1e9;
+    r.pctCopy = 100.0 * r.gbps / env.copyGBs;
+    r.tflops = 0.0;
+    rows.push_back(r);
+  }
   for (size_t vi = 0; vi < nv; ++vi) {
     const double ms = best[vi];
     Row r;
@@ -225,10 +254,10 @@ static std::vector<Row> benchSlstmStepRows(const BenchEnv& env, int B, xlstm_dty
 
 // The variant xlstm_slstm_step runs (KVSIM_SLSTM_VARIANT; --profile-slstm profiles this one).
 Row benchSlstmStep(const BenchEnv& env, int B, xlstm_dtype st, bool once) {
-  return benchSlstmStepRows(env, B, st, once, {xlstm_slstm_default_variant()})[0];
+  return benchSlstmStepRows(env, B, st, once, {xlstm_slstm_default_variant()}).back();
 }
 
-// Every variant, on adjacent rows named by the variant (bench/xlstm/main.cu declares it locally).
+// A same-bytes copy row, then every variant, on adjacent rows named by the variant (bench/xlstm/main.cu declares it locally).
 std::vector<Row> benchSlstmStepVariants(const BenchEnv& env, int B, xlstm_dtype st) {
   std::vector<int> all;
   for (int v = 0; v < xlstm_slstm_variant_count(); ++v) all.push_back(v);
