@@ -4,8 +4,11 @@
 # $OUT/staged.txt (the summary lines). Stages, in order (STAGES, default all of them):
 #   tests     build the addon, run the GPU test files in TESTS (default: the recurrent-layer and executor replays)
 #   llama     kvsim calibrate --model llama-3-8b (interleaved attention cells) -> p/llama-3-8b.json
+#             (LLAMA_FLAGS: more calibrate flags, e.g. --cuda-graphs)
 #   mooncake  kvsim validate, vLLM V1 + prefix caching, Mooncake 300 @10/s, with the llama profile of this call
 #             (REPEAT=N: N GPU replays, the spread printed beside the errors)
+#   graphs    the mooncake validation with decode iterations as CUDA graphs (--cuda-graphs); needs the llama
+#             stage run with LLAMA_FLAGS=--cuda-graphs (the profile's graph overhead fit)
 #   hybrid    kvsim calibrate --quick --model hybrid-7b; kvsim validate hybrid-7b paged, first 100 Azure conv
 #   xlstm71   kvsim calibrate --quick --model xlstm71-1.3b; kvsim validate recurrent, first 100 Azure conv
 #   xlstm7b   kvsim calibrate --model xlstm-7b; kvsim validate recurrent, first 600 Azure conv at 0.1x time
@@ -38,9 +41,11 @@ V="--trace .device/traces/conv-1200.csv --first 100 --time-scale 0.1"
 for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
   case "$s" in
     tests) step tests node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts ${TESTS:-test/gpu/recurrentLayers.gpu.test.ts} ;;
-    llama) step llama kvsim calibrate --model llama-3-8b --out "$w/p/llama-3-8b.json" ;;
+    llama) step llama kvsim calibrate --model llama-3-8b ${LLAMA_FLAGS:-} --out "$w/p/llama-3-8b.json" ;;
     mooncake) step mooncake kvsim validate --model llama-3-8b --policy paged --scheduler vllm --trace .device/traces/mooncake-300.jsonl --first 300 --rate 10 \
         --profile "$w/p/llama-3-8b.json" --repeat "${REPEAT:-1}" --json "$w/mooncake.validation.json" --runs "$w/mooncake" ;;
+    graphs) step graphs kvsim validate --model llama-3-8b --policy paged --scheduler vllm --trace .device/traces/mooncake-300.jsonl --first 300 --rate 10 \
+        --cuda-graphs --profile "$w/p/llama-3-8b.json" --json "$w/mooncake-graphs.validation.json" --runs "$w/mooncake-graphs" ;;
     hybrid) step hybrid-cal kvsim calibrate --quick --model hybrid-7b --out "$w/p/hybrid-7b.json"
       step hybrid kvsim validate --model hybrid-7b --policy paged $V --profile "$w/p/hybrid-7b.json" --json "$w/hybrid.validation.json" --runs "$w/hybrid" ;;
     xlstm71) step xlstm71-cal kvsim calibrate --quick --model xlstm71-1.3b --out "$w/p/xlstm71-1.3b.json"
