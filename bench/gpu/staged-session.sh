@@ -27,7 +27,8 @@ source bench/gpu/device-prep.sh
 txt="$OUT/staged.txt"
 card=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)
 echo "card: $card ($(date -u +%FT%TZ))" > "$txt"
-archive() { tar -czf "$OUT/staged.tgz.tmp" -C "$OUT" st && mv "$OUT/staged.tgz.tmp" "$OUT/staged.tgz"; }
+# Nsight Compute reports (.ncu-rep, tens of MB) stay on the machine; their text exports travel.
+archive() { tar -czf "$OUT/staged.tgz.tmp" --exclude='*.ncu-rep' -C "$OUT" st && mv "$OUT/staged.tgz.tmp" "$OUT/staged.tgz"; }
 step() { # name command...
   local name=$1 t0=$SECONDS
   shift
