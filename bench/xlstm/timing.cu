@@ -95,6 +95,33 @@ Row benchMlstmStep(const BenchEnv& env, int B, xlstm_dtype st, int streaming, in
   return r;
 }
 
+// tfla's three kernels timed apart (events recorded between them in the stream, 15 calls, the median
+// of each part), printed as one line: where the time goes, for the next version's target.
+static void printTflaParts(const xlstm_mlstm_prefill_args& a, int B, int S, xlstm_dtype st) {
+  constexpr int kReps = 15;
+  std::vector<cudaEvent_t> ev(4 * kReps);
+  for (auto& e : ev) CK(cudaEventCreate(&e));
+  for (int r = 0; r < kReps; ++r) {
+    void* marks[4];
+    for (int i = 0; i < 4; ++i) marks[i] = ev[4 * r + i];
+    XK(xlstm_mlstm_prefill_tfla_marked(&a, nullptr, marks));
+  }
+  CK(cudaDeviceSynchronize());
+  const char* names[3] = {"chunk state", "scan", "output"};
+  std::printf("tfla parts B=%d S=%d state=%s (median of %d):", B, S, dtypeName(st), kReps);
+  for (int part = 0; part < 3; ++part) {
+    std::vector<double> us(kReps);
+    for (int r = 0; r < kReps; ++r) {
+      float t;
+      CK(cudaEventElapsedTime(&t, ev[4 * r + part], ev[4 * r + part + 1]));
+      us[r] = t * 1e3;
+    }
+    std::sort(us.begin(), us.end());
+    std::printf(" %s %.1f us%s", names[part], us[kReps / 2], part < 2 ? "," : "\n");
+  }
+  for (auto& e : ev) CK(cudaEventDestroy(e));
+}
+
 Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st, int algorithm, bool once) {
   const int H = 8, dqk = 256, dv = 512, Lc = 64;
   DevBuf C((size_t)B * H * dqk * dv * dtypeBytes(st)), n((size_t)B * H * dqk * dtypeBytes(st)),
@@ -133,6 +160,7 @@ Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st, int alg
   }
   const double ms = medianMs([&] { XK(xlstm_mlstm_prefill(&a, nullptr)); }, once ? 0 : 2,
                              once ? 1 : 15);
+  if (algorithm == XLSTM_PREFILL_TFLA && !once) printTflaParts(a, B, S, st);
   // Model FLOPs of the sequential kernel's chunkwise form (L = 64, dense intra-chunk matrices):
   // QK^T 2L^2 dqk, PV 2L^2 dv, Q C 2L dqk dv, state update 2L dqk dv, per chunk and head. The
   // same count for tfla (whose 256-token chunks do other work), so TFLOP/s compare as 1 / time.

@@ -736,8 +736,10 @@ inline int cudaFail(cudaError_t e) {
   return XLSTM_ERR_CUDA;
 }
 
+// marks (the harness's per-kernel timing, xlstm_mlstm_prefill_tfla_marked): null, or four events
+// recorded in the stream before kernel 1 and after kernels 1, 2 and 3.
 template <typename TIn, typename TState>
-int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream) {
+int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream, cudaEvent_t const* marks) {
   const int nC = chunks(a.seqLen), bh = a.batch * a.heads;
   const Ws lay = wsLayout(a.batch, a.heads, nC, a.dqk, a.dv);
   char* base = static_cast<char*>(ws);
@@ -760,15 +762,17 @@ int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream) {
   if (e != cudaSuccess) return cudaFail(e);
 
   const int nDqkT1 = (a.dqk + kK1Dqk - 1) / kK1Dqk, nDvT1 = (a.dv + kK1Dv - 1) / kK1Dv;
+  auto mark = [&](int i) { return marks == nullptr ? cudaSuccess : cudaEventRecord(marks[i], stream); };
+  if ((e = mark(0)) != cudaSuccess) return cudaFail(e);
   k1<<<dim3(nDqkT1 * nDvT1, nC, bh), kThreads, L1.total, stream>>>(a, w);
-  if ((e = cudaGetLastError()) != cudaSuccess) return cudaFail(e);
+  if ((e = cudaGetLastError()) != cudaSuccess || (e = mark(1)) != cudaSuccess) return cudaFail(e);
   const size_t per = (size_t)a.dqk * a.dv;
   const int scanBlocks = (int)((per + kScanElems - 1) / kScanElems) + 1;  // + the n block
   tflaScanKernel<TIn, TState><<<dim3(scanBlocks, bh), kThreads, 0, stream>>>(a, w);
-  if ((e = cudaGetLastError()) != cudaSuccess) return cudaFail(e);
+  if ((e = cudaGetLastError()) != cudaSuccess || (e = mark(2)) != cudaSuccess) return cudaFail(e);
   const int nDvT3 = (a.dv + kDvTile - 1) / kDvTile;
   k3<<<dim3((kL / kRows) * nDvT3, nC, bh), kThreads, L3.total, stream>>>(a, w);
-  if ((e = cudaGetLastError()) != cudaSuccess) return cudaFail(e);
+  if ((e = cudaGetLastError()) != cudaSuccess || (e = mark(3)) != cudaSuccess) return cudaFail(e);
   return XLSTM_OK;
 }
 
@@ -788,6 +792,11 @@ extern "C" int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32
 
 // Arguments were validated by xlstm_mlstm_prefill (shared checks) and here (tfla's own limits).
 extern "C" int xlstm_mlstm_prefill_tfla(const xlstm_mlstm_prefill_args* a, void* stream) {
+  return xlstm_mlstm_prefill_tfla_marked(a, stream, nullptr);
+}
+
+extern "C" int xlstm_mlstm_prefill_tfla_marked(const xlstm_mlstm_prefill_args* a, void* stream,
+                                               void* const* marks) {
   using namespace kvsim_xlstm::tfla;
   if ((int64_t)a->batch * a->heads > 65535 || chunks(a->seqLen) > 65535 || a->dqk > kMaxDqk ||
       a->dv > kMaxDv || a->dqk % 16 != 0 || a->dv % 16 != 0)
@@ -805,11 +814,12 @@ extern "C" int xlstm_mlstm_prefill_tfla(const xlstm_mlstm_prefill_args* a, void*
     if (e != cudaSuccess) return cudaFail(e);
   }
   const bool bf = a->inputDtype == XLSTM_BF16;
+  const auto ev = reinterpret_cast<cudaEvent_t const*>(marks);
   int rc;
   if (a->state.dtype == XLSTM_F32)
-    rc = bf ? launch<__nv_bfloat16, float>(*a, ws, s) : launch<__half, float>(*a, ws, s);
+    rc = bf ? launch<__nv_bfloat16, float>(*a, ws, s, ev) : launch<__half, float>(*a, ws, s, ev);
   else
-    rc = bf ? launch<__nv_bfloat16, __nv_bfloat16>(*a, ws, s) : launch<__half, __nv_bfloat16>(*a, ws, s);
+    rc = bf ? launch<__nv_bfloat16, __nv_bfloat16>(*a, ws, s, ev) : launch<__half, __nv_bfloat16>(*a, ws, s, ev);
   if (a->workspace == nullptr) {
     cudaError_t e = cudaFreeAsync(ws, s);
     if (rc == XLSTM_OK && e != cudaSuccess) return cudaFail(e);

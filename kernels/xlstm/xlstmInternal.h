@@ -20,6 +20,11 @@ extern const int xlstm_mlstm_step_default_unroll;
 int xlstm_mlstm_prefill_tfla(const xlstm_mlstm_prefill_args* args, void* stream);
 int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32_t seqLen, int32_t heads,
                                                  int32_t dqk, int32_t dv);
+/* The same, recording four CUDA events (cudaEvent_t, passed as void*) in the stream: before its
+ * first kernel and after each of its three (chunk state, scan, output), so the harness can time
+ * them apart without a profiler. marks may be null. */
+int xlstm_mlstm_prefill_tfla_marked(const xlstm_mlstm_prefill_args* args, void* stream,
+                                    void* const* marks);
 
 /* sLSTM step variants (slstmStep.cu): 0 "old", 1 "new", 2 "new-nopdl"; xlstm_slstm_step runs
  * xlstm_slstm_default_variant() (KVSIM_SLSTM_VARIANT; -1 when that names no variant). */
