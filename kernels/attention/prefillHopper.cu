@@ -16,6 +16,7 @@
 #include "common.cuh"
 #include "prefillGrid.cuh"
 #include "prefillParams.h"
+#include "prefillWsMath.cuh"
 #include "hopperTile.cuh"
 #include "validate.h"
 #include "wgmma.cuh"
@@ -53,8 +54,6 @@ __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKerne
   constexpr int kBN = BN;
   constexpr int kStages = 2;
   constexpr int kChunks = D / 8;
-  constexpr int kNT = kBN / 8;
-  constexpr int kDT = D / 8;
   constexpr int kRowsPerThread = kBN * kChunks / kThreads;
   extern __shared__ uint8_t smemRaw[];
   const uint32_t pad = (1024 - (smemAddr(smemRaw) & 1023)) & 1023;
@@ -112,27 +111,14 @@ __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKerne
   cpAsyncCommit();
   if (nTiles > 1) lookupTile(1);
 
-  float o[D / 2];
-#pragma unroll
-  for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
-  float s[kBN / 2];
-  uint32_t pa[kBN / 16][4];
-  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f};
-  const int g = lane >> 2, t = lane & 3;
+  // The consumer math (GEMM issue, masked online softmax, P packing, O rescale, epilogue) is the
+  // warp-specialised kernels' own (prefillWsMath.cuh): one copy, so every wgmma kernel rounds and
+  // masks alike. Here both warpgroups are consumers and the CTA loads its tiles itself.
+  WsConsumerMath<T, D, kBM, kBN, Causal> mth;
+  mth.reset();
+  const int g = lane >> 2;
   const int minPos = prefix + row0;
   const int posA = prefix + row0 + wg * 64 + warpInWg * 16 + g; // this thread's rows: posA, posA + 8
-  // O += P V for the tile in `stage`, P from registers (pa); committed as one wgmma group.
-  auto issuePv = [&](int stage) {
-    const uint32_t vBase = aV + stage * kBN * D * 2;
-    wgmmaFence();
-    fenceRegs(o);
-#pragma unroll
-    for (int ks = 0; ks < kBN / 16; ++ks) {
-      const uint64_t dv = smemDesc(vBase + ks * 16 * 128, kBN * 128, 1024);
-      Wgmma<T, D>::rsTransB(o, pa[ks], dv);
-    }
-    wgmmaCommit();
-  };
 
   for (int tile = 0; tile < nTiles; ++tile) {
     cpAsyncWait<0>();
@@ -144,88 +130,26 @@ __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKerne
     const uint32_t kBase = aK + (tile % kStages) * kBN * D * 2;
 
     wgmmaFence();
-#pragma unroll
-    for (int kk = 0; kk < D / 16; ++kk) {
-      const uint32_t panelQ = (kk >> 2) * kBM * 128, panelK = (kk >> 2) * kBN * 128, within = (kk & 3) * 32;
-      const uint64_t da = smemDesc(aQ + panelQ + wg * 64 * 128 + within, 16, 1024);
-      const uint64_t db = smemDesc(kBase + panelK + within, 16, 1024);
-      Wgmma<T, kBN>::ss(s, da, db, kk > 0 ? 1 : 0);
-    }
-    wgmmaCommit();
+    mth.issueS(aQ, wg, kBase);
     wgmmaWait<0>();
-    fenceRegs(s);
+    fenceRegs(mth.s);
 
-    const int t0 = tile * kBN;
-    const bool needMask = Causal ? (t0 + kBN - 1 > minPos) : (t0 + kBN > ctx);
-    if (needMask) {
-#pragma unroll
-      for (int n = 0; n < kNT; ++n)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int key = t0 + n * 8 + 2 * t + (e & 1);
-          const bool ok = Causal ? key <= posA + ((e >> 1) << 3) : key < ctx;
-          s[4 * n + e] = ok ? s[4 * n + e] : -INFINITY;
-        }
-    }
     float corr[2];
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      float mx = -INFINITY;
-#pragma unroll
-      for (int n = 0; n < kNT; ++n) mx = fmaxf(mx, fmaxf(s[4 * n + 2 * r], s[4 * n + 2 * r + 1]));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      const float mNew = fmaxf(m[r], mx * p.scaleLog2);
-      const float mUse = mNew == -INFINITY ? 0.f : mNew;
-      corr[r] = fastExp2(m[r] - mUse);
-      m[r] = mNew;
-      float sum = 0.f;
-#pragma unroll
-      for (int n = 0; n < kNT; ++n) {
-        s[4 * n + 2 * r] = fastExp2(fmaf(s[4 * n + 2 * r], p.scaleLog2, -mUse));
-        s[4 * n + 2 * r + 1] = fastExp2(fmaf(s[4 * n + 2 * r + 1], p.scaleLog2, -mUse));
-        sum += s[4 * n + 2 * r] + s[4 * n + 2 * r + 1];
-      }
-      l[r] = l[r] * corr[r] + sum;
-    }
-    if (__any_sync(0xffffffffu, corr[0] != 1.f || corr[1] != 1.f)) {
-#pragma unroll
-      for (int n = 0; n < kDT; ++n) {
-        o[4 * n + 0] *= corr[0];
-        o[4 * n + 1] *= corr[0];
-        o[4 * n + 2] *= corr[1];
-        o[4 * n + 3] *= corr[1];
-      }
-    }
-#pragma unroll
-    for (int ks = 0; ks < kBN / 16; ++ks) {
-      pa[ks][0] = Elem<T>::pack(s[8 * ks + 0], s[8 * ks + 1]);
-      pa[ks][1] = Elem<T>::pack(s[8 * ks + 2], s[8 * ks + 3]);
-      pa[ks][2] = Elem<T>::pack(s[8 * ks + 4], s[8 * ks + 5]);
-      pa[ks][3] = Elem<T>::pack(s[8 * ks + 6], s[8 * ks + 7]);
-    }
-    issuePv(tile % kStages);
+    mth.softmax(tile * kBN, minPos, posA, ctx, p.scaleLog2, corr);
+    if (__any_sync(0xffffffffu, corr[0] != 1.f || corr[1] != 1.f)) mth.rescaleO(corr);
+    mth.packP();
+    // O += P V for the tile in this stage, P from registers; committed as one wgmma group.
+    wgmmaFence();
+    fenceRegs(mth.o);
+    mth.issuePv(aV + (tile % kStages) * kBN * D * 2);
     wgmmaWait<0>();
-    fenceRegs(o);
-    fenceRegs(pa);
+    fenceRegs(mth.o);
+    fenceRegs(mth.pa);
   }
   cpAsyncWait<0>();
 
   T* out = reinterpret_cast<T*>(p.out) + ((long long)(qBegin + row0) * p.numQHeads + head) * D;
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    float lt = l[r];
-    lt += __shfl_xor_sync(0xffffffffu, lt, 1);
-    lt += __shfl_xor_sync(0xffffffffu, lt, 2);
-    const float inv = lt > 0.f ? 1.f / lt : 0.f;
-    const int row = wg * 64 + warpInWg * 16 + g + r * 8;
-    if (row0 + row < qLen) {
-      T* dst = out + row * qRowStride + 2 * t;
-#pragma unroll
-      for (int n = 0; n < kDT; ++n)
-        *reinterpret_cast<uint32_t*>(dst + n * 8) = Elem<T>::pack(o[4 * n + 2 * r] * inv, o[4 * n + 2 * r + 1] * inv);
-    }
-  }
+  mth.store(out, qRowStride, wg, qLen - row0);
 #endif
 }
 
