@@ -109,7 +109,12 @@ export class CalibratedCostModel implements CostModel {
     // recurrentStep/recurrentPrefill are mLSTM's tables; sLSTM layers ask for their own below, so a model
     // with sLSTM layers only needs none of these (calibrate writes them only for mLSTM layers).
     if (n.mlstm > 0) need('recurrent', p?.recurrentStep !== undefined && p?.recurrentPrefill !== undefined, `${path} has no recurrentStep/recurrentPrefill table`);
-    this.recurrentLabel = `${origin} ${path} recurrentStep/recurrentPrefill`;
+    // Which kernel measured each recurrent table rides along in the label: the same table name holds
+    // very different kernels' times (sequential vs tfla prefill: 3.5-4.6x apart on one card), and the
+    // committed profiles predate the current defaults, so a user must see which one priced the run.
+    const mlstmTables = `recurrentStep/recurrentPrefill (prefill kernel: ${p?.recurrentPrefill?.algorithm ?? 'unrecorded; auto ran sequential then'})`;
+    const slstmTables = `slstmStep/slstmPrefill (step variant: ${p?.slstmStep?.variant ?? 'unrecorded'})`;
+    this.recurrentLabel = `${origin} ${path} ${mlstmTables}`;
     const e = ctx.policyKind === undefined ? undefined : p?.enactment?.[ctx.policyKind];
     need('overhead', e !== undefined || p?.iterationOverheadS !== undefined, `${path} has no enactment.${ctx.policyKind ?? '?'} fit`);
     // A predicted profile keeps the source card's host-side fits: say so, not just where they were read.
@@ -160,7 +165,7 @@ export class CalibratedCostModel implements CostModel {
     // weights R per token, an mLSTM step its matrix state, so one table cannot price both.
     if (n.slstm > 0) {
       need('recurrent', p?.slstmStep !== undefined && p?.slstmPrefill !== undefined, `${path} has no slstmStep/slstmPrefill table`);
-      this.recurrentLabel = n.mlstm > 0 ? `${this.recurrentLabel} + slstmStep/slstmPrefill` : this.recurrentLabel.replace('recurrentStep/recurrentPrefill', 'slstmStep/slstmPrefill');
+      this.recurrentLabel = n.mlstm > 0 ? `${this.recurrentLabel} + ${slstmTables}` : `${origin} ${path} ${slstmTables}`;
     }
     this.prefill = prefill;
     if (missing.length > 0 && !ctx.allowFallback) {

@@ -52,7 +52,22 @@ describe('CalibratedCostModel with mLSTM and sLSTM layers', () => {
     expect(prefill.terms.recurrentS).toBeCloseTo(nMlstm * 400e-6 + nSlstm * 1024 * 8e-6, 12);
     const gemm = m.iterationCost({ ...emptyAggregate(), batchSize: 1, decodeTokens: 1 }, emptyIterationCost()).terms.gemmS;
     expect(gemm).toBeCloseTo(nMlstm * 1e-4 + nSlstm * 2e-4 + 1e-4, 12);
-    expect(Object.keys(m.sources.toJSON().recurrent ?? {})).toEqual(['measured fixture.json recurrentStep/recurrentPrefill + slstmStep/slstmPrefill [interpolated]']);
+    expect(Object.keys(m.sources.toJSON().recurrent ?? {})).toEqual([
+      'measured fixture.json recurrentStep/recurrentPrefill (prefill kernel: unrecorded; auto ran sequential then) + slstmStep/slstmPrefill (step variant: unrecorded) [interpolated]',
+    ]);
+  });
+
+  it('the label names the prefill kernel and sLSTM variant a profile records', () => {
+    const recorded: CalibrationProfile = {
+      ...base,
+      recurrentPrefill: { ...base.recurrentPrefill!, algorithm: 'auto: tfla from 16 tokens, sequential below' },
+      slstmStep: { ...base.slstmStep!, variant: 'new' },
+    };
+    const m = new CalibratedCostModel({ ...ctx, profile: recorded });
+    m.iterationCost({ ...emptyAggregate(), batchSize: 2, decodeTokens: 2 }, emptyIterationCost());
+    expect(Object.keys(m.sources.toJSON().recurrent ?? {})).toEqual([
+      'measured fixture.json recurrentStep/recurrentPrefill (prefill kernel: auto: tfla from 16 tokens, sequential below) + slstmStep/slstmPrefill (step variant: new) [interpolated]',
+    ]);
   });
 
   it('refuses a profile without the sLSTM tables, naming them; with fallback the roofline prices the term', () => {
@@ -72,7 +87,7 @@ describe('CalibratedCostModel with mLSTM and sLSTM layers', () => {
     const m = new CalibratedCostModel({ ...ctx, model: slstmOnly, profile });
     const decode = m.iterationCost({ ...emptyAggregate(), batchSize: 256, decodeTokens: 256 }, emptyIterationCost());
     expect(decode.terms.recurrentS).toBeCloseTo(nSlstm * 3e-4, 12);
-    expect(Object.keys(m.sources.toJSON().recurrent ?? {})).toEqual(['measured fixture.json slstmStep/slstmPrefill [interpolated]']);
+    expect(Object.keys(m.sources.toJSON().recurrent ?? {})).toEqual(['measured fixture.json slstmStep/slstmPrefill (step variant: unrecorded) [interpolated]']);
   });
 
   it('the profile reader checks the sLSTM tables like the others', () => {
