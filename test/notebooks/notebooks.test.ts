@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hardwarePreset } from '../../src/sim/hardware/presets.js';
 import { memoryTable } from '../../src/sim/memory/memoryTable.js';
@@ -181,9 +181,9 @@ describe.skipIf(SKIP_REASON !== '')(`notebooks run top to bottom on the Deno ker
       const layer = modelPreset(p.model).layers.find((l) => l.kind === 'attention');
       if (!layer || layer.kind !== 'attention') continue;
       const bytes = c.a[i] * c.b[j] * 2 * Math.max(1, Math.ceil(layer.kvHeads / p.tp)) * layer.headDim * 2;
-      expect(num(r, `profile ${p.model} ${p.gpu} decodeKvTBps`)).toBeCloseTo(bytes / c.timeS[i][j] / 1e12, 2);
+      expect(num(r, `profile ${p.model} ${p.gpu} ${basename(file.path)} decodeKvTBps`)).toBeCloseTo(bytes / c.timeS[i][j] / 1e12, 2);
       const paged = p.decodeAttention?.paged?.['16'];
-      if (paged) expect(num(r, `profile ${p.model} ${p.gpu} pagedOverContiguous`)).toBeCloseTo(paged.timeS[i][j] / c.timeS[i][j], 2);
+      if (paged) expect(num(r, `profile ${p.model} ${p.gpu} ${basename(file.path)} pagedOverContiguous`)).toBeCloseTo(paged.timeS[i][j] / c.timeS[i][j], 2);
     }
   }, 600_000);
 });
