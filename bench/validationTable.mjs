@@ -91,8 +91,13 @@ function profileCell(v, sim, dir) {
   const path = cm?.profile ?? predictorArgs(v.predictor)?.[1];
   let name = path !== undefined ? repoPath(path) : v.predictor;
   if (name === undefined) return MISSING;
-  const quick = join(dir, `${v.model}.quick-profile.json`);
-  if (name.startsWith('/') && existsSync(quick)) name = `${repoPath(resolve(quick))} (--quick grid; run on the device as ${name})`;
+  // The archived quick profile of that calibration: `<model>.<date>.quick-profile.json` or the undated
+  // `<model>.quick-profile.json`, whichever has the calibration date the sim run records (one card and
+  // model can have several, one per session).
+  const quick = [`${v.model}.${cm?.date}.quick-profile.json`, `${v.model}.quick-profile.json`]
+    .map((f) => join(dir, f))
+    .find((f) => existsSync(f) && (cm?.date === undefined || JSON.parse(readFileSync(f, 'utf8')).date === cm.date));
+  if (name.startsWith('/') && quick !== undefined) name = `${repoPath(resolve(quick))} (--quick grid; run on the device as ${name})`;
   const probe = v.hostProbe?.factor !== undefined ? `, kernel tables x${v.hostProbe.factor.toFixed(4)} (host-speed probe)` : '';
   return `${name}${cm?.date ? ` (${cm.date})` : ''}${probe}`;
 }
