@@ -29,6 +29,7 @@ namespace {
 
 constexpr int kBM = 128;
 constexpr int kThreads = 256;
+constexpr int kStages = 2; // K/V tiles in flight, double-buffered by cp.async
 
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define KVSIM_HAVE_WGMMA 1
@@ -39,9 +40,9 @@ constexpr int kThreads = 256;
 // Read by the host once: 1 only in the sm_90a device image.
 __device__ int prefillHopperCompiled = KVSIM_HAVE_WGMMA;
 
-template <int D, int BN, int Stages> constexpr size_t smemBytes() {
-  return (size_t)(kBM * D + 2 * Stages * BN * D) * 2 + 1024;
-}
+// Q and the K/V stages in prefillWsMath.cuh's layout (one carving for every wgmma kernel). This kernel
+// loads with cp.async and syncs with __syncthreads, so the layout's mbarrier words (64 bytes) go unused.
+template <typename T, int D, int BN> using HopperSmem = WsSmem<T, D, kBM, BN, kStages, 0>;
 
 // BN = keys per tile: 128 (one CTA per SM, 165 KB of shared memory at d 128) or 64 (two CTAs per SM,
 // whose softmax and MMAs can interleave; registers capped at 128 per thread).
@@ -52,15 +53,14 @@ template <typename T, int D, int BN, class Kv, bool Causal>
 __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKernel(PrefillParams p, Kv kv) {
 #if KVSIM_HAVE_WGMMA
   constexpr int kBN = BN;
-  constexpr int kStages = 2;
   constexpr int kChunks = D / 8;
   constexpr int kRowsPerThread = kBN * kChunks / kThreads;
   extern __shared__ uint8_t smemRaw[];
-  const uint32_t pad = (1024 - (smemAddr(smemRaw) & 1023)) & 1023;
-  T* sQ = reinterpret_cast<T*>(smemRaw + pad);
-  T* sK = sQ + kBM * D;           // [kStages][kBN rows]
-  T* sV = sK + kStages * kBN * D; // [kStages][kBN rows]
-  const uint32_t aQ = smemAddr(sQ), aK = smemAddr(sK), aV = smemAddr(sV);
+  const HopperSmem<T, D, BN> sm(smemRaw);
+  T* const sQ = sm.sQ;
+  T* const sK = sm.sK; // [kStages][kBN rows]
+  T* const sV = sm.sV; // [kStages][kBN rows]
+  const uint32_t aQ = sm.aQ, aK = sm.aK, aV = sm.aV;
 
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int wg = warp >> 2, warpInWg = warp & 3;
@@ -155,7 +155,7 @@ __global__ void __launch_bounds__(kThreads, BN == 64 ? 2 : 1) prefillHopperKerne
 
 template <typename T, int D, int BN, class Kv, bool Causal>
 int launchBn(const PrefillParams& p, const Kv& kv, int batch, int maxQueryLen, cudaStream_t stream) {
-  constexpr size_t smem = smemBytes<D, BN, 2>();
+  constexpr size_t smem = HopperSmem<T, D, BN>::kBytes;
   static bool configured = false;
   if (!configured) {
     cudaError_t e = cudaFuncSetAttribute(prefillHopperKernel<T, D, BN, Kv, Causal>,
