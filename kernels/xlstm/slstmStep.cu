@@ -515,8 +515,8 @@ extern "C" const char* xlstm_slstm_variant_name(int variant) {
 }
 extern "C" int xlstm_slstm_default_variant(void) { return slEnvVariant(); }
 extern "C" const char* xlstm_slstm_step_variant_name(void) {
-  const int v = slEnvVariant();
-  return v >= 0 && v < kSlVarCount ? kSlVarNames[v] : nullptr;
+  const int v = slEnvVariant();  // -1 or a valid index
+  return v < 0 ? nullptr : kSlVarNames[v];
 }
 
 extern "C" int xlstm_slstm_step_variant(const xlstm_slstm_step_args* a, void* stream, int variant) {

@@ -85,9 +85,12 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       },
     });
     if (tty) process.stderr.write('\n');
-    if (profile.prefillAttention) process.stderr.write(`calibrate: prefill attention measured with kernel ${profile.prefillAttention.kernel !== undefined ? `'${profile.prefillAttention.kernel}'` : 'not recorded (this addon cannot say which; npm run build:native)'}\n`);
-    if (profile.recurrentPrefill) process.stderr.write(`calibrate: mLSTM prefill measured with algorithm ${profile.recurrentPrefill.algorithm !== undefined ? `'${profile.recurrentPrefill.algorithm}'` : 'not recorded (this addon cannot say which; npm run build:native)'}\n`);
-    if (profile.slstmStep) process.stderr.write(`calibrate: sLSTM step measured with variant ${profile.slstmStep.variant !== undefined ? `'${profile.slstmStep.variant}'` : 'not recorded (this addon cannot say which; npm run build:native)'}\n`);
+    // Which kernel each table was measured with (provenance the profile records; an old addon cannot say).
+    const measuredWith = (what: string, name: string | undefined) =>
+      process.stderr.write(`calibrate: ${what} ${name !== undefined ? `'${name}'` : 'not recorded (this addon cannot say which; npm run build:native)'}\n`);
+    if (profile.prefillAttention) measuredWith('prefill attention measured with kernel', profile.prefillAttention.kernel);
+    if (profile.recurrentPrefill) measuredWith('mLSTM prefill measured with algorithm', profile.recurrentPrefill.algorithm);
+    if (profile.slstmStep) measuredWith('sLSTM step measured with variant', profile.slstmStep.variant);
     profile.enactment = {};
     // A hybrid model gets a fit per attention part: `hybrid` (paged), `hybrid:vattention`, `hybrid:static`
     // (enactmentKey: a vAttention part's allocation work is not the paged part's).

@@ -40,20 +40,17 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
   if (p.allReduce !== undefined) check1D(p.allReduce, 'allReduce', fail);
   if (p.recurrentPrefill !== undefined) {
     check1D(p.recurrentPrefill, 'recurrentPrefill', fail);
-    const algorithm = (p.recurrentPrefill as { algorithm?: unknown }).algorithm;
-    if (algorithm !== undefined && (typeof algorithm !== 'string' || algorithm.length === 0)) fail('recurrentPrefill.algorithm', 'a non-empty algorithm name');
+    checkMeasuredWithName((p.recurrentPrefill as { algorithm?: unknown }).algorithm, 'recurrentPrefill.algorithm', 'algorithm', fail);
   }
   if (p.slstmStep !== undefined) {
     check1D(p.slstmStep, 'slstmStep', fail);
-    const variant = (p.slstmStep as { variant?: unknown }).variant;
-    if (variant !== undefined && (typeof variant !== 'string' || variant.length === 0)) fail('slstmStep.variant', 'a non-empty variant name');
+    checkMeasuredWithName((p.slstmStep as { variant?: unknown }).variant, 'slstmStep.variant', 'variant', fail);
   }
   if (p.slstmPrefill !== undefined) check1D(p.slstmPrefill, 'slstmPrefill', fail);
   for (const part of ['decodeAttention', 'prefillAttention'] as const) {
     const v = p[part] as { contiguous?: unknown; paged?: Record<string, unknown>; pagedAscending?: Record<string, unknown> } | undefined;
     if (v === undefined) continue;
-    const kernel = (v as { kernel?: unknown }).kernel;
-    if (part === 'prefillAttention' && kernel !== undefined && (typeof kernel !== 'string' || kernel.length === 0)) fail(`${part}.kernel`, 'a non-empty kernel name');
+    if (part === 'prefillAttention') checkMeasuredWithName((v as { kernel?: unknown }).kernel, `${part}.kernel`, 'kernel', fail);
     if (v.contiguous !== undefined) check2D(v.contiguous, `${part}.contiguous`, fail);
     for (const [k, t] of Object.entries(v.paged ?? {})) check2D(t, `${part}.paged.${k}`, fail);
     for (const [k, t] of Object.entries(v.pagedAscending ?? {})) check2D(t, `${part}.pagedAscending.${k}`, fail);
@@ -87,6 +84,11 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
 }
 
 type Fail = (field: string, what: string) => never;
+
+/** A table's optional provenance (the kernel, algorithm or variant that measured it): absent, or a non-empty name. */
+function checkMeasuredWithName(name: unknown, field: string, noun: string, fail: Fail): void {
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) fail(field, `a non-empty ${noun} name`);
+}
 
 function increasing(xs: unknown, field: string, fail: Fail): number[] {
   if (!Array.isArray(xs) || xs.length === 0) return fail(field, 'a non-empty array of numbers');
