@@ -110,7 +110,7 @@ export class CalibratedCostModel implements CostModel {
     // with sLSTM layers only needs none of these (calibrate writes them only for mLSTM layers).
     if (n.mlstm > 0) need('recurrent', p?.recurrentStep !== undefined && p?.recurrentPrefill !== undefined, `${path} has no recurrentStep/recurrentPrefill table`);
     // Which kernel measured each recurrent table rides along in the label: the same table name holds
-    // very different kernels' times (sequential vs tfla prefill: 3.5-4.6x apart on one card), and the
+    // very different kernels' times (sequential vs tfla prefill: 1.2-4.5x apart by prompt length on one card, bench/xlstm/NOTES.md run 6), and the
     // committed profiles predate the current defaults, so a user must see which one priced the run.
     const mlstmTables = `recurrentStep/recurrentPrefill (prefill kernel: ${p?.recurrentPrefill?.algorithm ?? 'unrecorded; auto ran sequential then'})`;
     const slstmTables = `slstmStep/slstmPrefill (step variant: ${p?.slstmStep?.variant ?? 'unrecorded'})`;
