@@ -125,7 +125,7 @@ describe('GpuExecutor with a fake binding: what reaches the device', () => {
     expect(g.pairs.aheadAllocOps.every((x) => x === 0)).toBe(true);
   });
 
-  it('paged: each row hands the model the block ids its request owns, enough for its tokens, uploaded before the kernels', async () => {
+  it('paged: each row hands the model the block ids its request owns, enough for its tokens; the pool\'s check table is never uploaded inside an iteration', async () => {
     const { g, its } = await replay('paged', { count: 10, capacityBytes: 1 * GiB });
     expect(g.run.summary.completed).toBe(g.run.summary.requests);
     let uploads = 0;
@@ -145,7 +145,9 @@ describe('GpuExecutor with a fake binding: what reaches the device', () => {
       }
       if (seen.size !== blocks) expect.fail(`iteration ${i}: a block id appears in two rows`);
     }
-    expect(uploads).toBeGreaterThan(0);
+    // The rows travel with the model's metadata (vLLM's commit_block_table); a whole-table upload per
+    // allocating iteration was a harness cost (about 2 ms at 8192 blocks per row on the H100).
+    expect(uploads).toBe(0);
   });
 
   it('recurrent (xLSTM): one distinct state slot per row, no arena or block pool', async () => {

@@ -81,13 +81,19 @@ describe('MemoryEnactor (host-side arena/pool stand-ins)', () => {
     }
   });
 
-  it.skipIf(!haveTrace)('enacts a paged replay: the uploaded block table covers each running request exactly', () => {
+  it.skipIf(!haveTrace)('enacts a paged replay: the synced device block table covers each running request exactly, and only a sync uploads it', () => {
     const policy = createPolicy('paged', ctx(2 * GiB), { blockSizeTokens: 16, maxContextTokens: 4096 }) as PagedPolicy;
     const width = 4096 / 16;
     const f = fakePool(policy.numBlocks, 12, width);
     const enactor = new MemoryEnactor({ pool: f.pool });
+    let changed = 0;
     driveReplay(policy, requests(), 12, ({ ops, running }) => {
+      const before = f.uploaded();
       enactor.enactOps(ops);
+      // enactOps leaves the device copy alone (the model uploads each batch's rows); a check syncs it.
+      expect(f.uploaded()).toBe(before);
+      if (enactor.syncDeviceBlockTable() > 0) changed++;
+      else expect(ops.some((o) => o.op === 'assignBlocks' || o.op === 'freeBlocks' || o.op === 'shareBlocks')).toBe(false);
       const t = f.uploaded();
       const seen = new Set<number>();
       for (const [id, tokens] of running) {
@@ -101,6 +107,8 @@ describe('MemoryEnactor (host-side arena/pool stand-ins)', () => {
       }
       expect(enactor.assignedBlocks * policy.blockBytes).toBe(policy.snapshot().allocatedBytes);
     });
+    expect(changed).toBeGreaterThan(0);
+    expect(enactor.syncDeviceBlockTable()).toBe(0);
   });
 
   it('refuses ops that contradict what it enacted (a policy/device disagreement is a bug)', () => {

@@ -177,6 +177,7 @@ export function checkPagedEnactment(
   try {
     stats = driveReplay(policy, requests, o.maxBatch, ({ iteration, ops, running }) => {
       enactor.enactOps(ops);
+      enactor.syncDeviceBlockTable();
       const snap = policy.snapshot();
       const { table, rows } = enactor.blockTable();
       const device = pool.downloadBlockTable(rows);
