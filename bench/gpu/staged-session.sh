@@ -16,7 +16,10 @@
 #             carried): float64 checks incl. the gate-stress cases, memcheck, both prefill algorithms and
 #             every sLSTM variant timed side by side (XHARNESS="check memcheck bench ncu" adds the Nsight
 #             Compute profiles of tfla, the sequential prefill and the sLSTM step)
+#   hybrid-eager  the hybrid validation again with CUDA_MODULE_LOADING=EAGER (every kernel loaded at start-up),
+#             same profile: are the slow first iterations of each token count lazy kernel loading? (after hybrid)
 #   kbench    kvsim gpu bench kernels --sdpa (attention vs SDPA in the same call, xLSTM kernel rows)
+#   kcheck    the attention kernel checks (bench/kernels/device_run.sh check: kernels_check built there)
 # Prepare here: bash bench/gpu/pack-gpu-tests.sh (it also cuts .device/traces/mooncake-300.jsonl); carry .device.
 set -uo pipefail
 export OUT="${OUT:-/tmp/out}"
@@ -35,7 +38,7 @@ step() { # name command...
   "$@" > "$w/$name.log" 2>&1
   local rc=$?
   echo "== $name: exit $rc, $((SECONDS - t0)) s" >> "$txt"
-  grep -E "Test Files|Tests  |FAIL|per-iteration|makespan|TTFT|decode-only|mixed  |prefill-only|run-to-run|wrote|error|checks:|ERROR SUMMARY|^contiguous +4 " "$w/$name.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 14 >> "$txt"
+  grep -E "Test Files|Tests  |FAIL|per-iteration|makespan|TTFT|decode-only|mixed  |prefill-only|with allocation|first of token|run-to-run|wrote|error|checks:|CHECKS|ERROR SUMMARY|^contiguous +4 " "$w/$name.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 16 >> "$txt"
   archive
 }
 V="--trace .device/traces/conv-1200.csv --first 100 --time-scale 0.1"
@@ -55,7 +58,10 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
       step xlstm7b kvsim validate --model xlstm-7b --policy recurrent --trace .device/traces/conv-1200.csv --first 600 --time-scale 0.1 \
         --profile "$w/p/xlstm-7b.json" --json "$w/xlstm-7b.validation.json" --runs "$w/xlstm-7b" ;;
     xharness) step xharness env OUT="$w/xharness" bash bench/xlstm/runDevice.sh ${XHARNESS:-check memcheck bench} ;;
+    hybrid-eager) step hybrid-eager env CUDA_MODULE_LOADING=EAGER kvsim validate --model hybrid-7b --policy paged $V --profile "$w/p/hybrid-7b.json" \
+        --json "$w/hybrid-eager.validation.json" --runs "$w/hybrid-eager" ;;
     kbench) step kbench kvsim gpu bench kernels --sdpa -o "$w/kbench.json" ;;
+    kcheck) step kcheck env OUT="$w/kcheck" bash bench/kernels/device_run.sh check ;;
     *) echo "staged-session: unknown stage $s" >&2; exit 2 ;;
   esac
 done
