@@ -116,8 +116,11 @@ class GpuModelWrap : public Napi::ObjectWrap<GpuModelWrap> {
     const std::string op = info[0].As<Napi::String>().Utf8Value();
     Napi::Object p = info[1].As<Napi::Object>();
     const int reps = static_cast<int>(Int(p, "reps", 20));
+    const int64_t primeNs = static_cast<int64_t>(Int(p, "primeNs", 0));
     double s = GuardNative(env, [&]() -> double {
       GpuModelCore& m = Core(env);
+      if (primeNs < 0 || primeNs > 1000000000) ThrowState("GpuModel.time", "primeNs=" + std::to_string(primeNs), "expected 0..1e9 ns");
+      m.SetTimingPrimeNs(primeNs);
       if (op == "layerGemm") return m.TimeLayerGemm(Int(p, "kind", 0), Int(p, "tokens", 1), reps);
       if (op == "lmHead") return m.TimeLmHead(Int(p, "rows", 1), reps);
       if (op == "decode") return m.TimeDecode(Int(p, "batch", 1), Int(p, "context", 1), Int(p, "paged", 0), Int(p, "blockSize", 16), Int(p, "blockOrder", 0), reps);

@@ -88,10 +88,13 @@ class GpuModelCore {
   double TimeSlstmStep(int batch, int reps);
   // One prompt of `tokens` through one sLSTM layer: a step per token (see SlstmSteps).
   double TimeSlstmPrefill(int tokens, int reps);
+  // The Time* calls' busy-wait before each timed run (see gpuModelProfile.cc Median); 0 = none.
+  void SetTimingPrimeNs(int64_t ns) { timingPrimeNs_ = ns; }
   void Destroy();
   uint64_t deviceBytes() const { return deviceBytes_; }
 
  private:
+  int64_t timingPrimeNs_ = 0;
   /** The constructor's work; the constructor frees what it made if it throws. */
   void Init();
   struct KindWeights {

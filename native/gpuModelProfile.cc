@@ -34,14 +34,20 @@ int32_t* UploadSlots(Scratch& sc, int n) {
   return ds;
 }
 
+// primeNs > 0 ("primed" timing): a busy-wait kernel of that length runs before each timed run, so the
+// host has queued the start event and the whole body before the GPU reaches them; the span then holds
+// the body's GPU time as in a replay's stream, where the next kernel is always queued. With 0
+// ("isolated", the profiles before 2026-12-07) the span also holds the first launch's latency: the H100
+// validations over-predicted batch-1 decode by 0.1-0.4 ms, ~2-4 us per priced operation.
 template <typename F>
-double Median(cudaStream_t s, int reps, F&& body) {
+double Median(cudaStream_t s, int reps, int64_t primeNs, F&& body) {
   for (int i = 0; i < 3; i++) body();  // warm-up: module load, cuBLAS heuristics, caches
   cudaEvent_t a, b;
   CheckRuntime(cudaEventCreate(&a), "cudaEventCreate", "");
   CheckRuntime(cudaEventCreate(&b), "cudaEventCreate", "");
   std::vector<double> t;
   for (int i = 0; i < reps; i++) {
+    if (primeNs > 0) CheckRuntime(static_cast<cudaError_t>(kvsim_busy_wait_ns(primeNs, s)), "kvsim_busy_wait_ns", "primed timing");
     cudaEventRecord(a, s);
     body();
     cudaEventRecord(b, s);
@@ -118,12 +124,12 @@ ProfileCache MakeCache(Scratch& sc, const GpuLayerShape& a, int batch, int conte
 double GpuModelCore::TimeLayerGemm(int kind, int tokens, int reps) {
   if (tokens > c_.maxTokens) ThrowState("timeLayerGemm", std::to_string(tokens), "more tokens than maxTokens");
   ShapeOf(kind);
-  return Median(stream_, reps, [&] { LayerGemms(kind, tokens); });
+  return Median(stream_, reps, timingPrimeNs_, [&] { LayerGemms(kind, tokens); });
 }
 
 double GpuModelCore::TimeLmHead(int rows, int reps) {
   if (rows > c_.maxBatch || rows > c_.maxTokens) ThrowState("timeLmHead", std::to_string(rows), "more rows than maxBatch");
-  return Median(stream_, reps, [&] { Gemm(x_, wLm_, logits_, rows, c_.hidden, c_.vocab); });
+  return Median(stream_, reps, timingPrimeNs_, [&] { Gemm(x_, wLm_, logits_, rows, c_.hidden, c_.vocab); });
 }
 
 double GpuModelCore::TimeDecode(int batch, int context, int paged, int blockSize, int blockOrder, int reps) {
@@ -140,7 +146,7 @@ double GpuModelCore::TimeDecode(int batch, int context, int paged, int blockSize
   const size_t ws = kvsim_attn_decode_workspace_bytes(&shape, batch, context, 0);
   void* w = ws ? sc.Get(ws, "profile workspace") : nullptr;
   CheckRuntime(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", "");
-  return Median(stream_, reps, [&] { Ok(kvsim_attn_decode(&shape, &c.kv, q, out, dl, batch, context, 0, w, ws, stream_), "kvsim_attn_decode"); });
+  return Median(stream_, reps, timingPrimeNs_, [&] { Ok(kvsim_attn_decode(&shape, &c.kv, q, out, dl, batch, context, 0, w, ws, stream_), "kvsim_attn_decode"); });
 }
 
 double GpuModelCore::TimePrefill(int chunk, int context, int paged, int blockSize, int blockOrder, int reps) {
@@ -156,7 +162,7 @@ double GpuModelCore::TimePrefill(int chunk, int context, int paged, int blockSiz
   int32_t* dm = static_cast<int32_t*>(sc.Get(sizeof(hostMeta), "profile meta"));
   CheckRuntime(cudaMemcpy(dm, hostMeta, sizeof(hostMeta), cudaMemcpyHostToDevice), "cudaMemcpy", "meta");
   CheckRuntime(cudaStreamSynchronize(stream_), "cudaStreamSynchronize", "");
-  return Median(stream_, reps, [&] { Ok(kvsim_attn_prefill(&shape, &c.kv, q, out, dm, dm + 2, 1, chunk, 1, stream_), "kvsim_attn_prefill"); });
+  return Median(stream_, reps, timingPrimeNs_, [&] { Ok(kvsim_attn_prefill(&shape, &c.kv, q, out, dm, dm + 2, 1, chunk, 1, stream_), "kvsim_attn_prefill"); });
 }
 
 double GpuModelCore::TimeMlstmStep(int batch, int reps) {
@@ -171,7 +177,7 @@ double GpuModelCore::TimeMlstmStep(int batch, int reps) {
   a.batch = batch; a.heads = m.heads; a.dqk = m.dqk; a.dv = m.dv; a.inputDtype = XLSTM_BF16;
   a.q = q_; a.k = k_; a.v = v_; a.igatePre = ig_; a.fgatePre = fg_; a.slots = ds; a.gateSoftCap = 15.0f;
   a.h = mix_; a.state = states_[0];
-  return Median(stream_, reps, [&] { Ok(xlstm_mlstm_step(&a, stream_), "xlstm_mlstm_step"); });
+  return Median(stream_, reps, timingPrimeNs_, [&] { Ok(xlstm_mlstm_step(&a, stream_), "xlstm_mlstm_step"); });
 }
 
 double GpuModelCore::TimeMlstmPrefill(int tokens, int reps) {
@@ -186,7 +192,7 @@ double GpuModelCore::TimeMlstmPrefill(int tokens, int reps) {
   a.q = q_; a.k = k_; a.v = v_; a.igatePre = ig_; a.fgatePre = fg_; a.slots = ds; a.gateSoftCap = 15.0f;
   a.h = mix_; a.state = states_[0];
   a.workspace = mlPrefillWs_; a.workspaceBytes = static_cast<int64_t>(mlPrefillWsBytes_);  // as Run passes it
-  return Median(stream_, reps, [&] {
+  return Median(stream_, reps, timingPrimeNs_, [&] {
     Ok(xlstm_mlstm_reset_slots(&states_[0], m.heads, m.dqk, m.dv, ds, 1, stream_), "xlstm_mlstm_reset_slots");
     Ok(xlstm_mlstm_prefill(&a, stream_), "xlstm_mlstm_prefill");
   });
@@ -202,7 +208,7 @@ double GpuModelCore::TimeSlstmStep(int batch, int reps) {
   xlstm_slstm_step_args a{};
   a.batch = batch; a.heads = l.heads; a.headDim = l.headDim; a.inputDtype = XLSTM_BF16;
   a.xPre = proj_; a.R = slstm_.wR; a.bias = nullptr; a.slots = ds; a.y = mix_; a.workspace = slWorkspace_; a.state = slStates_[0];
-  return Median(stream_, reps, [&] { CheckXlstm(xlstm_slstm_step(&a, stream_), "xlstm_slstm_step", ""); });
+  return Median(stream_, reps, timingPrimeNs_, [&] { CheckXlstm(xlstm_slstm_step(&a, stream_), "xlstm_slstm_step", ""); });
 }
 
 // What Run does for one prompt of `tokens` in an sLSTM layer: a fresh slot, then one step per token.
@@ -212,7 +218,7 @@ double GpuModelCore::TimeSlstmPrefill(int tokens, int reps) {
   Scratch sc;
   int32_t* ds = UploadSlots(sc, 1);
   Fill(proj_, (int64_t)tokens * slstm_.inWidth, 20, stream_);
-  return Median(stream_, reps, [&] {
+  return Median(stream_, reps, timingPrimeNs_, [&] {
     CheckXlstm(xlstm_slstm_reset_slots(&slStates_[0], l.heads, l.headDim, ds, 1, stream_), "xlstm_slstm_reset_slots", "");
     SlstmSteps(l, slStates_[0], proj_, mix_, ds, tokens);
   });

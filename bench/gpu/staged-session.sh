@@ -11,6 +11,8 @@
 #             stage run with LLAMA_FLAGS=--cuda-graphs (the profile's graph overhead fit)
 #   hybrid    kvsim calibrate --quick --model hybrid-7b; kvsim validate hybrid-7b paged, first 100 Azure conv
 #   xlstm71   kvsim calibrate --quick --model xlstm71-1.3b; kvsim validate recurrent, first 100 Azure conv
+#   hybridp, xlstm71p  the hybrid / xlstm71 stages with `calibrate --timing primed` (each timed run after a GPU
+#             busy-wait, so its first launch is queued before its start event): A/B against the plain stages
 #   xlstm7b   kvsim calibrate --model xlstm-7b; kvsim validate recurrent, first 600 Azure conv at 0.1x time
 #   xharness  the xLSTM harness (bench/xlstm/runDevice.sh check memcheck bench; built there when not
 #             carried): float64 checks incl. the gate-stress cases, memcheck, both prefill algorithms and
@@ -54,6 +56,10 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
       step hybrid kvsim validate --model hybrid-7b --policy paged $V --profile "$w/p/hybrid-7b.json" --json "$w/hybrid.validation.json" --runs "$w/hybrid" ;;
     xlstm71) step xlstm71-cal kvsim calibrate --quick --model xlstm71-1.3b --out "$w/p/xlstm71-1.3b.json"
       step xlstm71 kvsim validate --model xlstm71-1.3b --policy recurrent $V --profile "$w/p/xlstm71-1.3b.json" --json "$w/xlstm71.validation.json" --runs "$w/xlstm71" ;;
+    hybridp) step hybridp-cal kvsim calibrate --quick --timing primed --model hybrid-7b --out "$w/p/hybrid-7b-primed.json"
+      step hybridp kvsim validate --model hybrid-7b --policy paged $V --profile "$w/p/hybrid-7b-primed.json" --json "$w/hybridp.validation.json" --runs "$w/hybridp" ;;
+    xlstm71p) step xlstm71p-cal kvsim calibrate --quick --timing primed --model xlstm71-1.3b --out "$w/p/xlstm71-1.3b-primed.json"
+      step xlstm71p kvsim validate --model xlstm71-1.3b --policy recurrent $V --profile "$w/p/xlstm71-1.3b-primed.json" --json "$w/xlstm71p.validation.json" --runs "$w/xlstm71p" ;;
     xlstm7b) step xlstm7b-cal kvsim calibrate --model xlstm-7b --out "$w/p/xlstm-7b.json"
       step xlstm7b kvsim validate --model xlstm-7b --policy recurrent --trace .device/traces/conv-1200.csv --first 600 --time-scale 0.1 \
         --profile "$w/p/xlstm-7b.json" --json "$w/xlstm-7b.validation.json" --runs "$w/xlstm-7b" ;;

@@ -16,6 +16,14 @@ extern "C" {
 /* Uniform values in [-scale, scale] from a counter hash of (seed, index): reproducible, never zeros. */
 int kvsim_fill_random_bf16(void* p, int64_t n, uint64_t seed, float scale, void* stream);
 
+/*
+ * Keeps `stream` busy for `ns` nanoseconds of the GPU's global timer (one warp spinning; clock-rate
+ * independent). Calibration launches it before each timed run so the run's first kernel is already
+ * queued when its start event fires: the launch latency a replay's back-to-back stream hides is then
+ * not timed (see native/gpuModelProfile.cc Median).
+ */
+int kvsim_busy_wait_ns(int64_t ns, void* stream);
+
 typedef struct {
   int32_t layout; /* 0: contiguous slots (vAttention arena), 1: paged blocks (vLLM pool) */
   void* k;

@@ -7,7 +7,7 @@ import { checkOutputPath } from '../io/checkOutputPath.js';
 import { outputError } from '../io/outputError.js';
 import { writeTextOutput } from '../io/writeJsonOutput.js';
 import { calibrateScaleCommand } from './calibrateScale.js';
-import { BLOCK_ORDERS, calibrate, checkBlockOrder, DEFAULT_GRID } from '../gpu/calibrate.js';
+import { BLOCK_ORDERS, CALIBRATION_TIMINGS, calibrate, checkBlockOrder, checkCalibrationTiming, DEFAULT_GRID } from '../gpu/calibrate.js';
 import { profilesDir } from '../sim/cost/calibrated/findProfile.js';
 import { validateProfile } from '../sim/cost/calibrated/readProfile.js';
 import { checkTensorParallel } from '../sim/model/derived.js';
@@ -22,6 +22,7 @@ interface CalibrateArgs {
   device: number;
   quick: boolean;
   blockOrder: string;
+  timing: string;
   cudaGraphs: boolean;
 }
 
@@ -46,11 +47,18 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         default: 'shuffled',
         describe: `block tables of the paged attention tables (${BLOCK_ORDERS.join('|')}): both adds pagedAscending.<block> tables beside the shuffled paged ones, for comparison (no cost model reads them)`,
       })
+      .option('timing', {
+        global: false,
+        type: 'string',
+        default: 'isolated',
+        describe: `how each timed run starts (${CALIBRATION_TIMINGS.join('|')}): primed runs a 50 us GPU busy-wait first, so the operation's launches are queued before its start event, as in a replay's stream (isolated times the first launch's latency too)`,
+      })
       .option('cuda-graphs', { global: false, type: 'boolean', default: false, describe: 'also fit each policy\'s per-iteration overhead with decode iterations run as CUDA graphs (enactment.<policy>.cudaGraphs), which `replay/validate --backend gpu --cuda-graphs` need' })
       .example('$0 calibrate --model llama-3-8b', 'profile Llama-3-8B shapes on GPU 0')
       .strict() as unknown as Argv<CalibrateArgs>,
   handler: async (args: ArgumentsCamelCase<CalibrateArgs>) => {
     const blockOrder = checkBlockOrder(args.blockOrder, '--block-order');
+    const timing = checkCalibrationTiming(args.timing, '--timing');
     // GPU modules load only when this command runs: every other command (replay) starts faster.
     const [{ detectGpuPreset }, { fitEnactment, fitCudaGraphEnactment }, { requireGpu }] = await Promise.all([
       import('../gpu/detectGpuPreset.js'), import('../gpu/fitEnactment.js'), import('../gpu/requireGpu.js'),
@@ -81,6 +89,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       device: args.device,
       grid,
       blockOrder,
+      timing,
       onPoint: (what, done, total) => {
         if (tty) process.stderr.write(`\r\x1b[Kcalibrate: ${done}/${total} ${what}`);
         else if (done === total || done % 20 === 0) process.stderr.write(`calibrate: ${done}/${total} ${what}\n`);

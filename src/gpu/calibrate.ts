@@ -58,6 +58,11 @@ export function checkBlockOrder(value: unknown, option = 'blockOrder'): BlockOrd
   return value as BlockOrder;
 }
 
+export function checkCalibrationTiming(value: unknown, option = 'timing'): CalibrationTiming {
+  if (!CALIBRATION_TIMINGS.includes(value as CalibrationTiming)) throw expected(`one of ${CALIBRATION_TIMINGS.join(', ')}`, option, value);
+  return value as CalibrationTiming;
+}
+
 export interface CalibrateOptions {
   model: ModelSpec;
   /** kvsim hardware preset name of this card (recorded in the profile). */
@@ -69,9 +74,21 @@ export interface CalibrateOptions {
   command?: string;
   /** Block tables of the paged attention tables (see BlockOrder). @defaultValue `'shuffled'` */
   blockOrder?: BlockOrder;
+  /**
+   * How each timed run starts. `isolated`: the start event, then the operation's launches (the span
+   * includes the first launch's latency: ~2-4 us per operation on an H100, which a replay's
+   * back-to-back stream hides). `primed`: a {@link PRIME_NS} GPU busy-wait first, so the operation is
+   * queued before its start event fires (native/gpuModelProfile.cc Median). @defaultValue `'isolated'`
+   */
+  timing?: CalibrationTiming;
   /** Called after each measured point (progress). */
   onPoint?: (what: string, done: number, total: number) => void;
 }
+
+export type CalibrationTiming = 'isolated' | 'primed';
+export const CALIBRATION_TIMINGS: readonly CalibrationTiming[] = ['isolated', 'primed'];
+/** The busy-wait before each primed run: longer than the host takes to launch any profiled operation (<= ~10 launches). */
+export const PRIME_NS = 50_000;
 
 /**
  * Measures the per-operation times a CalibratedCostModel needs, on this GPU, for one model's shapes:
@@ -84,6 +101,8 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
   const g: CalibrationGrid = { ...DEFAULT_GRID, ...o.grid };
   // Checked before the GPU model is created: a bad value costs nothing.
   const blockOrder = checkBlockOrder(o.blockOrder ?? 'shuffled');
+  const timing = checkCalibrationTiming(o.timing ?? 'isolated');
+  const primeNs = timing === 'primed' ? PRIME_NS : 0;
   // Order of the `paged` tables (0 shuffled, 1 ascending), and whether `pagedAscending` is measured too.
   const pagedOrder = blockOrder === 'ascending' ? 1 : 0;
   const alsoAscending = blockOrder === 'both';
@@ -121,7 +140,7 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
     (o.tp > 1 ? 1 : 0);
   let done = 0;
   const time = (what: string, op: Parameters<GpuModel['time']>[0], params: Record<string, number>) => {
-    const s = model.time(op, { ...params, reps: g.reps });
+    const s = model.time(op, { ...params, reps: g.reps, ...(primeNs > 0 ? { primeNs } : {}) });
     o.onPoint?.(what, ++done, total);
     return s;
   };
@@ -145,8 +164,8 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
       tp: o.tp,
       dtype: 'bf16',
       // Named from the code's identifiers, so a rename cannot leave the provenance stale.
-      method: `CUDA events around each operation, 3 warm-up runs, median of ${g.reps}; random bf16 data; ${blockOrderMethod(blockOrder)}; attention cells interleaved (contiguous then every paged variant at one point before the next); kvsim ${GpuModel.name}.${GpuModel.prototype.time.name} (src/gpu/${GpuModel.name}.ts, native/gpuModelProfile.cc)`,
-      command: o.command ?? `kvsim calibrate --model ${o.model.name}${o.tp > 1 ? ` --tp ${o.tp}` : ''}${blockOrder !== 'shuffled' ? ` --block-order ${blockOrder}` : ''}`,
+      method: `CUDA events around each operation, 3 warm-up runs, median of ${g.reps}${primeNs > 0 ? ` primed runs (each after a ${primeNs / 1000} us GPU busy-wait, so its launches are queued before its start event)` : ''}; random bf16 data; ${blockOrderMethod(blockOrder)}; attention cells interleaved (contiguous then every paged variant at one point before the next); kvsim ${GpuModel.name}.${GpuModel.prototype.time.name} (src/gpu/${GpuModel.name}.ts, native/gpuModelProfile.cc)`,
+      command: o.command ?? `kvsim calibrate --model ${o.model.name}${o.tp > 1 ? ` --tp ${o.tp}` : ''}${blockOrder !== 'shuffled' ? ` --block-order ${blockOrder}` : ''}${timing !== 'isolated' ? ` --timing ${timing}` : ''}`,
       shape: modelShape(o.model, o.tp),
       layerGemm: {},
       lmHead: table1('rows', g.lmHeadRows, (rows) => time(`lm head ${rows}`, 'lmHead', { rows })),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { calibrate, type CalibrationGrid } from '../../src/gpu/calibrate.js';
+import { calibrate, type CalibrationGrid, PRIME_NS } from '../../src/gpu/calibrate.js';
 import type { GpuProfileOp } from '../../src/gpu/NativeGpuModel.js';
 import { validateProfile } from '../../src/sim/cost/calibrated/readProfile.js';
 import { modelPreset } from '../../src/sim/model/presets.js';
@@ -70,6 +70,9 @@ describe('calibrate builds the grid it claims (fake binding)', () => {
     const times = timeCalls(fake.calls);
     expect(times.some((c) => 'blockOrder' in c.params)).toBe(false);
     expect(times.every((c) => c.params.reps === 7)).toBe(true);
+    // Default timing: isolated (no busy-wait asked for, the method says nothing about priming).
+    expect(times.some((c) => 'primeNs' in c.params)).toBe(false);
+    expect(p.method).not.toMatch(/primed|busy-wait/);
     // Each point measured once; progress counts every one and claims the right total.
     const points = g.gemmTokens.length + g.lmHeadRows.length + 3 * (g.decodeBatch.length * g.decodeContext.length + g.prefillChunk.length * g.prefillContext.length);
     expect(times.length).toBe(points);
@@ -143,6 +146,31 @@ describe('calibrate builds the grid it claims (fake binding)', () => {
     const bad = fakeBinding({ timeS: encode });
     expect(() => calibrate(bad.binding, bad.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID, blockOrder: 'sorted' as never })).toThrow('Expected one of shuffled, ascending, both for blockOrder but received "sorted"');
     expect(bad.calls).toEqual([]);
+  });
+
+  it('timing primed: every point asks for the busy-wait, the method and the command say so; a bad timing fails before the GPU model is created', () => {
+    const fake = fakeBinding({ timeS: encode });
+    const p = calibrate(fake.binding, fake.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID, timing: 'primed' });
+    const times = timeCalls(fake.calls);
+    expect(times.length).toBeGreaterThan(0);
+    expect(times.every((c) => c.params.primeNs === PRIME_NS)).toBe(true);
+    expect(p.method).toContain(`median of 7 primed runs (each after a ${PRIME_NS / 1000} us GPU busy-wait`);
+    expect(p.command).toBe('kvsim calibrate --model llama-3-8b --timing primed');
+    // Same points, same tables: priming changes how a run starts, not what is measured.
+    const iso = fakeBinding({ timeS: encode });
+    const q = calibrate(iso.binding, iso.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID });
+    expect(p.decodeAttention).toEqual(q.decodeAttention);
+    expect(p.layerGemm).toEqual(q.layerGemm);
+    const bad = fakeBinding({ timeS: encode });
+    expect(() => calibrate(bad.binding, bad.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID, timing: 'queued' as never })).toThrow('Expected one of isolated, primed for timing but received "queued"');
+    expect(bad.calls).toEqual([]);
+  });
+
+  it('kvsim calibrate --timing: a bad value is one line naming the option, before the GPU is looked for', async () => {
+    const bad = await runKvsim(['calibrate', '--timing', 'queued']);
+    expect(bad.code).toBe(2);
+    expect(bad.err.trimEnd().split('\n')).toHaveLength(1);
+    expect(bad.err).toContain('Expected one of isolated, primed for --timing but received "queued"');
   });
 
   it('kvsim calibrate --block-order: a bad value is one line naming the option, before the GPU is looked for', async () => {
