@@ -77,9 +77,10 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     }
     checkOutputPath(out, '--out');
     const grid = args.quick
-      ? // Batch points at 4 and 64 as well (µs kernels, seconds of calibration): with 1/16/256 only, the
-      // validations' batches of 17-60 were priced on a straight line from 16 to 256.
-      { gemmTokens: [1, 64, 1024, 8192], decodeBatch: [1, 4, 16, 64, 256], decodeContext: [128, 1024, 4096], prefillChunk: [64, 1024, 8192], prefillContext: [0, 4096], recurrentBatch: [1, 4, 16, 64, 256], recurrentPrefillTokens: [64, 1024], reps: args.reps }
+      ? // Batch points at 4 and 64 and prompt lengths 256 and 4096 as well (seconds of calibration): with
+      // batches 1/16/256 the validations' batches of 17-60 were priced on a straight line from 16 to 256,
+      // and with prompts 64/1024 every longer prompt was extrapolated.
+      { gemmTokens: [1, 64, 1024, 8192], decodeBatch: [1, 4, 16, 64, 256], decodeContext: [128, 1024, 4096], prefillChunk: [64, 1024, 8192], prefillContext: [0, 4096], recurrentBatch: [1, 4, 16, 64, 256], recurrentPrefillTokens: [64, 256, 1024, 4096], reps: args.reps }
       : { reps: args.reps };
     const tty = process.stderr.isTTY;
     const profile = calibrate(binding, info, {
