@@ -118,7 +118,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       }
     }
     if (args.cudaGraphs) profile.method += '; enactment.<policy>.cudaGraphs: decode iterations as CUDA graphs padded to vLLM V1 capture sizes (src/gpu/fitEnactment.ts fitCudaGraphEnactment)';
-    profile.method += '; enactment: per policy, fitted on a synthetic calibration replay (src/gpu/fitEnactment.ts)';
+    profile.method += '; enactment: per policy, fitted on the second of two synthetic calibration replays (the first warms every shape; src/gpu/fitEnactment.ts)';
     if (args.cudaGraphs && profile.command !== undefined) profile.command += ' --cuda-graphs';
     // A coarse grid must say so where the profile says how it was made (the 2026-12-07 quick profiles did not).
     if (args.quick && profile.command !== undefined) profile.command += ' --quick';

@@ -58,8 +58,8 @@ export function fitTwoNonNegative(rows: readonly [number, number, number][]): [n
 /**
  * What whole iterations cost beyond the single-operation tables, for one memory policy: replays a
  * short synthetic calibration trace on the GPU (synthetic conv, seed 20231116: not a trace validation
- * runs on), with vAttention's mapping synchronous so its full cost is seen, and prices the same
- * iterations from the tables with no overhead.
+ * runs on) twice, fitting the second (warm) pass, with vAttention's mapping synchronous so its full
+ * cost is seen, and prices the same iterations from the tables with no overhead.
  * - iterationS: median over decode-only iterations of (measured - enactment time) - (predicted -
  *   modelled stall); perPrefillRequestS and perPrefillTokenS: what prefill iterations add beyond that,
  *   per prompt and per prompt token (least squares, both >= 0);
@@ -99,12 +99,23 @@ export async function fitEnactment(model: ModelSpec, gpu: string, tp: number, po
   return { iterationS, perPrefillTokenS, perPrefillRequestS, allocIterationS, perAllocOpS, ...harness, iterations: diff.length };
 }
 
+/** The synthetic calibration trace (a fresh iterator per replay). */
+function openCalibrationTrace(model: ModelSpec) {
+  return openTrace('synthetic:conv', { count: 48, seed: 20231116, maxContextTokens: Math.min(model.maxContextTokens, 8192) });
+}
+
 /** The calibration replay (see fitEnactment) and, per iteration, measured minus tables beyond enactment. */
 async function calibrationReplay(model: ModelSpec, gpu: string, tp: number, policy: PolicyKind, profile: CalibrationProfile, device: number, cudaGraphs: boolean) {
-  const trace = await openTrace('synthetic:conv', { count: 48, seed: 20231116, maxContextTokens: Math.min(model.maxContextTokens, 8192) });
   const bare: CalibrationProfile = { ...profile, iterationOverheadS: 0, enactment: undefined };
   const policyOptions = policy === 'vattention' ? { mapping: 'sync' } : undefined;
-  const g = await replayOnGpu({ trace, model, hardware: gpu, tp, policy, policyOptions: policyOptions as never, device, profile: { profile: bare, path: '(being calibrated)' }, ...(cudaGraphs ? { cudaGraphs: true } : {}) });
+  const config = { model, hardware: gpu, tp, policy, policyOptions: policyOptions as never, device, profile: { profile: bare, path: '(being calibrated)' }, ...(cudaGraphs ? { cudaGraphs: true } : {}) };
+  // The trace twice in this process; the fit reads the second pass. The first loads the kernels and
+  // cuBLAS set-up of every shape the trace forms: on the H100 the first iteration of each token count
+  // ran 5-15 ms over its table price (validations of 2026-12-06/07: 56 of llama's 59 and 27 of hybrid's
+  // 33 iterations > 3 ms over were such first uses), and a one-pass fit, where nearly every prefill
+  // iteration is a first use, charged that to every prompt (hybrid-7b: 4.05 ms per prompt).
+  await replayOnGpu({ trace: await openCalibrationTrace(model), ...config });
+  const g = await replayOnGpu({ trace: await openCalibrationTrace(model), ...config });
   const pairs = g.pairs;
   if (pairs.gpuS.length === 0) throw new Error('fitEnactment: the calibration replay ran no iteration');
   const diff = pairs.gpuS.map((t, i) => t - pairs.mapS[i] - (pairs.simS[i] - pairs.simStallS[i]));

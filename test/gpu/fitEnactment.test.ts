@@ -11,10 +11,12 @@ import { modelPreset } from '../../src/sim/model/presets.js';
 
 const seen: GpuReplayConfig[] = [];
 let nextPairs: GpuIterationPairs = emptyPairs();
+/** What the first (warm-up) replay of each fit returns; the fit must not read it. */
+let warmUpPairs: GpuIterationPairs = emptyPairs();
 vi.mock('../../src/gpu/replayOnGpu.js', () => ({
   replayOnGpu: async (config: GpuReplayConfig): Promise<Partial<GpuReplayResult>> => {
     seen.push(config);
-    return { pairs: nextPairs };
+    return { pairs: seen.length % 2 === 1 ? warmUpPairs : nextPairs };
   },
 }));
 const { fitEnactment } = await import('../../src/gpu/fitEnactment.js');
@@ -79,11 +81,27 @@ describe('fitEnactment recovers a known model from its calibration replay', () =
     expect(fit.iterations).toBe(600);
   });
 
+  it('fits the second of two replays of the same trace: first-use costs of the warm-up pass do not reach the fit', async () => {
+    nextPairs = synthetic(400, 'warm', 0);
+    warmUpPairs = synthetic(400, 'warm', 0);
+    // The warm-up pass: every prefill iteration 10 ms slower (what first uses of a shape cost on the H100).
+    warmUpPairs.gpuS = warmUpPairs.gpuS.map((t, i) => t + (warmUpPairs.prefillTokens[i] > 0 ? 10e-3 : 0));
+    const fit = await fitEnactment(modelPreset('llama-3-8b'), 'h100', 1, 'paged', profile, 0);
+    expect(seen).toHaveLength(2);
+    const [first, second] = seen;
+    expect({ ...first, trace: undefined }).toEqual({ ...second, trace: undefined });
+    expect(first.trace).not.toBe(second.trace);
+    expect(fit.perPrefillRequestS ?? 0).toBeCloseTo(TRUTH.perPrefillRequestS, 9);
+    expect(fit.perPrefillTokenS ?? 0).toBeCloseTo(TRUTH.perPrefillTokenS, 12);
+  });
+
   it('replays the calibration trace with the profile bare of fitted overheads, vAttention mapping synchronous', async () => {
     nextPairs = synthetic(50, 'config', 0);
+    warmUpPairs = nextPairs;
     await fitEnactment(modelPreset('llama-3-8b'), 'h100', 1, 'vattention', profile, 0);
     await fitEnactment(modelPreset('llama-3-8b'), 'h100', 1, 'paged', profile, 0);
-    const [va, paged] = seen;
+    expect(seen).toHaveLength(4);
+    const [va, , paged] = seen;
     expect(va.profile?.profile.iterationOverheadS).toBe(0);
     expect(va.profile?.profile.enactment).toBeUndefined();
     expect(va.policyOptions).toEqual({ mapping: 'sync' });
