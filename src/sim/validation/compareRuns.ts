@@ -97,8 +97,8 @@ export function endToEndErrors(sim: RunSummary, gpu: RunSummary): EndToEndErrors
 export function compareRuns(sim: RunResult, gpu: RunResult, pairs: ValidationPairs): ValidationSummary {
   const perIteration = iterationErrors(pairs.simS, pairs.gpuS);
   const endToEnd = endToEndErrors(sim.summary, gpu.summary);
-  const { prefillTokens, decodeTokens, allocOps } = pairs;
-  const perPhase = prefillTokens && decodeTokens ? phaseErrors({ simS: pairs.simS, gpuS: pairs.gpuS, prefillTokens, decodeTokens, allocOps }) : undefined;
+  const { prefillTokens, decodeTokens, allocOps, mapS, simStallS } = pairs;
+  const perPhase = prefillTokens && decodeTokens ? phaseErrors({ simS: pairs.simS, gpuS: pairs.gpuS, prefillTokens, decodeTokens, allocOps, mapS, simStallS }) : undefined;
   let drift: ReplayDrift | undefined;
   let driftUnavailable: string | undefined;
   try {

@@ -19,6 +19,7 @@ export function formatPhaseErrors(p: PerPhaseErrors): string {
   if (p.allocation) lines.push(groupLine('with allocation work', p.allocation));
   lines.push(groupLine('first of token count', p.firstOfTokenCount));
   lines.push(groupLine('repeated token count', p.repeatedTokenCount));
+  if (p.withoutEnactment) lines.push(groupLine('all, no enactment', p.withoutEnactment));
   return `${lines.join('\n')}\n`;
 }
 

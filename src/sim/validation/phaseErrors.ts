@@ -33,6 +33,13 @@ export interface PerPhaseErrors extends Record<IterationPhase, GroupErrors> {
   firstOfTokenCount: GroupErrors;
   /** Iterations whose token count ran before in the same run. */
   repeatedTokenCount: GroupErrors;
+  /**
+   * Every iteration with memory enactment taken out of both sides: (sim - modelled stall) against
+   * (measured - enactment time). What is left is the kernel tables' and the overhead fit's error, so a
+   * gap that vanishes here is the allocation model's (or the executor's enactment); absent when the
+   * pairs lack mapS and simStallS.
+   */
+  withoutEnactment?: GroupErrors;
 }
 
 /** The columns of validation pairs the split needs (GpuExecutor's pairs, the validation file's iterations). */
@@ -42,6 +49,10 @@ export interface PhasePairs {
   prefillTokens: ArrayLike<number>;
   decodeTokens: ArrayLike<number>;
   allocOps?: ArrayLike<number>;
+  /** Measured enactment (memory-operation) seconds of each iteration. */
+  mapS?: ArrayLike<number>;
+  /** The simulator's modelled allocation stall of each iteration, seconds. */
+  simStallS?: ArrayLike<number>;
 }
 
 /** Statistics of the iterations `members` selects. */
@@ -77,7 +88,7 @@ export function groupErrors(simS: ArrayLike<number>, gpuS: ArrayLike<number>, me
  */
 export function phaseErrors(p: PhasePairs): PerPhaseErrors {
   const n = p.gpuS.length;
-  for (const k of ['simS', 'prefillTokens', 'decodeTokens', 'allocOps'] as const) {
+  for (const k of ['simS', 'prefillTokens', 'decodeTokens', 'allocOps', 'mapS', 'simStallS'] as const) {
     const col = p[k];
     if (col !== undefined && col.length !== n) throw new RangeError(`phaseErrors: ${k} has ${col.length} entries but gpuS ${n}`);
   }
@@ -95,5 +106,17 @@ export function phaseErrors(p: PhasePairs): PerPhaseErrors {
   }
   const g = (m: number[]) => groupErrors(p.simS, p.gpuS, m);
   const out = Object.fromEntries(ITERATION_PHASES.map((ph) => [ph, g(byPhase[ph])])) as Record<IterationPhase, GroupErrors>;
-  return { ...out, ...(p.allocOps ? { allocation: g(alloc) } : {}), firstOfTokenCount: g(first), repeatedTokenCount: g(repeated) };
+  let withoutEnactment: GroupErrors | undefined;
+  if (p.mapS && p.simStallS) {
+    const sim = Float64Array.from({ length: n }, (_, i) => p.simS[i] - p.simStallS![i]);
+    const gpu = Float64Array.from({ length: n }, (_, i) => p.gpuS[i] - p.mapS![i]);
+    withoutEnactment = groupErrors(sim, gpu, Array.from({ length: n }, (_, i) => i));
+  }
+  return {
+    ...out,
+    ...(p.allocOps ? { allocation: g(alloc) } : {}),
+    firstOfTokenCount: g(first),
+    repeatedTokenCount: g(repeated),
+    ...(withoutEnactment ? { withoutEnactment } : {}),
+  };
 }

@@ -42,6 +42,17 @@ describe('phaseErrors', () => {
     expect(p.repeatedTokenCount.signedTotalS).toBeCloseTo(0.002, 12);
   });
 
+  it('takes enactment out of both sides when the pairs carry it: a gap that is all enactment vanishes there', () => {
+    // Iteration 0: the GPU spent 30 ms on enactment the simulator priced at 10 ms; the rest agrees.
+    const q = phaseErrors({ gpuS: [0.1, 0.05], simS: [0.08, 0.05], prefillTokens: [0, 0], decodeTokens: [8, 8], mapS: [0.03, 0], simStallS: [0.01, 0] });
+    expect(q.decodeOnly.max).toBeCloseTo(0.2, 12);
+    expect(q.withoutEnactment?.count).toBe(2);
+    expect(q.withoutEnactment?.max).toBeCloseTo(0, 12);
+    expect(q.withoutEnactment?.signedTotalS).toBeCloseTo(0, 12);
+    expect(p.withoutEnactment).toBeUndefined();
+    expect(() => phaseErrors({ ...pairs, mapS: [0] })).toThrow(/mapS has 1 entries but gpuS 6/);
+  });
+
   it('leaves allocation out without the column, reports an empty phase as NaN, and refuses unpaired columns', () => {
     const q = phaseErrors({ ...pairs, allocOps: undefined });
     expect(q.allocation).toBeUndefined();
