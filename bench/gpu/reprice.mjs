@@ -23,6 +23,7 @@ const policy = createPolicy(policyKind, { model, hardware, tp: 1 }, policyOption
 const m = new CalibratedCostModel({ model, hardware, tp: 1, pagedKernels: policy.kind === 'paged', allocationMode: policy.allocationMode, profile, profilePath, blockSizeTokens: 16, policyKind: policy.kind });
 const it = v.iterations;
 const sim = [];
+const simStall = [];
 const gpu = [];
 const out = emptyIterationCost();
 for (let i = 0; i < it.gpuS.length; i++) {
@@ -36,10 +37,11 @@ for (let i = 0; i < it.gpuS.length; i++) {
   };
   m.iterationCost(agg, out);
   sim.push(out.durationS);
+  simStall.push(out.stallS);
   gpu.push(it.gpuS[i]);
 }
 const e = iterationErrors(sim, gpu);
 console.log(`${file.split('/').pop()}: n=${e.count} median ${(e.median * 100).toFixed(2)}% p90 ${(e.p90 * 100).toFixed(2)}% p95 ${(e.p95 * 100).toFixed(2)}% p99 ${(e.p99 * 100).toFixed(2)}% bias ${(e.meanSigned * 100).toFixed(2)}% (recorded: median ${(iterationErrors(it.simS, it.gpuS).median * 100).toFixed(2)}%)`);
-const cols = { prefillTokens: it.prefillTokens, decodeTokens: it.decodeTokens, allocOps: it.allocOps };
-process.stdout.write(`repriced by ${m.label}, ${formatPhaseErrors(phaseErrors({ simS: sim, gpuS: gpu, ...cols }))}`);
-process.stdout.write(`as recorded by ${v.predictor}, ${formatPhaseErrors(phaseErrors({ simS: it.simS, gpuS: it.gpuS, ...cols }))}`);
+const cols = { prefillTokens: it.prefillTokens, decodeTokens: it.decodeTokens, allocOps: it.allocOps, mapS: it.mapS };
+process.stdout.write(`repriced by ${m.label}, ${formatPhaseErrors(phaseErrors({ simS: sim, gpuS: gpu, ...cols, simStallS: simStall }))}`);
+process.stdout.write(`as recorded by ${v.predictor}, ${formatPhaseErrors(phaseErrors({ simS: it.simS, gpuS: it.gpuS, ...cols, simStallS: it.simStallS }))}`);
