@@ -44,6 +44,17 @@ step() { # name command...
   archive
 }
 V="--trace .device/traces/conv-1200.csv --first 100 --time-scale 0.1"
+# quick STAGE MODEL POLICY [calibrate flags]: a --quick calibration into p/, then the validation on the
+# first 100 Azure conv requests with it (STAGE-cal and STAGE logs). Profiles keep the model's file name
+# for the plain stages (hybrid-eager reuses p/hybrid-7b.json); with flags, p/MODEL-STAGE.json.
+quick() {
+  local stage=$1 model=$2 policy=$3
+  shift 3
+  local prof="$w/p/$model.json"
+  [ $# -gt 0 ] && prof="$w/p/$model-$stage.json"
+  step "$stage-cal" kvsim calibrate --quick "$@" --model "$model" --out "$prof"
+  step "$stage" kvsim validate --model "$model" --policy "$policy" $V --profile "$prof" --json "$w/$stage.validation.json" --runs "$w/$stage"
+}
 for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
   case "$s" in
     tests) step tests node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts ${TESTS:-test/gpu/recurrentLayers.gpu.test.ts} ;;
@@ -52,14 +63,10 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
         --profile "$w/p/llama-3-8b.json" --repeat "${REPEAT:-1}" --json "$w/mooncake.validation.json" --runs "$w/mooncake" ;;
     graphs) step graphs kvsim validate --model llama-3-8b --policy paged --scheduler vllm --trace .device/traces/mooncake-300.jsonl --first 300 --rate 10 \
         --cuda-graphs --profile "$w/p/llama-3-8b.json" --json "$w/mooncake-graphs.validation.json" --runs "$w/mooncake-graphs" ;;
-    hybrid) step hybrid-cal kvsim calibrate --quick --model hybrid-7b --out "$w/p/hybrid-7b.json"
-      step hybrid kvsim validate --model hybrid-7b --policy paged $V --profile "$w/p/hybrid-7b.json" --json "$w/hybrid.validation.json" --runs "$w/hybrid" ;;
-    xlstm71) step xlstm71-cal kvsim calibrate --quick --model xlstm71-1.3b --out "$w/p/xlstm71-1.3b.json"
-      step xlstm71 kvsim validate --model xlstm71-1.3b --policy recurrent $V --profile "$w/p/xlstm71-1.3b.json" --json "$w/xlstm71.validation.json" --runs "$w/xlstm71" ;;
-    hybridp) step hybridp-cal kvsim calibrate --quick --timing primed --model hybrid-7b --out "$w/p/hybrid-7b-primed.json"
-      step hybridp kvsim validate --model hybrid-7b --policy paged $V --profile "$w/p/hybrid-7b-primed.json" --json "$w/hybridp.validation.json" --runs "$w/hybridp" ;;
-    xlstm71p) step xlstm71p-cal kvsim calibrate --quick --timing primed --model xlstm71-1.3b --out "$w/p/xlstm71-1.3b-primed.json"
-      step xlstm71p kvsim validate --model xlstm71-1.3b --policy recurrent $V --profile "$w/p/xlstm71-1.3b-primed.json" --json "$w/xlstm71p.validation.json" --runs "$w/xlstm71p" ;;
+    hybrid) quick hybrid hybrid-7b paged ;;
+    xlstm71) quick xlstm71 xlstm71-1.3b recurrent ;;
+    hybridp) quick hybridp hybrid-7b paged --timing primed ;;
+    xlstm71p) quick xlstm71p xlstm71-1.3b recurrent --timing primed ;;
     xlstm7b) step xlstm7b-cal kvsim calibrate --model xlstm-7b --out "$w/p/xlstm-7b.json"
       step xlstm7b kvsim validate --model xlstm-7b --policy recurrent --trace .device/traces/conv-1200.csv --first 600 --time-scale 0.1 \
         --profile "$w/p/xlstm-7b.json" --json "$w/xlstm-7b.validation.json" --runs "$w/xlstm-7b" ;;

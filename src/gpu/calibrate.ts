@@ -52,15 +52,20 @@ export const DEFAULT_GRID: CalibrationGrid = {
 export type BlockOrder = 'shuffled' | 'ascending' | 'both';
 export const BLOCK_ORDERS: readonly BlockOrder[] = ['shuffled', 'ascending', 'both'];
 
-/** Checks a block-order option value; `option` names it in the one-line error. */
-export function checkBlockOrder(value: unknown, option = 'blockOrder'): BlockOrder {
-  if (!BLOCK_ORDERS.includes(value as BlockOrder)) throw expected(`one of ${BLOCK_ORDERS.join(', ')}`, option, value);
-  return value as BlockOrder;
+/** `value` if it is one of `choices`; else the one-line error naming `option`. */
+function checkChoice<T extends string>(choices: readonly T[], value: unknown, option: string): T {
+  if (!choices.includes(value as T)) throw expected(`one of ${choices.join(', ')}`, option, value);
+  return value as T;
 }
 
+/** Checks a block-order option value; `option` names it in the one-line error. */
+export function checkBlockOrder(value: unknown, option = 'blockOrder'): BlockOrder {
+  return checkChoice(BLOCK_ORDERS, value, option);
+}
+
+/** Checks a calibration-timing option value; `option` names it in the one-line error. */
 export function checkCalibrationTiming(value: unknown, option = 'timing'): CalibrationTiming {
-  if (!CALIBRATION_TIMINGS.includes(value as CalibrationTiming)) throw expected(`one of ${CALIBRATION_TIMINGS.join(', ')}`, option, value);
-  return value as CalibrationTiming;
+  return checkChoice(CALIBRATION_TIMINGS, value, option);
 }
 
 export interface CalibrateOptions {
