@@ -101,6 +101,9 @@ if has ncu; then
     --section Occupancy --section WarpStateStats --section LaunchStats -- --profile-prefill --algorithm sequential
   # (c) one sLSTM step at B=64: slstmRecurrentKernel and slstmGateKernel.
   ncuProfile slstm --set full --kernel-name regex:slstm --launch-count 2 -- --profile-slstm
+  # (d) the same step as the cooperative variant: product + grid barrier + gating in one kernel.
+  KVSIM_SLSTM_VARIANT=coop ncuProfile slstm_coop --set full --kernel-name regex:slstmStepCoop --launch-count 1 \
+    -- --profile-slstm
 fi
 
 {
@@ -121,7 +124,7 @@ fi
         print name ": " regs " registers, " spill }' \
       "$PTXAS"/k_mlstmPrefillTfla.o.ptxas "$PTXAS"/k_mlstmPrefill.o.ptxas "$PTXAS"/k_slstmStep.o.ptxas |
       (c++filt 2> /dev/null || cat) | sed -E 's/\(.*\)//' | grep -v __half | cut -c1-150  # bf16 inputs
-    for p in tfla prefill_sequential slstm; do ncuSummary "$p"; done
+    for p in tfla prefill_sequential slstm slstm_coop; do ncuSummary "$p"; done
   fi
   has bench && sed -n '/^| kernel/,/^copy before/p' "$OUT/bench.log"
 } 2>&1 | say

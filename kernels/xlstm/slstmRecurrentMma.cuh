@@ -121,14 +121,15 @@ __device__ __forceinline__ int slSwz(int row, int chunk, int rowBytes) {
   return row * rowBytes + ((chunk ^ (row & 7)) << 4);
 }
 
-// grid (groups, 4 * colTiles, heads * kSplits), kSlMmaThreads threads, SlMmaTraits::kSmemBytes.
-// Writes ws[ks][b][g][head][j] for b < batch, j < dh (every element of the workspace the gate
-// kernel reads with kSplits = p.kSplits).
+// One block's share of the product: block (group, gate * colTiles + colTile, ks * heads + head) of the
+// grid (groups, 4 * colTiles, heads * kSplits), kSlMmaThreads threads, SlMmaTraits::kSmemBytes of
+// shared memory at slSm. Writes ws[ks][b][g][head][j] for this block's b < batch, j < dh; over the
+// grid, every element of the workspace the gating reads with kSplits = p.kSplits. A device function
+// so that the cooperative variant (slstmStep.cu) runs the same code before its grid barrier.
 template <typename TIn, typename TState, bool kNew>
-__global__ void __launch_bounds__(kSlMmaThreads, 2)
-    slstmRecurrentMmaKernel(const xlstm_slstm_step_args a, SlMmaPlan p) {
+__device__ __forceinline__ void slMmaProduct(const xlstm_slstm_step_args& a, const SlMmaPlan& p,
+                                             unsigned char* slSm) {
   using Tr = SlMmaTraits<TIn, TState>;
-  extern __shared__ __align__(128) unsigned char slSm[];
   const int H = a.heads, dh = a.headDim, B = a.batch;
   const int group = blockIdx.x;
   const int gate = blockIdx.y / p.colTiles, colTile = blockIdx.y % p.colTiles;
@@ -318,6 +319,14 @@ __global__ void __launch_bounds__(kSlMmaThreads, 2)
               make_float2(acc[mi][ni][hv * 2], acc[mi][ni][hv * 2 + 1]);
       }
     }
+}
+
+// grid (groups, 4 * colTiles, heads * kSplits), kSlMmaThreads threads, SlMmaTraits::kSmemBytes.
+template <typename TIn, typename TState, bool kNew>
+__global__ void __launch_bounds__(kSlMmaThreads, 2)
+    slstmRecurrentMmaKernel(const xlstm_slstm_step_args a, SlMmaPlan p) {
+  extern __shared__ __align__(128) unsigned char slSm[];
+  slMmaProduct<TIn, TState, kNew>(a, p, slSm);
 }
 
 }  // namespace kvsim_xlstm

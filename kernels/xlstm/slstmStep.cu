@@ -15,7 +15,7 @@
 //
 // Variants (one device run can time them side by side through xlstm_slstm_step_variant; the public
 // xlstm_slstm_step takes the one named by the environment variable KVSIM_SLSTM_VARIANT, read once
-// per process: "old", "new" or "new-nopdl"; unset: kSlVarDefault; anything else: every step fails with
+// per process: "old", "new", "new-nopdl" or "coop"; unset: kSlVarDefault; anything else: every step fails with
 // XLSTM_ERR_INVALID_ARGUMENT after one line on stderr naming the variable):
 //   old        the run-5 code: CUDA-core product below kSlMmaMinBatch requests, tensor cores from
 //              there, two plain launches, 256-thread gate blocks (slstmGateKernel4).
@@ -25,6 +25,9 @@
 //              so that small batches still spread over the SMs) loads slot, xPre, bias, c, n, m
 //              while the product runs and only the partial sums after griddepcontrol.wait.
 //   new-nopdl  new with plain launches (isolates what PDL contributes).
+//   coop       new's product and gating in one cooperative launch with a grid-wide barrier between
+//              them (slstmStepCoopKernel): what the second launch costs. Runs new where the grid
+//              cannot be resident at once (launchSlstmCoop).
 // The workspace (xlstm_slstm_workspace_bytes) is the largest any variant needs.
 
 #include <algorithm>
@@ -32,6 +35,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include <cooperative_groups.h>
 
 #include "slstmRecurrentMma.cuh"
 #include "xlstmCommon.cuh"
@@ -290,6 +295,78 @@ template <typename T16> struct SlVec4Cg16 {
 template <> struct SlVec4Cg<__nv_bfloat16> : SlVec4Cg16<__nv_bfloat16> {};
 template <> struct SlVec4Cg<__half> : SlVec4Cg16<__half> {};
 
+// One gating item (4 adjacent units of one request and head) of the PDL and cooperative gate phases:
+// what is loaded before the product's results may be read (slot, xPre, bias, c, n, m; none of it is
+// written by the product), then the partial sums, the update and the stores.
+struct SlGateItem {
+  size_t idx, e0;
+  int b, head, j;
+  bool ok;
+  float raw[4][4], c[4], n[4], m[4];
+};
+
+// Everything of item i4 that does not depend on the product, through L2 (ld.global.cg).
+template <typename TIn, typename TState>
+__device__ __forceinline__ void slGateLoad(const xlstm_slstm_step_args& a, size_t i4, SlGateItem& it) {
+  const int H = a.heads, dh = a.headDim;
+  it.idx = i4 * 4;
+  it.j = (int)(it.idx % dh);
+  it.head = (int)((it.idx / dh) % H);
+  it.b = (int)(it.idx / ((size_t)dh * H));
+  const int s = __ldcg(a.slots + it.b);
+  it.ok = s >= 0 && s < a.state.numSlots;
+#pragma unroll
+  for (int g = 0; g < 4; ++g) {
+    SlVec4Cg<TIn>::ld(reinterpret_cast<const TIn*>(a.xPre) + (((size_t)it.b * 4 + g) * H + it.head) * dh + it.j,
+                      it.raw[g]);
+    if (a.bias) {
+      float bv[4];
+      SlVec4Cg<float>::ld(a.bias + ((size_t)g * H + it.head) * dh + it.j, bv);
+#pragma unroll
+      for (int e = 0; e < 4; ++e) it.raw[g][e] += bv[e];
+    }
+  }
+  it.e0 = ((size_t)(it.ok ? s : 0) * H + it.head) * dh + it.j;
+#pragma unroll
+  for (int e = 0; e < 4; ++e) it.c[e] = it.n[e] = it.m[e] = 0.f;
+  if (it.ok) {
+    SlVec4Cg<TState>::ld(reinterpret_cast<const TState*>(a.state.c) + it.e0, it.c);
+    SlVec4Cg<TState>::ld(reinterpret_cast<const TState*>(a.state.n) + it.e0, it.n);
+    SlVec4Cg<float>::ld(a.state.m + it.e0, it.m);
+  }
+}
+
+// The rest of item i4, once every partial sum is written (and every read of h by the product done).
+template <typename TIn, typename TState>
+__device__ __forceinline__ void slGateFinish(const xlstm_slstm_step_args& a, int kSplits, SlGateItem& it) {
+  const int H = a.heads, dh = a.headDim;
+  const float* ws = static_cast<const float*>(a.workspace);
+  for (int ks = 0; ks < kSplits; ++ks)
+#pragma unroll
+    for (int g = 0; g < 4; ++g) {
+      float pv[4];
+      SlVec4Cg<float>::ld(ws + ((((size_t)ks * a.batch + it.b) * 4 + g) * H + it.head) * dh + it.j, pv);
+#pragma unroll
+      for (int e = 0; e < 4; ++e) it.raw[g][e] += pv[e];
+    }
+  TIn* y = reinterpret_cast<TIn*>(a.y) + it.idx;
+  if (!it.ok) {
+    const float q = __int_as_float(0x7fc00000);
+    const float qs[4] = {q, q, q, q};
+    SlVec4<TIn>::st(y, qs);
+    return;
+  }
+  float h[4];
+#pragma unroll
+  for (int e = 0; e < 4; ++e)
+    h[e] = slGateUpdate(it.raw[0][e], it.raw[1][e], it.raw[2][e], it.raw[3][e], it.c[e], it.n[e], it.m[e]);
+  SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.c) + it.e0, it.c);
+  SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.n) + it.e0, it.n);
+  SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.h) + it.e0, h);
+  SlVec4<float>::st(a.state.m + it.e0, it.m);
+  SlVec4<TIn>::st(y, h);
+}
+
 // The "new" variants' gate kernel: slstmGateKernel4's arithmetic, launched (with PDL) right after
 // slstmRecurrentMmaKernel<..., true>. Everything that does not depend on the product (slot, xPre,
 // bias, c, n, m) is loaded before griddepcontrol.wait, so those DRAM round trips overlap the
@@ -299,70 +376,60 @@ constexpr int kSlGatePdlThreads = 64;
 template <typename TIn, typename TState>
 __global__ void __launch_bounds__(kSlGatePdlThreads)
     slstmGateKernelPdl(const xlstm_slstm_step_args a, int kSplits) {
-  const int H = a.heads, dh = a.headDim;
-  const size_t total4 = (size_t)a.batch * H * dh / 4;
+  const size_t total4 = (size_t)a.batch * a.heads * a.headDim / 4;
   bool waited = false;
   for (size_t i4 = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i4 < total4;
        i4 += (size_t)gridDim.x * blockDim.x) {
-    const size_t idx = i4 * 4;
-    const int j = (int)(idx % dh);
-    const int head = (int)((idx / dh) % H);
-    const int b = (int)(idx / ((size_t)dh * H));
-    const int s = __ldcg(a.slots + b);
-    const bool ok = s >= 0 && s < a.state.numSlots;
-    float raw[4][4];
-#pragma unroll
-    for (int g = 0; g < 4; ++g) {
-      SlVec4Cg<TIn>::ld(reinterpret_cast<const TIn*>(a.xPre) + (((size_t)b * 4 + g) * H + head) * dh + j,
-                        raw[g]);
-      if (a.bias) {
-        float bv[4];
-        SlVec4Cg<float>::ld(a.bias + ((size_t)g * H + head) * dh + j, bv);
-#pragma unroll
-        for (int e = 0; e < 4; ++e) raw[g][e] += bv[e];
-      }
-    }
-    const size_t e0 = ((size_t)(ok ? s : 0) * H + head) * dh + j;
-    float c[4] = {0.f, 0.f, 0.f, 0.f}, n[4] = {0.f, 0.f, 0.f, 0.f}, m[4] = {0.f, 0.f, 0.f, 0.f};
-    if (ok) {
-      SlVec4Cg<TState>::ld(reinterpret_cast<const TState*>(a.state.c) + e0, c);
-      SlVec4Cg<TState>::ld(reinterpret_cast<const TState*>(a.state.n) + e0, n);
-      SlVec4Cg<float>::ld(a.state.m + e0, m);
-    }
+    SlGateItem it;
+    slGateLoad<TIn, TState>(a, i4, it);
     if (!waited) {
       slGridDepWait();    // the product kernel has finished: partial sums written, h read
       slGridDepLaunch();  // the next kernel (e.g. the next layer's product) may start its prologue
       waited = true;
     }
-    const float* ws = static_cast<const float*>(a.workspace);
-    for (int ks = 0; ks < kSplits; ++ks)
-#pragma unroll
-      for (int g = 0; g < 4; ++g) {
-        float pv[4];
-        SlVec4Cg<float>::ld(ws + ((((size_t)ks * a.batch + b) * 4 + g) * H + head) * dh + j, pv);
-#pragma unroll
-        for (int e = 0; e < 4; ++e) raw[g][e] += pv[e];
-      }
-    TIn* y = reinterpret_cast<TIn*>(a.y) + idx;
-    if (!ok) {
-      const float q = __int_as_float(0x7fc00000);
-      const float qs[4] = {q, q, q, q};
-      SlVec4<TIn>::st(y, qs);
-      continue;
-    }
-    float h[4];
-#pragma unroll
-    for (int e = 0; e < 4; ++e) h[e] = slGateUpdate(raw[0][e], raw[1][e], raw[2][e], raw[3][e], c[e], n[e], m[e]);
-    SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.c) + e0, c);
-    SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.n) + e0, n);
-    SlVec4<TState>::st(reinterpret_cast<TState*>(a.state.h) + e0, h);
-    SlVec4<float>::st(a.state.m + e0, m);
-    SlVec4<TIn>::st(y, h);
+    slGateFinish<TIn, TState>(a, kSplits, it);
   }
 }
 
-enum SlVariant : int { kSlVarOld = 0, kSlVarNew = 1, kSlVarNewNoPdl = 2, kSlVarCount = 3 };
-constexpr const char* kSlVarNames[kSlVarCount] = {"old", "new", "new-nopdl"};
+// The "coop" variant: the whole step in one cooperative launch (every block resident at once, which
+// the launch guarantees or refuses). Each block runs its share of the tensor-core product
+// (slMmaProduct, as `new`), loads its first gating item's slot-, state- and input-side operands,
+// waits at a grid-wide barrier (cooperative_groups grid sync: every partial sum written and every
+// read of h done, with the memory ordering that needs), then gates. One launch instead of two: no
+// second kernel's launch latency, ramp-up or tail, at the price of the barrier. Items are spread over
+// all threads of the grid (one per thread at B=64, H4, dh512; two at B=256).
+template <typename TIn, typename TState>
+__global__ void __launch_bounds__(kSlMmaThreads, 2)
+    slstmStepCoopKernel(const xlstm_slstm_step_args a, SlMmaPlan p) {
+  extern __shared__ __align__(128) unsigned char slSm[];
+  const size_t total4 = (size_t)a.batch * a.heads * a.headDim / 4;
+  const size_t nThreads = (size_t)gridDim.x * gridDim.y * gridDim.z * blockDim.x;
+  const size_t first =
+      ((size_t)blockIdx.x + (size_t)gridDim.x * (blockIdx.y + (size_t)gridDim.y * blockIdx.z)) * blockDim.x +
+      threadIdx.x;
+  // The first item's xPre lines into L2 while the product runs (no register held, no dependency).
+  if (first < total4) {
+    const int H = a.heads, dh = a.headDim;
+    const size_t idx = first * 4;
+    const int j = (int)(idx % dh), head = (int)((idx / dh) % H), b = (int)(idx / ((size_t)dh * H));
+#pragma unroll
+    for (int g = 0; g < 4; ++g)
+      slPrefetchL2(reinterpret_cast<const TIn*>(a.xPre) + (((size_t)b * 4 + g) * H + head) * dh + j);
+  }
+  slMmaProduct<TIn, TState, true>(a, p, slSm);
+  SlGateItem it;
+  if (first < total4) slGateLoad<TIn, TState>(a, first, it);
+  cooperative_groups::this_grid().sync();
+  if (first < total4) slGateFinish<TIn, TState>(a, p.kSplits, it);
+  for (size_t i4 = first + nThreads; i4 < total4; i4 += nThreads) {
+    SlGateItem more;
+    slGateLoad<TIn, TState>(a, i4, more);
+    slGateFinish<TIn, TState>(a, p.kSplits, more);
+  }
+}
+
+enum SlVariant : int { kSlVarOld = 0, kSlVarNew = 1, kSlVarNewNoPdl = 2, kSlVarCoop = 3, kSlVarCount = 4 };
+constexpr const char* kSlVarNames[kSlVarCount] = {"old", "new", "new-nopdl", "coop"};
 // What runs without KVSIM_SLSTM_VARIANT: the measured code until the new variants have run on a GPU
 // (bench/xlstm/NOTES.md records each run).
 constexpr int kSlVarDefault = kSlVarNew;
@@ -374,7 +441,7 @@ inline int slEnvVariant() {
     if (e == nullptr || *e == 0) return kSlVarDefault;
     for (int i = 0; i < kSlVarCount; ++i)
       if (!std::strcmp(e, kSlVarNames[i])) return i;
-    std::fprintf(stderr, "kvsim: KVSIM_SLSTM_VARIANT=%s is not old, new or new-nopdl (unset it for %s); sLSTM steps refuse to run\n", e, kSlVarNames[kSlVarDefault]);
+    std::fprintf(stderr, "kvsim: KVSIM_SLSTM_VARIANT=%s is not old, new, new-nopdl or coop (unset it for %s); sLSTM steps refuse to run\n", e, kSlVarNames[kSlVarDefault]);
     return -1;
   }();
   return v;
@@ -443,6 +510,46 @@ int launchSlstmNew(const xlstm_slstm_step_args& a, cudaStream_t stream, bool pdl
       e = cudaGetLastError();
     }
   }
+  if (e != cudaSuccess) {
+    kvsim_xlstm_host::setLastCudaError(e);
+    return XLSTM_ERR_CUDA;
+  }
+  return XLSTM_OK;
+}
+
+// The "coop" variant: one cooperative launch of slstmStepCoopKernel when its grid fits on the GPU at
+// once (blocks per SM by the occupancy calculator x SMs, asked once per device); otherwise the launch
+// would be refused, so it runs `new` (two launches with PDL) instead. At H4 dh512 the grid fits up to
+// B=256 on a 132-SM H100/H200 (256 blocks, 2 per SM).
+template <typename TIn, typename TState>
+int launchSlstmCoop(const xlstm_slstm_step_args& a, cudaStream_t stream) {
+  static std::atomic<uint64_t> smemSet{0};
+  static std::atomic<int> residentBlocks[64] = {};  // per device; 0: not asked yet
+  const SlMmaPlan p = slMmaPlan(a.batch, a.heads, a.headDim);
+  constexpr int smem = SlMmaTraits<TIn, TState>::kSmemBytes;
+  auto k = slstmStepCoopKernel<TIn, TState>;
+  int dev = 0;
+  cudaError_t e = cudaGetDevice(&dev);
+  if (e == cudaSuccess) e = slSetSmemOnce(k, smem, smemSet);
+  int resident = dev >= 0 && dev < 64 ? residentBlocks[dev].load(std::memory_order_relaxed) : 0;
+  if (e == cudaSuccess && resident == 0) {
+    int perSm = 0, sms = 0;
+    e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, k, kSlMmaThreads, smem);
+    if (e == cudaSuccess) e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+    resident = perSm * sms;
+    if (e == cudaSuccess && dev >= 0 && dev < 64) residentBlocks[dev].store(resident, std::memory_order_relaxed);
+  }
+  if (e != cudaSuccess) {
+    kvsim_xlstm_host::setLastCudaError(e);
+    return XLSTM_ERR_CUDA;
+  }
+  const long blocks = (long)p.groups * 4 * p.colTiles * a.heads * p.kSplits;
+  if (blocks > resident) return launchSlstmNew<TIn, TState>(a, stream, true);
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeCooperative;
+  attr[0].val.cooperative = 1;
+  e = kvsim_xlstm_host::launchEx(k, dim3(p.groups, 4 * p.colTiles, a.heads * p.kSplits), dim3(kSlMmaThreads),
+                                 smem, stream, attr, 1, a, p);
   if (e != cudaSuccess) {
     kvsim_xlstm_host::setLastCudaError(e);
     return XLSTM_ERR_CUDA;
@@ -544,6 +651,11 @@ extern "C" int xlstm_slstm_step_variant(const xlstm_slstm_step_args* a, void* st
   }
   cudaStream_t s = static_cast<cudaStream_t>(stream);
   const bool bf = a->inputDtype == XLSTM_BF16;
+  if (variant == kSlVarCoop) {
+    if (a->state.dtype == XLSTM_F32)
+      return bf ? launchSlstmCoop<__nv_bfloat16, float>(*a, s) : launchSlstmCoop<__half, float>(*a, s);
+    return bf ? launchSlstmCoop<__nv_bfloat16, __nv_bfloat16>(*a, s) : launchSlstmCoop<__half, __nv_bfloat16>(*a, s);
+  }
   if (variant != kSlVarOld) {
     const bool pdl = variant == kSlVarNew;
     if (a->state.dtype == XLSTM_F32)

@@ -26,7 +26,7 @@ int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32_t seqLen, 
 int xlstm_mlstm_prefill_tfla_marked(const xlstm_mlstm_prefill_args* args, void* stream,
                                     void* const* marks);
 
-/* sLSTM step variants (slstmStep.cu): 0 "old", 1 "new", 2 "new-nopdl"; xlstm_slstm_step runs
+/* sLSTM step variants (slstmStep.cu): 0 "old", 1 "new", 2 "new-nopdl", 3 "coop"; xlstm_slstm_step runs
  * xlstm_slstm_default_variant() (KVSIM_SLSTM_VARIANT; -1 when that names no variant). */
 int xlstm_slstm_step_variant(const xlstm_slstm_step_args* args, void* stream, int variant);
 int xlstm_slstm_variant_count(void);
