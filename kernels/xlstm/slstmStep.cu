@@ -519,8 +519,9 @@ int launchSlstmNew(const xlstm_slstm_step_args& a, cudaStream_t stream, bool pdl
 
 // The "coop" variant: one cooperative launch of slstmStepCoopKernel when its grid fits on the GPU at
 // once (blocks per SM by the occupancy calculator x SMs, asked once per device); otherwise the launch
-// would be refused, so it runs `new` (two launches with PDL) instead. At H4 dh512 the grid fits up to
-// B=256 on a 132-SM H100/H200 (256 blocks, 2 per SM).
+// would be refused, so it runs `new` (two launches with PDL) instead; also when a pointer the gating
+// reads 16 bytes at a time is not 16-byte aligned. At H4 dh512 the grid fits up to B=256 on a 132-SM
+// H100/H200 (256 blocks, 2 per SM).
 template <typename TIn, typename TState>
 int launchSlstmCoop(const xlstm_slstm_step_args& a, cudaStream_t stream) {
   static std::atomic<uint64_t> smemSet{0};
@@ -543,13 +544,24 @@ int launchSlstmCoop(const xlstm_slstm_step_args& a, cudaStream_t stream) {
     kvsim_xlstm_host::setLastCudaError(e);
     return XLSTM_ERR_CUDA;
   }
+  // The gating moves 4 units per thread in 16-byte loads and stores (as new's vector gate kernel, which
+  // new swaps for the scalar kernel when a pointer is not 16-byte aligned): those callers get new.
+  const uintptr_t addrBits = (uintptr_t)a.xPre | (uintptr_t)a.bias | (uintptr_t)a.y | (uintptr_t)a.workspace |
+                             (uintptr_t)a.state.h | (uintptr_t)a.state.c | (uintptr_t)a.state.n |
+                             (uintptr_t)a.state.m;
   const long blocks = (long)p.groups * 4 * p.colTiles * a.heads * p.kSplits;
-  if (blocks > resident) return launchSlstmNew<TIn, TState>(a, stream, true);
+  if (blocks > resident || addrBits % 16 != 0) return launchSlstmNew<TIn, TState>(a, stream, true);
   cudaLaunchAttribute attr[1];
   attr[0].id = cudaLaunchAttributeCooperative;
   attr[0].val.cooperative = 1;
   e = kvsim_xlstm_host::launchEx(k, dim3(p.groups, 4 * p.colTiles, a.heads * p.kSplits), dim3(kSlMmaThreads),
                                  smem, stream, attr, 1, a, p);
+  // Fewer SMs usable than the device has (MPS with a thread percentage, green contexts): the driver
+  // refuses the launch (nothing ran); new runs instead.
+  if (e == cudaErrorCooperativeLaunchTooLarge) {
+    (void)cudaGetLastError();
+    return launchSlstmNew<TIn, TState>(a, stream, true);
+  }
   if (e != cudaSuccess) {
     kvsim_xlstm_host::setLastCudaError(e);
     return XLSTM_ERR_CUDA;
