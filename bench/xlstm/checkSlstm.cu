@@ -92,12 +92,16 @@ static bool checkSlstmStepVariant(const SlstmCase& c, const SlstmCaseData& d, in
   dph.up(ph.bytes.data()); dpc.up(pc.bytes.data()); dpn.up(pn.bytes.data()); dpm.up(pm.data());
   DevBuf ds(d.slots.size() * 4);
   ds.up(d.slots.data());
-  DevBuf dR(d.R.bytes.size()), dbias(d.bias.size() * 4);
+  const size_t sh = (size_t)c.shiftBytes;  // xPre, y and bias start sh bytes into their buffers
+  DevBuf dR(d.R.bytes.size()), dbias(d.bias.size() * 4 + sh);
   dR.up(d.R.bytes.data());
-  dbias.up(d.bias.data());
+  float* biasP = reinterpret_cast<float*>(dbias.as<char>() + sh);
+  CK(cudaMemcpy(biasP, d.bias.data(), d.bias.size() * 4, cudaMemcpyHostToDevice));
 
   HostArr y(c.input, (size_t)B * H * dh);
-  DevBuf dx(d.x[0].bytes.size()), dy(y.bytes.size()), dws((size_t)xlstm_slstm_workspace_bytes(B, H, dh));
+  DevBuf dx(d.x[0].bytes.size() + sh), dy(y.bytes.size() + sh), dws((size_t)xlstm_slstm_workspace_bytes(B, H, dh));
+  void* xP = dx.as<char>() + sh;
+  void* yP = dy.as<char>() + sh;
   double errY = 0.0;
   bool nanOk = true;
   // A created stream, as the bench and the model use (the uploads and downloads below are on the
@@ -105,17 +109,17 @@ static bool checkSlstmStepVariant(const SlstmCase& c, const SlstmCaseData& d, in
   cudaStream_t stream;
   CK(cudaStreamCreate(&stream));
   for (int step = 0; step < c.steps; ++step) {
-    dx.up(d.x[step].bytes.data());
+    CK(cudaMemcpy(xP, d.x[step].bytes.data(), d.x[step].bytes.size(), cudaMemcpyHostToDevice));
     dy.poison();
     xlstm_slstm_step_args a{};
     a.batch = B; a.heads = H; a.headDim = dh; a.inputDtype = c.input;
-    a.xPre = dx.p; a.R = dR.p; a.bias = c.withBias ? dbias.as<float>() : nullptr;
-    a.slots = ds.as<int32_t>(); a.y = dy.p; a.workspace = dws.p;
+    a.xPre = xP; a.R = dR.p; a.bias = c.withBias ? biasP : nullptr;
+    a.slots = ds.as<int32_t>(); a.y = yP; a.workspace = dws.p;
     a.state.h = dph.p; a.state.c = dpc.p; a.state.n = dpn.p; a.state.m = dpm.as<float>();
     a.state.numSlots = c.numSlots; a.state.dtype = c.state;
     XK(xlstm_slstm_step_variant(&a, stream, variant));
     CK(cudaStreamSynchronize(stream));
-    dy.down(y.bytes.data());
+    CK(cudaMemcpy(y.bytes.data(), yP, y.bytes.size(), cudaMemcpyDeviceToHost));
     std::vector<double> out, ref;
     for (int b = 0; b < B; ++b)
       for (int h = 0; h < H; ++h) {
@@ -208,6 +212,9 @@ static const SlstmCase kExtraSlstmCases[] = {
     {"tiny B3 H1 dh8", 3, 1, 8, 4, XLSTM_BF16, XLSTM_F32, 3, true, true},
     // B=8 of the bench's shape: CUDA-core product (old) vs tensor cores at 8 of 64 rows (new).
     {"B8 H4 dh512 bf16 state", 8, 4, 512, 8, XLSTM_BF16, XLSTM_BF16, 3, false, true},
+    // xPre, y and bias 4 bytes off 16-byte alignment (4-byte aligned: every element access stays
+    // natural): old/new take the scalar gate kernel, coop falls back to new. Invalid slot included.
+    {"B64 H2 dh256 unaligned x/y/bias", 64, 2, 256, 70, XLSTM_BF16, XLSTM_F32, 2, true, true, 4},
 };
 
 // One PASS/FAIL line per variant; returns whether all passed. The first call also runs the plan

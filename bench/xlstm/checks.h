@@ -25,6 +25,9 @@ struct SlstmCase {
   xlstm_dtype input, state;
   int steps;
   bool invalidSlot, withBias;
+  // xPre, y and bias start this many bytes past a 256-byte boundary (0: cudaMalloc's alignment): a
+  // shift that is not a multiple of 16 takes the steps' paths for callers' unaligned buffers.
+  int shiftBytes = 0;
 };
 
 // Counts of check lines by outcome; a SKIP is a case an algorithm refuses by its documented limits.
