@@ -18,6 +18,8 @@
 #             carried): float64 checks incl. the gate-stress cases, memcheck, both prefill algorithms and
 #             every sLSTM variant timed side by side (XHARNESS="check memcheck bench ncu" adds the Nsight
 #             Compute profiles of tfla, the sequential prefill and the sLSTM step)
+#   xncu      the xLSTM harness's Nsight Compute profiles alone (runDevice.sh ncu), so a call can put
+#             other stages between the harness's checks/timings and its profiles
 #   hybrid-eager  the hybrid validation again with CUDA_MODULE_LOADING=EAGER (every kernel loaded at start-up),
 #             same profile: are the slow first iterations of each token count lazy kernel loading? (after hybrid)
 #   kbench    kvsim gpu bench kernels --sdpa (attention vs SDPA in the same call, xLSTM kernel rows)
@@ -71,6 +73,7 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
       step xlstm7b kvsim validate --model xlstm-7b --policy recurrent --trace .device/traces/conv-1200.csv --first 600 --time-scale 0.1 \
         --profile "$w/p/xlstm-7b.json" --json "$w/xlstm-7b.validation.json" --runs "$w/xlstm-7b" ;;
     xharness) step xharness env OUT="$w/xharness" bash bench/xlstm/runDevice.sh ${XHARNESS:-check memcheck bench} ;;
+    xncu) step xncu env OUT="$w/xncu" bash bench/xlstm/runDevice.sh ncu ;;
     hybrid-eager) step hybrid-eager env CUDA_MODULE_LOADING=EAGER kvsim validate --model hybrid-7b --policy paged $V --profile "$w/p/hybrid-7b.json" \
         --json "$w/hybrid-eager.validation.json" --runs "$w/hybrid-eager" ;;
     kbench) step kbench kvsim gpu bench kernels --sdpa -o "$w/kbench.json" ;;
