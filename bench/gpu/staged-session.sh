@@ -11,6 +11,8 @@
 #             stage run with LLAMA_FLAGS=--cuda-graphs (the profile's graph overhead fit)
 #   hybrid    kvsim calibrate --quick --model hybrid-7b; kvsim validate hybrid-7b paged, first 100 Azure conv
 #   xlstm71   kvsim calibrate --quick --model xlstm71-1.3b; kvsim validate recurrent, first 100 Azure conv
+#   xlstm71c  the xlstm71 stage with KVSIM_SLSTM_VARIANT=coop (the cooperative sLSTM step inside the addon
+#             and the executor, calibrated and validated with it)
 #   hybridp, xlstm71p  the hybrid / xlstm71 stages with `calibrate --timing primed` (each timed run after a GPU
 #             busy-wait, so its first launch is queued before its start event): A/B against the plain stages
 #   xlstm7b   kvsim calibrate --model xlstm-7b; kvsim validate recurrent, first 600 Azure conv at 0.1x time
@@ -69,6 +71,8 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
     xlstm71) quick xlstm71 xlstm71-1.3b recurrent ;;
     hybridp) quick hybridp hybrid-7b paged --timing primed ;;
     xlstm71p) quick xlstm71p xlstm71-1.3b recurrent --timing primed ;;
+    # (--timing isolated is the default; named so the profile gets its own file, p/xlstm71-1.3b-xlstm71c.json)
+    xlstm71c) KVSIM_SLSTM_VARIANT=coop quick xlstm71c xlstm71-1.3b recurrent --timing isolated ;;
     xlstm7b) step xlstm7b-cal kvsim calibrate --model xlstm-7b --out "$w/p/xlstm-7b.json"
       step xlstm7b kvsim validate --model xlstm-7b --policy recurrent --trace .device/traces/conv-1200.csv --first 600 --time-scale 0.1 \
         --profile "$w/p/xlstm-7b.json" --json "$w/xlstm-7b.validation.json" --runs "$w/xlstm-7b" ;;
