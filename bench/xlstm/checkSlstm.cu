@@ -104,6 +104,7 @@ static bool checkSlstmStepVariant(const SlstmCase& c, const SlstmCaseData& d, in
   void* yP = dy.as<char>() + sh;
   double errY = 0.0;
   bool nanOk = true;
+  std::string label = xlstm_slstm_variant_name(variant);
   // A created stream, as the bench and the model use (the uploads and downloads below are on the
   // legacy stream, which orders against it).
   cudaStream_t stream;
@@ -118,6 +119,7 @@ static bool checkSlstmStepVariant(const SlstmCase& c, const SlstmCaseData& d, in
     a.state.h = dph.p; a.state.c = dpc.p; a.state.n = dpn.p; a.state.m = dpm.as<float>();
     a.state.numSlots = c.numSlots; a.state.dtype = c.state;
     XK(xlstm_slstm_step_variant(&a, stream, variant));
+    if (step == 0) label = slstmVariantLabel(variant, a);
     CK(cudaStreamSynchronize(stream));
     CK(cudaMemcpy(y.bytes.data(), yP, y.bytes.size(), cudaMemcpyDeviceToHost));
     std::vector<double> out, ref;
@@ -167,7 +169,7 @@ static bool checkSlstmStepVariant(const SlstmCase& c, const SlstmCaseData& d, in
   const bool ok = errY <= tY && errS <= tS && nanOk && untouched;
   std::printf("%s slstm   %-28s %-9s in=%s state=%s steps=%d  errY=%.2e (<=%.0e) errState=%.2e "
               "(<=%.0e) invalidSlotNaN=%s untouchedSlots=%s\n",
-              ok ? "PASS" : "FAIL", c.name, xlstm_slstm_variant_name(variant), dtypeName(c.input),
+              ok ? "PASS" : "FAIL", c.name, label.c_str(), dtypeName(c.input),
               dtypeName(c.state), c.steps, errY, tY, errS, tS, nanOk ? "ok" : "BAD",
               untouched ? "ok" : "BAD");
   return ok;

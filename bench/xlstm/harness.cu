@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include "../../kernels/xlstm/xlstmInternal.h"
+
 #include <cuda_fp16.h>
 
 #include <algorithm>
@@ -87,4 +89,14 @@ double medianMs(const std::function<void()>& fn, int warm, int reps) {
   for (auto& e : ev) CK(cudaEventDestroy(e));
   std::sort(ms.begin(), ms.end());
   return ms[reps / 2];
+}
+
+std::string slstmVariantLabel(int variant, const xlstm_slstm_step_args& a) {
+  std::string name = xlstm_slstm_variant_name(variant);
+  if (name == "coop") {
+    const int r = xlstm_slstm_coop_cooperative(&a);
+    if (r == 0) name += "->new";
+    else if (r < 0) name += "(?)";  // the query failed; the step itself reports its own errors
+  }
+  return name;
 }

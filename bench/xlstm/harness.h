@@ -84,6 +84,11 @@ struct DevBuf {
 // ||out - ref|| / ||ref||; +inf if out has a non-finite value where ref is finite.
 double relErr(const std::vector<double>& out, const std::vector<double>& ref);
 
+// An sLSTM step variant's name for check and bench lines, as it runs with these arguments: "coop->new"
+// where the coop variant runs new instead (xlstm_slstm_coop_cooperative), so no line says coop for
+// what new did.
+std::string slstmVariantLabel(int variant, const xlstm_slstm_step_args& a);
+
 // Median time in ms of fn over `reps` runs after `warm` runs, one event pair per run.
 double medianMs(const std::function<void()>& fn, int warm, int reps);
 

@@ -268,7 +268,7 @@ static std::vector<Row> benchSlstmStepRows(const BenchEnv& env, int B, xlstm_dty
     Row r;
     char name[96], shape[96];
     std::snprintf(name, sizeof name, "sLSTM step state=%s %s", dtypeName(st),
-                  xlstm_slstm_variant_name(variants[vi]));
+                  slstmVariantLabel(variants[vi], args[0]).c_str());
     std::snprintf(shape, sizeof shape, "B=%d H=4 dh=512 (x%d layers)", B, L);
     r.what = name; r.shape = shape;
     r.timeUs = ms * 1e3;

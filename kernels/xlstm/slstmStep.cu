@@ -457,6 +457,14 @@ inline int slKSplits(int batch, int heads, int dh, int variant) {
                                   : slPlan(batch, heads, dh).kSplits;
 }
 
+// Whether every pointer the 4-units-per-thread gate code reads or writes 16 bytes at a time (xPre, bias,
+// y, the workspace, the state) is 16-byte aligned; headDim % 8 == 0 then keeps every 4-unit group aligned.
+inline bool slGateAligned(const xlstm_slstm_step_args& a) {
+  const uintptr_t bits = (uintptr_t)a.xPre | (uintptr_t)a.bias | (uintptr_t)a.y | (uintptr_t)a.workspace |
+                         (uintptr_t)a.state.h | (uintptr_t)a.state.c | (uintptr_t)a.state.n | (uintptr_t)a.state.m;
+  return bits % 16 == 0;
+}
+
 // cudaFuncSetAttribute once per kernel and device instead of on every step (a driver call on the
 // host path of a step that is only a few microseconds on the GPU). Devices past 63 set it each time.
 template <typename Kernel>
@@ -497,10 +505,8 @@ int launchSlstmNew(const xlstm_slstm_step_args& a, cudaStream_t stream, bool pdl
                  smem, stream, a, p);
   if (e == cudaSuccess) {
     const size_t total = (size_t)a.batch * a.heads * a.headDim;
-    const uintptr_t addrBits = (uintptr_t)a.xPre | (uintptr_t)a.bias | (uintptr_t)a.y |
-                               (uintptr_t)a.workspace | (uintptr_t)a.state.h |
-                               (uintptr_t)a.state.c | (uintptr_t)a.state.n | (uintptr_t)a.state.m;
-    if (addrBits % 16 == 0) {
+    const bool gateAligned = slGateAligned(a);
+    if (gateAligned) {
       const int blocks = (int)std::min<size_t>((total / 4 + kSlGatePdlThreads - 1) / kSlGatePdlThreads, 16384);
       e = slLaunch(pdl, slstmGateKernelPdl<TIn, TState>, dim3(blocks), dim3(kSlGatePdlThreads), 0,
                    stream, a, p.kSplits);
@@ -517,20 +523,18 @@ int launchSlstmNew(const xlstm_slstm_step_args& a, cudaStream_t stream, bool pdl
   return XLSTM_OK;
 }
 
-// The "coop" variant: one cooperative launch of slstmStepCoopKernel when its grid fits on the GPU at
-// once (blocks per SM by the occupancy calculator x SMs, asked once per device); otherwise the launch
-// would be refused, so it runs `new` (two launches with PDL) instead; also when a pointer the gating
-// reads 16 bytes at a time is not 16-byte aligned. At H4 dh512 the grid fits up to B=256 on a 132-SM
-// H100/H200 (256 blocks, 2 per SM).
+// Whether coop launches cooperatively for these arguments (1) or runs new (0): the grid must be
+// resident at once (blocks per SM by the occupancy calculator x SMs, asked once per device) and every
+// pointer the gating reads 16 bytes at a time 16-byte aligned (new's vector gate kernel falls back to
+// the scalar one otherwise). cudaSuccess or the error of a failed query in e.
 template <typename TIn, typename TState>
-int launchSlstmCoop(const xlstm_slstm_step_args& a, cudaStream_t stream) {
+int slCoopCooperative(const xlstm_slstm_step_args& a, cudaError_t& e) {
   static std::atomic<uint64_t> smemSet{0};
   static std::atomic<int> residentBlocks[64] = {};  // per device; 0: not asked yet
-  const SlMmaPlan p = slMmaPlan(a.batch, a.heads, a.headDim);
   constexpr int smem = SlMmaTraits<TIn, TState>::kSmemBytes;
   auto k = slstmStepCoopKernel<TIn, TState>;
   int dev = 0;
-  cudaError_t e = cudaGetDevice(&dev);
+  e = cudaGetDevice(&dev);
   if (e == cudaSuccess) e = slSetSmemOnce(k, smem, smemSet);
   int resident = dev >= 0 && dev < 64 ? residentBlocks[dev].load(std::memory_order_relaxed) : 0;
   if (e == cudaSuccess && resident == 0) {
@@ -540,17 +544,28 @@ int launchSlstmCoop(const xlstm_slstm_step_args& a, cudaStream_t stream) {
     resident = perSm * sms;
     if (e == cudaSuccess && dev >= 0 && dev < 64) residentBlocks[dev].store(resident, std::memory_order_relaxed);
   }
+  if (e != cudaSuccess) return 0;
+  const SlMmaPlan p = slMmaPlan(a.batch, a.heads, a.headDim);
+  const bool gateAligned = slGateAligned(a);
+  const long blocks = (long)p.groups * 4 * p.colTiles * a.heads * p.kSplits;
+  return blocks <= resident && gateAligned ? 1 : 0;
+}
+
+// The "coop" variant: one cooperative launch of slstmStepCoopKernel where slCoopCooperative says so;
+// otherwise (the grid would not be resident at once, or a pointer is unaligned) it runs `new` (two
+// launches with PDL). At H4 dh512 the grid fits up to B=256 on a 132-SM H100/H200 (256 blocks, 2 per SM).
+template <typename TIn, typename TState>
+int launchSlstmCoop(const xlstm_slstm_step_args& a, cudaStream_t stream) {
+  cudaError_t e = cudaSuccess;
+  const int coop = slCoopCooperative<TIn, TState>(a, e);
   if (e != cudaSuccess) {
     kvsim_xlstm_host::setLastCudaError(e);
     return XLSTM_ERR_CUDA;
   }
-  // The gating moves 4 units per thread in 16-byte loads and stores (as new's vector gate kernel, which
-  // new swaps for the scalar kernel when a pointer is not 16-byte aligned): those callers get new.
-  const uintptr_t addrBits = (uintptr_t)a.xPre | (uintptr_t)a.bias | (uintptr_t)a.y | (uintptr_t)a.workspace |
-                             (uintptr_t)a.state.h | (uintptr_t)a.state.c | (uintptr_t)a.state.n |
-                             (uintptr_t)a.state.m;
-  const long blocks = (long)p.groups * 4 * p.colTiles * a.heads * p.kSplits;
-  if (blocks > resident || addrBits % 16 != 0) return launchSlstmNew<TIn, TState>(a, stream, true);
+  if (!coop) return launchSlstmNew<TIn, TState>(a, stream, true);
+  const SlMmaPlan p = slMmaPlan(a.batch, a.heads, a.headDim);
+  constexpr int smem = SlMmaTraits<TIn, TState>::kSmemBytes;
+  auto k = slstmStepCoopKernel<TIn, TState>;
   cudaLaunchAttribute attr[1];
   attr[0].id = cudaLaunchAttributeCooperative;
   attr[0].val.cooperative = 1;
@@ -596,10 +611,8 @@ int launchSlstm(const xlstm_slstm_step_args& a, cudaStream_t stream) {
   }
   if (e == cudaSuccess) {
     const size_t total = (size_t)a.batch * a.heads * a.headDim;
-    const uintptr_t addrBits = (uintptr_t)a.xPre | (uintptr_t)a.bias | (uintptr_t)a.y |
-                               (uintptr_t)a.workspace | (uintptr_t)a.state.h |
-                               (uintptr_t)a.state.c | (uintptr_t)a.state.n | (uintptr_t)a.state.m;
-    if (addrBits % 16 == 0) {  // headDim % 8 == 0 keeps every 4-unit group 16/8-byte aligned
+    const bool gateAligned = slGateAligned(a);
+    if (gateAligned) {  // headDim % 8 == 0 keeps every 4-unit group 16/8-byte aligned
       const int blocks = (int)std::min<size_t>((total / 4 + 255) / 256, 4096);
       slstmGateKernel4<TIn, TState><<<blocks, 256, 0, stream>>>(a, kSplits);
     } else {
@@ -679,6 +692,27 @@ extern "C" int xlstm_slstm_step_variant(const xlstm_slstm_step_args* a, void* st
     return bf ? launchSlstm<__nv_bfloat16, float>(*a, s) : launchSlstm<__half, float>(*a, s);
   return bf ? launchSlstm<__nv_bfloat16, __nv_bfloat16>(*a, s)
             : launchSlstm<__half, __nv_bfloat16>(*a, s);
+}
+
+// Internal (bench and checks): 1 when the coop variant launches cooperatively for these arguments, 0
+// when it runs new instead (grid not resident at once, unaligned pointer), XLSTM_ERR_* on a bad argument
+// or a failed device query. Launches nothing.
+extern "C" int xlstm_slstm_coop_cooperative(const xlstm_slstm_step_args* a) {
+  using namespace kvsim_xlstm_host;
+  if (a == nullptr || a->batch < 1 || a->heads < 1 || a->headDim < 1) return XLSTM_ERR_INVALID_ARGUMENT;
+  if (!isInputDtype(a->inputDtype) || !isStateDtype(a->state.dtype)) return XLSTM_ERR_INVALID_ARGUMENT;
+  cudaError_t e = cudaSuccess;
+  const bool bf = a->inputDtype == XLSTM_BF16;
+  int r;
+  if (a->state.dtype == XLSTM_F32)
+    r = bf ? slCoopCooperative<__nv_bfloat16, float>(*a, e) : slCoopCooperative<__half, float>(*a, e);
+  else
+    r = bf ? slCoopCooperative<__nv_bfloat16, __nv_bfloat16>(*a, e) : slCoopCooperative<__half, __nv_bfloat16>(*a, e);
+  if (e != cudaSuccess) {
+    kvsim_xlstm_host::setLastCudaError(e);
+    return XLSTM_ERR_CUDA;
+  }
+  return r;
 }
 
 extern "C" int xlstm_slstm_step(const xlstm_slstm_step_args* a, void* stream) {

@@ -32,6 +32,10 @@ int xlstm_slstm_step_variant(const xlstm_slstm_step_args* args, void* stream, in
 int xlstm_slstm_variant_count(void);
 const char* xlstm_slstm_variant_name(int variant);
 int xlstm_slstm_default_variant(void);
+/* 1 when the "coop" variant launches cooperatively for these arguments, 0 when it runs "new" instead
+ * (grid not resident at once, or a pointer the gating reads 16 bytes at a time unaligned), XLSTM_ERR_*
+ * on a bad argument or a failed device query; launches nothing (bench and check labels). */
+int xlstm_slstm_coop_cooperative(const xlstm_slstm_step_args* args);
 
 #ifdef __cplusplus
 }
