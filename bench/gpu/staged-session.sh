@@ -26,6 +26,8 @@
 #             same profile: are the slow first iterations of each token count lazy kernel loading? (after hybrid)
 #   kbench    kvsim gpu bench kernels --sdpa (attention vs SDPA in the same call, xLSTM kernel rows)
 #   kcheck    the attention kernel checks (bench/kernels/device_run.sh check: kernels_check built there)
+#   kncu      Nsight Compute on the persistent TMA prefill kernel (bench/kernels/ncu_prefill.sh tma), with
+#             the SASS instructions its stall samples fell on (bench/gpu/ncuHotSass.py)
 # Prepare here: bash bench/gpu/pack-gpu-tests.sh (it also cuts .device/traces/mooncake-300.jsonl); carry .device.
 set -uo pipefail
 export OUT="${OUT:-/tmp/out}"
@@ -82,6 +84,7 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
         --json "$w/hybrid-eager.validation.json" --runs "$w/hybrid-eager" ;;
     kbench) step kbench kvsim gpu bench kernels --sdpa -o "$w/kbench.json" ;;
     kcheck) step kcheck env OUT="$w/kcheck" bash bench/kernels/device_run.sh check ;;
+    kncu) step kncu bash -c "{ [ -x bench/kernels/build/kernels_check ] || bench/kernels/build.sh; } && OUT='$w/kncu' bash bench/kernels/ncu_prefill.sh tma && head -32 '$w/kncu/ncu_tma.hot.txt'" ;;
     *) echo "staged-session: unknown stage $s" >&2; exit 2 ;;
   esac
 done
