@@ -4,7 +4,7 @@
 //   attentionBench(options) a timed kernel (decode, prefill, or a device copy as the ceiling) on
 //                           device-generated random data: CUDA events after warm-up, median of reps.
 //   attentionPrefillKernel(options) the name of the prefill kernel kvsim_attn_prefill would launch now
-//                           for this shape ("ws", "wsl", "ws2", "wgmma64", "wgmma128" or "mma"):
+//                           for this shape ("tma", "tmae", "ws", "wsl", "ws2", "wgmma64", "wgmma128" or "mma"):
 //                           provenance for calibration profiles and validation.
 // TypeScript (src/gpu/attentionKernels.ts) validates options first; this file only guards misuse.
 #include <cuda_runtime_api.h>

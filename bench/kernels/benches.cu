@@ -175,7 +175,7 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
   };
   for (const Variant& variant : {Variant{"wgmma128", "", "contig-w128"}, Variant{"wgmma64", "", "contig-w64"},
                                  Variant{"ws2", "", "contig-ws2"}, Variant{"wsl", "", "contig-wsl"},
-                                 Variant{"ws", "", "contig-ws"},
+                                 Variant{"ws", "", "contig-ws"}, Variant{"tmae", "", "contig-tmae"},
                                  Variant{"", "blocks", "contig-blk"}}) {
     if (*variant.kernel) setenv("KVSIM_ATTN_PREFILL", variant.kernel, 1);
     if (*variant.order) setenv("KVSIM_ATTN_PREFILL_ORDER", variant.order, 1);

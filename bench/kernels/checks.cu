@@ -134,7 +134,7 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
   kvsim_attn_shape_t shape{dt, hq, hkv, d, (float)scale};
   // path: "" = the default (persistent TMA) kernel, "ws" = the one-tile-per-CTA warp-specialised kernel, "mma" = the mma.sync kernel, "wgmma64" / "wgmma128"
   // = the non-specialised wgmma kernel with 64 / 128-key tiles, "wsl" / "ws2" = the warp-specialised
-  // kernel's variants (copies arrive on landing / 2 stages).
+  // kernel's variants (copies arrive on landing / 2 stages), "tmae" = the TMA kernel with early next-tile loads.
   // A path ending in "-blocks" also launches in the blocks-fastest grid order (prefillGrid.cuh).
   auto runPath = [&](const kvsim_kv_cache_t& cache, const std::string& what, const char* pathArg) {
     std::string path = pathArg;
@@ -158,7 +158,7 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
     report(counts, err <= tol, name, err, tol);
   };
   auto runOne = [&](const kvsim_kv_cache_t& cache, const std::string& what) {
-    for (const char* path : {"", "mma", "wgmma64", "wgmma128", "ws", "wsl", "ws2", "-blocks", "wgmma64-blocks", "ws-blocks"})
+    for (const char* path : {"", "tmae", "mma", "wgmma64", "wgmma128", "ws", "wsl", "ws2", "-blocks", "wgmma64-blocks", "ws-blocks"})
       runPath(cache, what, path);
   };
   runOne(lay.arena(), tokenRows > 1 || tightSlots ? "contig-rows" + std::to_string(tokenRows) + (tightSlots ? "-tight" : "")

@@ -28,7 +28,7 @@
  * Implementations: decode is one kernel (mma.sync, any sm_80+ build) plus a split reduction. Prefill
  * runs on wgmma when the file was compiled for sm_90a (e.g. CMAKE_CUDA_ARCHITECTURES=90a) and the
  * device is a Hopper (the persistent warp-specialised TMA kernel, prefillHopperTma.cu); otherwise on
- * mma.sync. Environment KVSIM_ATTN_PREFILL=mma|ws|wsl|ws2|wgmma64|wgmma128|tma picks a prefill kernel and
+ * mma.sync. Environment KVSIM_ATTN_PREFILL=mma|ws|wsl|ws2|wgmma64|wgmma128|tma|tmae picks a prefill kernel and
  * KVSIM_ATTN_PREFILL_ORDER=blocks the other grid order (for benchmarks and checks only).
  *
  * Every function returns 0 on success, a negative KVSIM_ATTN_E* code for an invalid or unsupported
@@ -103,7 +103,7 @@ int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_kv_cache_t* 
                        int32_t causal, void* stream);
 
 /* The prefill kernel kvsim_attn_prefill would launch now for this shape, by the same rules: "tma" (the
- * default on a Hopper with an sm_90a build), "ws", "wsl", "ws2", "wgmma64" or "wgmma128" (picked by
+ * default on a Hopper with an sm_90a build), "tmae", "ws", "wsl", "ws2", "wgmma64" or "wgmma128" (picked by
  * KVSIM_ATTN_PREFILL; an unknown value runs "tma" there, as the launch does; "tma" names the kernel, whose
  * loads go through TMA or cp.async per layout, see prefillHopperTma.cu), or "mma" (any other GPU or
  * build, or KVSIM_ATTN_PREFILL=mma); the Hopper names end in "/blocks" under

@@ -76,4 +76,12 @@ __device__ __forceinline__ void tmaLoad4d(uint32_t dst, const void* map, int c0,
       : "memory");
 }
 
+// TMA prefetch of the box at the given coordinates into L2 (cp.async.bulk.prefetch.tensor, PTX ISA 8.0,
+// sm_90): no shared memory, no mbarrier, no completion to wait for; a hint that a later tmaLoad3d of the
+// same box finds it in L2.
+__device__ __forceinline__ void tmaPrefetchL2_3d(const void* map, int c0, int c1, int c2) {
+  asm volatile("cp.async.bulk.prefetch.tensor.3d.L2.global.tile [%0, {%1, %2, %3}];\n" ::"l"(map), "r"(c0), "r"(c1), "r"(c2)
+               : "memory");
+}
+
 } // namespace kvsim

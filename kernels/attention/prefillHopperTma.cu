@@ -123,7 +123,7 @@ template <typename T, int D, class Kv, bool Causal>
 __global__ void __launch_bounds__(kThreads, 1)
     prefillHopperTmaKernel(PrefillParams p, Kv kv, const __grid_constant__ CUtensorMap tmQ,
                            const __grid_constant__ CUtensorMap tmK, const __grid_constant__ CUtensorMap tmV,
-                           int rowBlocks, int batch, bool tmaQ, bool tmaKv) {
+                           int rowBlocks, int batch, bool tmaQ, bool tmaKv, bool early) {
 #if KVSIM_HAVE_WGMMA_TMA
   constexpr int kChunks = D / 8; // 16-byte chunks per row
   constexpr uint32_t kTileBytes = kBN * D * 2, kQBytes = kBM * D * 2;
@@ -159,30 +159,23 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int c = tid % kChunks, g0 = tid / kChunks;
     uint32_t kvIt = 0; // K/V tiles this CTA loaded so far (stage and phase of the next)
     int q = 0;         // Q tiles loaded so far
+    // The next work tile after t that has queries and keys: its Q's panels into L2 when they go through
+    // TMA (a full row block), else nothing.
+    auto prefetchNextQ = [&](int t) {
+      for (int tn = t + gridDim.x; tn < total; tn += gridDim.x) {
+        const Work wn = workOf<Causal>(p, tn, rowBlocks, batch);
+        if (!wn.rows || wn.nTiles == 0) continue;
+        if (wn.row0 + kBM <= wn.qLen) {
+#pragma unroll
+          for (int pc = 0; pc < D / 64; ++pc) tmaPrefetchL2_3d(&tmQ, pc * 64, wn.head, wn.qBegin + wn.row0);
+        }
+        return;
+      }
+    };
     for (int t = blockIdx.x; t < total; t += gridDim.x) {
       const Work w = workOf<Causal>(p, t, rowBlocks, batch);
       if (!w.rows || w.nTiles == 0) continue;
       const int kvHead = w.head / p.group;
-      // Q: free once the consumers' last S of the previous tile has landed.
-      if (q > 0) mbarWait(barQEmpty, (q - 1) & 1);
-      if (tmaQ && w.row0 + kBM <= w.qLen) {
-        if (tid == 0) {
-          mbarArriveExpectTx(barQFull, kQBytes);
-#pragma unroll
-          for (int pc = 0; pc < D / 64; ++pc) tmaLoad3d(aQ + pc * kBM * 128, &tmQ, pc * 64, w.head, w.qBegin + w.row0, barQFull);
-        } else {
-          mbarArrive(barQFull);
-        }
-      } else {
-        const T* qp = reinterpret_cast<const T*>(p.q) + ((long long)(w.qBegin + w.row0) * p.numQHeads + w.head) * D;
-#pragma unroll 1
-        for (int i = tid; i < kBM * kChunks; i += 128) {
-          const int r = i / kChunks, cc = i % kChunks;
-          const bool ok = w.row0 + r < w.qLen;
-          cpAsync16(smemAddr(sQ + wgOff<kBM>(r, cc)), qp + (ok ? r * qRowStride : 0) + cc * 8, ok ? 16 : 0);
-        }
-        cpAsyncArriveOnLanding(barQFull);
-      }
       const auto rq = kv.template forRequest<T>(w.req, kvHead, D);
       // Tile j of K (isV false) or V into stage (kvIt + j) % kStages.
       auto loadTile = [&](bool isV, int j) {
@@ -217,10 +210,38 @@ __global__ void __launch_bounds__(kThreads, 1)
         }
         cpAsyncArriveOnLanding(full);
       };
-      // K_j ahead of V_{j-1}: the consumers' step j needs both.
-      for (int j = 0; j <= w.nTiles; ++j) {
+      // early (KVSIM_ATTN_PREFILL=tmae): the tile's K_0 is issued before the wait for Q's buffer, which
+      // frees only after the consumers' last S of the previous tile; K_0 needs only its own stage. So K_0
+      // is in flight while they finish that tile (its last softmax, P V and epilogue), not after.
+      if (early) loadTile(false, 0);
+      // Q: free once the consumers' last S of the previous tile has landed.
+      if (q > 0) mbarWait(barQEmpty, (q - 1) & 1);
+      if (tmaQ && w.row0 + kBM <= w.qLen) {
+        if (tid == 0) {
+          mbarArriveExpectTx(barQFull, kQBytes);
+#pragma unroll
+          for (int pc = 0; pc < D / 64; ++pc) tmaLoad3d(aQ + pc * kBM * 128, &tmQ, pc * 64, w.head, w.qBegin + w.row0, barQFull);
+        } else {
+          mbarArrive(barQFull);
+        }
+      } else {
+        const T* qp = reinterpret_cast<const T*>(p.q) + ((long long)(w.qBegin + w.row0) * p.numQHeads + w.head) * D;
+#pragma unroll 1
+        for (int i = tid; i < kBM * kChunks; i += 128) {
+          const int r = i / kChunks, cc = i % kChunks;
+          const bool ok = w.row0 + r < w.qLen;
+          cpAsync16(smemAddr(sQ + wgOff<kBM>(r, cc)), qp + (ok ? r * qRowStride : 0) + cc * 8, ok ? 16 : 0);
+        }
+        cpAsyncArriveOnLanding(barQFull);
+      }
+      // K_j ahead of V_{j-1}: the consumers' step j needs both. early: when the last K tile is issued
+      // (about kStages tiles before this work tile ends), the next work tile's Q is prefetched into L2
+      // (a TMA prefetch: no shared memory, no barrier), so its load at the buffer's release is an L2
+      // hit, not a DRAM round trip, while the consumers finish this tile.
+      for (int j = early ? 1 : 0; j <= w.nTiles; ++j) {
         if (j < w.nTiles) loadTile(false, j);
         if (j > 0) loadTile(true, j - 1);
+        if (early && tid == 0 && tmaQ && j == max(w.nTiles - 1, 1)) prefetchNextQ(t);
       }
       kvIt += w.nTiles;
       ++q;
@@ -409,7 +430,8 @@ int smCount() {
 }
 
 template <typename T, int D, class Kv, bool Causal>
-int launchTma(const PrefillParams& p, const Kv& kv, const TmaMaps& maps, int batch, int maxQueryLen, cudaStream_t stream) {
+int launchTma(const PrefillParams& p, const Kv& kv, const TmaMaps& maps, int batch, int maxQueryLen, bool early,
+              cudaStream_t stream) {
   constexpr size_t smem = TmaSmem<T, D>::kBytes;
   static bool configured = false;
   if (!configured) {
@@ -424,36 +446,36 @@ int launchTma(const PrefillParams& p, const Kv& kv, const TmaMaps& maps, int bat
   const int grid = (int)(tiles < smCount() ? tiles : smCount());
   if (tiles > 0x7fffffffLL - grid) return KVSIM_ATTN_EINVAL; // t += gridDim.x must not overflow
   prefillHopperTmaKernel<T, D, Kv, Causal><<<grid, kThreads, smem, stream>>>(p, kv, maps.q, maps.k, maps.v, rowBlocks, batch,
-                                                                             maps.tmaQ, maps.tmaKv);
+                                                                             maps.tmaQ, maps.tmaKv, early);
   return (int)cudaGetLastError();
 }
 
 template <typename T, int D, bool Causal>
 int tmaByLayout(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
-                int maxQueryLen, cudaStream_t stream) {
+                int maxQueryLen, bool early, cudaStream_t stream) {
   const TmaMaps maps = encodeMaps(s, kv, p.q, batch, maxQueryLen);
   if (kv->layout == KVSIM_KV_CONTIGUOUS)
-    return launchTma<T, D, ContiguousKv, Causal>(p, contiguousKvOf(s, kv), maps, batch, maxQueryLen, stream);
-  return launchTma<T, D, PagedKv, Causal>(p, pagedKvOf(s, kv), maps, batch, maxQueryLen, stream);
+    return launchTma<T, D, ContiguousKv, Causal>(p, contiguousKvOf(s, kv), maps, batch, maxQueryLen, early, stream);
+  return launchTma<T, D, PagedKv, Causal>(p, pagedKvOf(s, kv), maps, batch, maxQueryLen, early, stream);
 }
 
 template <typename T, int D>
 int tmaByCausal(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
-                int maxQueryLen, bool causal, cudaStream_t stream) {
-  return causal ? tmaByLayout<T, D, true>(p, s, kv, batch, maxQueryLen, stream)
-                : tmaByLayout<T, D, false>(p, s, kv, batch, maxQueryLen, stream);
+                int maxQueryLen, bool causal, bool early, cudaStream_t stream) {
+  return causal ? tmaByLayout<T, D, true>(p, s, kv, batch, maxQueryLen, early, stream)
+                : tmaByLayout<T, D, false>(p, s, kv, batch, maxQueryLen, early, stream);
 }
 
 } // namespace
 
 int launchPrefillHopperTma(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
-                           int maxQueryLen, bool causal, cudaStream_t stream) {
+                           int maxQueryLen, bool causal, bool early, cudaStream_t stream) {
   const bool bf16 = s->dtype == KVSIM_DTYPE_BF16;
   if (s->headDim == 64)
-    return bf16 ? tmaByCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, stream)
-                : tmaByCausal<__half, 64>(p, s, kv, batch, maxQueryLen, causal, stream);
-  return bf16 ? tmaByCausal<__nv_bfloat16, 128>(p, s, kv, batch, maxQueryLen, causal, stream)
-              : tmaByCausal<__half, 128>(p, s, kv, batch, maxQueryLen, causal, stream);
+    return bf16 ? tmaByCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, early, stream)
+                : tmaByCausal<__half, 64>(p, s, kv, batch, maxQueryLen, causal, early, stream);
+  return bf16 ? tmaByCausal<__nv_bfloat16, 128>(p, s, kv, batch, maxQueryLen, causal, early, stream)
+              : tmaByCausal<__half, 128>(p, s, kv, batch, maxQueryLen, causal, early, stream);
 }
 
 } // namespace kvsim

@@ -9,7 +9,7 @@ export interface AttentionNative {
   /** A timed kernel on device-generated random data (or a device copy, the bandwidth ceiling). */
   attentionBench(options: NativeAttentionBenchOptions): NativeAttentionBenchResult;
   /**
-   * The prefill kernel `kvsim_attn_prefill` would launch now for this shape (`tma`, `ws`, `wsl`, `ws2`,
+   * The prefill kernel `kvsim_attn_prefill` would launch now for this shape (`tma`, `tmae`, `ws`, `wsl`, `ws2`,
    * `wgmma64`, `wgmma128` or `mma`; attention.h kvsim_attn_prefill_kernel). Launches nothing. Optional:
    * addon builds from before it lack it (src/gpu/prefillAttentionKernel.ts reads that as unknown).
    */

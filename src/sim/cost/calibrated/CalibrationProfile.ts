@@ -173,7 +173,7 @@ export interface AttentionTables {
  */
 export interface PrefillAttentionTables extends AttentionTables {
   /**
-   * The prefill kernel the tables were measured with, as the addon names it (`tma`, `ws`, `wsl`, `ws2`,
+   * The prefill kernel the tables were measured with, as the addon names it (`tma`, `tmae`, `ws`, `wsl`, `ws2`,
    * `wgmma64`, `wgmma128`, `mma`). Absent in profiles calibrated before it was recorded (read as
    * unrecorded; the committed H100 profiles of 2026-12 ran `wgmma64`, the default then), and when the
    * addon could not say. `kvsim validate` warns when it differs from what the GPU runs.
