@@ -158,7 +158,7 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
     report(counts, err <= tol, name, err, tol);
   };
   auto runOne = [&](const kvsim_kv_cache_t& cache, const std::string& what) {
-    for (const char* path : {"", "tmae", "mma", "wgmma64", "wgmma128", "ws", "wsl", "ws2", "-blocks", "wgmma64-blocks", "ws-blocks"})
+    for (const char* path : {"", "tmae", "mma", "wgmma64", "wgmma128", "ws", "wsl", "ws2", "-blocks", "wgmma64-blocks", "ws-blocks", "tmae-blocks"})
       runPath(cache, what, path);
   };
   runOne(lay.arena(), tokenRows > 1 || tightSlots ? "contig-rows" + std::to_string(tokenRows) + (tightSlots ? "-tight" : "")

@@ -234,14 +234,14 @@ __global__ void __launch_bounds__(kThreads, 1)
         }
         cpAsyncArriveOnLanding(barQFull);
       }
-      // K_j ahead of V_{j-1}: the consumers' step j needs both. early: when the last K tile is issued
+      // K_j ahead of V_{j-1}: the consumers' step j needs both. early: once the last V tile is issued
       // (about kStages tiles before this work tile ends), the next work tile's Q is prefetched into L2
       // (a TMA prefetch: no shared memory, no barrier), so its load at the buffer's release is an L2
       // hit, not a DRAM round trip, while the consumers finish this tile.
       for (int j = early ? 1 : 0; j <= w.nTiles; ++j) {
         if (j < w.nTiles) loadTile(false, j);
         if (j > 0) loadTile(true, j - 1);
-        if (early && tid == 0 && tmaQ && j == max(w.nTiles - 1, 1)) prefetchNextQ(t);
+        if (early && tid == 0 && tmaQ && j == w.nTiles) prefetchNextQ(t); // after V_{n-1}: delays no copy
       }
       kvIt += w.nTiles;
       ++q;
