@@ -8,9 +8,13 @@ its three largest stall reasons. Why: the details page gives stall reasons avera
 every role (producer and consumers alike); this names the instruction, so a barrier wait, an mbarrier
 poll and a load can be told apart.
 
-usage: ncuHotSass.py SOURCE.csv [N]   (one table per launch in the report; prints the header instead when the columns are not recognised)
+usage: ncuHotSass.py REPORT.ncu-rep [N]   exports the source page itself (to REPORT.sass.csv.gz, kept
+       ncuHotSass.py SOURCE.csv [N]          for a later look) or reads an export already made
+One table per launch in the report; prints the header instead when the columns are not recognised.
 """
 import csv
+import gzip
+import subprocess
 import sys
 
 
@@ -25,8 +29,17 @@ def main():
     if len(sys.argv) < 2:
         sys.exit('usage: ncuHotSass.py SOURCE.csv [N]')
     path, top = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 25
-    with open(path, newline='') as f:
-        lines = f.read().splitlines()
+    if path.endswith('.ncu-rep'):
+        export = subprocess.run(['ncu', '-i', path, '--page', 'source', '--csv', '--print-source', 'sass'],
+                                capture_output=True, text=True, timeout=120)
+        text = export.stdout + export.stderr
+        path = path[:-len('.ncu-rep')] + '.sass.csv.gz'
+        with gzip.open(path, 'wt') as f:
+            f.write(text)
+    else:
+        with open(path, newline='') as f:
+            text = f.read()
+    lines = text.splitlines()
     # One table per profiled kernel launch, each from its header row (ncu may print other lines, such as
     # the kernel's name, before each).
     starts = [i for i, l in enumerate(lines) if l.startswith('"Address"')]
@@ -45,13 +58,12 @@ def table(path, rows, top):
     header, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
     col = {name: i for i, name in enumerate(header)}
     total = next((n for n in header if n.startswith('Warp Stall Sampling (All')), None)
-    source = next((n for n in header if n == 'Source'), None)
-    if total is None or source is None:
+    if total is None or 'Source' not in col:
         print(f'{path}: columns not recognised (wanted "Warp Stall Sampling (All Samples)" and "Source"):')
         print(header)
         return
-    reasons = [n for n in header if n.startswith('stall_') or n.endswith('(Stall)') or 'stall' in n.lower()
-               and n != total and not n.startswith('Warp Stall Sampling')]
+    # Per-reason sample columns: every other column that names a stall.
+    reasons = [n for n in header if 'stall' in n.lower() and not n.startswith('Warp Stall Sampling')]
     allSamples = sum(number(r[col[total]]) for r in body)
     print(f'{len(body)} SASS instructions, {allSamples:.0f} stall samples; top {top}:')
     for r in sorted(body, key=lambda r: -number(r[col[total]]))[:top]:
@@ -60,8 +72,7 @@ def table(path, rows, top):
             break
         why = sorted(((number(r[col[x]]), x) for x in reasons), reverse=True)[:3]
         whyText = ', '.join(f'{x} {v:.0f}' for v, x in why if v > 0)
-        addr = r[col['Address']] if 'Address' in col else r[0]
-        print(f'{100 * n / max(allSamples, 1):5.1f}%  {addr:>6}  {r[col[source]][:70]:<70}  {whyText}')
+        print(f'{100 * n / max(allSamples, 1):5.1f}%  {r[col["Address"]]:>6}  {r[col["Source"]][:70]:<70}  {whyText}')
 
 
 if __name__ == '__main__':

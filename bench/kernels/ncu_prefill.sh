@@ -21,9 +21,7 @@ for name in "${names[@]}"; do
   ncu -i "$OUT/ncu_$name.ncu-rep" --page details --print-summary none > "$OUT/ncu_$name.txt" 2>&1
   ncu -i "$OUT/ncu_$name.ncu-rep" --page raw --print-summary none > "$OUT/ncu_$name.raw.txt" 2>&1
   # Which SASS instructions the stall samples fell on (per warp role: producer polls vs consumer waits).
-  ncu -i "$OUT/ncu_$name.ncu-rep" --page source --csv --print-source sass > "$OUT/ncu_$name.sass.csv" 2>&1
-  python3 bench/gpu/ncuHotSass.py "$OUT/ncu_$name.sass.csv" 30 > "$OUT/ncu_$name.hot.txt" 2>&1
-  gzip -f "$OUT/ncu_$name.sass.csv"
+  python3 bench/gpu/ncuHotSass.py "$OUT/ncu_$name.ncu-rep" 30 > "$OUT/ncu_$name.hot.txt" 2>&1
   echo "=== $name"
   grep -E "^ +(Duration|Compute \(SM\) Throughput|Memory Throughput|L1/TEX Hit Rate|L2 Hit Rate|L2 Cache Throughput|DRAM Throughput|Achieved Occupancy|Warp Cycles Per Issued Instruction|Issue Slots Busy|Executed Ipc Active)" "$OUT/ncu_$name.txt" | sed 's/  */ /g'
   grep -E "sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active|sm__inst_executed_pipe_tensor_op_gmma|l1tex__data_bank_conflicts_pipe_lsu_mem_shared.sum |lts__t_sectors_srcunit_tex_op_read.sum.per_second" "$OUT/ncu_$name.raw.txt" | sed 's/  */ /g' | head -8

@@ -65,9 +65,7 @@ ncuProfile() {
     timeout 60 ncu -i "$OUT/ncu_$name.ncu-rep" --print-summary none --page details > "$OUT/ncu_$name.txt" 2>&1
     timeout 60 ncu -i "$OUT/ncu_$name.ncu-rep" --print-summary none --page raw > "$OUT/ncu_$name.raw.txt" 2>&1
     # Which SASS instructions the stall samples fell on (bench/gpu/ncuHotSass.py says why).
-    timeout 60 ncu -i "$OUT/ncu_$name.ncu-rep" --page source --csv --print-source sass > "$OUT/ncu_$name.sass.csv" 2>&1
-    python3 bench/gpu/ncuHotSass.py "$OUT/ncu_$name.sass.csv" 25 > "$OUT/ncu_$name.hot.txt" 2>&1
-    gzip -f "$OUT/ncu_$name.sass.csv"
+    python3 bench/gpu/ncuHotSass.py "$OUT/ncu_$name.ncu-rep" 25 > "$OUT/ncu_$name.hot.txt" 2>&1
   fi
 }
 # Per kernel of a profile: the headline numbers, then the five largest stall reasons (cycles per
