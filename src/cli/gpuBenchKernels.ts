@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { checkInt, KvsimError, UserError } from '../errors.js';
+import type { PrefillCrossoverReport } from '../gpu/prefillCrossover.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { writeTextOutput } from '../io/writeJsonOutput.js';
 
@@ -9,6 +10,7 @@ interface BenchKernelsArgs {
   reps: number;
   check: boolean;
   sdpa: boolean;
+  crossover: boolean;
   json: boolean;
   output?: string;
 }
@@ -27,6 +29,11 @@ export const gpuBenchKernelsCommand: CommandModule<object, BenchKernelsArgs> = {
         type: 'boolean',
         default: false,
         describe: 'also time PyTorch scaled_dot_product_attention on the same shapes (python3 with CUDA PyTorch, or $KVSIM_PYTHON) and add SDPA ms and kvsim/SDPA columns; a failure is an error',
+      })
+      .option('crossover', {
+        type: 'boolean',
+        default: true,
+        describe: 'also time one prompt of 256 to 32768 tokens through the attention prefill of a Llama-3-8B layer and the tfla mLSTM prefill of an xLSTM-7B layer, and say where the faster kernel changes (--no-crossover to skip)',
       })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .option('output', { alias: 'o', type: 'string', describe: 'also write the JSON report to this file' })
@@ -64,8 +71,18 @@ export const gpuBenchKernelsCommand: CommandModule<object, BenchKernelsArgs> = {
     const xnative = xlstmNative(binding);
     const { formatXlstmKernelBench, runXlstmKernelBench } = await import('../gpu/xlstmKernelBench.js');
     const xlstm = xnative ? runXlstmKernelBench(xnative, undefined, device) : undefined;
-    const full = xlstm ? `${JSON.stringify({ ...report, xlstm }, null, 2)}\n` : json;
+    // Attention against mLSTM prefill per prompt length, both kernels in this call (needs both modules).
+    let crossover: PrefillCrossoverReport | undefined;
+    let crossoverText = '';
+    if (args.crossover && xnative) {
+      const { formatPrefillCrossover, runPrefillCrossover } = await import('../gpu/prefillCrossover.js');
+      crossover = runPrefillCrossover(native, xnative, info.name, { device });
+      crossoverText = `\n${formatPrefillCrossover(crossover)}\n`;
+    } else if (args.crossover) {
+      crossoverText = '\nprefill crossover not measured: this addon build has no xLSTM kernels (module Xlstm)\n';
+    }
+    const full = xlstm ? `${JSON.stringify({ ...report, xlstm, ...(crossover ? { crossover } : {}) }, null, 2)}\n` : json;
     if (args.output && xlstm) await writeTextOutput(args.output, full, { option: '--output' });
-    process.stdout.write(args.json ? full : `${formatKernelBench(report)}\n${xlstm ? `\n${formatXlstmKernelBench(xlstm)}\n` : ''}`);
+    process.stdout.write(args.json ? full : `${formatKernelBench(report)}\n${xlstm ? `\n${formatXlstmKernelBench(xlstm)}\n` : ''}${crossoverText}`);
   },
 };
