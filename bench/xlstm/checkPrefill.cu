@@ -83,9 +83,8 @@ static int runTokens(const SeqInputs& in, const PrefillCase& c, MlstmPool& pool,
       a.batch = B; a.seqLen = per; a.heads = H; a.dqk = c.dqk; a.dv = c.dv; a.inputDtype = c.input;
       a.q = dq.p; a.k = dk.p; a.v = dv.p; a.igatePre = di.as<float>(); a.fgatePre = df.as<float>();
       a.slots = dslots.as<int32_t>(); a.gateSoftCap = 15.0f; a.h = dh.p; a.state = pool.state();
-      a.algorithm = mode.algorithm;
-      const int64_t wsBytes =
-          xlstm_mlstm_prefill_workspace_bytes(B, per, H, c.dqk, c.dv, mode.algorithm);
+      const int64_t wsBytes = xlstm_mlstm_prefill_workspace_bytes(B, per, H, c.dqk, c.dv,
+                                                                  publicPrefillAlgorithm(mode.algorithm));
       // Kept past the loop's device synchronize below (freed only after the kernels that use it ran).
       if (mode.givenWorkspace && wsBytes > 0) {
         ws.emplace_back(new DevBuf((size_t)wsBytes));
@@ -93,7 +92,7 @@ static int runTokens(const SeqInputs& in, const PrefillCase& c, MlstmPool& pool,
         a.workspace = wsBuf->p;
         a.workspaceBytes = wsBytes;
       }
-      const int rc = xlstm_mlstm_prefill(&a, nullptr);
+      const int rc = runPrefillAlgorithm(a, mode.algorithm, nullptr);
       if (rc == XLSTM_ERR_UNSUPPORTED_SHAPE) return rc;
       XK(rc);
     }
@@ -201,6 +200,9 @@ static void checkPrefillWith(const PrefillCase& c, PrefillGates gates, uint64_t 
   }
 
   const double tH = tolH(c.input, c.state, true), tS = tolState(c.input, c.state, true);
+  // tfla's outputs, kept for the fused variant: same floats in the same order, so the same bits.
+  bool haveTfla = false;
+  std::vector<uint8_t> tflaH, tflaC, tflaN, tflaM;
   for (const int algorithm : kPrefillAlgorithms) {
     const char* alg = prefillAlgorithmName(algorithm);
     MlstmPool pool(c.numSlots, H, dqk, dv, c.state);
@@ -220,7 +222,7 @@ static void checkPrefillWith(const PrefillCase& c, PrefillGates gates, uint64_t 
     if (rc != XLSTM_OK) {
       // Only tfla may refuse a shape the sequential kernel takes (its grid limits, xlstm.h): a
       // sequential refusal is a failure.
-      const bool skip = algorithm == XLSTM_PREFILL_TFLA;
+      const bool skip = isTflaAlgorithm(algorithm);
       std::printf("%s prefill/%-10s %-28s in=%s state=%s S=%d split=%d  refused: %s (tfla limits: "
                   "dqk, dv %% 16 == 0, dqk <= 256, dv <= 512, batch * heads <= 65535, "
                   "seqLen <= 65535 * 256)\n",
@@ -263,16 +265,29 @@ static void checkPrefillWith(const PrefillCase& c, PrefillGates gates, uint64_t 
             }
       errVsStep = relErr(a, bb);
     }
+    const auto mBytes = [](const std::vector<float>& m) {
+      return std::vector<uint8_t>(reinterpret_cast<const uint8_t*>(m.data()),
+                                  reinterpret_cast<const uint8_t*>(m.data() + m.size()));
+    };
+    const char* sameBits = "-";
+    if (algorithm == XLSTM_PREFILL_TFLA) {
+      haveTfla = true;
+      tflaH = hOut.bytes; tflaC = pool.C.bytes; tflaN = pool.n.bytes; tflaM = mBytes(pool.m);
+    } else if (algorithm == kPrefillTflaFused) {
+      sameBits = !haveTfla ? "no-tfla-run"
+                 : (hOut.bytes == tflaH && pool.C.bytes == tflaC && pool.n.bytes == tflaN && mBytes(pool.m) == tflaM)
+                     ? "yes" : "NO";
+    }
     const bool ok = errH <= tH && eC <= tS && eN <= tS && eM <= 1e-4 && nanOk && untouched &&
-                    errVsStep <= tH;
+                    errVsStep <= tH && (algorithm != kPrefillTflaFused || !std::strcmp(sameBits, "yes"));
     const char* wsNote =  // tfla's workspace: given by the harness, or allocated by the call
-        algorithm != XLSTM_PREFILL_TFLA ? "-" : mode.givenWorkspace ? "given" : "call";
+        !isTflaAlgorithm(algorithm) ? "-" : mode.givenWorkspace ? "given" : "call";
     std::printf("%s prefill/%-10s %-28s in=%s state=%s S=%d split=%d ws=%s  errH=%.2e (<=%.0e) "
                 "errC=%.2e errN=%.2e (<=%.0e) errM=%.2e vsStepKernel=%.2e invalidSlotNaN=%s "
-                "untouchedSlots=%s\n",
+                "untouchedSlots=%s sameBitsAsTfla=%s\n",
                 ok ? "PASS" : "FAIL", alg, c.name, dtypeName(c.input), dtypeName(c.state), S,
                 c.splitAt, wsNote, errH, tH, eC, eN, tS, eM,
-                errVsStep, nanOk ? "ok" : "BAD", untouched ? "ok" : "BAD");
+                errVsStep, nanOk ? "ok" : "BAD", untouched ? "ok" : "BAD", sameBits);
     tally.add(ok);
   }
 }

@@ -1,14 +1,15 @@
 // xLSTM kernel harness: correctness against float64 (PASS/FAIL/SKIP per case) and timings.
 // Usage: xlstm_bench [--check] [--bench] [--profile-prefill] [--profile-slstm]
-//                    [--algorithm sequential|tfla] [--seed N]   (no action flag: check + bench)
-//   --check            every case; each prefill case once per algorithm (sequential and tfla)
+//                    [--algorithm sequential|tfla|tfla-fused] [--seed N]   (no action flag: check + bench)
+//   --check            every case; each prefill case once per algorithm (sequential, tfla and
+//                      tfla-fused, tfla with its state pass fused: must match tfla bit for bit)
 //   --bench            the timing table; each prefill shape once per algorithm
 //   --profile-prefill  one prefill call for a profiler (ncu): xLSTM-7B layer (H 8, dqk 256,
 //                      dv 512, bf16 inputs, fp32 state) at B=4 S=4096, with --algorithm
 //   --profile-slstm    one sLSTM step at batch 64, the bench's sLSTM shape (H 4, dh 512, bf16
 //                      inputs, fp32 state)
 //   --algorithm        what --profile-prefill launches (default sequential); checks and the
-//                      bench always run both
+//                      bench always run every algorithm
 // Exit status: 0 all checks passed (or skipped), 1 a check failed, 2 a CUDA or argument error.
 
 #include <chrono>
@@ -83,7 +84,7 @@ static void runBench(const cudaDeviceProp& prop) {
   for (int B : {1, 16, 64})
     rows.push_back(benchMlstmStep(env, B, XLSTM_BF16, xlstm_mlstm_step_default_streaming,
                                   xlstm_mlstm_step_default_unroll));
-  // Prefill: each shape with both algorithms, adjacent rows.
+  // Prefill: each shape with every algorithm (sequential, tfla, tfla-fused), adjacent rows.
   struct PrefillShape {
     int batch, seqLen;
     xlstm_dtype state;
@@ -117,6 +118,7 @@ static void runBench(const cudaDeviceProp& prop) {
 static bool parseAlgorithm(const char* s, int& algorithm) {
   if (!std::strcmp(s, "sequential")) algorithm = XLSTM_PREFILL_SEQUENTIAL;
   else if (!std::strcmp(s, "tfla")) algorithm = XLSTM_PREFILL_TFLA;
+  else if (!std::strcmp(s, "tfla-fused")) algorithm = kPrefillTflaFused;
   else return false;
   return true;
 }
@@ -135,14 +137,14 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--seed") && hasValue) seed = std::strtoull(argv[++i], nullptr, 10);
     else if (!std::strcmp(argv[i], "--algorithm") && hasValue) {
       if (!parseAlgorithm(argv[++i], algorithm)) {
-        std::fprintf(stderr, "xlstm_bench: unknown algorithm '%s' (expected sequential or tfla)\n",
+        std::fprintf(stderr, "xlstm_bench: unknown algorithm '%s' (expected sequential, tfla or tfla-fused)\n",
                      argv[i]);
         return 2;
       }
     } else {
       std::fprintf(stderr,
                    "xlstm_bench: unknown option '%s' (expected --check, --bench, --profile-prefill, "
-                   "--profile-slstm, --algorithm sequential|tfla, --seed N)\n",
+                   "--profile-slstm, --algorithm sequential|tfla|tfla-fused, --seed N)\n",
                    argv[i]);
       return 2;
     }

@@ -97,18 +97,21 @@ Row benchMlstmStep(const BenchEnv& env, int B, xlstm_dtype st, int streaming, in
 
 // tfla's three kernels timed apart (events recorded between them in the stream, 15 calls, the median
 // of each part), printed as one line: where the time goes, for the next version's target.
-static void printTflaParts(const xlstm_mlstm_prefill_args& a, int B, int S, xlstm_dtype st) {
+static void printTflaParts(const xlstm_mlstm_prefill_args& a, int B, int S, xlstm_dtype st, bool fused) {
   constexpr int kReps = 15;
   std::vector<cudaEvent_t> ev(4 * kReps);
   for (auto& e : ev) CK(cudaEventCreate(&e));
   for (int r = 0; r < kReps; ++r) {
     void* marks[4];
     for (int i = 0; i < 4; ++i) marks[i] = ev[4 * r + i];
-    XK(xlstm_mlstm_prefill_tfla_marked(&a, nullptr, marks));
+    XK(xlstm_mlstm_prefill_tfla_variant(&a, nullptr, marks, fused ? 1 : 0));
   }
   CK(cudaDeviceSynchronize());
-  const char* names[3] = {"chunk state", "scan", "output"};
-  std::printf("tfla parts B=%d S=%d state=%s (median of %d):", B, S, dtypeName(st), kReps);
+  // Fused: one state pass (its time on the first part, the second part's events are back to back).
+  const char* split[3] = {"chunk state", "scan", "output"};
+  const char* joined[3] = {"state pass", "(none)", "output"};
+  const char* const* names = fused ? joined : split;
+  std::printf("%s parts B=%d S=%d state=%s (median of %d):", fused ? "tfla-fused" : "tfla", B, S, dtypeName(st), kReps);
   for (int part = 0; part < 3; ++part) {
     std::vector<double> us(kReps);
     for (int r = 0; r < kReps; ++r) {
@@ -144,8 +147,8 @@ Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st, int alg
   a.q = q.p; a.k = k.p; a.v = v.p; a.h = h.p; a.igatePre = ig.as<float>(); a.fgatePre = fg.as<float>();
   a.slots = slots.as<int32_t>(); a.gateSoftCap = 15.0f;
   a.state.C = C.p; a.state.n = n.p; a.state.m = m.as<float>(); a.state.numSlots = B; a.state.dtype = st;
-  a.algorithm = algorithm;
-  const int64_t wsBytes = xlstm_mlstm_prefill_workspace_bytes(B, S, H, dqk, dv, algorithm);
+  a.algorithm = publicPrefillAlgorithm(algorithm);
+  const int64_t wsBytes = xlstm_mlstm_prefill_workspace_bytes(B, S, H, dqk, dv, a.algorithm);
   if (wsBytes < 0) {
     std::fprintf(stderr, "xlstm_mlstm_prefill_workspace_bytes refused B=%d S=%d algorithm %d\n", B,
                  S, algorithm);
@@ -158,9 +161,9 @@ Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st, int alg
     a.workspace = ws->p;
     a.workspaceBytes = wsBytes;
   }
-  const double ms = medianMs([&] { XK(xlstm_mlstm_prefill(&a, nullptr)); }, once ? 0 : 2,
+  const double ms = medianMs([&] { XK(runPrefillAlgorithm(a, algorithm, nullptr)); }, once ? 0 : 2,
                              once ? 1 : 15);
-  if (algorithm == XLSTM_PREFILL_TFLA && !once) printTflaParts(a, B, S, st);
+  if (isTflaAlgorithm(algorithm) && !once) printTflaParts(a, B, S, st, algorithm == kPrefillTflaFused);
   // Model FLOPs of the sequential kernel's chunkwise form (L = 64, dense intra-chunk matrices):
   // QK^T 2L^2 dqk, PV 2L^2 dv, Q C 2L dqk dv, state update 2L dqk dv, per chunk and head. The
   // same count for tfla (whose 256-token chunks do other work), so TFLOP/s compare as 1 / time.

@@ -181,6 +181,107 @@ __host__ __device__ inline K1Layout k1Layout(int inBytes) {
   return L;
 }
 
+// Kernel 1's steps, shared with the fused state pass (tflaStatePassKernel): K columns [r0, r0 + 64)
+// and V columns [c0, c0 + 128) of the chunk's rows into shared memory, zero past the ends (cp.async;
+// the caller waits).
+template <typename TIn>
+__device__ __forceinline__ void k1LoadKV(const xlstm_mlstm_prefill_args& a, const K1Layout& L, int b, int head,
+                                         int t0, int len, int r0, int c0, TIn* sK, TIn* sV) {
+  const int H = a.heads, dqk = a.dqk, dv = a.dv, S = a.seqLen, tid = threadIdx.x;
+  const TIn* kg = reinterpret_cast<const TIn*>(a.k);
+  const TIn* vg = reinterpret_cast<const TIn*>(a.v);
+  for (int idx = tid; idx < kL * (kK1Dqk / 8); idx += kThreads) {
+    const int s = idx / (kK1Dqk / 8), x = idx % (kK1Dqk / 8);
+    const bool ok = s < len && r0 + x * 8 < dqk;
+    const size_t g = ok ? (((size_t)b * S + t0 + s) * H + head) * dqk + r0 + x * 8 : 0;
+    cpAsync16(sK + s * L.ldK + x * 8, kg + g, ok);
+  }
+  for (int idx = tid; idx < kL * (kK1Dv / 8); idx += kThreads) {
+    const int s = idx / (kK1Dv / 8), x = idx % (kK1Dv / 8);
+    const bool ok = s < len && c0 + x * 8 < dv;
+    const size_t g = ok ? (((size_t)b * S + t0 + s) * H + head) * dv + c0 + x * 8 : 0;
+    cpAsync16(sV + s * L.ldV + x * 8, vg + g, ok);
+  }
+}
+
+// After chunkGates: mloc = max_r (G - b_r + i_r) over the chunk and w_r = e^{G - b_r + i_r - mloc}
+// into sW. G - b_r in double (both reach -3840; their difference is what matters), rounded once:
+// exact to ~1e-7 relative where w_r is not negligible. Returns (float) G and mloc; ends with a
+// barrier (sW visible; also: every thread's cp.async copies, waited for before, have landed).
+__device__ __forceinline__ float2 k1Weights(const double* sB, const float* sI, float* sW, float* scr) {
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  const double G = sB[kL - 1];
+  const float xr = (float)(G - sB[tid] + (double)sI[tid]);
+  float mx = xr;
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
+  if (lane == 0) scr[warp] = mx;
+  __syncthreads();
+  float mloc = scr[0];
+  for (int i = 1; i < kWarps; ++i) mloc = fmaxf(mloc, scr[i]);
+  sW[tid] = expf(xr - mloc);  // 0 on padding rows (i = -inf)
+  __syncthreads();
+  return make_float2((float)G, mloc);
+}
+
+// nloc's 64 rows [r0, r0 + 64) from the unrounded weights: four partial sums per row into sNp, summed
+// in a fixed order by the caller (threads < 64). Ends with a barrier.
+template <typename TIn>
+__device__ __forceinline__ void k1NlocPartials(const K1Layout& L, const TIn* sK, const float* sW, float* sNp) {
+  const int tid = threadIdx.x, j = tid % kK1Dqk, part = tid / kK1Dqk;
+  float acc = 0.0f;
+  for (int r = part * (kL / 4); r < (part + 1) * (kL / 4); ++r) acc += sW[r] * toF(sK[r * L.ldK + j]);
+  sNp[tid] = acc;
+  __syncthreads();
+}
+
+// K rows scaled by their weights, in place (rounded to the input type, as the sequential kernel),
+// 8 elements per 16-byte access: one weight per row, no per-element index arithmetic. Ends with a barrier.
+template <typename TIn>
+__device__ __forceinline__ void k1ScaleK(const K1Layout& L, TIn* sK, const float* sW) {
+  for (int idx = threadIdx.x; idx < kL * (kK1Dqk / 8); idx += kThreads) {
+    const int s = idx / (kK1Dqk / 8), x = idx % (kK1Dqk / 8);
+    uint4* p = reinterpret_cast<uint4*>(sK + s * L.ldK + x * 8);
+    const float ws = sW[s];
+    uint4 u = *p;
+    unsigned* e = reinterpret_cast<unsigned*>(&u);
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      const float2 f = Elem<TIn>::unpack(e[k]);
+      e[k] = Elem<TIn>::pack(f.x * ws, f.y * ws);
+    }
+    *p = u;
+  }
+  __syncthreads();
+}
+
+// The tile Kw^T V: warp -> 16 rows (dqk, rf = warp / 2) x 64 columns (dv, (warp % 2) * 64), as NP
+// pairs of 16 columns from column colOff of the warp's 64: acc[j] = columns colOff + j * 8 +
+// (lane % 4) * 2 + {0, 1} of rows lane / 4 (+ 8). Each accumulator sums over the chunk's tokens in
+// the same order whatever NP is (NP = 2 twice gives kernel 1's NP = 4 results, with 16 fewer
+// live registers). A = Kw^T is K stored [token][dqk], i.e. column-major A: ldmatrix.trans gives
+// A's row fragments.
+template <typename TIn, int NP>
+__device__ __forceinline__ void k1Product(float (&acc)[2 * NP][4], const K1Layout& L, const TIn* sK, const TIn* sV,
+                                          int colOff) {
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, rf = warp >> 1, colBase = (warp & 1) * 64 + colOff;
+#pragma unroll
+  for (int j = 0; j < 2 * NP; ++j) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.0f;
+  const TIn* aBase = sK + ((lane >> 4) & 1) * 8 * L.ldK + rf * 16 + ((lane >> 3) & 1) * 8 + (lane & 7) * L.ldK;
+#pragma unroll 2
+  for (int kk = 0; kk < kL; kk += 16) {
+    unsigned fa[4];
+    ldsm4t(fa, aBase + kk * L.ldK);
+#pragma unroll
+    for (int np = 0; np < NP; ++np) {
+      unsigned fb[4];
+      loadBkn(fb, sV, L.ldV, kk, colBase + np * 16, lane);
+      mma16816<TIn>(acc[2 * np], fa, fb[0], fb[1]);
+      mma16816<TIn>(acc[2 * np + 1], fa, fb[2], fb[3]);
+    }
+  }
+}
+
 template <typename TIn>
 __global__ void __launch_bounds__(kThreads, 2)
     tflaChunkStateKernel(const xlstm_mlstm_prefill_args a, const WsPtrs w) {
@@ -204,86 +305,22 @@ __global__ void __launch_bounds__(kThreads, 2)
   double* scrD = reinterpret_cast<double*>(smem + L.offScr);
   float* scr = reinterpret_cast<float*>(scrD + 8);
 
-  // K columns [r0, r0 + 64) and V columns [c0, c0 + 128) of the chunk's rows; zero past the ends.
-  const TIn* kg = reinterpret_cast<const TIn*>(a.k);
-  const TIn* vg = reinterpret_cast<const TIn*>(a.v);
-  for (int idx = tid; idx < kL * (kK1Dqk / 8); idx += kThreads) {
-    const int s = idx / (kK1Dqk / 8), x = idx % (kK1Dqk / 8);
-    const bool ok = s < len && r0 + x * 8 < dqk;
-    const size_t g = ok ? (((size_t)b * S + t0 + s) * H + head) * dqk + r0 + x * 8 : 0;
-    cpAsync16(sK + s * L.ldK + x * 8, kg + g, ok);
-  }
-  for (int idx = tid; idx < kL * (kK1Dv / 8); idx += kThreads) {
-    const int s = idx / (kK1Dv / 8), x = idx % (kK1Dv / 8);
-    const bool ok = s < len && c0 + x * 8 < dv;
-    const size_t g = ok ? (((size_t)b * S + t0 + s) * H + head) * dv + c0 + x * 8 : 0;
-    cpAsync16(sV + s * L.ldV + x * 8, vg + g, ok);
-  }
+  k1LoadKV<TIn>(a, L, b, head, t0, len, r0, c0, sK, sV);
   chunkGates(a, b, head, t0, len, sB, sI, scrD);
   cpAsyncWaitAll();
+  const float2 gm = k1Weights(sB, sI, sW, scr);
 
-  // mloc = max_r (G - b_r + i_r) over the chunk; w_r relative to it. G - b_r in double (both reach
-  // -3840; their difference is what matters), rounded once: exact to ~1e-7 relative where w_r is
-  // not negligible.
-  const double G = sB[kL - 1];
-  const float xr = (float)(G - sB[tid] + (double)sI[tid]);
-  float mx = xr;
-#pragma unroll
-  for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
-  if (lane == 0) scr[warp] = mx;
-  __syncthreads();  // also: every thread's copies have landed
-  float mloc = scr[0];
-  for (int i = 1; i < kWarps; ++i) mloc = fmaxf(mloc, scr[i]);
-  sW[tid] = expf(xr - mloc);  // 0 on padding rows (i = -inf)
-  __syncthreads();
-
-  // nloc from the unrounded weights (the first column tile only; one partial sum per 64 rows).
   if (tv == 0) {
-    const int j = tid % kK1Dqk, part = tid / kK1Dqk;
-    float acc = 0.0f;
-    for (int r = part * (kL / 4); r < (part + 1) * (kL / 4); ++r) acc += sW[r] * toF(sK[r * L.ldK + j]);
-    sNp[tid] = acc;
-    __syncthreads();
+    k1NlocPartials<TIn>(L, sK, sW, sNp);
     if (tid < kK1Dqk && r0 + tid < dqk)
       w.nloc[cs * dqk + r0 + tid] = sNp[tid] + sNp[tid + 64] + sNp[tid + 128] + sNp[tid + 192];
   }
-  // K rows scaled by their weights, in place (rounded to the input type, as the sequential kernel),
-  // 8 elements per 16-byte access: one weight per row, no per-element index arithmetic.
-  for (int idx = tid; idx < kL * (kK1Dqk / 8); idx += kThreads) {
-    const int s = idx / (kK1Dqk / 8), x = idx % (kK1Dqk / 8);
-    uint4* p = reinterpret_cast<uint4*>(sK + s * L.ldK + x * 8);
-    const float ws = sW[s];
-    uint4 u = *p;
-    unsigned* e = reinterpret_cast<unsigned*>(&u);
-#pragma unroll
-    for (int k = 0; k < 4; ++k) {
-      const float2 f = Elem<TIn>::unpack(e[k]);
-      e[k] = Elem<TIn>::pack(f.x * ws, f.y * ws);
-    }
-    *p = u;
-  }
-  __syncthreads();
+  k1ScaleK<TIn>(L, sK, sW);
 
-  // Cloc tile = Kw^T V: warp -> 16 rows (dqk) x 64 columns (dv), eight 16x8 accumulators.
-  // A = Kw^T is K stored [token][dqk], i.e. column-major A: ldmatrix.trans gives A's row fragments.
   const int rf = warp >> 1, g = lane >> 2, tg = lane & 3, colBase = (warp & 1) * 64;
   if (r0 + rf * 16 < dqk) {
     float acc[8][4];
-#pragma unroll
-    for (int j = 0; j < 8; ++j) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = 0.0f;
-    const TIn* aBase = sK + ((lane >> 4) & 1) * 8 * L.ldK + rf * 16 + ((lane >> 3) & 1) * 8 + (lane & 7) * L.ldK;
-#pragma unroll 2
-    for (int kk = 0; kk < kL; kk += 16) {
-      unsigned fa[4];
-      ldsm4t(fa, aBase + kk * L.ldK);
-#pragma unroll
-      for (int np = 0; np < 4; ++np) {
-        unsigned fb[4];
-        loadBkn(fb, sV, L.ldV, kk, colBase + np * 16, lane);
-        mma16816<TIn>(acc[2 * np], fa, fb[0], fb[1]);
-        mma16816<TIn>(acc[2 * np + 1], fa, fb[2], fb[3]);
-      }
-    }
+    k1Product<TIn, 4>(acc, L, sK, sV, 0);
     // fp32 pairs straight from the accumulators: per store instruction 8 rows x 32 contiguous bytes.
     const int rowLo = r0 + rf * 16 + g;
     float* out = w.Cloc + cs * dqk * dv;
@@ -298,7 +335,7 @@ __global__ void __launch_bounds__(kThreads, 2)
       }
     }
   }
-  if (blockIdx.x == 0 && tid == 0) w.scal[cs] = make_float2((float)G, mloc);
+  if (blockIdx.x == 0 && tid == 0) w.scal[cs] = gm;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,6 +345,11 @@ __device__ __forceinline__ void scanCoef(float2 g, float& m, float& decay, float
   decay = expf(g.x + m - mn);
   weight = expf(g.y - mn);
   m = mn;
+}
+// One element's update, C <- decay C + weight Cloc, with the rounding spelled out (one product, one
+// fused multiply-add) so the scan and the fused state pass give bit-identical states.
+__device__ __forceinline__ float scanStep(float decay, float x, float weight, float loc) {
+  return __fmaf_rn(decay, x, __fmul_rn(weight, loc));
 }
 
 
@@ -346,10 +388,10 @@ __global__ void __launch_bounds__(kThreads) tflaScanKernel(const xlstm_mlstm_pre
       store4(cp + (size_t)ch * per, x);
       float decay, weight;
       scanCoef(scal[ch], m, decay, weight);
-      x[0] = decay * x[0] + weight * loc.x;
-      x[1] = decay * x[1] + weight * loc.y;
-      x[2] = decay * x[2] + weight * loc.z;
-      x[3] = decay * x[3] + weight * loc.w;
+      x[0] = scanStep(decay, x[0], weight, loc.x);
+      x[1] = scanStep(decay, x[1], weight, loc.y);
+      x[2] = scanStep(decay, x[2], weight, loc.z);
+      x[3] = scanStep(decay, x[3], weight, loc.w);
     }
 #pragma unroll
     for (int k = 0; k < 4; ++k) Cs[k] = fromF<TState>(x[k]);
@@ -364,7 +406,7 @@ __global__ void __launch_bounds__(kThreads) tflaScanKernel(const xlstm_mlstm_pre
       w.nprev[at] = x;
       float decay, weight;
       scanCoef(scal[ch], m, decay, weight);
-      x = decay * x + weight * w.nloc[at];
+      x = scanStep(decay, x, weight, w.nloc[at]);
     }
     *ns = fromF<TState>(x);
   }
@@ -377,6 +419,134 @@ __global__ void __launch_bounds__(kThreads) tflaScanKernel(const xlstm_mlstm_pre
       scanCoef(scal[ch], m, decay, weight);
     }
     mp[nC] = m;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (1+2) fused (harness-only until measured: xlstm_mlstm_prefill_tfla_variant(..., fused = 1)): one block per (request, head, 64 x 128 tile of
+// C) walks the chunks in order, the tile's running state in registers. Per chunk it does kernel 1's
+// work for its tile (same loads, weights and products: the k1* steps above) and kernel 2's update
+// of that tile (scanCoef, scanStep), writing Cprev and nprev before the update. Cloc never goes to
+// memory: the split path writes it in fp32 and the scan reads it back (2 x 4 dqk dv bytes per chunk
+// and head; at B4 S4096 on the xLSTM-7B layer 537 MB of the ~0.9 GB the two passes move). The cost:
+// B x H x 16 blocks instead of x chunks (512 at B4 H8; 128 at B1 H8, a sequential walk of S/256
+// chunks each). Same floats in the same order as the split path: Cprev, nprev, mprev and the final
+// state are bit-identical to it (the harness checks that), so kernel 3 is unchanged.
+template <typename TIn, typename TState>
+__global__ void __launch_bounds__(kThreads, 2)
+    tflaStatePassKernel(const xlstm_mlstm_prefill_args a, const WsPtrs w) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  const K1Layout L = k1Layout((int)sizeof(TIn));
+  const int H = a.heads, dqk = a.dqk, dv = a.dv, S = a.seqLen, nC = w.nC;
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  const int nDqkT = (dqk + kK1Dqk - 1) / kK1Dqk;
+  const int tq = blockIdx.x % nDqkT, tv = blockIdx.x / nDqkT;
+  const int bh = blockIdx.y, b = bh / H, head = bh % H;
+  const int r0 = tq * kK1Dqk, c0 = tv * kK1Dv;
+  const int slot = a.slots[b];
+  if (slot < 0 || slot >= a.state.numSlots) return;  // kernel 3 writes NaN; the pool stays as it is
+  const size_t sh = (size_t)slot * H + head, per = (size_t)dqk * dv;
+
+  TIn* sK = reinterpret_cast<TIn*>(smem + L.offK);
+  TIn* sV = reinterpret_cast<TIn*>(smem + L.offV);
+  double* sB = reinterpret_cast<double*>(smem + L.offB);
+  float* sI = reinterpret_cast<float*>(smem + L.offI);
+  float* sW = reinterpret_cast<float*>(smem + L.offW);
+  float* sNp = reinterpret_cast<float*>(smem + L.offNp);
+  double* scrD = reinterpret_cast<double*>(smem + L.offScr);
+  float* scr = reinterpret_cast<float*>(scrD + 8);
+
+  // The tile's state, in the accumulator layout of k1Product: rows rowLo, rowLo + 8, columns
+  // col(j), col(j) + 1. Out-of-range elements stay 0 and are never stored.
+  const int rf = warp >> 1, g = lane >> 2, tg = lane & 3, colBase = (warp & 1) * 64;
+  const int rowLo = r0 + rf * 16 + g;
+  const bool warpRows = r0 + rf * 16 < dqk;
+  TState* Cs = reinterpret_cast<TState*>(a.state.C) + sh * per;
+  float st[8][4];
+#pragma unroll
+  for (int j = 0; j < 8; ++j) {
+    const int col = c0 + colBase + j * 8 + tg * 2;  // dv % 16 == 0: col < dv implies col + 1 < dv
+    const bool lo = warpRows && col < dv && rowLo < dqk, hi = warpRows && col < dv && rowLo + 8 < dqk;
+    st[j][0] = lo ? toF(Cs[(size_t)rowLo * dv + col]) : 0.0f;
+    st[j][1] = lo ? toF(Cs[(size_t)rowLo * dv + col + 1]) : 0.0f;
+    st[j][2] = hi ? toF(Cs[(size_t)(rowLo + 8) * dv + col]) : 0.0f;
+    st[j][3] = hi ? toF(Cs[(size_t)(rowLo + 8) * dv + col + 1]) : 0.0f;
+  }
+  // n: rows [r0, r0 + 64), one per thread < 64, in the first column tile's blocks.
+  const bool nOwner = tv == 0 && tid < kK1Dqk && r0 + tid < dqk;
+  TState* ns = reinterpret_cast<TState*>(a.state.n) + sh * dqk + r0 + tid;
+  float nx = nOwner ? toF(*ns) : 0.0f;
+  float m = a.state.m[sh];
+  float* mp = w.mprev + (size_t)bh * (nC + 1);
+  TIn* cpBase = reinterpret_cast<TIn*>(w.Cprev) + (size_t)bh * nC * per;
+
+  for (int c = 0; c < nC; ++c) {
+    const int t0 = c * kL, len = min(kL, S - t0);
+    const size_t cs = (size_t)bh * nC + c;
+    k1LoadKV<TIn>(a, L, b, head, t0, len, r0, c0, sK, sV);
+    chunkGates(a, b, head, t0, len, sB, sI, scrD);
+    cpAsyncWaitAll();
+    const float2 gm = k1Weights(sB, sI, sW, scr);
+    // The scan's coefficients from the same two floats it reads (G rounded to float, mloc).
+    if (blockIdx.x == 0 && tid == 0) {
+      mp[c] = m;
+      w.scal[cs] = gm;
+    }
+    float decay, weight;
+    scanCoef(gm, m, decay, weight);
+    if (tv == 0) {
+      k1NlocPartials<TIn>(L, sK, sW, sNp);
+      if (nOwner) {
+        const float nloc = sNp[tid] + sNp[tid + 64] + sNp[tid + 128] + sNp[tid + 192];
+        w.nprev[cs * dqk + r0 + tid] = nx;
+        nx = scanStep(decay, nx, weight, nloc);
+      }
+    }
+    k1ScaleK<TIn>(L, sK, sW);
+    if (warpRows) {
+      // Cprev: the state entering this chunk, rounded to the input type (pairs, as the scan's store4).
+      TIn* cp = cpBase + (size_t)c * per;
+#pragma unroll
+      for (int j = 0; j < 8; ++j) {
+        const int col = c0 + colBase + j * 8 + tg * 2;
+        if (col < dv) {
+          if (rowLo < dqk)
+            *reinterpret_cast<unsigned*>(cp + (size_t)rowLo * dv + col) = Elem<TIn>::pack(st[j][0], st[j][1]);
+          if (rowLo + 8 < dqk)
+            *reinterpret_cast<unsigned*>(cp + (size_t)(rowLo + 8) * dv + col) = Elem<TIn>::pack(st[j][2], st[j][3]);
+        }
+      }
+      // The product in two halves of 32 columns: at the 2-blocks-per-SM cap of 128 registers ptxas spills
+      // 12 bytes so (56 with one 64-column product, whose accumulators live beside the state).
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        float acc[4][4];
+        k1Product<TIn, 2>(acc, L, sK, sV, half * 32);
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) st[half * 4 + j][e] = scanStep(decay, st[half * 4 + j][e], weight, acc[j][e]);
+      }
+    }
+    __syncthreads();  // every warp done with sK, sV, sB, sI, sW and scr before the next chunk's loads
+  }
+  if (blockIdx.x == 0 && tid == 0) mp[nC] = m;  // kernel 3 writes it to the slot
+  if (nOwner) *ns = fromF<TState>(nx);
+  if (warpRows) {
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      const int col = c0 + colBase + j * 8 + tg * 2;
+      if (col < dv) {
+        if (rowLo < dqk) {
+          Cs[(size_t)rowLo * dv + col] = fromF<TState>(st[j][0]);
+          Cs[(size_t)rowLo * dv + col + 1] = fromF<TState>(st[j][1]);
+        }
+        if (rowLo + 8 < dqk) {
+          Cs[(size_t)(rowLo + 8) * dv + col] = fromF<TState>(st[j][2]);
+          Cs[(size_t)(rowLo + 8) * dv + col + 1] = fromF<TState>(st[j][3]);
+        }
+      }
+    }
   }
 }
 
@@ -737,9 +907,10 @@ inline int cudaFail(cudaError_t e) {
 }
 
 // marks (the harness's per-kernel timing, xlstm_mlstm_prefill_tfla_marked): null, or four events
-// recorded in the stream before kernel 1 and after kernels 1, 2 and 3.
+// recorded in the stream before kernel 1 and after kernels 1, 2 and 3 (fused: after the state pass,
+// again at once, and after kernel 3).
 template <typename TIn, typename TState>
-int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream, cudaEvent_t const* marks) {
+int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream, cudaEvent_t const* marks, bool fused) {
   const int nC = chunks(a.seqLen), bh = a.batch * a.heads;
   const Ws lay = wsLayout(a.batch, a.heads, nC, a.dqk, a.dv);
   char* base = static_cast<char*>(ws);
@@ -754,7 +925,8 @@ int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream, cud
 
   const K1Layout L1 = k1Layout((int)sizeof(TIn));
   const K3Layout L3 = k3Layout(a.dqk, (int)sizeof(TIn));
-  auto k1 = tflaChunkStateKernel<TIn>;
+  auto k1 = fused ? (void (*)(xlstm_mlstm_prefill_args, WsPtrs))tflaStatePassKernel<TIn, TState>
+                  : (void (*)(xlstm_mlstm_prefill_args, WsPtrs))tflaChunkStateKernel<TIn>;
   auto k3 = tflaOutputKernel<TIn>;
   cudaError_t e = cudaFuncSetAttribute(k1, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L1.total);
   if (e == cudaSuccess)
@@ -764,12 +936,18 @@ int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream, cud
   const int nDqkT1 = (a.dqk + kK1Dqk - 1) / kK1Dqk, nDvT1 = (a.dv + kK1Dv - 1) / kK1Dv;
   auto mark = [&](int i) { return marks == nullptr ? cudaSuccess : cudaEventRecord(marks[i], stream); };
   if ((e = mark(0)) != cudaSuccess) return cudaFail(e);
-  k1<<<dim3(nDqkT1 * nDvT1, nC, bh), kThreads, L1.total, stream>>>(a, w);
-  if ((e = cudaGetLastError()) != cudaSuccess || (e = mark(1)) != cudaSuccess) return cudaFail(e);
-  const size_t per = (size_t)a.dqk * a.dv;
-  const int scanBlocks = (int)((per + kScanElems - 1) / kScanElems) + 1;  // + the n block
-  tflaScanKernel<TIn, TState><<<dim3(scanBlocks, bh), kThreads, 0, stream>>>(a, w);
-  if ((e = cudaGetLastError()) != cudaSuccess || (e = mark(2)) != cudaSuccess) return cudaFail(e);
+  if (fused) {
+    k1<<<dim3(nDqkT1 * nDvT1, bh), kThreads, L1.total, stream>>>(a, w);
+    if ((e = cudaGetLastError()) != cudaSuccess || (e = mark(1)) != cudaSuccess || (e = mark(2)) != cudaSuccess)
+      return cudaFail(e);
+  } else {
+    k1<<<dim3(nDqkT1 * nDvT1, nC, bh), kThreads, L1.total, stream>>>(a, w);
+    if ((e = cudaGetLastError()) != cudaSuccess || (e = mark(1)) != cudaSuccess) return cudaFail(e);
+    const size_t per = (size_t)a.dqk * a.dv;
+    const int scanBlocks = (int)((per + kScanElems - 1) / kScanElems) + 1;  // + the n block
+    tflaScanKernel<TIn, TState><<<dim3(scanBlocks, bh), kThreads, 0, stream>>>(a, w);
+    if ((e = cudaGetLastError()) != cudaSuccess || (e = mark(2)) != cudaSuccess) return cudaFail(e);
+  }
   const int nDvT3 = (a.dv + kDvTile - 1) / kDvTile;
   k3<<<dim3((kL / kRows) * nDvT3, nC, bh), kThreads, L3.total, stream>>>(a, w);
   if ((e = cudaGetLastError()) != cudaSuccess || (e = mark(3)) != cudaSuccess) return cudaFail(e);
@@ -797,6 +975,11 @@ extern "C" int xlstm_mlstm_prefill_tfla(const xlstm_mlstm_prefill_args* a, void*
 
 extern "C" int xlstm_mlstm_prefill_tfla_marked(const xlstm_mlstm_prefill_args* a, void* stream,
                                                void* const* marks) {
+  return xlstm_mlstm_prefill_tfla_variant(a, stream, marks, 0);
+}
+
+extern "C" int xlstm_mlstm_prefill_tfla_variant(const xlstm_mlstm_prefill_args* a, void* stream,
+                                                void* const* marks, int fused) {
   using namespace kvsim_xlstm::tfla;
   if ((int64_t)a->batch * a->heads > 65535 || chunks(a->seqLen) > 65535 || a->dqk > kMaxDqk ||
       a->dv > kMaxDv || a->dqk % 16 != 0 || a->dv % 16 != 0)
@@ -817,9 +1000,10 @@ extern "C" int xlstm_mlstm_prefill_tfla_marked(const xlstm_mlstm_prefill_args* a
   const auto ev = reinterpret_cast<cudaEvent_t const*>(marks);
   int rc;
   if (a->state.dtype == XLSTM_F32)
-    rc = bf ? launch<__nv_bfloat16, float>(*a, ws, s, ev) : launch<__half, float>(*a, ws, s, ev);
+    rc = bf ? launch<__nv_bfloat16, float>(*a, ws, s, ev, fused) : launch<__half, float>(*a, ws, s, ev, fused);
   else
-    rc = bf ? launch<__nv_bfloat16, __nv_bfloat16>(*a, ws, s, ev) : launch<__half, __nv_bfloat16>(*a, ws, s, ev);
+    rc = bf ? launch<__nv_bfloat16, __nv_bfloat16>(*a, ws, s, ev, fused)
+            : launch<__half, __nv_bfloat16>(*a, ws, s, ev, fused);
   if (a->workspace == nullptr) {
     cudaError_t e = cudaFreeAsync(ws, s);
     if (rc == XLSTM_OK && e != cudaSuccess) return cudaFail(e);

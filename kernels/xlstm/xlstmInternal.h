@@ -25,6 +25,11 @@ int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32_t seqLen, 
  * them apart without a profiler. marks may be null. */
 int xlstm_mlstm_prefill_tfla_marked(const xlstm_mlstm_prefill_args* args, void* stream,
                                     void* const* marks);
+/* The same with the state pass picked: fused 0 = kernels 1 and 2 (chunk states, then the scan; what
+ * xlstm_mlstm_prefill runs), 1 = tflaStatePassKernel (both in one walk over the chunks; harness-only
+ * until measured). Cprev, nprev, mprev and the final state are bit-identical between the two. */
+int xlstm_mlstm_prefill_tfla_variant(const xlstm_mlstm_prefill_args* args, void* stream,
+                                     void* const* marks, int fused);
 
 /* sLSTM step variants (slstmStep.cu): 0 "old", 1 "new", 2 "new-nopdl", 3 "coop"; xlstm_slstm_step runs
  * xlstm_slstm_default_variant() (KVSIM_SLSTM_VARIANT; -1 when that names no variant). */
