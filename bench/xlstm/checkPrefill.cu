@@ -89,6 +89,9 @@ static int runTokens(const SeqInputs& in, const PrefillCase& c, MlstmPool& pool,
       if (mode.givenWorkspace && wsBytes > 0) {
         ws.emplace_back(new DevBuf((size_t)wsBytes));
         DevBuf* const wsBuf = ws.back().get();
+        // Poisoned (NaN bytes): a region the call fails to write reads as NaN, not as what an
+        // earlier call left at the same address (tfla-fused runs right after tfla, same sizes).
+        wsBuf->poison();
         a.workspace = wsBuf->p;
         a.workspaceBytes = wsBytes;
       }
