@@ -1,5 +1,6 @@
 // Correctness: every kernel variant against a float64 reference on fresh random inputs, outputs
 // poisoned (NaN) before each run, unused KV bytes poisoned too. Prints PASS/FAIL per case.
+#include <cstdlib>
 #include <cstring>
 
 #include "harness.h"
@@ -157,9 +158,17 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
                   ctxString(qLen).c_str());
     report(counts, err <= tol, name, err, tol);
   };
+  // KVSIM_CHECK_PATHS (comma-separated, "default" for ""): only those paths, e.g. the new variant's under
+  // compute-sanitizer or several seeds (bench/kernels/device_run.sh); unset: every path.
+  const char* only = std::getenv("KVSIM_CHECK_PATHS");
+  auto selected = [&](const char* path) {
+    if (only == nullptr) return true;
+    const std::string name = *path ? path : "default", list = std::string(",") + only + ",";
+    return list.find("," + name + ",") != std::string::npos;
+  };
   auto runOne = [&](const kvsim_kv_cache_t& cache, const std::string& what) {
     for (const char* path : {"", "tmae", "mma", "wgmma64", "wgmma128", "ws", "wsl", "ws2", "-blocks", "wgmma64-blocks", "ws-blocks", "tmae-blocks"})
-      runPath(cache, what, path);
+      if (selected(path)) runPath(cache, what, path);
   };
   runOne(lay.arena(), tokenRows > 1 || tightSlots ? "contig-rows" + std::to_string(tokenRows) + (tightSlots ? "-tight" : "")
                                                   : std::string("contig"));

@@ -14,6 +14,21 @@ command -v cuobjdump >/dev/null && cuobjdump -sass bench/kernels/build/kernels_c
 if [ "$mode" != bench ]; then
   timeout 200 bench/kernels/build/kernels_check check "${SEED:-$RANDOM}" > "$OUT/check.log" 2>&1; rc=$?
   grep -E "^FAIL|CHECKS|error" "$OUT/check.log" | head -30
+  # The newest prefill variant (NEW_PATHS) before it may become a default: more seeds, each under a
+  # timeout (a producer/consumer protocol fault hangs rather than fails), then compute-sanitizer
+  # memcheck and synccheck on its paths alone (KVSIM_CHECK_PATHS; decode checks run too).
+  np=${NEW_PATHS:-tmae,tmae-blocks}
+  for s in 11 22 33; do
+    KVSIM_CHECK_PATHS=$np timeout 60 bench/kernels/build/kernels_check check $s > "$OUT/check_new_$s.log" 2>&1
+    echo "new paths ($np) seed $s: exit $? $(grep -E 'CHECKS' "$OUT/check_new_$s.log" | tail -1)"
+  done
+  if command -v compute-sanitizer > /dev/null; then
+    for tool in memcheck synccheck; do
+      KVSIM_CHECK_PATHS=$np timeout 150 compute-sanitizer --tool $tool --error-exitcode 9 bench/kernels/build/kernels_check check 44 \
+        > "$OUT/check_new_$tool.log" 2>&1
+      echo "new paths ($np) $tool: exit $? $(grep -E 'ERROR SUMMARY|CHECKS' "$OUT/check_new_$tool.log" | tr '\n' ' ')"
+    done
+  fi
 fi
 if [ "$mode" != check ]; then
   timeout 200 bench/kernels/build/kernels_check bench > "$OUT/kernels.log" 2>&1 || { rc=1; tail -5 "$OUT/kernels.log"; }
