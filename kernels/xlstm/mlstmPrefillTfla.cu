@@ -587,6 +587,146 @@ __host__ __device__ inline K3Layout k3Layout(int dqk, int inBytes) {
   return L;
 }
 
+// Kernel 3's per-(chunk, query tile) steps, shared with its wide variant (tflaOutputWideKernel).
+// Shared-memory row and column terms: b, i (chunkGates), colT_r high/residual, and per query row
+// m_s, the inter-term scale, rowT_s high/residual, den (inter part, then 1 / div_s), den's two
+// key-half parts; scrD: chunkGates' 8 doubles, then 8 for the prefix max.
+struct K3Terms {
+  const double* sB;
+  const float* sI;
+  float *sCol, *sColE, *sM, *sRS, *sRT, *sDen, *sDenPart, *sRTE;
+  double* scrD;
+};
+
+// Per-chunk precomputation, once per block, so the tile loops do no gate arithmetic:
+// m_s = max(b_s + m0, max_{r<=s}(b_s - b_r + i_r)) = b_s + M_s, M_s = max(m0, prefix max of
+// (i_r - b_r)); the decay of key r for query s is 2^{rowT_s + colT_r} (scale 1/sqrt(dqk) folded
+// in), rowT_s = -M_s log2 e + log2(1/sqrt(dqk)). In double, each split into a float high part and
+// residual (see the top of the file): both reach ~5500 and cancel. After chunkGates; one barrier.
+__device__ __forceinline__ void k3RowColTerms(const K3Terms& T, int q0, int len, float m0, float scale, int dqk) {
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  const double x = (double)T.sI[tid] - T.sB[tid];  // -inf on padding rows
+  const double xl = x * kLog2eD;
+  const float xh = (float)xl;
+  T.sCol[tid] = xh;
+  T.sColE[tid] = tid < len ? (float)(xl - (double)xh) : 0.0f;  // 0, not -inf - -inf
+  double pm = x;
+#pragma unroll
+  for (int o = 1; o < 32; o <<= 1) {
+    const double y = __shfl_up_sync(0xffffffffu, pm, o);
+    if (lane >= o) pm = fmax(pm, y);
+  }
+  if (lane == 31) T.scrD[8 + warp] = pm;
+  __syncthreads();
+  for (int v = 0; v < warp; ++v) pm = fmax(pm, T.scrD[8 + v]);
+  const int ls = tid - q0;
+  if (ls >= 0 && ls < kRows) {
+    const double M = fmax((double)m0, pm);  // m_s - b_s
+    T.sM[ls] = (float)(T.sB[tid] + M);
+    T.sRS[ls] = expf((float)((double)m0 - M)) * scale;  // b_s + m0 - m_s = m0 - M_s
+    const double rt = -M * kLog2eD - 0.5 * log2((double)dqk);
+    const float rh = (float)rt;
+    T.sRT[ls] = rh;
+    T.sRTE[ls] = (float)(rt - (double)rh);
+  }
+}
+
+// Inter part of den: q_s . nprev, 4 threads per row, 8 elements per 16-byte load (Q and sRS visible).
+template <typename TIn>
+__device__ __forceinline__ void k3InterDen(const K3Terms& T, const TIn* sQ, int ldQ, int vecQ, const float* sN) {
+  const int tid = threadIdx.x, ls = tid >> 2, part = tid & 3;
+  float qn = 0.0f;
+  for (int x = part; x < vecQ; x += 4) {
+    const uint4 u = *reinterpret_cast<const uint4*>(sQ + ls * ldQ + x * 8);
+    const unsigned* e = reinterpret_cast<const unsigned*>(&u);
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      const float2 f = Elem<TIn>::unpack(e[k]);
+      qn += f.x * sN[x * 8 + 2 * k] + f.y * sN[x * 8 + 2 * k + 1];
+    }
+  }
+  qn += __shfl_xor_sync(0xffffffffu, qn, 1);
+  qn += __shfl_xor_sync(0xffffffffu, qn, 2);
+  if (part == 0) T.sDen[ls] = T.sRS[ls] * qn;
+}
+
+// S = Q K^T for the warp's 16 rows x 32 keys of a 64-key tile (sK: [key][dqk], leading dim ldQ): four
+// 16x8 accumulators.
+template <typename TIn>
+__device__ __forceinline__ void k3Scores(float (&sc)[4][4], const TIn* sQ, const TIn* sK, int ldQ, int dqk, int rowBase,
+                                         int keyBase, int lane) {
+#pragma unroll
+  for (int j = 0; j < 4; ++j) sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.0f;
+#pragma unroll 4
+  for (int kk = 0; kk < dqk; kk += 16) {
+    unsigned fa[4];
+    loadA(fa, sQ, ldQ, rowBase, kk, lane);
+#pragma unroll
+    for (int np = 0; np < 2; ++np) {
+      unsigned fb[4];
+      loadBnk(fb, sK, ldQ, kk, keyBase + np * 16, lane);
+      mma16816<TIn>(sc[2 * np], fa, fb[0], fb[1]);
+      mma16816<TIn>(sc[2 * np + 1], fa, fb[2], fb[3]);
+    }
+  }
+}
+
+// Gated scores P = 2^{rowT_s + colT_r} S (causal on the diagonal tile), den in fp32 before
+// rounding, P rounded to the input type into shared memory at columns pCol0 + key (for P V). The
+// exponent is (high + high) + (residual + residual): the first sum is exact wherever the weight is
+// not negligible. k0: the key tile's first key inside the chunk.
+template <typename TIn>
+__device__ __forceinline__ void k3GateScores(const float (&sc)[4][4], const K3Terms& T, int k0, int rowBase, int keyBase,
+                                             int lane, bool diag, TIn* sP, int ldP, int pCol0, float& denLo,
+                                             float& denHi) {
+  const int g = lane >> 2, tg = lane & 3;
+  // rowT of rows g and g + 8, high parts and residuals (read here, not held across the loop:
+  // the kernel is at the 128-register cap of 2 blocks per SM).
+  const float rtLo = T.sRT[rowBase + g], rtHi = T.sRT[rowBase + g + 8];
+  const float reLo = T.sRTE[rowBase + g], reHi = T.sRTE[rowBase + g + 8];
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    const int col = keyBase + j * 8 + tg * 2;  // key index inside the tile
+    const float2 ct = *reinterpret_cast<const float2*>(T.sCol + k0 + col);
+    const float2 ce = *reinterpret_cast<const float2*>(T.sColE + k0 + col);
+    const int rLo = rowBase + g;
+    float p0 = fastExp2((rtLo + ct.x) + (reLo + ce.x)) * sc[j][0];
+    float p1 = fastExp2((rtLo + ct.y) + (reLo + ce.y)) * sc[j][1];
+    float p2 = fastExp2((rtHi + ct.x) + (reHi + ce.x)) * sc[j][2];
+    float p3 = fastExp2((rtHi + ct.y) + (reHi + ce.y)) * sc[j][3];
+    if (diag) {
+      if (col > rLo) p0 = 0.0f;
+      if (col + 1 > rLo) p1 = 0.0f;
+      if (col > rLo + 8) p2 = 0.0f;
+      if (col + 1 > rLo + 8) p3 = 0.0f;
+    }
+    denLo += p0 + p1;
+    denHi += p2 + p3;
+    *reinterpret_cast<unsigned*>(sP + rLo * ldP + pCol0 + col) = Elem<TIn>::pack(p0, p1);
+    *reinterpret_cast<unsigned*>(sP + (rLo + 8) * ldP + pCol0 + col) = Elem<TIn>::pack(p2, p3);
+  }
+}
+
+// Normalizer div_s = max(|den_s|, e^{-m_s}) + eps; den = inter part + both key halves' parts
+// (warps 2i and 2i + 1 hold the two halves of rows rowBase...). Leaves 1 / div_s in sDen; two barriers.
+__device__ __forceinline__ void k3DenFinish(const K3Terms& T, float denLo, float denHi, int rowBase) {
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31, g = lane >> 2, tg = lane & 3;
+  denLo += __shfl_xor_sync(0xffffffffu, denLo, 1);
+  denLo += __shfl_xor_sync(0xffffffffu, denLo, 2);
+  denHi += __shfl_xor_sync(0xffffffffu, denHi, 1);
+  denHi += __shfl_xor_sync(0xffffffffu, denHi, 2);
+  if (tg == 0) {
+    T.sDenPart[(warp & 1) * kRows + rowBase + g] = denLo;
+    T.sDenPart[(warp & 1) * kRows + rowBase + g + 8] = denHi;
+  }
+  __syncthreads();
+  if (tid < kRows) {
+    const float den = T.sDen[tid] + T.sDenPart[tid] + T.sDenPart[kRows + tid];
+    T.sDen[tid] = 1.0f / (fmaxf(fabsf(den), expf(-T.sM[tid])) + kNormEps);
+  }
+  __syncthreads();
+}
+
 // Blocks per SM the output kernel is compiled for. v1 (wmma) spilled at the 128-register cap of 2;
 // v2 (mma.sync, fragments of known layout) fits it. -DKVSIM_TFLA_K3_MIN_BLOCKS=1 lifts the cap, for
 // comparison (bench/xlstm/runDevice.sh).
@@ -641,6 +781,7 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
   float* sDenPart = sM + 4 * kRows;                       // [2][kRows]: intra part per key half
   float* sRTE = sM + 6 * kRows;                           // rowT_s's residual
   double* scrD = reinterpret_cast<double*>(smem + L.offScr);
+  const K3Terms T{sB, sI, sCol, sColE, sM, sRS, sRT, sDen, sDenPart, sRTE, scrD};
 
   const TIn* qg = reinterpret_cast<const TIn*>(a.q);
   const TIn* kg = reinterpret_cast<const TIn*>(a.k);
@@ -670,56 +811,10 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
   const float scale = rsqrtf((float)dqk);
   chunkGates(a, b, head, t0, len, sB, sI, scrD);
 
-  // Per-chunk precomputation, once per block, so the tile loops do no gate arithmetic:
-  // m_s = max(b_s + m0, max_{r<=s}(b_s - b_r + i_r)) = b_s + M_s, M_s = max(m0, prefix max of
-  // (i_r - b_r)); the decay of key r for query s is 2^{rowT_s + colT_r} (scale 1/sqrt(dqk) folded
-  // in), rowT_s = -M_s log2 e + log2(1/sqrt(dqk)). In double, each split into a float high part and
-  // residual (see the top of the file): both reach ~5500 and cancel.
-  {
-    const double x = (double)sI[tid] - sB[tid];  // -inf on padding rows
-    const double xl = x * kLog2eD;
-    const float xh = (float)xl;
-    sCol[tid] = xh;
-    sColE[tid] = tid < len ? (float)(xl - (double)xh) : 0.0f;  // 0, not -inf - -inf
-    double pm = x;
-#pragma unroll
-    for (int o = 1; o < 32; o <<= 1) {
-      const double y = __shfl_up_sync(0xffffffffu, pm, o);
-      if (lane >= o) pm = fmax(pm, y);
-    }
-    if (lane == 31) scrD[8 + warp] = pm;
-    __syncthreads();
-    for (int v = 0; v < warp; ++v) pm = fmax(pm, scrD[8 + v]);
-    const int ls = tid - q0;
-    if (ls >= 0 && ls < kRows) {
-      const double M = fmax((double)m0, pm);  // m_s - b_s
-      sM[ls] = (float)(sB[tid] + M);
-      sRS[ls] = expf((float)((double)m0 - M)) * scale;  // b_s + m0 - m_s = m0 - M_s
-      const double rt = -M * kLog2eD - 0.5 * log2((double)dqk);
-      const float rh = (float)rt;
-      sRT[ls] = rh;
-      sRTE[ls] = (float)(rt - (double)rh);
-    }
-  }
+  k3RowColTerms(T, q0, len, m0, scale, dqk);
   cpAsyncWait<1>();  // Q has landed (Cprev slice 0 may still be in flight)
   __syncthreads();
-  // Inter part of den: q_s . nprev, 4 threads per row, 8 elements per 16-byte load.
-  {
-    const int ls = tid >> 2, part = tid & 3;
-    float qn = 0.0f;
-    for (int x = part; x < vecQ; x += 4) {
-      const uint4 u = *reinterpret_cast<const uint4*>(sQ + ls * L.ldQ + x * 8);
-      const unsigned* e = reinterpret_cast<const unsigned*>(&u);
-#pragma unroll
-      for (int k = 0; k < 4; ++k) {
-        const float2 f = Elem<TIn>::unpack(e[k]);
-        qn += f.x * sN[x * 8 + 2 * k] + f.y * sN[x * 8 + 2 * k + 1];
-      }
-    }
-    qn += __shfl_xor_sync(0xffffffffu, qn, 1);
-    qn += __shfl_xor_sync(0xffffffffu, qn, 2);
-    if (part == 0) sDen[ls] = sRS[ls] * qn;
-  }
+  k3InterDen<TIn>(T, sQ, L.ldQ, vecQ, sN);
 
   // Warp -> query rows [rowBase, rowBase + 16) x output columns [colBase, colBase + 64) (eight 16x8
   // accumulators), and for Q K^T keys [keyBase, keyBase + 32) of each 64-key tile.
@@ -790,51 +885,9 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
     cpAsyncCommit();
     cpAsyncWait<1>();  // K of this tile has landed
     __syncthreads();
-    // S = Q K^T for the warp's 16 rows x 32 keys: four 16x8 accumulators.
     float sc[4][4];
-#pragma unroll
-    for (int j = 0; j < 4; ++j) sc[j][0] = sc[j][1] = sc[j][2] = sc[j][3] = 0.0f;
-#pragma unroll 4
-    for (int kk = 0; kk < dqk; kk += 16) {
-      unsigned fa[4];
-      loadA(fa, sQ, L.ldQ, rowBase, kk, lane);
-#pragma unroll
-      for (int np = 0; np < 2; ++np) {
-        unsigned fb[4];
-        loadBnk(fb, sR1, L.ldQ, kk, keyBase + np * 16, lane);
-        mma16816<TIn>(sc[2 * np], fa, fb[0], fb[1]);
-        mma16816<TIn>(sc[2 * np + 1], fa, fb[2], fb[3]);
-      }
-    }
-    // Gated scores P = 2^{rowT_s + colT_r} S (causal on the diagonal tile), den in fp32 before
-    // rounding, P rounded to the input type into shared memory for P V. The exponent is (high +
-    // high) + (residual + residual): the first sum is exact wherever the weight is not negligible.
-    const bool diag = kt == qt;
-    // rowT of rows g and g + 8, high parts and residuals (read here, not held across the loop:
-    // the kernel is at the 128-register cap of 2 blocks per SM).
-    const float rtLo = sRT[rowBase + g], rtHi = sRT[rowBase + g + 8];
-    const float reLo = sRTE[rowBase + g], reHi = sRTE[rowBase + g + 8];
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const int col = keyBase + j * 8 + tg * 2;  // key index inside the tile
-      const float2 ct = *reinterpret_cast<const float2*>(sCol + k0 + col);
-      const float2 ce = *reinterpret_cast<const float2*>(sColE + k0 + col);
-      const int rLo = rowBase + g;
-      float p0 = fastExp2((rtLo + ct.x) + (reLo + ce.x)) * sc[j][0];
-      float p1 = fastExp2((rtLo + ct.y) + (reLo + ce.y)) * sc[j][1];
-      float p2 = fastExp2((rtHi + ct.x) + (reHi + ce.x)) * sc[j][2];
-      float p3 = fastExp2((rtHi + ct.y) + (reHi + ce.y)) * sc[j][3];
-      if (diag) {
-        if (col > rLo) p0 = 0.0f;
-        if (col + 1 > rLo) p1 = 0.0f;
-        if (col > rLo + 8) p2 = 0.0f;
-        if (col + 1 > rLo + 8) p3 = 0.0f;
-      }
-      denLo += p0 + p1;
-      denHi += p2 + p3;
-      *reinterpret_cast<unsigned*>(sP + rLo * L.ldP + col) = Elem<TIn>::pack(p0, p1);
-      *reinterpret_cast<unsigned*>(sP + (rLo + 8) * L.ldP + col) = Elem<TIn>::pack(p2, p3);
-    }
+    k3Scores<TIn>(sc, sQ, sR1, L.ldQ, dqk, rowBase, keyBase, lane);
+    k3GateScores<TIn>(sc, T, k0, rowBase, keyBase, lane, kt == qt, sP, L.ldP, 0, denLo, denHi);
     cpAsyncWait<0>();  // V of this tile has landed
     __syncthreads();   // P and V visible; K no longer read
     if (kt < qt) loadK(k0 + kRows);
@@ -854,20 +907,7 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
   }
 
   // Normalizer div_s = max(|den_s|, e^{-m_s}) + eps; den = inter part + both key halves' parts.
-  denLo += __shfl_xor_sync(0xffffffffu, denLo, 1);
-  denLo += __shfl_xor_sync(0xffffffffu, denLo, 2);
-  denHi += __shfl_xor_sync(0xffffffffu, denHi, 1);
-  denHi += __shfl_xor_sync(0xffffffffu, denHi, 2);
-  if (tg == 0) {
-    sDenPart[(warp & 1) * kRows + rowBase + g] = denLo;
-    sDenPart[(warp & 1) * kRows + rowBase + g + 8] = denHi;
-  }
-  __syncthreads();
-  if (tid < kRows) {
-    const float den = sDen[tid] + sDenPart[tid] + sDenPart[kRows + tid];
-    sDen[tid] = 1.0f / (fmaxf(fabsf(den), expf(-sM[tid])) + kNormEps);
-  }
-  __syncthreads();
+  k3DenFinish(T, denLo, denHi, rowBase);
   // h tile in the input type into R1 (free: the last K tile was read before the last barrier),
   // then 16-byte coalesced stores.
   TIn* sOut = sR1;
