@@ -90,7 +90,7 @@ static int runTokens(const SeqInputs& in, const PrefillCase& c, MlstmPool& pool,
         ws.emplace_back(new DevBuf((size_t)wsBytes));
         DevBuf* const wsBuf = ws.back().get();
         // Poisoned (NaN bytes): a region the call fails to write reads as NaN, not as what an
-        // earlier call left at the same address (tfla-fused runs right after tfla, same sizes).
+        // earlier call left at the same address (tfla-v2 runs right after tfla, same sizes).
         wsBuf->poison();
         a.workspace = wsBuf->p;
         a.workspaceBytes = wsBytes;
@@ -203,7 +203,7 @@ static void checkPrefillWith(const PrefillCase& c, PrefillGates gates, uint64_t 
   }
 
   const double tH = tolH(c.input, c.state, true), tS = tolState(c.input, c.state, true);
-  // tfla's outputs, kept for the fused variant: same floats in the same order, so the same bits.
+  // tfla's outputs, kept for tfla-v2: same floats in the same order, so the same bits.
   bool haveTfla = false;
   std::vector<uint8_t> tflaH, tflaC, tflaN, tflaM;
   for (const int algorithm : kPrefillAlgorithms) {
@@ -276,13 +276,13 @@ static void checkPrefillWith(const PrefillCase& c, PrefillGates gates, uint64_t 
     if (algorithm == XLSTM_PREFILL_TFLA) {
       haveTfla = true;
       tflaH = hOut.bytes; tflaC = pool.C.bytes; tflaN = pool.n.bytes; tflaM = mBytes(pool.m);
-    } else if (algorithm == kPrefillTflaFused) {
+    } else if (algorithm == kPrefillTflaV2) {
       sameBits = !haveTfla ? "no-tfla-run"
                  : (hOut.bytes == tflaH && pool.C.bytes == tflaC && pool.n.bytes == tflaN && mBytes(pool.m) == tflaM)
                      ? "yes" : "NO";
     }
     const bool ok = errH <= tH && eC <= tS && eN <= tS && eM <= 1e-4 && nanOk && untouched &&
-                    errVsStep <= tH && (algorithm != kPrefillTflaFused || !std::strcmp(sameBits, "yes"));
+                    errVsStep <= tH && (algorithm != kPrefillTflaV2 || !std::strcmp(sameBits, "yes"));
     const char* wsNote =  // tfla's workspace: given by the harness, or allocated by the call
         !isTflaAlgorithm(algorithm) ? "-" : mode.givenWorkspace ? "given" : "call";
     std::printf("%s prefill/%-10s %-28s in=%s state=%s S=%d split=%d ws=%s  errH=%.2e (<=%.0e) "

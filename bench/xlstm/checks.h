@@ -37,21 +37,22 @@ struct CheckTally {
 };
 
 // The prefill algorithms every prefill case runs with, and their names in check and bench lines.
-// kPrefillTflaFused is the harness's own code for tfla with the fused state pass
-// (xlstm_mlstm_prefill_tfla_variant(..., 1), not reachable through xlstm_mlstm_prefill yet): held to
-// the same bounds, and its h and state must be bit-identical to tfla's.
-constexpr int kPrefillTflaFused = 100;
-constexpr int kPrefillAlgorithms[] = {XLSTM_PREFILL_SEQUENTIAL, XLSTM_PREFILL_TFLA, kPrefillTflaFused};
-inline bool isTflaAlgorithm(int algorithm) { return algorithm == XLSTM_PREFILL_TFLA || algorithm == kPrefillTflaFused; }
-// The algorithm code xlstm_mlstm_prefill and its workspace size know (fused: tfla's).
-inline int publicPrefillAlgorithm(int algorithm) { return algorithm == kPrefillTflaFused ? XLSTM_PREFILL_TFLA : algorithm; }
+// kPrefillTflaV2 is the harness's own code for tfla with both of its new variants (the fused state
+// pass and the wide output kernel: xlstm_mlstm_prefill_tfla_variant(..., XLSTM_TFLA_FUSED_STATE |
+// XLSTM_TFLA_WIDE_OUTPUT), not reachable through xlstm_mlstm_prefill yet): held to the same bounds,
+// and its h and state must be bit-identical to tfla's.
+constexpr int kPrefillTflaV2 = 100;
+constexpr int kPrefillAlgorithms[] = {XLSTM_PREFILL_SEQUENTIAL, XLSTM_PREFILL_TFLA, kPrefillTflaV2};
+inline bool isTflaAlgorithm(int algorithm) { return algorithm == XLSTM_PREFILL_TFLA || algorithm == kPrefillTflaV2; }
+// The algorithm code xlstm_mlstm_prefill and its workspace size know (tfla-v2: tfla's).
+inline int publicPrefillAlgorithm(int algorithm) { return algorithm == kPrefillTflaV2 ? XLSTM_PREFILL_TFLA : algorithm; }
 inline const char* prefillAlgorithmName(int algorithm) {
   return algorithm == XLSTM_PREFILL_TFLA ? "tfla"
-         : algorithm == kPrefillTflaFused ? "tfla-fused"
+         : algorithm == kPrefillTflaV2 ? "tfla-v2"
          : algorithm == XLSTM_PREFILL_SEQUENTIAL ? "sequential"
                                                   : "auto";
 }
-// One prefill call with the harness's algorithm code (fused: through the internal entry).
+// One prefill call with the harness's algorithm code (tfla-v2: through the internal entry).
 int runPrefillAlgorithm(xlstm_mlstm_prefill_args& a, int algorithm, void* stream);
 
 bool checkMlstmStep(const StepCase& c, uint64_t seed);

@@ -101,13 +101,13 @@ std::string slstmVariantLabel(int variant, const xlstm_slstm_step_args& a) {
   return name;
 }
 
-// checks.h: the harness's prefill algorithm codes. The fused tfla variant's entry skips
+// checks.h: the harness's prefill algorithm codes. The tfla variants' entry skips
 // xlstm_mlstm_prefill's shared argument checks (the harness passes only arguments that call accepts)
 // and applies tfla's own shape limits as xlstm_mlstm_prefill_tfla does, so a refused shape reports
 // the same status.
 #include "checks.h"
 int runPrefillAlgorithm(xlstm_mlstm_prefill_args& a, int algorithm, void* stream) {
   a.algorithm = publicPrefillAlgorithm(algorithm);
-  if (algorithm != kPrefillTflaFused) return xlstm_mlstm_prefill(&a, stream);
-  return xlstm_mlstm_prefill_tfla_variant(&a, stream, nullptr, 1);
+  if (algorithm != kPrefillTflaV2) return xlstm_mlstm_prefill(&a, stream);
+  return xlstm_mlstm_prefill_tfla_variant(&a, stream, nullptr, XLSTM_TFLA_FUSED_STATE | XLSTM_TFLA_WIDE_OUTPUT);
 }

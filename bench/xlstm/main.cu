@@ -1,8 +1,9 @@
 // xLSTM kernel harness: correctness against float64 (PASS/FAIL/SKIP per case) and timings.
 // Usage: xlstm_bench [--check] [--bench] [--profile-prefill] [--profile-slstm]
-//                    [--algorithm sequential|tfla|tfla-fused] [--seed N]   (no action flag: check + bench)
+//                    [--algorithm sequential|tfla|tfla-v2] [--seed N]   (no action flag: check + bench)
 //   --check            every case; each prefill case once per algorithm (sequential, tfla and
-//                      tfla-fused, tfla with its state pass fused: must match tfla bit for bit)
+//                      tfla-v2, tfla with its fused state pass and wide output kernel: must match
+//                      tfla bit for bit)
 //   --bench            the timing table; each prefill shape once per algorithm
 //   --profile-prefill  one prefill call for a profiler (ncu): xLSTM-7B layer (H 8, dqk 256,
 //                      dv 512, bf16 inputs, fp32 state) at B=4 S=4096, with --algorithm
@@ -84,7 +85,7 @@ static void runBench(const cudaDeviceProp& prop) {
   for (int B : {1, 16, 64})
     rows.push_back(benchMlstmStep(env, B, XLSTM_BF16, xlstm_mlstm_step_default_streaming,
                                   xlstm_mlstm_step_default_unroll));
-  // Prefill: each shape with every algorithm (sequential, tfla, tfla-fused), adjacent rows.
+  // Prefill: each shape with every algorithm (sequential, tfla, tfla-v2), adjacent rows.
   struct PrefillShape {
     int batch, seqLen;
     xlstm_dtype state;
@@ -118,7 +119,7 @@ static void runBench(const cudaDeviceProp& prop) {
 static bool parseAlgorithm(const char* s, int& algorithm) {
   if (!std::strcmp(s, "sequential")) algorithm = XLSTM_PREFILL_SEQUENTIAL;
   else if (!std::strcmp(s, "tfla")) algorithm = XLSTM_PREFILL_TFLA;
-  else if (!std::strcmp(s, "tfla-fused")) algorithm = kPrefillTflaFused;
+  else if (!std::strcmp(s, "tfla-v2")) algorithm = kPrefillTflaV2;
   else return false;
   return true;
 }
@@ -137,14 +138,14 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--seed") && hasValue) seed = std::strtoull(argv[++i], nullptr, 10);
     else if (!std::strcmp(argv[i], "--algorithm") && hasValue) {
       if (!parseAlgorithm(argv[++i], algorithm)) {
-        std::fprintf(stderr, "xlstm_bench: unknown algorithm '%s' (expected sequential, tfla or tfla-fused)\n",
+        std::fprintf(stderr, "xlstm_bench: unknown algorithm '%s' (expected sequential, tfla or tfla-v2)\n",
                      argv[i]);
         return 2;
       }
     } else {
       std::fprintf(stderr,
                    "xlstm_bench: unknown option '%s' (expected --check, --bench, --profile-prefill, "
-                   "--profile-slstm, --algorithm sequential|tfla|tfla-fused, --seed N)\n",
+                   "--profile-slstm, --algorithm sequential|tfla|tfla-v2, --seed N)\n",
                    argv[i]);
       return 2;
     }

@@ -99,8 +99,8 @@ ncuSummary() {
 if has ncu; then
   # (a) tfla: its three kernels (tflaChunkStateKernel, tflaScanKernel, tflaOutputKernel) of one call.
   ncuProfile tfla --set full --kernel-name regex:tfla --launch-count 3 -- --profile-prefill --algorithm tfla
-  # (a') tfla with the fused state pass: tflaStatePassKernel (chunks walked in order, no Cloc in memory).
-  ncuProfile tfla_fused --set full --kernel-name regex:tflaStatePass --launch-count 1 -- --profile-prefill --algorithm tfla-fused
+  # (a') tfla-v2: the fused state pass (chunks walked in order, no Cloc in memory) and the wide output kernel.
+  ncuProfile tfla_v2 --set full --kernel-name 'regex:tflaStatePass|tflaOutputWide' --launch-count 2 -- --profile-prefill --algorithm tfla-v2
   # (b) sequential prefill, the sections the earlier runs used (now at B=4 S=4096, not 4x1024).
   ncuProfile prefill_sequential --kernel-name regex:mlstmPrefill --launch-count 1 --section SpeedOfLight \
     --section Occupancy --section WarpStateStats --section LaunchStats -- --profile-prefill --algorithm sequential

@@ -97,21 +97,22 @@ Row benchMlstmStep(const BenchEnv& env, int B, xlstm_dtype st, int streaming, in
 
 // tfla's three kernels timed apart (events recorded between them in the stream, 15 calls, the median
 // of each part), printed as one line: where the time goes, for the next version's target.
-static void printTflaParts(const xlstm_mlstm_prefill_args& a, int B, int S, xlstm_dtype st, bool fused) {
+static void printTflaParts(const xlstm_mlstm_prefill_args& a, int B, int S, xlstm_dtype st, bool v2) {
   constexpr int kReps = 15;
   std::vector<cudaEvent_t> ev(4 * kReps);
   for (auto& e : ev) CK(cudaEventCreate(&e));
   for (int r = 0; r < kReps; ++r) {
     void* marks[4];
     for (int i = 0; i < 4; ++i) marks[i] = ev[4 * r + i];
-    XK(xlstm_mlstm_prefill_tfla_variant(&a, nullptr, marks, fused ? 1 : 0));
+    XK(xlstm_mlstm_prefill_tfla_variant(&a, nullptr, marks, v2 ? XLSTM_TFLA_FUSED_STATE | XLSTM_TFLA_WIDE_OUTPUT : 0));
   }
   CK(cudaDeviceSynchronize());
-  // Fused: one state pass (its time on the first part, the second part's events are back to back).
+  // v2: one fused state pass (its time on the first part, the second part's events are back to back),
+  // then the wide output kernel.
   const char* split[3] = {"chunk state", "scan", "output"};
-  const char* joined[3] = {"state pass", "(none)", "output"};
-  const char* const* names = fused ? joined : split;
-  std::printf("%s parts B=%d S=%d state=%s (median of %d):", fused ? "tfla-fused" : "tfla", B, S, dtypeName(st), kReps);
+  const char* joined[3] = {"fused state pass", "(none)", "wide output"};
+  const char* const* names = v2 ? joined : split;
+  std::printf("%s parts B=%d S=%d state=%s (median of %d):", v2 ? "tfla-v2" : "tfla", B, S, dtypeName(st), kReps);
   for (int part = 0; part < 3; ++part) {
     std::vector<double> us(kReps);
     for (int r = 0; r < kReps; ++r) {
@@ -163,7 +164,7 @@ Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st, int alg
   }
   const double ms = medianMs([&] { XK(runPrefillAlgorithm(a, algorithm, nullptr)); }, once ? 0 : 2,
                              once ? 1 : 15);
-  if (isTflaAlgorithm(algorithm) && !once) printTflaParts(a, B, S, st, algorithm == kPrefillTflaFused);
+  if (isTflaAlgorithm(algorithm) && !once) printTflaParts(a, B, S, st, algorithm == kPrefillTflaV2);
   // Model FLOPs of the sequential kernel's chunkwise form (L = 64, dense intra-chunk matrices):
   // QK^T 2L^2 dqk, PV 2L^2 dv, Q C 2L dqk dv, state update 2L dqk dv, per chunk and head. The
   // same count for tfla (whose 256-token chunks do other work), so TFLOP/s compare as 1 / time.

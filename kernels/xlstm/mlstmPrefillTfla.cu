@@ -423,7 +423,7 @@ __global__ void __launch_bounds__(kThreads) tflaScanKernel(const xlstm_mlstm_pre
 }
 
 // ---------------------------------------------------------------------------------------------
-// (1+2) fused (harness-only until measured: xlstm_mlstm_prefill_tfla_variant(..., fused = 1)): one block per (request, head, 64 x 128 tile of
+// (1+2) fused (harness-only until measured: xlstm_mlstm_prefill_tfla_variant(..., XLSTM_TFLA_FUSED_STATE)): one block per (request, head, 64 x 128 tile of
 // C) walks the chunks in order, the tile's running state in registers. Per chunk it does kernel 1's
 // work for its tile (same loads, weights and products: the k1* steps above) and kernel 2's update
 // of that tile (scanCoef, scanStep), writing Cprev and nprev before the update. Cloc never goes to
@@ -939,6 +939,235 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
 }
 
 // ---------------------------------------------------------------------------------------------
+// (3) wide (harness-only until measured: xlstm_mlstm_prefill_tfla_variant(..., XLSTM_TFLA_WIDE_OUTPUT)):
+// one block per (request, head, chunk, 64-row query tile) for all dv columns. Kernel 3 gives each
+// 128-column tile its own block, and each of those recomputes the tile's Q K^T and gating (43 % of
+// its FLOPs at dqk 256, dv 512) and loads the same Q and K tiles: 4x at dv 512. Here the gated
+// scores P of every key tile up to the diagonal are computed once into shared memory (64 x 256),
+// then the column tiles run one after another over one double-buffered stream of 64 x 128 operand
+// tiles (dqk / 64 Cprev slices, then the key tiles' V), A = Q or P from shared memory. Per query tile
+// (xLSTM-7B layer) ~33 instead of ~48 MFLOP and ~540 instead of ~860 KB loaded. Every
+// accumulator sums the same products in the same order as kernel 3 (the same device functions,
+// same slice and key order), so h is bit-identical to it (the harness checks). Shared memory:
+// Q + P + two 64 x 136 buffers (a K tile spans both) + the row terms: ~108 KB, 2 blocks per SM.
+struct K3WLayout {
+  int ldQ, ldC, ldPA;
+  size_t offQ, offPA, offBuf, bufBytes, offB, offI, offCol, offColE, offN, offRow, offScr, total;
+};
+__host__ __device__ inline K3WLayout k3wLayout(int dqk, int inBytes) {
+  K3WLayout L;
+  L.ldQ = dqk + 8;
+  L.ldC = kDvTile + 8;
+  L.ldPA = kL + 8;
+  size_t o = 0;
+  auto take = [&](size_t bytes) {
+    size_t at = o;
+    o += (bytes + 127) & ~size_t(127);
+    return at;
+  };
+  L.offQ = take((size_t)kRows * L.ldQ * inBytes);
+  L.offPA = take((size_t)kRows * L.ldPA * inBytes);
+  // Two operand buffers, adjacent: each a 64 x ldC tile; together they hold a 64 x ldQ K tile.
+  const size_t tileBytes = (size_t)kRows * L.ldC * inBytes, kBytes = (size_t)kRows * L.ldQ * inBytes;
+  L.bufBytes = (((tileBytes > (kBytes + 1) / 2) ? tileBytes : (kBytes + 1) / 2) + 127) & ~size_t(127);
+  L.offBuf = take(2 * L.bufBytes);
+  L.offB = take(kL * 8);
+  L.offI = take(kL * 4);
+  L.offCol = take(kL * 4);
+  L.offColE = take(kL * 4);
+  L.offN = take(kMaxDqk * 4);
+  L.offRow = take(7 * kRows * 4);
+  L.offScr = take(16 * 8);
+  L.total = o;
+  return L;
+}
+
+template <typename TIn>
+__global__ void __launch_bounds__(kThreads, 2)
+    tflaOutputWideKernel(const xlstm_mlstm_prefill_args a, const WsPtrs w) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  const int H = a.heads, dqk = a.dqk, dv = a.dv, S = a.seqLen;
+  const K3WLayout L = k3wLayout(dqk, (int)sizeof(TIn));
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  const int qt = blockIdx.x, c = blockIdx.y, bh = blockIdx.z, b = bh / H, head = bh % H;
+  const int t0 = c * kL, len = min(kL, S - t0);
+  const int q0 = qt * kRows;
+  if (q0 >= len) return;
+  const int qRows = min(kRows, len - q0);
+  TIn* hOut = reinterpret_cast<TIn*>(a.h);
+
+  const int slot = a.slots[b];
+  if (slot < 0 || slot >= a.state.numSlots) {
+    const TIn nan = fromF<TIn>(__int_as_float(0x7fc00000));
+    for (int idx = tid; idx < qRows * dv; idx += kThreads) {
+      const int s = idx / dv, cc = idx % dv;
+      hOut[(((size_t)b * S + t0 + q0 + s) * H + head) * dv + cc] = nan;
+    }
+    return;
+  }
+  const size_t cs = (size_t)bh * w.nC + c;
+  if (c == w.nC - 1 && blockIdx.x == 0 && tid == 0)
+    a.state.m[(size_t)slot * H + head] = w.mprev[(size_t)bh * (w.nC + 1) + w.nC];
+
+  TIn* sQ = reinterpret_cast<TIn*>(smem + L.offQ);
+  TIn* sPA = reinterpret_cast<TIn*>(smem + L.offPA);
+  TIn* sBuf[2] = {reinterpret_cast<TIn*>(smem + L.offBuf), reinterpret_cast<TIn*>(smem + L.offBuf + L.bufBytes)};
+  TIn* sK = sBuf[0];  // phase 1: a K tile across both buffers
+  double* sB = reinterpret_cast<double*>(smem + L.offB);
+  float* sI = reinterpret_cast<float*>(smem + L.offI);
+  float* sCol = reinterpret_cast<float*>(smem + L.offCol);
+  float* sColE = reinterpret_cast<float*>(smem + L.offColE);
+  float* sN = reinterpret_cast<float*>(smem + L.offN);
+  float* sM = reinterpret_cast<float*>(smem + L.offRow);
+  double* scrD = reinterpret_cast<double*>(smem + L.offScr);
+  const K3Terms T{sB, sI, sCol, sColE, sM, sM + kRows, sM + 2 * kRows, sM + 3 * kRows, sM + 4 * kRows, sM + 6 * kRows, scrD};
+
+  const TIn* qg = reinterpret_cast<const TIn*>(a.q);
+  const TIn* kg = reinterpret_cast<const TIn*>(a.k);
+  const TIn* vg = reinterpret_cast<const TIn*>(a.v);
+  const TIn* Cp = reinterpret_cast<const TIn*>(w.Cprev) + cs * dqk * dv;
+  const int vecQ = dqk / 8;
+  for (int idx = tid; idx < kRows * vecQ; idx += kThreads) {
+    const int s = idx / vecQ, x = idx % vecQ;
+    const bool ok = s < qRows;
+    const size_t g = ok ? (((size_t)b * S + t0 + q0 + s) * H + head) * dqk + x * 8 : 0;
+    cpAsync16(sQ + s * L.ldQ + x * 8, qg + g, ok);
+  }
+  cpAsyncCommit();
+  auto loadK = [&](int k0) {
+    for (int idx = tid; idx < kRows * vecQ; idx += kThreads) {
+      const int r = idx / vecQ, x = idx % vecQ;
+      const bool ok = k0 + r < len;
+      const size_t g2 = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dqk + x * 8 : 0;
+      cpAsync16(sK + r * L.ldQ + x * 8, kg + g2, ok);
+    }
+    cpAsyncCommit();
+  };
+  loadK(0);
+  for (int i = tid; i < dqk; i += kThreads) sN[i] = w.nprev[cs * dqk + i];
+  const float m0 = w.mprev[(size_t)bh * (w.nC + 1) + c];
+  const float scale = rsqrtf((float)dqk);
+  chunkGates(a, b, head, t0, len, sB, sI, scrD);
+  k3RowColTerms(T, q0, len, m0, scale, dqk);
+  cpAsyncWait<1>();  // Q has landed (K tile 0 may still be in flight)
+  __syncthreads();
+  k3InterDen<TIn>(T, sQ, L.ldQ, vecQ, sN);
+
+  const int g = lane >> 2, tg = lane & 3;
+  const int rowBase = (warp >> 1) * 16, colBase = (warp & 1) * 64, keyBase = (warp & 1) * 32;
+
+  // Phase 1: P of every key tile up to the diagonal, once, and den's intra part.
+  float denLo = 0.0f, denHi = 0.0f;
+  for (int kt = 0; kt <= qt; ++kt) {
+    if (kt > 0) loadK(kt * kRows);
+    cpAsyncWait<0>();
+    __syncthreads();  // K tile visible (and, at kt = 0, the inter den's reads of Q done: harmless)
+    float sc[4][4];
+    k3Scores<TIn>(sc, sQ, sK, L.ldQ, dqk, rowBase, keyBase, lane);
+    k3GateScores<TIn>(sc, T, kt * kRows, rowBase, keyBase, lane, kt == qt, sPA, L.ldPA, kt * kRows, denLo, denHi);
+    __syncthreads();  // K no longer read: the next tile (or phase 2's operands) overwrite it
+  }
+  k3DenFinish(T, denLo, denHi, rowBase);  // also: P visible to every warp
+
+  // Phase 2: per 128-column tile, the items Cprev slices 0..nSl-1 then V tiles 0..qt, each a 64 x 128
+  // operand tile, double-buffered across items and column tiles.
+  const int nSl = (dqk + kRows - 1) / kRows, perT = nSl + qt + 1;
+  const int nDvT = (dv + kDvTile - 1) / kDvTile, nItems = nDvT * perT;
+  auto issue = [&](int it) {
+    const int ct = it / perT, j = it % perT, c0 = ct * kDvTile;
+    TIn* dst = sBuf[it & 1];
+    if (j < nSl) {
+      const int k0 = j * kRows, rows = min(kRows, dqk - k0);
+      for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
+        const int r = idx / (kDvTile / 8), x = idx % (kDvTile / 8);
+        const bool ok = r < rows && c0 + x * 8 < dv;
+        cpAsync16(dst + r * L.ldC + x * 8, Cp + (ok ? (size_t)(k0 + r) * dv + c0 + x * 8 : 0), ok);
+      }
+    } else {
+      const int k0 = (j - nSl) * kRows;
+      for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
+        const int r = idx / (kDvTile / 8), x = idx % (kDvTile / 8);
+        const bool ok = k0 + r < len && c0 + x * 8 < dv;
+        const size_t g2 = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dv + c0 + x * 8 : 0;
+        cpAsync16(dst + r * L.ldC + x * 8, vg + g2, ok);
+      }
+    }
+    cpAsyncCommit();
+  };
+  const float rsLo = T.sRS[rowBase + g], rsHi = T.sRS[rowBase + g + 8];
+  const float dnLo = T.sDen[rowBase + g], dnHi = T.sDen[rowBase + g + 8];
+  const bool hAligned = (reinterpret_cast<uintptr_t>(hOut) & 3) == 0;
+  float acc[8][4];
+  issue(0);
+  for (int it = 0; it < nItems; ++it) {
+    const int ct = it / perT, j = it % perT;
+    if (it + 1 < nItems) {
+      issue(it + 1);
+      cpAsyncWait<1>();
+    } else {
+      cpAsyncWait<0>();
+    }
+    __syncthreads();
+    const TIn* cur = sBuf[it & 1];
+    if (j == 0) {
+#pragma unroll
+      for (int x = 0; x < 8; ++x) acc[x][0] = acc[x][1] = acc[x][2] = acc[x][3] = 0.0f;
+    }
+    // A: Q's columns [k0, k0 + rows) for a Cprev slice, P's keys [k0, k0 + 64) for a V tile.
+    const bool isC = j < nSl;
+    const int k0 = isC ? j * kRows : (j - nSl) * kRows;
+    const int rows = isC ? min(kRows, dqk - k0) : kRows;
+    const TIn* A = isC ? sQ : sPA;
+    const int ldA = isC ? L.ldQ : L.ldPA;
+    for (int kk = 0; kk < rows; kk += 16) {
+      unsigned fa[4];
+      loadA(fa, A, ldA, rowBase, k0 + kk, lane);
+#pragma unroll
+      for (int np = 0; np < 4; ++np) {
+        unsigned fb[4];
+        loadBkn(fb, cur, L.ldC, kk, colBase + np * 16, lane);
+        mma16816<TIn>(acc[2 * np], fa, fb[0], fb[1]);
+        mma16816<TIn>(acc[2 * np + 1], fa, fb[2], fb[3]);
+      }
+    }
+    if (j == nSl - 1) {
+      // Row scale e^{b_s+m0-m_s}/sqrt(dqk) of the inter-chunk term, before the intra-chunk term.
+#pragma unroll
+      for (int x = 0; x < 8; ++x) {
+        acc[x][0] *= rsLo;
+        acc[x][1] *= rsLo;
+        acc[x][2] *= rsHi;
+        acc[x][3] *= rsHi;
+      }
+    }
+    if (j == perT - 1) {
+      // This column tile's h, normalized and rounded as kernel 3 does, stored from the registers.
+      const int c0 = ct * kDvTile;
+#pragma unroll
+      for (int x = 0; x < 8; ++x) {
+        const int col = c0 + colBase + x * 8 + tg * 2;  // dv % 16 == 0: col < dv implies col + 1 < dv
+        if (col >= dv) continue;
+        const unsigned lo = Elem<TIn>::pack(acc[x][0] * dnLo, acc[x][1] * dnLo);
+        const unsigned hi = Elem<TIn>::pack(acc[x][2] * dnHi, acc[x][3] * dnHi);
+        const int rLo = rowBase + g;
+        TIn* dLo = hOut + (((size_t)b * S + t0 + q0 + rLo) * H + head) * dv + col;
+        TIn* dHi = hOut + (((size_t)b * S + t0 + q0 + rLo + 8) * H + head) * dv + col;
+        if (hAligned) {
+          if (rLo < qRows) *reinterpret_cast<unsigned*>(dLo) = lo;
+          if (rLo + 8 < qRows) *reinterpret_cast<unsigned*>(dHi) = hi;
+        } else {
+          const TIn* eLo = reinterpret_cast<const TIn*>(&lo);
+          const TIn* eHi = reinterpret_cast<const TIn*>(&hi);
+          if (rLo < qRows) dLo[0] = eLo[0], dLo[1] = eLo[1];
+          if (rLo + 8 < qRows) dHi[0] = eHi[0], dHi[1] = eHi[1];
+        }
+      }
+    }
+    __syncthreads();  // every warp done with cur: the next iteration's issue refills it
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 inline int chunks(int seqLen) { return (seqLen + kL - 1) / kL; }
 
 inline int cudaFail(cudaError_t e) {
@@ -950,7 +1179,8 @@ inline int cudaFail(cudaError_t e) {
 // recorded in the stream before kernel 1 and after kernels 1, 2 and 3 (fused: after the state pass,
 // again at once, and after kernel 3).
 template <typename TIn, typename TState>
-int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream, cudaEvent_t const* marks, bool fused) {
+int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream, cudaEvent_t const* marks, int flags) {
+  const bool fused = (flags & XLSTM_TFLA_FUSED_STATE) != 0, wide = (flags & XLSTM_TFLA_WIDE_OUTPUT) != 0;
   const int nC = chunks(a.seqLen), bh = a.batch * a.heads;
   const Ws lay = wsLayout(a.batch, a.heads, nC, a.dqk, a.dv);
   char* base = static_cast<char*>(ws);
@@ -964,13 +1194,14 @@ int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream, cud
   w.nC = nC;
 
   const K1Layout L1 = k1Layout((int)sizeof(TIn));
-  const K3Layout L3 = k3Layout(a.dqk, (int)sizeof(TIn));
+  const K3Layout L3n = k3Layout(a.dqk, (int)sizeof(TIn));
+  const size_t k3Smem = wide ? k3wLayout(a.dqk, (int)sizeof(TIn)).total : L3n.total;
   auto k1 = fused ? (void (*)(xlstm_mlstm_prefill_args, WsPtrs))tflaStatePassKernel<TIn, TState>
                   : (void (*)(xlstm_mlstm_prefill_args, WsPtrs))tflaChunkStateKernel<TIn>;
-  auto k3 = tflaOutputKernel<TIn>;
+  auto k3 = wide ? tflaOutputWideKernel<TIn> : tflaOutputKernel<TIn>;
   cudaError_t e = cudaFuncSetAttribute(k1, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L1.total);
   if (e == cudaSuccess)
-    e = cudaFuncSetAttribute(k3, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)L3.total);
+    e = cudaFuncSetAttribute(k3, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)k3Smem);
   if (e != cudaSuccess) return cudaFail(e);
 
   const int nDqkT1 = (a.dqk + kK1Dqk - 1) / kK1Dqk, nDvT1 = (a.dv + kK1Dv - 1) / kK1Dv;
@@ -988,8 +1219,8 @@ int launch(const xlstm_mlstm_prefill_args& a, void* ws, cudaStream_t stream, cud
     tflaScanKernel<TIn, TState><<<dim3(scanBlocks, bh), kThreads, 0, stream>>>(a, w);
     if ((e = cudaGetLastError()) != cudaSuccess || (e = mark(2)) != cudaSuccess) return cudaFail(e);
   }
-  const int nDvT3 = (a.dv + kDvTile - 1) / kDvTile;
-  k3<<<dim3((kL / kRows) * nDvT3, nC, bh), kThreads, L3.total, stream>>>(a, w);
+  const int nDvT3 = wide ? 1 : (a.dv + kDvTile - 1) / kDvTile;  // wide: every column tile in one block
+  k3<<<dim3((kL / kRows) * nDvT3, nC, bh), kThreads, k3Smem, stream>>>(a, w);
   if ((e = cudaGetLastError()) != cudaSuccess || (e = mark(3)) != cudaSuccess) return cudaFail(e);
   return XLSTM_OK;
 }
@@ -1019,7 +1250,8 @@ extern "C" int xlstm_mlstm_prefill_tfla_marked(const xlstm_mlstm_prefill_args* a
 }
 
 extern "C" int xlstm_mlstm_prefill_tfla_variant(const xlstm_mlstm_prefill_args* a, void* stream,
-                                                void* const* marks, int fused) {
+                                                void* const* marks, int flags) {
+  if (flags < 0 || flags > (XLSTM_TFLA_FUSED_STATE | XLSTM_TFLA_WIDE_OUTPUT)) return XLSTM_ERR_INVALID_ARGUMENT;
   using namespace kvsim_xlstm::tfla;
   if ((int64_t)a->batch * a->heads > 65535 || chunks(a->seqLen) > 65535 || a->dqk > kMaxDqk ||
       a->dv > kMaxDv || a->dqk % 16 != 0 || a->dv % 16 != 0)
@@ -1040,10 +1272,10 @@ extern "C" int xlstm_mlstm_prefill_tfla_variant(const xlstm_mlstm_prefill_args* 
   const auto ev = reinterpret_cast<cudaEvent_t const*>(marks);
   int rc;
   if (a->state.dtype == XLSTM_F32)
-    rc = bf ? launch<__nv_bfloat16, float>(*a, ws, s, ev, fused) : launch<__half, float>(*a, ws, s, ev, fused);
+    rc = bf ? launch<__nv_bfloat16, float>(*a, ws, s, ev, flags) : launch<__half, float>(*a, ws, s, ev, flags);
   else
-    rc = bf ? launch<__nv_bfloat16, __nv_bfloat16>(*a, ws, s, ev, fused)
-            : launch<__half, __nv_bfloat16>(*a, ws, s, ev, fused);
+    rc = bf ? launch<__nv_bfloat16, __nv_bfloat16>(*a, ws, s, ev, flags)
+            : launch<__half, __nv_bfloat16>(*a, ws, s, ev, flags);
   if (a->workspace == nullptr) {
     cudaError_t e = cudaFreeAsync(ws, s);
     if (rc == XLSTM_OK && e != cudaSuccess) return cudaFail(e);

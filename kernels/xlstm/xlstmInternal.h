@@ -25,11 +25,14 @@ int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32_t seqLen, 
  * them apart without a profiler. marks may be null. */
 int xlstm_mlstm_prefill_tfla_marked(const xlstm_mlstm_prefill_args* args, void* stream,
                                     void* const* marks);
-/* The same with the state pass picked: fused 0 = kernels 1 and 2 (chunk states, then the scan; what
- * xlstm_mlstm_prefill runs), 1 = tflaStatePassKernel (both in one walk over the chunks; harness-only
- * until measured). Cprev, nprev, mprev and the final state are bit-identical between the two. */
+/* The same with tfla's variants picked by flags (0 = what xlstm_mlstm_prefill runs):
+ * XLSTM_TFLA_FUSED_STATE: kernels 1 and 2 as one walk over the chunks (tflaStatePassKernel);
+ * XLSTM_TFLA_WIDE_OUTPUT: kernel 3 with one block per query tile for all columns (tflaOutputWideKernel).
+ * Harness-only until measured; h, Cprev/nprev/mprev and the final state are bit-identical to flags 0. */
+#define XLSTM_TFLA_FUSED_STATE 1
+#define XLSTM_TFLA_WIDE_OUTPUT 2
 int xlstm_mlstm_prefill_tfla_variant(const xlstm_mlstm_prefill_args* args, void* stream,
-                                     void* const* marks, int fused);
+                                     void* const* marks, int flags);
 
 /* sLSTM step variants (slstmStep.cu): 0 "old", 1 "new", 2 "new-nopdl", 3 "coop"; xlstm_slstm_step runs
  * xlstm_slstm_default_variant() (KVSIM_SLSTM_VARIANT; -1 when that names no variant). */
