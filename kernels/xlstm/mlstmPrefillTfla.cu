@@ -1011,8 +1011,9 @@ __global__ void __launch_bounds__(kThreads, 2)
 
   TIn* sQ = reinterpret_cast<TIn*>(smem + L.offQ);
   TIn* sPA = reinterpret_cast<TIn*>(smem + L.offPA);
-  TIn* sBuf[2] = {reinterpret_cast<TIn*>(smem + L.offBuf), reinterpret_cast<TIn*>(smem + L.offBuf + L.bufBytes)};
-  TIn* sK = sBuf[0];  // phase 1: a K tile across both buffers
+  // Operand buffer i at smem + offBuf + i * bufBytes (computed, not a pointer array: ptxas put one in local memory).
+  auto sBuf = [&](int i) { return reinterpret_cast<TIn*>(smem + L.offBuf + (size_t)i * L.bufBytes); };
+  TIn* sK = sBuf(0);  // phase 1: a K tile across both buffers
   double* sB = reinterpret_cast<double*>(smem + L.offB);
   float* sI = reinterpret_cast<float*>(smem + L.offI);
   float* sCol = reinterpret_cast<float*>(smem + L.offCol);
@@ -1075,7 +1076,7 @@ __global__ void __launch_bounds__(kThreads, 2)
   const int nDvT = (dv + kDvTile - 1) / kDvTile, nItems = nDvT * perT;
   auto issue = [&](int it) {
     const int ct = it / perT, j = it % perT, c0 = ct * kDvTile;
-    TIn* dst = sBuf[it & 1];
+    TIn* dst = sBuf(it & 1);
     if (j < nSl) {
       const int k0 = j * kRows, rows = min(kRows, dqk - k0);
       for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
@@ -1108,7 +1109,7 @@ __global__ void __launch_bounds__(kThreads, 2)
       cpAsyncWait<0>();
     }
     __syncthreads();
-    const TIn* cur = sBuf[it & 1];
+    const TIn* cur = sBuf(it & 1);
     if (j == 0) {
 #pragma unroll
       for (int x = 0; x < 8; ++x) acc[x][0] = acc[x][1] = acc[x][2] = acc[x][3] = 0.0f;
