@@ -22,6 +22,8 @@
 #             Compute profiles of tfla, the sequential prefill and the sLSTM step)
 #   xncu      the xLSTM harness's Nsight Compute profiles alone (runDevice.sh ncu), so a call can put
 #             other stages between the harness's checks/timings and its profiles
+#   xmem      the xLSTM harness's compute-sanitizer memcheck alone (runDevice.sh memcheck), e.g. after
+#             XHARNESS="check bench" and the attention stages when the call is short
 #   hybrid-eager  the hybrid validation again with CUDA_MODULE_LOADING=EAGER (every kernel loaded at start-up),
 #             same profile: are the slow first iterations of each token count lazy kernel loading? (after hybrid)
 #   kbench    kvsim gpu bench kernels --sdpa (attention vs SDPA in the same call, xLSTM kernel rows)
@@ -80,6 +82,7 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
         --profile "$w/p/xlstm-7b.json" --json "$w/xlstm-7b.validation.json" --runs "$w/xlstm-7b" ;;
     xharness) step xharness env OUT="$w/xharness" bash bench/xlstm/runDevice.sh ${XHARNESS:-check memcheck bench} ;;
     xncu) step xncu env OUT="$w/xncu" bash bench/xlstm/runDevice.sh ncu ;;
+    xmem) step xmem env OUT="$w/xmem" bash bench/xlstm/runDevice.sh memcheck ;;
     hybrid-eager) step hybrid-eager env CUDA_MODULE_LOADING=EAGER kvsim validate --model hybrid-7b --policy paged $V --profile "$w/p/hybrid-7b.json" \
         --json "$w/hybrid-eager.validation.json" --runs "$w/hybrid-eager" ;;
     kbench) step kbench kvsim gpu bench kernels --sdpa -o "$w/kbench.json" ;;
