@@ -112,7 +112,7 @@ static void printTflaParts(const xlstm_mlstm_prefill_args& a, int B, int S, xlst
   const char* split[3] = {"chunk state", "scan", "output"};
   const char* joined[3] = {"fused state pass", "(none)", "wide output"};
   const char* const* names = v2 ? joined : split;
-  std::printf("%s parts B=%d S=%d state=%s (median of %d):", v2 ? "tfla-v2" : "tfla", B, S, dtypeName(st), kReps);
+  std::printf("%s parts B=%d S=%d state=%s (median of %d):", v2 ? "tfla-v2" : "tfla-split", B, S, dtypeName(st), kReps);
   for (int part = 0; part < 3; ++part) {
     std::vector<double> us(kReps);
     for (int r = 0; r < kReps; ++r) {

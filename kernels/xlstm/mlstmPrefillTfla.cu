@@ -423,7 +423,7 @@ __global__ void __launch_bounds__(kThreads) tflaScanKernel(const xlstm_mlstm_pre
 }
 
 // ---------------------------------------------------------------------------------------------
-// (1+2) fused (harness-only until measured: xlstm_mlstm_prefill_tfla_variant(..., XLSTM_TFLA_FUSED_STATE)): one block per (request, head, 64 x 128 tile of
+// (1+2) fused (XLSTM_TFLA_FUSED_STATE; defaultFlags picks it where its blocks fill the GPU): one block per (request, head, 64 x 128 tile of
 // C) walks the chunks in order, the tile's running state in registers. Per chunk it does kernel 1's
 // work for its tile (same loads, weights and products: the k1* steps above) and kernel 2's update
 // of that tile (scanCoef, scanStep), writing Cprev and nprev before the update. Cloc never goes to
@@ -939,7 +939,7 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
 }
 
 // ---------------------------------------------------------------------------------------------
-// (3) wide (harness-only until measured: xlstm_mlstm_prefill_tfla_variant(..., XLSTM_TFLA_WIDE_OUTPUT)):
+// (3) wide (XLSTM_TFLA_WIDE_OUTPUT; defaultFlags picks it from one block per SM up):
 // one block per (request, head, chunk, 64-row query tile) for all dv columns. Kernel 3 gives each
 // 128-column tile its own block, and each of those recomputes the tile's Q K^T and gating (43 % of
 // its FLOPs at dqk 256, dv 512) and loads the same Q and K tiles: 4x at dv 512. Here the gated
@@ -1240,6 +1240,34 @@ extern "C" int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32
   return (int64_t)wsLayout(batch, heads, chunks(seqLen), dqk, dv).total;
 }
 
+namespace kvsim_xlstm {
+namespace tfla {
+// The variants xlstm_mlstm_prefill runs for a shape. All give the same bits (the harness checks each
+// against the split path), so this picks speed only, from run 8 (NVIDIA H100 80GB HBM3, 132 SMs,
+// bench/xlstm/NOTES.md): the fused state pass has one block per (request, head, 64 x 128 tile of C)
+// walking the chunks in order, and won only where those blocks fill the GPU twice over (B4 S4096 H8:
+// 512 blocks, 397 vs 470 us; B16 S1024: 416 vs 503 us; B1 H8, 128 blocks: 274 vs 247 us at S8192);
+// the wide output kernel has one block per (request, head, chunk, 64-row query tile) and won from
+// one block per SM up (B1 S2048, 256 blocks: 87 vs 107 us; B4 S4096: 518 vs 700 us; a tie at 128
+// blocks; 59 vs 33 us at 64). -1 when the device query fails.
+int defaultFlags(const xlstm_mlstm_prefill_args& a) {
+  static int smsOf[64];  // per device ordinal, 0 = not asked yet (a benign race: the same value)
+  int dev = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess) return -1;
+  int sms = dev < 64 ? smsOf[dev] : 0;
+  if (sms == 0) {
+    if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess || sms < 1) return -1;
+    if (dev < 64) smsOf[dev] = sms;
+  }
+  const int64_t bh = (int64_t)a.batch * a.heads;
+  const int64_t stateBlocks = bh * ((a.dqk + kK1Dqk - 1) / kK1Dqk) * ((a.dv + kK1Dv - 1) / kK1Dv);
+  const int64_t wideBlocks = bh * chunks(a.seqLen) * (kL / kRows);
+  return (stateBlocks >= 2 * (int64_t)sms ? XLSTM_TFLA_FUSED_STATE : 0) |
+         (wideBlocks >= (int64_t)sms ? XLSTM_TFLA_WIDE_OUTPUT : 0);
+}
+}  // namespace tfla
+}  // namespace kvsim_xlstm
+
 // Arguments were validated by xlstm_mlstm_prefill (shared checks) and here (tfla's own limits).
 extern "C" int xlstm_mlstm_prefill_tfla(const xlstm_mlstm_prefill_args* a, void* stream) {
   return xlstm_mlstm_prefill_tfla_marked(a, stream, nullptr);
@@ -1247,7 +1275,12 @@ extern "C" int xlstm_mlstm_prefill_tfla(const xlstm_mlstm_prefill_args* a, void*
 
 extern "C" int xlstm_mlstm_prefill_tfla_marked(const xlstm_mlstm_prefill_args* a, void* stream,
                                                void* const* marks) {
-  return xlstm_mlstm_prefill_tfla_variant(a, stream, marks, 0);
+  const int flags = kvsim_xlstm::tfla::defaultFlags(*a);
+  if (flags < 0) {
+    kvsim_xlstm_host::setLastCudaError(cudaGetLastError());
+    return XLSTM_ERR_CUDA;
+  }
+  return xlstm_mlstm_prefill_tfla_variant(a, stream, marks, flags);
 }
 
 extern "C" int xlstm_mlstm_prefill_tfla_variant(const xlstm_mlstm_prefill_args* a, void* stream,

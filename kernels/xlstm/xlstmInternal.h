@@ -16,7 +16,8 @@ extern const int xlstm_mlstm_step_default_streaming;
 extern const int xlstm_mlstm_step_default_unroll;
 
 /* The chunk-parallel prefill (mlstmPrefillTfla.cu) behind xlstm_mlstm_prefill's algorithm 2: takes
- * arguments xlstm_mlstm_prefill already validated, and its own workspace size. */
+ * arguments xlstm_mlstm_prefill already validated, and its own workspace size. Runs the variants
+ * (below) picked for the shape and the current device's SM count (tfla::defaultFlags). */
 int xlstm_mlstm_prefill_tfla(const xlstm_mlstm_prefill_args* args, void* stream);
 int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32_t seqLen, int32_t heads,
                                                  int32_t dqk, int32_t dv);
@@ -25,10 +26,11 @@ int64_t xlstm_mlstm_prefill_tfla_workspace_bytes(int32_t batch, int32_t seqLen, 
  * them apart without a profiler. marks may be null. */
 int xlstm_mlstm_prefill_tfla_marked(const xlstm_mlstm_prefill_args* args, void* stream,
                                     void* const* marks);
-/* The same with tfla's variants picked by flags (0 = what xlstm_mlstm_prefill runs):
+/* The same with tfla's variants picked by flags (0 = the split state pass and the narrow output kernel,
+ * tfla as it was before run 8):
  * XLSTM_TFLA_FUSED_STATE: kernels 1 and 2 as one walk over the chunks (tflaStatePassKernel);
  * XLSTM_TFLA_WIDE_OUTPUT: kernel 3 with one block per query tile for all columns (tflaOutputWideKernel).
- * Harness-only until measured; h, Cprev/nprev/mprev and the final state are bit-identical to flags 0. */
+ * h, Cprev/nprev/mprev and the final state are bit-identical to flags 0 (the harness checks). */
 #define XLSTM_TFLA_FUSED_STATE 1
 #define XLSTM_TFLA_WIDE_OUTPUT 2
 int xlstm_mlstm_prefill_tfla_variant(const xlstm_mlstm_prefill_args* args, void* stream,
