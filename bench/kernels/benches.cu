@@ -255,3 +255,12 @@ int runPrefillBenches() {
   benchPrefill(KVSIM_DTYPE_F16, {0, 0, 0, 0}, {4096, 4096, 4096, 4096}, true, 32, 8, 64, {});
   return 0;
 }
+
+// One request of 256 to 32768 tokens, causal, one Llama-3-8B layer (32 q / 8 kv heads, d 128, bf16): the
+// attention half of the prefill crossover (`kernels_check sweep`; bench/xlstm's --prefill-sweep times the
+// mLSTM half in the same device call; bench/gpu/prefillCrossoverLogs.mjs joins them). The `contig` rows
+// time the default kernel.
+int runPrefillSweep() {
+  for (int s = 256; s <= 32768; s *= 2) benchPrefill(KVSIM_DTYPE_BF16, {0}, {s}, true, 32, 8, 128, {});
+  return 0;
+}

@@ -10,6 +10,7 @@
 int runChecks(uint64_t seed);
 int runBenches();
 int runPrefillBenches();
+int runPrefillSweep();
 
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "all";
@@ -27,5 +28,6 @@ int main(int argc, char** argv) {
   if (!std::strcmp(mode, "check") || !std::strcmp(mode, "all")) rc |= runChecks(seed);
   if (!std::strcmp(mode, "bench") || !std::strcmp(mode, "all")) rc |= runBenches();
   if (!std::strcmp(mode, "prefill")) rc |= runPrefillBenches();
+  if (!std::strcmp(mode, "sweep")) rc |= runPrefillSweep();
   return rc;
 }

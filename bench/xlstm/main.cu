@@ -7,6 +7,8 @@
 //   --bench            the timing table; each prefill shape once per algorithm
 //   --profile-prefill  one prefill call for a profiler (ncu): xLSTM-7B layer (H 8, dqk 256,
 //                      dv 512, bf16 inputs, fp32 state) at B=4 S=4096, with --algorithm
+//   --prefill-sweep    the mLSTM half of the prefill crossover: tfla (as xlstm_mlstm_prefill picks it)
+//                      at B=1, S = 256 .. 32768, xLSTM-7B layer, bf16 inputs, fp32 state
 //   --profile-slstm    one sLSTM step at batch 64, the bench's sLSTM shape (H 4, dh 512, bf16
 //                      inputs, fp32 state)
 //   --algorithm        what --profile-prefill launches (default sequential); checks and the
@@ -125,7 +127,7 @@ static bool parseAlgorithm(const char* s, int& algorithm) {
 }
 
 int main(int argc, char** argv) {
-  bool check = false, bench = false, profilePrefill = false, profileSlstm = false;
+  bool check = false, bench = false, profilePrefill = false, profileSlstm = false, prefillSweep = false;
   int algorithm = XLSTM_PREFILL_SEQUENTIAL;
   uint64_t seed = (uint64_t)std::random_device{}() ^
                   (uint64_t)std::chrono::steady_clock::now().time_since_epoch().count();
@@ -135,6 +137,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--bench")) bench = true;
     else if (!std::strcmp(argv[i], "--profile-prefill")) profilePrefill = true;
     else if (!std::strcmp(argv[i], "--profile-slstm")) profileSlstm = true;
+    else if (!std::strcmp(argv[i], "--prefill-sweep")) prefillSweep = true;
     else if (!std::strcmp(argv[i], "--seed") && hasValue) seed = std::strtoull(argv[++i], nullptr, 10);
     else if (!std::strcmp(argv[i], "--algorithm") && hasValue) {
       if (!parseAlgorithm(argv[++i], algorithm)) {
@@ -145,12 +148,12 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "xlstm_bench: unknown option '%s' (expected --check, --bench, --profile-prefill, "
-                   "--profile-slstm, --algorithm sequential|tfla|tfla-v2, --seed N)\n",
+                   "--profile-slstm, --prefill-sweep, --algorithm sequential|tfla|tfla-v2, --seed N)\n",
                    argv[i]);
       return 2;
     }
   }
-  if (!check && !bench && !profilePrefill && !profileSlstm) check = bench = true;
+  if (!check && !bench && !profilePrefill && !profileSlstm && !prefillSweep) check = bench = true;
   int dev = 0;
   CK(cudaSetDevice(dev));
   cudaDeviceProp prop;
@@ -167,6 +170,16 @@ int main(int argc, char** argv) {
     const Row r = benchMlstmPrefill(profileEnv, 4, 4096, XLSTM_F32, algorithm, true);
     std::printf("profile prefill %s B=4 S=4096: one cold call %.1f us, %.2f TFLOP/s\n",
                 prefillAlgorithmName(algorithm), r.timeUs, r.tflops);
+  }
+  if (prefillSweep) {
+    // The mLSTM half of the prefill crossover (bench/gpu/prefillCrossoverLogs.mjs reads the SWEEP lines).
+    BenchEnv env;
+    env.l2Bytes = prop.l2CacheSize;
+    env.copyGBs = measureCopyGBs((size_t)1 << 30);
+    for (int S = 256; S <= 32768; S *= 2) {
+      const Row r = benchMlstmPrefill(env, 1, S, XLSTM_F32, XLSTM_PREFILL_TFLA);
+      std::printf("SWEEP mlstm tfla B=1 S=%d us=%.2f\n", S, r.timeUs);
+    }
   }
   if (profileSlstm) {  // one sLSTM step (its two kernels) for a profiler
     const Row r = benchSlstmStep(profileEnv, 64, XLSTM_F32, true);
