@@ -39,7 +39,8 @@ struct CheckTally {
 // The prefill algorithms every prefill case runs with, and their names in check and bench lines.
 // kPrefillTflaV2 is the harness's own code for tfla with both of its new variants (the fused state
 // pass and the wide output kernel: xlstm_mlstm_prefill_tfla_variant(..., XLSTM_TFLA_FUSED_STATE |
-// XLSTM_TFLA_WIDE_OUTPUT), forced whatever the shape (xlstm_mlstm_prefill picks per shape: "tfla"):
+// XLSTM_TFLA_WIDE_OUTPUT), forced whatever the shape (xlstm_mlstm_prefill picks per shape: the harness's
+// "tfla" rows, which the C ABI names "tfla-v2" since run 8):
 // held to the same bounds, and its h and state must be bit-identical to tfla's.
 constexpr int kPrefillTflaV2 = 100;
 constexpr int kPrefillAlgorithms[] = {XLSTM_PREFILL_SEQUENTIAL, XLSTM_PREFILL_TFLA, kPrefillTflaV2};

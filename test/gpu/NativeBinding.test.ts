@@ -48,9 +48,9 @@ describe('NativeBinding declares the built addon exactly', () => {
   it.skipIf(!loaded.ok || !loaded.binding.modules.includes('Xlstm'))('xlstmMlstmPrefillAlgorithm names what xlstm_mlstm_prefill runs (auto as its length rule; no GPU needed) and refuses a bad value', () => {
     if (!loaded.ok) return;
     const b = loaded.binding;
-    expect(([1, 2] as const).map((a) => b.xlstmMlstmPrefillAlgorithm!(a))).toEqual(['sequential', 'tfla']);
+    expect(([1, 2] as const).map((a) => b.xlstmMlstmPrefillAlgorithm!(a))).toEqual(['sequential', 'tfla-v2']);
     // auto picks by sequence length (mlstmPrefill.cu resolvePrefillAlgorithm), so its name is the rule.
-    expect(b.xlstmMlstmPrefillAlgorithm!(0)).toMatch(/^auto: tfla from [1-9][0-9]* tokens, sequential below$/);
+    expect(b.xlstmMlstmPrefillAlgorithm!(0)).toMatch(/^auto: tfla-v2 from [1-9][0-9]* tokens, sequential below$/);
     expect(() => b.xlstmMlstmPrefillAlgorithm!(3 as never)).toThrow(/xlstm_mlstm_prefill_algorithm_name\(algorithm=3\)/);
     // The sLSTM step variant without KVSIM_SLSTM_VARIANT: the default (slstmStep.cu kSlVarDefault).
     if (process.env.KVSIM_SLSTM_VARIANT === undefined) expect(b.xlstmSlstmStepVariant!()).toBe('new');
