@@ -14,7 +14,7 @@ export interface XlstmNative {
   /**
    * The mLSTM prefill kernel `xlstm_mlstm_prefill` runs for this algorithm value (0 auto, 1
    * sequential, 2 tfla): `sequential`, `tfla`, or for auto the length rule the call applies
-   * (`auto: tfla from N tokens, sequential below`; xlstm.h xlstm_mlstm_prefill_algorithm_name); throws for a value the call refuses. Launches
+   * (`auto: tfla-v2 from N tokens, sequential below`; xlstm.h xlstm_mlstm_prefill_algorithm_name); throws for a value the call refuses. Launches
    * nothing. Optional: addon builds from before it lack it (src/gpu/mlstmPrefillAlgorithm.ts reads
    * that as unknown).
    */

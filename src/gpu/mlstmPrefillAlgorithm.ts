@@ -12,7 +12,7 @@ const GPU_MODEL_ALGORITHM = 0;
 
 /**
  * The mLSTM prefill kernel this GPU model runs (xlstm_mlstm_prefill_algorithm_name through the addon,
- * for the value GpuModel passes, auto: its length rule, e.g. `auto: tfla from 256 tokens, sequential below`). Undefined when the model has no mLSTM layer or
+ * for the value GpuModel passes, auto: its length rule, e.g. `auto: tfla-v2 from 16 tokens, sequential below`). Undefined when the model has no mLSTM layer or
  * the addon cannot say (a build without xlstmMlstmPrefillAlgorithm).
  */
 export function gpuMlstmPrefillAlgorithm(binding: Pick<NativeBinding, 'xlstmMlstmPrefillAlgorithm'>, model: ModelSpec): string | undefined {
