@@ -350,7 +350,7 @@ Napi::Value XlstmSlstmStepVariant(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return GuardNative(env, [&]() -> Napi::Value {
     const char* name = xlstm_slstm_step_variant_name();
-    if (!name) ThrowState("xlstm_slstm_step_variant_name", "KVSIM_SLSTM_VARIANT", "names no sLSTM step variant (old, new, new-nopdl or coop; unset for the default)");
+    if (!name) ThrowState("xlstm_slstm_step_variant_name", "KVSIM_SLSTM_VARIANT", "names no sLSTM step variant (old, new, new-nopdl, coop or new-early; unset for the default)");
     return Napi::String::New(env, name);
   });
 }

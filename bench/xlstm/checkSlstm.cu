@@ -1,5 +1,5 @@
 // Correctness of the sLSTM step against the float64 reference over several consecutive steps,
-// once per variant of the step (old / new / new-nopdl / coop, kernels/xlstm/slstmStep.cu) on the same
+// once per variant of the step (old / new / new-nopdl / coop / new-early, kernels/xlstm/slstmStep.cu) on the same
 // inputs; plus a host check of the tensor-core kernel's k split plan.
 
 #include <algorithm>

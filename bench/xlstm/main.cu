@@ -101,7 +101,7 @@ static void runBench(const cudaDeviceProp& prop) {
   for (int S : {16, 64, 128, 256, 512, 1024, 2048})
     for (const int algorithm : kPrefillAlgorithms)
       rows.push_back(benchMlstmPrefill(env, 1, S, XLSTM_F32, algorithm));
-  // sLSTM step: every variant of kernels/xlstm/slstmStep.cu (old = run 5's code, new, new-nopdl, coop)
+  // sLSTM step: every variant of kernels/xlstm/slstmStep.cu (old = run 5's code, new, new-nopdl, coop, new-early)
   // on adjacent rows, same buffers (timing.h).
   for (int B : {8, 64, 256})
     for (const Row& r : benchSlstmStepVariants(env, B, XLSTM_F32)) rows.push_back(r);

@@ -126,9 +126,15 @@ __device__ __forceinline__ int slSwz(int row, int chunk, int rowBytes) {
 // shared memory at slSm. Writes ws[ks][b][g][head][j] for this block's b < batch, j < dh; over the
 // grid, every element of the workspace the gating reads with kSplits = p.kSplits. A device function
 // so that the cooperative variant (slstmStep.cu) runs the same code before its grid barrier.
-template <typename TIn, typename TState, bool kNew>
+// kEarlySlots (variant new-early, with kNew): the h rows' slot indices are loaded before the
+// programmatic-dependent-launch wait instead of after it. Run 8's profile of `new` (H100, B=64) had
+// 20 % of the product kernel's stall samples on the compare of those slots, a dependent global round
+// trip between the wait and the first h/R copies; the slots are host-written inputs (no kernel of the
+// step writes them), so reading them while the previous kernel finishes is safe.
+template <typename TIn, typename TState, bool kNew, bool kEarlySlots = false>
 __device__ __forceinline__ void slMmaProduct(const xlstm_slstm_step_args& a, const SlMmaPlan& p,
                                              unsigned char* slSm) {
+  static_assert(kNew || !kEarlySlots, "new-early is new with the slot loads moved");
   using Tr = SlMmaTraits<TIn, TState>;
   const int H = a.heads, dh = a.headDim, B = a.batch;
   const int group = blockIdx.x;
@@ -155,12 +161,6 @@ __device__ __forceinline__ void slMmaProduct(const xlstm_slstm_step_args& a, con
         slPrefetchL2(reinterpret_cast<const void*>(l << 7));
     }
   };
-  if constexpr (kNew) {
-    prefetchChunks(0, min(nChunks, kSlMmaPfChunks));
-    slGridDepWait();    // the previous kernel (e.g. the last step's gate kernel writing h) is done
-    slGridDepLaunch();  // the gate kernel may start its prologue
-  }
-
   // Loader roles, fixed across chunks. R: 64 rows x 16 chunks of 16 B, 4 per thread.
   // h: 64 rows x (BK * sizeof(TState) / 16) chunks, 2 or 4 per thread.
   constexpr int kHChunksPerRow = kSlMmaBK * (int)sizeof(TState) / 16;  // 16 (fp32) or 8
@@ -168,19 +168,29 @@ __device__ __forceinline__ void slMmaProduct(const xlstm_slstm_step_args& a, con
   constexpr int kHElemsPerChunk = 16 / (int)sizeof(TState);
   const TState* hRow[kHPerThread];
   bool hOk[kHPerThread];
+  auto loadSlots = [&] {
 #pragma unroll
-  for (int i = 0; i < kHPerThread; ++i) {
-    const int item = tid + i * kSlMmaThreads, r = item / kHChunksPerRow;
-    const int b = row0 + r;
-    int s = -1;
-    if (b < B) {
-      if constexpr (kNew) s = __ldcg(a.slots + b);  // L2: a PDL launch overlaps the previous kernel
-      else s = a.slots[b];
+    for (int i = 0; i < kHPerThread; ++i) {
+      const int item = tid + i * kSlMmaThreads, r = item / kHChunksPerRow;
+      const int b = row0 + r;
+      int s = -1;
+      if (b < B) {
+        if constexpr (kNew) s = __ldcg(a.slots + b);  // L2: a PDL launch overlaps the previous kernel
+        else s = a.slots[b];
+      }
+      hOk[i] = s >= 0 && s < a.state.numSlots;
+      hRow[i] = reinterpret_cast<const TState*>(a.state.h) +
+                ((size_t)(hOk[i] ? s : 0) * H + head) * dh + (item % kHChunksPerRow) * kHElemsPerChunk;
     }
-    hOk[i] = s >= 0 && s < a.state.numSlots;
-    hRow[i] = reinterpret_cast<const TState*>(a.state.h) +
-              ((size_t)(hOk[i] ? s : 0) * H + head) * dh + (item % kHChunksPerRow) * kHElemsPerChunk;
+  };
+  if constexpr (kEarlySlots) loadSlots();
+  if constexpr (kNew) {
+    prefetchChunks(0, min(nChunks, kSlMmaPfChunks));
+    slGridDepWait();    // the previous kernel (e.g. the last step's gate kernel writing h) is done
+    slGridDepLaunch();  // the gate kernel may start its prologue
   }
+
+  if constexpr (!kEarlySlots) loadSlots();
   const TIn* Rg = reinterpret_cast<const TIn*>(a.R) + ((size_t)head * 4 + gate) * dh * dh + col0;
 
   auto loadChunk = [&](int c, int stage) {
@@ -322,11 +332,11 @@ __device__ __forceinline__ void slMmaProduct(const xlstm_slstm_step_args& a, con
 }
 
 // grid (groups, 4 * colTiles, heads * kSplits), kSlMmaThreads threads, SlMmaTraits::kSmemBytes.
-template <typename TIn, typename TState, bool kNew>
+template <typename TIn, typename TState, bool kNew, bool kEarlySlots = false>
 __global__ void __launch_bounds__(kSlMmaThreads, 2)
     slstmRecurrentMmaKernel(const xlstm_slstm_step_args a, SlMmaPlan p) {
   extern __shared__ __align__(128) unsigned char slSm[];
-  slMmaProduct<TIn, TState, kNew>(a, p, slSm);
+  slMmaProduct<TIn, TState, kNew, kEarlySlots>(a, p, slSm);
 }
 
 }  // namespace kvsim_xlstm

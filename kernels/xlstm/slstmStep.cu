@@ -15,7 +15,7 @@
 //
 // Variants (one device run can time them side by side through xlstm_slstm_step_variant; the public
 // xlstm_slstm_step takes the one named by the environment variable KVSIM_SLSTM_VARIANT, read once
-// per process: "old", "new", "new-nopdl" or "coop"; unset: kSlVarDefault; anything else: every step fails with
+// per process: "old", "new", "new-nopdl", "coop" or "new-early"; unset: kSlVarDefault; anything else: every step fails with
 // XLSTM_ERR_INVALID_ARGUMENT after one line on stderr naming the variable):
 //   old        the run-5 code: CUDA-core product below kSlMmaMinBatch requests, tensor cores from
 //              there, two plain launches, 256-thread gate blocks (slstmGateKernel4).
@@ -428,8 +428,9 @@ __global__ void __launch_bounds__(kSlMmaThreads, 2)
   }
 }
 
-enum SlVariant : int { kSlVarOld = 0, kSlVarNew = 1, kSlVarNewNoPdl = 2, kSlVarCoop = 3, kSlVarCount = 4 };
-constexpr const char* kSlVarNames[kSlVarCount] = {"old", "new", "new-nopdl", "coop"};
+// new-early (after run 8): new with the product kernel's slot loads before its PDL wait (slMmaProduct).
+enum SlVariant : int { kSlVarOld = 0, kSlVarNew = 1, kSlVarNewNoPdl = 2, kSlVarCoop = 3, kSlVarNewEarly = 4, kSlVarCount = 5 };
+constexpr const char* kSlVarNames[kSlVarCount] = {"old", "new", "new-nopdl", "coop", "new-early"};
 // What runs without KVSIM_SLSTM_VARIANT: the measured code until the new variants have run on a GPU
 // (bench/xlstm/NOTES.md records each run).
 constexpr int kSlVarDefault = kSlVarNew;
@@ -441,7 +442,7 @@ inline int slEnvVariant() {
     if (e == nullptr || *e == 0) return kSlVarDefault;
     for (int i = 0; i < kSlVarCount; ++i)
       if (!std::strcmp(e, kSlVarNames[i])) return i;
-    std::fprintf(stderr, "kvsim: KVSIM_SLSTM_VARIANT=%s is not old, new, new-nopdl or coop (unset it for %s); sLSTM steps refuse to run\n", e, kSlVarNames[kSlVarDefault]);
+    std::fprintf(stderr, "kvsim: KVSIM_SLSTM_VARIANT=%s is not old, new, new-nopdl, coop or new-early (unset it for %s); sLSTM steps refuse to run\n", e, kSlVarNames[kSlVarDefault]);
     return -1;
   }();
   return v;
@@ -494,12 +495,12 @@ cudaError_t slLaunch(bool pdl, Kernel k, dim3 grid, dim3 block, size_t smem, cud
 // The "new" variants: tensor-core product with L2 prefetch, then the gate kernel; pdl: both
 // launched with programmatic dependent launch.
 template <typename TIn, typename TState>
-int launchSlstmNew(const xlstm_slstm_step_args& a, cudaStream_t stream, bool pdl) {
-  static std::atomic<uint64_t> smemSet{0};
+int launchSlstmNew(const xlstm_slstm_step_args& a, cudaStream_t stream, bool pdl, bool earlySlots = false) {
+  static std::atomic<uint64_t> smemSet{0}, smemSetEarly{0};
   const SlMmaPlan p = slMmaPlan(a.batch, a.heads, a.headDim);
   constexpr int smem = SlMmaTraits<TIn, TState>::kSmemBytes;
-  auto k1 = slstmRecurrentMmaKernel<TIn, TState, true>;
-  cudaError_t e = slSetSmemOnce(k1, smem, smemSet);
+  auto k1 = earlySlots ? slstmRecurrentMmaKernel<TIn, TState, true, true> : slstmRecurrentMmaKernel<TIn, TState, true>;
+  cudaError_t e = slSetSmemOnce(k1, smem, earlySlots ? smemSetEarly : smemSet);
   if (e == cudaSuccess)
     e = slLaunch(pdl, k1, dim3(p.groups, 4 * p.colTiles, a.heads * p.kSplits), dim3(kSlMmaThreads),
                  smem, stream, a, p);
@@ -682,11 +683,11 @@ extern "C" int xlstm_slstm_step_variant(const xlstm_slstm_step_args* a, void* st
     return bf ? launchSlstmCoop<__nv_bfloat16, __nv_bfloat16>(*a, s) : launchSlstmCoop<__half, __nv_bfloat16>(*a, s);
   }
   if (variant != kSlVarOld) {
-    const bool pdl = variant == kSlVarNew;
+    const bool pdl = variant == kSlVarNew || variant == kSlVarNewEarly, early = variant == kSlVarNewEarly;
     if (a->state.dtype == XLSTM_F32)
-      return bf ? launchSlstmNew<__nv_bfloat16, float>(*a, s, pdl) : launchSlstmNew<__half, float>(*a, s, pdl);
-    return bf ? launchSlstmNew<__nv_bfloat16, __nv_bfloat16>(*a, s, pdl)
-              : launchSlstmNew<__half, __nv_bfloat16>(*a, s, pdl);
+      return bf ? launchSlstmNew<__nv_bfloat16, float>(*a, s, pdl, early) : launchSlstmNew<__half, float>(*a, s, pdl, early);
+    return bf ? launchSlstmNew<__nv_bfloat16, __nv_bfloat16>(*a, s, pdl, early)
+              : launchSlstmNew<__half, __nv_bfloat16>(*a, s, pdl, early);
   }
   if (a->state.dtype == XLSTM_F32)
     return bf ? launchSlstm<__nv_bfloat16, float>(*a, s) : launchSlstm<__half, float>(*a, s);

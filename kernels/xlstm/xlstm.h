@@ -171,7 +171,7 @@ int64_t xlstm_mlstm_prefill_workspace_bytes(int32_t batch, int32_t seqLen, int32
  * Launches nothing. Provenance: calibration profiles record it (recurrentPrefill.algorithm) and
  * kvsim validate compares it with what the GPU runs then. */
 const char* xlstm_mlstm_prefill_algorithm_name(int32_t algorithm);
-/* The name of the sLSTM step variant xlstm_slstm_step runs ("old", "new", "new-nopdl" or "coop":
+/* The name of the sLSTM step variant xlstm_slstm_step runs ("old", "new", "new-nopdl", "coop" or "new-early":
  * kernels/xlstm/slstmStep.cu; the environment variable KVSIM_SLSTM_VARIANT picks, read once per
  * process), NULL when that variable names no variant (every step then fails). Static strings; launches
  * nothing. Provenance: calibration profiles record it (slstmStep.variant). */

@@ -20,7 +20,7 @@ export interface XlstmNative {
    */
   xlstmMlstmPrefillAlgorithm?(algorithm: 0 | 1 | 2): string;
   /**
-   * The sLSTM step variant xlstm_slstm_step runs: `old`, `new`, `new-nopdl` or `coop` (xlstm.h
+   * The sLSTM step variant xlstm_slstm_step runs: `old`, `new`, `new-nopdl`, `coop` or `new-early` (xlstm.h
    * xlstm_slstm_step_variant_name; KVSIM_SLSTM_VARIANT picks); throws when that variable names none.
    * Launches nothing. Optional: addon builds from before it lack it (src/gpu/slstmStepVariant.ts reads
    * that as unknown).

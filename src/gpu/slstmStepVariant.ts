@@ -4,7 +4,7 @@ import { checkMeasuredWith, type MeasuredWithCheck } from './measuredWith.js';
 import type { NativeBinding } from './NativeBinding.js';
 
 /**
- * The sLSTM step variant this process's xlstm_slstm_step runs (`old`, `new`, `new-nopdl`, `coop`:
+ * The sLSTM step variant this process's xlstm_slstm_step runs (`old`, `new`, `new-nopdl`, `coop`, `new-early`:
  * kernels/xlstm/slstmStep.cu; KVSIM_SLSTM_VARIANT picks), through the addon. Undefined when the model
  * has no sLSTM layer or the addon cannot say (a build without xlstmSlstmStepVariant). Throws (the
  * addon's error) when KVSIM_SLSTM_VARIANT names no variant: every sLSTM step would fail then.

@@ -202,7 +202,7 @@ export interface RecurrentPrefillTable extends Table1D {
  */
 export interface SlstmStepTable extends Table1D {
   /**
-   * The variant the table was measured with, as the addon names it (`old`, `new`, `new-nopdl`, `coop`;
+   * The variant the table was measured with, as the addon names it (`old`, `new`, `new-nopdl`, `coop`, `new-early`;
    * xlstm_slstm_step_variant_name). Absent in profiles calibrated before it was recorded (read as
    * unrecorded; `old` was the only code then), and when the addon could not say. `kvsim validate` warns
    * when it differs from what the GPU runs.
