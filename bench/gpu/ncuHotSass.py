@@ -47,11 +47,20 @@ def main():
         print(f'{path}: no source table found; first lines:')
         print('\n'.join(lines[:5]))
         return
+    seen = {}
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else len(lines)
         if len(starts) > 1:
             print(f'-- launch {k + 1} of {len(starts)}' + (f' ({lines[start - 1][:100]})' if start > 0 else ''))
-        table(path, list(csv.reader(lines[start:end])), top)
+        # The export can hold the same kernel's table twice, sample for sample (run 8: one profiled launch
+        # each of two kernels, four tables): say so instead of printing it again.
+        rows = list(csv.reader(lines[start:end]))
+        key = (lines[start - 1] if start > 0 else '', tuple(tuple(r) for r in rows if len(r) == len(rows[0])))
+        if key in seen:
+            print(f'   identical to launch {seen[key] + 1} (the same table, sample for sample)')
+            continue
+        seen[key] = k
+        table(path, rows, top)
 
 
 def table(path, rows, top):
