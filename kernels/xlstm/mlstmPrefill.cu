@@ -49,23 +49,18 @@ __host__ __device__ inline PfLayout pfLayout(int dqk, int inBytes) {
   L.ldV = kTileCols + 8;
   L.ldP = kChunk + 8;
   L.ldS = kTileCols + 4;
-  size_t o = 0;
-  auto take = [&](size_t bytes) {
-    size_t at = o;
-    o += (bytes + 127) & ~size_t(127);
-    return at;
-  };
-  L.offQ = take((size_t)kChunk * L.ldQ * inBytes);
-  L.offK = take((size_t)kChunk * L.ldQ * inBytes);
-  L.offV = take((size_t)kChunk * L.ldV * inBytes);
-  L.offCb = take((size_t)dqk * L.ldV * inBytes);
-  L.offP = take((size_t)kChunk * L.ldP * inBytes);
-  L.offS = take((size_t)kChunk * L.ldS * 4);
-  L.offS2 = take((size_t)kChunk * L.ldS * 4);
-  L.offScr = take((size_t)kPfWarps * 256 * 4);
-  L.offN = take((size_t)dqk * 4);
-  L.offVecs = take((size_t)8 * kChunk * 4);
-  L.total = o;
+  RegionCarver rc(128);
+  L.offQ = rc.take((size_t)kChunk * L.ldQ * inBytes);
+  L.offK = rc.take((size_t)kChunk * L.ldQ * inBytes);
+  L.offV = rc.take((size_t)kChunk * L.ldV * inBytes);
+  L.offCb = rc.take((size_t)dqk * L.ldV * inBytes);
+  L.offP = rc.take((size_t)kChunk * L.ldP * inBytes);
+  L.offS = rc.take((size_t)kChunk * L.ldS * 4);
+  L.offS2 = rc.take((size_t)kChunk * L.ldS * 4);
+  L.offScr = rc.take((size_t)kPfWarps * 256 * 4);
+  L.offN = rc.take((size_t)dqk * 4);
+  L.offVecs = rc.take((size_t)8 * kChunk * 4);
+  L.total = rc.end;
   return L;
 }
 

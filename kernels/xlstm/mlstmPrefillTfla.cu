@@ -71,19 +71,14 @@ struct Ws {
 __host__ __device__ inline Ws wsLayout(int batch, int heads, int nC, int dqk, int dv) {
   Ws w;
   const size_t bh = (size_t)batch * heads, cs = bh * nC, cElems = (size_t)dqk * dv;
-  size_t o = 0;
-  auto take = [&](size_t bytes) {
-    size_t at = o;
-    o += (bytes + 255) & ~size_t(255);
-    return at;
-  };
-  w.offCloc = take(cs * cElems * 4);
-  w.offCprev = take(cs * cElems * 2);
-  w.offNloc = take(cs * dqk * 4);
-  w.offNprev = take(cs * dqk * 4);
-  w.offScal = take(cs * 2 * 4);
-  w.offM = take(bh * (nC + 1) * 4);
-  w.total = o;
+  RegionCarver rc(256);
+  w.offCloc = rc.take(cs * cElems * 4);
+  w.offCprev = rc.take(cs * cElems * 2);
+  w.offNloc = rc.take(cs * dqk * 4);
+  w.offNprev = rc.take(cs * dqk * 4);
+  w.offScal = rc.take(cs * 2 * 4);
+  w.offM = rc.take(bh * (nC + 1) * 4);
+  w.total = rc.end;
   return w;
 }
 
@@ -164,21 +159,33 @@ __host__ __device__ inline K1Layout k1Layout(int inBytes) {
   K1Layout L;
   L.ldK = kK1Dqk + 8;  // +16 B per row: rows start in different banks
   L.ldV = kK1Dv + 8;
-  size_t o = 0;
-  auto take = [&](size_t bytes) {
-    size_t at = o;
-    o += (bytes + 127) & ~size_t(127);
-    return at;
-  };
-  L.offK = take((size_t)kL * L.ldK * inBytes);
-  L.offV = take((size_t)kL * L.ldV * inBytes);
-  L.offB = take(kL * 8);  // b in double
-  L.offI = take(kL * 4);
-  L.offW = take(kL * 4);
-  L.offNp = take(kThreads * 4);
-  L.offScr = take(16 * 8);  // 8 doubles for chunkGates, then 8 floats for the block max
-  L.total = o;
+  RegionCarver rc(128);
+  L.offK = rc.take((size_t)kL * L.ldK * inBytes);
+  L.offV = rc.take((size_t)kL * L.ldV * inBytes);
+  L.offB = rc.take(kL * 8);  // b in double
+  L.offI = rc.take(kL * 4);
+  L.offW = rc.take(kL * 4);
+  L.offNp = rc.take(kThreads * 4);
+  L.offScr = rc.take(16 * 8);  // 8 doubles for chunkGates, then 8 floats for the block max
+  L.total = rc.end;
   return L;
+}
+
+// Kernel 1's shared memory as pointers (it and the fused state pass use the same K1Layout): K and V
+// tiles, b (double), i, the weights, nloc partials, 8 doubles of chunkGates scratch then 8 floats.
+template <typename TIn>
+struct K1Smem {
+  TIn *sK, *sV;
+  double *sB, *scrD;
+  float *sI, *sW, *sNp, *scr;
+};
+template <typename TIn>
+__device__ __forceinline__ K1Smem<TIn> k1SmemAt(unsigned char* smem, const K1Layout& L) {
+  double* scrD = reinterpret_cast<double*>(smem + L.offScr);
+  return K1Smem<TIn>{reinterpret_cast<TIn*>(smem + L.offK), reinterpret_cast<TIn*>(smem + L.offV),
+                     reinterpret_cast<double*>(smem + L.offB), scrD, reinterpret_cast<float*>(smem + L.offI),
+                     reinterpret_cast<float*>(smem + L.offW), reinterpret_cast<float*>(smem + L.offNp),
+                     reinterpret_cast<float*>(scrD + 8)};
 }
 
 // Kernel 1's steps, shared with the fused state pass (tflaStatePassKernel): K columns [r0, r0 + 64)
@@ -296,14 +303,10 @@ __global__ void __launch_bounds__(kThreads, 2)
   const int t0 = c * kL, len = min(kL, S - t0);
   const size_t cs = (size_t)bh * w.nC + c;
 
-  TIn* sK = reinterpret_cast<TIn*>(smem + L.offK);
-  TIn* sV = reinterpret_cast<TIn*>(smem + L.offV);
-  double* sB = reinterpret_cast<double*>(smem + L.offB);
-  float* sI = reinterpret_cast<float*>(smem + L.offI);
-  float* sW = reinterpret_cast<float*>(smem + L.offW);
-  float* sNp = reinterpret_cast<float*>(smem + L.offNp);
-  double* scrD = reinterpret_cast<double*>(smem + L.offScr);
-  float* scr = reinterpret_cast<float*>(scrD + 8);
+  const K1Smem<TIn> sm = k1SmemAt<TIn>(smem, L);
+  TIn *const sK = sm.sK, *const sV = sm.sV;
+  double *const sB = sm.sB, *const scrD = sm.scrD;
+  float *const sI = sm.sI, *const sW = sm.sW, *const sNp = sm.sNp, *const scr = sm.scr;
 
   k1LoadKV<TIn>(a, L, b, head, t0, len, r0, c0, sK, sV);
   chunkGates(a, b, head, t0, len, sB, sI, scrD);
@@ -447,14 +450,10 @@ __global__ void __launch_bounds__(kThreads, 2)
   if (slot < 0 || slot >= a.state.numSlots) return;  // kernel 3 writes NaN; the pool stays as it is
   const size_t sh = (size_t)slot * H + head, per = (size_t)dqk * dv;
 
-  TIn* sK = reinterpret_cast<TIn*>(smem + L.offK);
-  TIn* sV = reinterpret_cast<TIn*>(smem + L.offV);
-  double* sB = reinterpret_cast<double*>(smem + L.offB);
-  float* sI = reinterpret_cast<float*>(smem + L.offI);
-  float* sW = reinterpret_cast<float*>(smem + L.offW);
-  float* sNp = reinterpret_cast<float*>(smem + L.offNp);
-  double* scrD = reinterpret_cast<double*>(smem + L.offScr);
-  float* scr = reinterpret_cast<float*>(scrD + 8);
+  const K1Smem<TIn> sm = k1SmemAt<TIn>(smem, L);
+  TIn *const sK = sm.sK, *const sV = sm.sV;
+  double *const sB = sm.sB, *const scrD = sm.scrD;
+  float *const sI = sm.sI, *const sW = sm.sW, *const sNp = sm.sNp, *const scr = sm.scr;
 
   // The tile's state, in the accumulator layout of k1Product: rows rowLo, rowLo + 8, columns
   // col(j), col(j) + 1. Out-of-range elements stay 0 and are never stored.
@@ -552,9 +551,27 @@ __global__ void __launch_bounds__(kThreads, 2)
 
 // ---------------------------------------------------------------------------------------------
 // (3) Outputs: inter-chunk term from the entering state plus the causal intra-chunk term.
+// The gate and row-term regions kernel 3 and its wide variant both keep after their operand tiles:
+// b (double), i, colT high / residual, nprev, the 7 per-query-row arrays of K3Terms, 16 doubles of scratch.
+struct K3RowRegions {
+  size_t offB, offI, offCol, offColE, offN, offRow, offScr;
+};
+__host__ __device__ inline K3RowRegions k3TakeRowRegions(RegionCarver& rc) {
+  K3RowRegions R;
+  R.offB = rc.take(kL * 8);
+  R.offI = rc.take(kL * 4);
+  R.offCol = rc.take(kL * 4);
+  R.offColE = rc.take(kL * 4);
+  R.offN = rc.take(kMaxDqk * 4);
+  R.offRow = rc.take(7 * kRows * 4);
+  R.offScr = rc.take(16 * 8);  // doubles: [0, 8) chunkGates, [8, 16) the prefix max
+  return R;
+}
+
 struct K3Layout {
   int ldQ, ldC, ldV, ldP, ldO;
-  size_t offQ, offR1, offV, offP, offB, offI, offCol, offColE, offN, offRow, offScr, total;
+  size_t offQ, offR1, offV, offP, total;
+  K3RowRegions rows;
 };
 __host__ __device__ inline K3Layout k3Layout(int dqk, int inBytes) {
   K3Layout L;
@@ -563,27 +580,16 @@ __host__ __device__ inline K3Layout k3Layout(int dqk, int inBytes) {
   L.ldV = kDvTile + 8;
   L.ldP = kRows + 8;
   L.ldO = kDvTile + 8;
-  size_t o = 0;
-  auto take = [&](size_t bytes) {
-    size_t at = o;
-    o += (bytes + 127) & ~size_t(127);
-    return at;
-  };
+  RegionCarver rc(128);
   auto mx = [](size_t x, size_t y) { return x > y ? x : y; };
-  L.offQ = take((size_t)kRows * L.ldQ * inBytes);
+  L.offQ = rc.take((size_t)kRows * L.ldQ * inBytes);
   // R1, in turn: Cprev slices (ping-pong with V's buffer), K tiles, the output tile (input type).
-  L.offR1 = take(mx(mx((size_t)kRows * L.ldQ * inBytes, (size_t)kRows * L.ldC * inBytes),
+  L.offR1 = rc.take(mx(mx((size_t)kRows * L.ldQ * inBytes, (size_t)kRows * L.ldC * inBytes),
                     (size_t)kRows * L.ldO * inBytes));
-  L.offV = take((size_t)kRows * mx(L.ldV, L.ldC) * inBytes);
-  L.offP = take((size_t)kRows * L.ldP * inBytes);
-  L.offB = take(kL * 8);  // b in double
-  L.offI = take(kL * 4);
-  L.offCol = take(kL * 4);
-  L.offColE = take(kL * 4);
-  L.offN = take(kMaxDqk * 4);
-  L.offRow = take(7 * kRows * 4);
-  L.offScr = take(16 * 8);  // doubles: [0, 8) chunkGates, [8, 16) the prefix max
-  L.total = o;
+  L.offV = rc.take((size_t)kRows * mx(L.ldV, L.ldC) * inBytes);
+  L.offP = rc.take((size_t)kRows * L.ldP * inBytes);
+  L.rows = k3TakeRowRegions(rc);
+  L.total = rc.end;
   return L;
 }
 
@@ -592,11 +598,50 @@ __host__ __device__ inline K3Layout k3Layout(int dqk, int inBytes) {
 // m_s, the inter-term scale, rowT_s high/residual, den (inter part, then 1 / div_s), den's two
 // key-half parts; scrD: chunkGates' 8 doubles, then 8 for the prefix max.
 struct K3Terms {
-  const double* sB;
-  const float* sI;
+  double* sB;
+  float* sI;
   float *sCol, *sColE, *sM, *sRS, *sRT, *sDen, *sDenPart, *sRTE;
   double* scrD;
 };
+
+// The row-term regions of a kernel's shared memory as K3Terms (sM's 7 rows: m, scale, rowT, den, the
+// two den parts, rowT's residual).
+__device__ __forceinline__ K3Terms k3TermsAt(unsigned char* smem, const K3RowRegions& R) {
+  float* sM = reinterpret_cast<float*>(smem + R.offRow);
+  return K3Terms{reinterpret_cast<double*>(smem + R.offB), reinterpret_cast<float*>(smem + R.offI),
+                 reinterpret_cast<float*>(smem + R.offCol), reinterpret_cast<float*>(smem + R.offColE),
+                 sM, sM + kRows, sM + 2 * kRows, sM + 3 * kRows, sM + 4 * kRows, sM + 6 * kRows,
+                 reinterpret_cast<double*>(smem + R.offScr)};
+}
+
+// cp.async of the 64 token rows [t, t + 64) of one head of a [batch][seqLen][heads][width] input (q, k
+// or v), columns [c0, c0 + cols), into a 64 x ld tile; rows from `valid` on and columns past `width`
+// are zero-filled. No commit.
+template <typename TIn>
+__device__ __forceinline__ void k3LoadTokenRows(TIn* dst, int ld, const void* src, const xlstm_mlstm_prefill_args& a,
+                                                int b, int head, int t, int valid, int width, int c0, int cols) {
+  const TIn* g = reinterpret_cast<const TIn*>(src);
+  const int vec = cols / 8;
+  for (int idx = threadIdx.x; idx < kRows * vec; idx += kThreads) {
+    const int r = idx / vec, x = idx % vec;
+    const bool ok = r < valid && c0 + x * 8 < width;
+    const size_t o = ok ? (((size_t)b * a.seqLen + t + r) * a.heads + head) * width + c0 + x * 8 : 0;
+    cpAsync16(dst + r * ld + x * 8, g + o, ok);
+  }
+}
+
+// cp.async of Cprev rows [k0, k0 + 64) (dqk) x columns [c0, c0 + 128) into a 64 x ld tile, zero past
+// dqk and dv. No commit.
+template <typename TIn>
+__device__ __forceinline__ void k3LoadCprevSlice(TIn* dst, int ld, const TIn* Cp, int k0, int dqk, int dv, int c0) {
+  const int rows = min(kRows, dqk - k0);
+  for (int idx = threadIdx.x; idx < kRows * (kDvTile / 8); idx += kThreads) {
+    const int r = idx / (kDvTile / 8), x = idx % (kDvTile / 8);
+    const bool ok = r < rows && c0 + x * 8 < dv;
+    cpAsync16(dst + r * ld + x * 8, Cp + (ok ? (size_t)(k0 + r) * dv + c0 + x * 8 : 0), ok);
+  }
+}
+
 
 // Per-chunk precomputation, once per block, so the tile loops do no gate arithmetic:
 // m_s = max(b_s + m0, max_{r<=s}(b_s - b_r + i_r)) = b_s + M_s, M_s = max(m0, prefix max of
@@ -727,6 +772,69 @@ __device__ __forceinline__ void k3DenFinish(const K3Terms& T, float denLo, float
   __syncthreads();
 }
 
+// acc (the warp's 16 rows x 64 columns, eight 16x8 accumulators) += A[rowBase.., a0 + k] B[k, colBase..]
+// over k < rows (kFull: rows = 64, unrolled), in k order: A row-major (Q, or P), B a [k][n] tile (Cprev
+// slice or V). The inter and intra terms of both output kernels.
+template <typename TIn, bool kFull>
+__device__ __forceinline__ void k3AccTile(float (&acc)[8][4], const TIn* A, int ldA, int a0, int rows, const TIn* B,
+                                          int ldB, int rowBase, int colBase, int lane) {
+  auto step = [&](int kk) {
+    unsigned fa[4];
+    loadA(fa, A, ldA, rowBase, a0 + kk, lane);
+#pragma unroll
+    for (int np = 0; np < 4; ++np) {
+      unsigned fb[4];
+      loadBkn(fb, B, ldB, kk, colBase + np * 16, lane);
+      mma16816<TIn>(acc[2 * np], fa, fb[0], fb[1]);
+      mma16816<TIn>(acc[2 * np + 1], fa, fb[2], fb[3]);
+    }
+  };
+  if constexpr (kFull) {
+#pragma unroll
+    for (int kk = 0; kk < kRows; kk += 16) step(kk);
+  } else {
+    for (int kk = 0; kk < rows; kk += 16) step(kk);
+  }
+}
+
+// The start both output kernels share, for (request b, head, chunk c) and the query tile of qRows rows
+// from q0: an invalid slot gets NaN in h's columns [c0, c0 + cols) of the tile's rows and returns false
+// (the pool stays as it is); the last chunk's block 0 writes the final m to the slot; Q loads into sQ
+// (one commit group), then the caller's second group (`second`, commits itself), nprev into sN, the
+// gates, the row and column terms, and the inter part of den. Returns after a barrier, Q visible, the
+// second group possibly still in flight.
+template <typename TIn, typename Second>
+__device__ __forceinline__ bool k3Begin(const xlstm_mlstm_prefill_args& a, const WsPtrs& w, const K3Terms& T, float* sN,
+                                        TIn* sQ, int ldQ, int b, int head, int c, int q0, int qRows, int c0, int cols,
+                                        Second second) {
+  const int H = a.heads, dqk = a.dqk, dv = a.dv, S = a.seqLen, tid = threadIdx.x;
+  const int bh = b * H + head, t0 = c * kL, len = min(kL, S - t0);
+  const int slot = a.slots[b];
+  if (slot < 0 || slot >= a.state.numSlots) {
+    TIn* hOut = reinterpret_cast<TIn*>(a.h);
+    const TIn nan = fromF<TIn>(__int_as_float(0x7fc00000));
+    for (int idx = tid; idx < qRows * cols; idx += kThreads) {
+      const int s = idx / cols, cc = idx % cols;
+      hOut[(((size_t)b * S + t0 + q0 + s) * H + head) * dv + c0 + cc] = nan;
+    }
+    return false;
+  }
+  const size_t cs = (size_t)bh * w.nC + c;
+  if (c == w.nC - 1 && blockIdx.x == 0 && tid == 0)
+    a.state.m[(size_t)slot * H + head] = w.mprev[(size_t)bh * (w.nC + 1) + w.nC];
+  k3LoadTokenRows<TIn>(sQ, ldQ, a.q, a, b, head, t0 + q0, qRows, dqk, 0, dqk);
+  cpAsyncCommit();
+  second();
+  for (int i = tid; i < dqk; i += kThreads) sN[i] = w.nprev[cs * dqk + i];
+  const float m0 = w.mprev[(size_t)bh * (w.nC + 1) + c];
+  chunkGates(a, b, head, t0, len, T.sB, T.sI, T.scrD);
+  k3RowColTerms(T, q0, len, m0, rsqrtf((float)dqk), dqk);
+  cpAsyncWait<1>();  // Q has landed (the second group may still be in flight)
+  __syncthreads();
+  k3InterDen<TIn>(T, sQ, ldQ, dqk / 8, sN);
+  return true;
+}
+
 // Blocks per SM the output kernel is compiled for. v1 (wmma) spilled at the 128-register cap of 2;
 // v2 (mma.sync, fragments of known layout) fits it. -DKVSIM_TFLA_K3_MIN_BLOCKS=1 lifts the cap, for
 // comparison (bench/xlstm/runDevice.sh).
@@ -751,70 +859,20 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
   const int qRows = min(kRows, len - q0);
   const int tileCols = min(kDvTile, dv - c0);
   TIn* hOut = reinterpret_cast<TIn*>(a.h);
-
-  const int slot = a.slots[b];
-  if (slot < 0 || slot >= a.state.numSlots) {
-    const TIn nan = fromF<TIn>(__int_as_float(0x7fc00000));
-    for (int idx = tid; idx < qRows * tileCols; idx += kThreads) {
-      const int s = idx / tileCols, cc = idx % tileCols;
-      hOut[(((size_t)b * S + t0 + q0 + s) * H + head) * dv + c0 + cc] = nan;
-    }
-    return;
-  }
-  const size_t cs = (size_t)bh * w.nC + c;
-  if (c == w.nC - 1 && blockIdx.x == 0 && tid == 0)
-    a.state.m[(size_t)slot * H + head] = w.mprev[(size_t)bh * (w.nC + 1) + w.nC];
-
   TIn* sQ = reinterpret_cast<TIn*>(smem + L.offQ);
   TIn* sR1 = reinterpret_cast<TIn*>(smem + L.offR1);
   TIn* sV = reinterpret_cast<TIn*>(smem + L.offV);
   TIn* sP = reinterpret_cast<TIn*>(smem + L.offP);
-  double* sB = reinterpret_cast<double*>(smem + L.offB);
-  float* sI = reinterpret_cast<float*>(smem + L.offI);
-  float* sCol = reinterpret_cast<float*>(smem + L.offCol);    // colT_r = (i_r - b_r) log2 e, high part
-  float* sColE = reinterpret_cast<float*>(smem + L.offColE);  // its residual (colT_r - high part)
-  float* sN = reinterpret_cast<float*>(smem + L.offN);
-  float* sM = reinterpret_cast<float*>(smem + L.offRow);  // m_s
-  float* sRS = sM + kRows;                                // e^{b_s+m0-m_s} / sqrt(dqk)
-  float* sRT = sM + 2 * kRows;  // rowT_s = (b_s - m_s) log2 e + log2(1/sqrt(dqk)), high part
-  float* sDen = sM + 3 * kRows;                           // inter part of den_s, then 1 / div_s
-  float* sDenPart = sM + 4 * kRows;                       // [2][kRows]: intra part per key half
-  float* sRTE = sM + 6 * kRows;                           // rowT_s's residual
-  double* scrD = reinterpret_cast<double*>(smem + L.offScr);
-  const K3Terms T{sB, sI, sCol, sColE, sM, sRS, sRT, sDen, sDenPart, sRTE, scrD};
-
-  const TIn* qg = reinterpret_cast<const TIn*>(a.q);
-  const TIn* kg = reinterpret_cast<const TIn*>(a.k);
-  const TIn* vg = reinterpret_cast<const TIn*>(a.v);
-  const TIn* Cp = reinterpret_cast<const TIn*>(w.Cprev) + cs * dqk * dv;
-  const int vecQ = dqk / 8;
+  float* sN = reinterpret_cast<float*>(smem + L.rows.offN);
+  const K3Terms T = k3TermsAt(smem, L.rows);
+  const TIn* Cp = reinterpret_cast<const TIn*>(w.Cprev) + ((size_t)bh * w.nC + c) * dqk * dv;
   // Async loads in commit groups: Q, then Cprev slice 0 (slices alternate between R1 and V's buffer).
-  for (int idx = tid; idx < kRows * vecQ; idx += kThreads) {
-    const int s = idx / vecQ, x = idx % vecQ;
-    const bool ok = s < qRows;
-    const size_t g = ok ? (((size_t)b * S + t0 + q0 + s) * H + head) * dqk + x * 8 : 0;
-    cpAsync16(sQ + s * L.ldQ + x * 8, qg + g, ok);
-  }
-  cpAsyncCommit();
   auto loadCSlice = [&](int k0, TIn* dst) {
-    const int rows = min(kRows, dqk - k0);
-    for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
-      const int r = idx / (kDvTile / 8), x = idx % (kDvTile / 8);
-      const bool ok = r < rows && c0 + x * 8 < dv;
-      cpAsync16(dst + r * L.ldC + x * 8, Cp + (ok ? (size_t)(k0 + r) * dv + c0 + x * 8 : 0), ok);
-    }
+    k3LoadCprevSlice<TIn>(dst, L.ldC, Cp, k0, dqk, dv, c0);
     cpAsyncCommit();
   };
-  loadCSlice(0, sR1);
-  for (int i = tid; i < dqk; i += kThreads) sN[i] = w.nprev[cs * dqk + i];
-  const float m0 = w.mprev[(size_t)bh * (w.nC + 1) + c];
-  const float scale = rsqrtf((float)dqk);
-  chunkGates(a, b, head, t0, len, sB, sI, scrD);
-
-  k3RowColTerms(T, q0, len, m0, scale, dqk);
-  cpAsyncWait<1>();  // Q has landed (Cprev slice 0 may still be in flight)
-  __syncthreads();
-  k3InterDen<TIn>(T, sQ, L.ldQ, vecQ, sN);
+  if (!k3Begin<TIn>(a, w, T, sN, sQ, L.ldQ, b, head, c, q0, qRows, c0, tileCols, [&] { loadCSlice(0, sR1); }))
+    return;
 
   // Warp -> query rows [rowBase, rowBase + 16) x output columns [colBase, colBase + 64) (eight 16x8
   // accumulators), and for Q K^T keys [keyBase, keyBase + 32) of each 64-key tile.
@@ -835,23 +893,13 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
       cpAsyncWait<0>();
     }
     __syncthreads();
-    const int k0 = sl * kRows, rows = min(kRows, dqk - k0);
-    for (int kk = 0; kk < rows; kk += 16) {
-      unsigned fa[4];
-      loadA(fa, sQ, L.ldQ, rowBase, k0 + kk, lane);
-#pragma unroll
-      for (int np = 0; np < 4; ++np) {
-        unsigned fb[4];
-        loadBkn(fb, cur, L.ldC, kk, colBase + np * 16, lane);
-        mma16816<TIn>(acc[2 * np], fa, fb[0], fb[1]);
-        mma16816<TIn>(acc[2 * np + 1], fa, fb[2], fb[3]);
-      }
-    }
+    const int k0 = sl * kRows;
+    k3AccTile<TIn, false>(acc, sQ, L.ldQ, k0, min(kRows, dqk - k0), cur, L.ldC, rowBase, colBase, lane);
     __syncthreads();  // this slice's buffer is refilled next
   }
   // Row scale e^{b_s+m0-m_s}/sqrt(dqk) in fp32, in registers (rows g and g + 8 of the warp's 16).
   {
-    const float lo = sRS[rowBase + g], hi = sRS[rowBase + g + 8];
+    const float lo = T.sRS[rowBase + g], hi = T.sRS[rowBase + g + 8];
 #pragma unroll
     for (int j = 0; j < 8; ++j) {
       acc[j][0] *= lo;
@@ -864,24 +912,14 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
   // Intra-chunk term over the key tiles up to the diagonal one. K of tile kt + 1 loads during P V
   // of tile kt; V of tile kt loads during Q K^T of tile kt.
   auto loadK = [&](int k0) {
-    for (int idx = tid; idx < kRows * vecQ; idx += kThreads) {
-      const int r = idx / vecQ, x = idx % vecQ;
-      const bool ok = k0 + r < len;
-      const size_t g2 = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dqk + x * 8 : 0;
-      cpAsync16(sR1 + r * L.ldQ + x * 8, kg + g2, ok);
-    }
+    k3LoadTokenRows<TIn>(sR1, L.ldQ, a.k, a, b, head, t0 + k0, len - k0, dqk, 0, dqk);
     cpAsyncCommit();
   };
   float denLo = 0.0f, denHi = 0.0f;  // this thread's part of the intra den of rows g, g + 8
   loadK(0);
   for (int kt = 0; kt <= qt; ++kt) {
     const int k0 = kt * kRows;
-    for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
-      const int r = idx / (kDvTile / 8), x = idx % (kDvTile / 8);
-      const bool ok = k0 + r < len && c0 + x * 8 < dv;
-      const size_t g2 = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dv + c0 + x * 8 : 0;
-      cpAsync16(sV + r * L.ldV + x * 8, vg + g2, ok);
-    }
+    k3LoadTokenRows<TIn>(sV, L.ldV, a.v, a, b, head, t0 + k0, len - k0, dv, c0, kDvTile);
     cpAsyncCommit();
     cpAsyncWait<1>();  // K of this tile has landed
     __syncthreads();
@@ -891,18 +929,7 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
     cpAsyncWait<0>();  // V of this tile has landed
     __syncthreads();   // P and V visible; K no longer read
     if (kt < qt) loadK(k0 + kRows);
-#pragma unroll
-    for (int kk = 0; kk < kRows; kk += 16) {
-      unsigned fa[4];
-      loadA(fa, sP, L.ldP, rowBase, kk, lane);
-#pragma unroll
-      for (int np = 0; np < 4; ++np) {
-        unsigned fb[4];
-        loadBkn(fb, sV, L.ldV, kk, colBase + np * 16, lane);
-        mma16816<TIn>(acc[2 * np], fa, fb[0], fb[1]);
-        mma16816<TIn>(acc[2 * np + 1], fa, fb[2], fb[3]);
-      }
-    }
+    k3AccTile<TIn, true>(acc, sP, L.ldP, 0, kRows, sV, L.ldV, rowBase, colBase, lane);
     __syncthreads();  // P and V are rewritten by the next key tile
   }
 
@@ -912,7 +939,7 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
   // then 16-byte coalesced stores.
   TIn* sOut = sR1;
   {
-    const float lo = sDen[rowBase + g], hi = sDen[rowBase + g + 8];
+    const float lo = T.sDen[rowBase + g], hi = T.sDen[rowBase + g + 8];
 #pragma unroll
     for (int j = 0; j < 8; ++j) {
       const int col = colBase + j * 8 + tg * 2;
@@ -952,33 +979,23 @@ __global__ void __launch_bounds__(kThreads, KVSIM_TFLA_K3_MIN_BLOCKS)
 // Q + P + two 64 x 136 buffers (a K tile spans both) + the row terms: ~108 KB, 2 blocks per SM.
 struct K3WLayout {
   int ldQ, ldC, ldPA;
-  size_t offQ, offPA, offBuf, bufBytes, offB, offI, offCol, offColE, offN, offRow, offScr, total;
+  size_t offQ, offPA, offBuf, bufBytes, total;
+  K3RowRegions rows;
 };
 __host__ __device__ inline K3WLayout k3wLayout(int dqk, int inBytes) {
   K3WLayout L;
   L.ldQ = dqk + 8;
   L.ldC = kDvTile + 8;
   L.ldPA = kL + 8;
-  size_t o = 0;
-  auto take = [&](size_t bytes) {
-    size_t at = o;
-    o += (bytes + 127) & ~size_t(127);
-    return at;
-  };
-  L.offQ = take((size_t)kRows * L.ldQ * inBytes);
-  L.offPA = take((size_t)kRows * L.ldPA * inBytes);
+  RegionCarver rc(128);
+  L.offQ = rc.take((size_t)kRows * L.ldQ * inBytes);
+  L.offPA = rc.take((size_t)kRows * L.ldPA * inBytes);
   // Two operand buffers, adjacent: each a 64 x ldC tile; together they hold a 64 x ldQ K tile.
   const size_t tileBytes = (size_t)kRows * L.ldC * inBytes, kBytes = (size_t)kRows * L.ldQ * inBytes;
   L.bufBytes = (((tileBytes > (kBytes + 1) / 2) ? tileBytes : (kBytes + 1) / 2) + 127) & ~size_t(127);
-  L.offBuf = take(2 * L.bufBytes);
-  L.offB = take(kL * 8);
-  L.offI = take(kL * 4);
-  L.offCol = take(kL * 4);
-  L.offColE = take(kL * 4);
-  L.offN = take(kMaxDqk * 4);
-  L.offRow = take(7 * kRows * 4);
-  L.offScr = take(16 * 8);
-  L.total = o;
+  L.offBuf = rc.take(2 * L.bufBytes);
+  L.rows = k3TakeRowRegions(rc);
+  L.total = rc.end;
   return L;
 }
 
@@ -995,64 +1012,19 @@ __global__ void __launch_bounds__(kThreads, 2)
   if (q0 >= len) return;
   const int qRows = min(kRows, len - q0);
   TIn* hOut = reinterpret_cast<TIn*>(a.h);
-
-  const int slot = a.slots[b];
-  if (slot < 0 || slot >= a.state.numSlots) {
-    const TIn nan = fromF<TIn>(__int_as_float(0x7fc00000));
-    for (int idx = tid; idx < qRows * dv; idx += kThreads) {
-      const int s = idx / dv, cc = idx % dv;
-      hOut[(((size_t)b * S + t0 + q0 + s) * H + head) * dv + cc] = nan;
-    }
-    return;
-  }
-  const size_t cs = (size_t)bh * w.nC + c;
-  if (c == w.nC - 1 && blockIdx.x == 0 && tid == 0)
-    a.state.m[(size_t)slot * H + head] = w.mprev[(size_t)bh * (w.nC + 1) + w.nC];
-
   TIn* sQ = reinterpret_cast<TIn*>(smem + L.offQ);
   TIn* sPA = reinterpret_cast<TIn*>(smem + L.offPA);
   // Operand buffer i at smem + offBuf + i * bufBytes (computed, not a pointer array: ptxas put one in local memory).
   auto sBuf = [&](int i) { return reinterpret_cast<TIn*>(smem + L.offBuf + (size_t)i * L.bufBytes); };
   TIn* sK = sBuf(0);  // phase 1: a K tile across both buffers
-  double* sB = reinterpret_cast<double*>(smem + L.offB);
-  float* sI = reinterpret_cast<float*>(smem + L.offI);
-  float* sCol = reinterpret_cast<float*>(smem + L.offCol);
-  float* sColE = reinterpret_cast<float*>(smem + L.offColE);
-  float* sN = reinterpret_cast<float*>(smem + L.offN);
-  float* sM = reinterpret_cast<float*>(smem + L.offRow);
-  double* scrD = reinterpret_cast<double*>(smem + L.offScr);
-  const K3Terms T{sB, sI, sCol, sColE, sM, sM + kRows, sM + 2 * kRows, sM + 3 * kRows, sM + 4 * kRows, sM + 6 * kRows, scrD};
-
-  const TIn* qg = reinterpret_cast<const TIn*>(a.q);
-  const TIn* kg = reinterpret_cast<const TIn*>(a.k);
-  const TIn* vg = reinterpret_cast<const TIn*>(a.v);
-  const TIn* Cp = reinterpret_cast<const TIn*>(w.Cprev) + cs * dqk * dv;
-  const int vecQ = dqk / 8;
-  for (int idx = tid; idx < kRows * vecQ; idx += kThreads) {
-    const int s = idx / vecQ, x = idx % vecQ;
-    const bool ok = s < qRows;
-    const size_t g = ok ? (((size_t)b * S + t0 + q0 + s) * H + head) * dqk + x * 8 : 0;
-    cpAsync16(sQ + s * L.ldQ + x * 8, qg + g, ok);
-  }
-  cpAsyncCommit();
+  float* sN = reinterpret_cast<float*>(smem + L.rows.offN);
+  const K3Terms T = k3TermsAt(smem, L.rows);
+  const TIn* Cp = reinterpret_cast<const TIn*>(w.Cprev) + ((size_t)bh * w.nC + c) * dqk * dv;
   auto loadK = [&](int k0) {
-    for (int idx = tid; idx < kRows * vecQ; idx += kThreads) {
-      const int r = idx / vecQ, x = idx % vecQ;
-      const bool ok = k0 + r < len;
-      const size_t g2 = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dqk + x * 8 : 0;
-      cpAsync16(sK + r * L.ldQ + x * 8, kg + g2, ok);
-    }
+    k3LoadTokenRows<TIn>(sK, L.ldQ, a.k, a, b, head, t0 + k0, len - k0, dqk, 0, dqk);
     cpAsyncCommit();
   };
-  loadK(0);
-  for (int i = tid; i < dqk; i += kThreads) sN[i] = w.nprev[cs * dqk + i];
-  const float m0 = w.mprev[(size_t)bh * (w.nC + 1) + c];
-  const float scale = rsqrtf((float)dqk);
-  chunkGates(a, b, head, t0, len, sB, sI, scrD);
-  k3RowColTerms(T, q0, len, m0, scale, dqk);
-  cpAsyncWait<1>();  // Q has landed (K tile 0 may still be in flight)
-  __syncthreads();
-  k3InterDen<TIn>(T, sQ, L.ldQ, vecQ, sN);
+  if (!k3Begin<TIn>(a, w, T, sN, sQ, L.ldQ, b, head, c, q0, qRows, 0, dv, [&] { loadK(0); })) return;
 
   const int g = lane >> 2, tg = lane & 3;
   const int rowBase = (warp >> 1) * 16, colBase = (warp & 1) * 64, keyBase = (warp & 1) * 32;
@@ -1078,20 +1050,10 @@ __global__ void __launch_bounds__(kThreads, 2)
     const int ct = it / perT, j = it % perT, c0 = ct * kDvTile;
     TIn* dst = sBuf(it & 1);
     if (j < nSl) {
-      const int k0 = j * kRows, rows = min(kRows, dqk - k0);
-      for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
-        const int r = idx / (kDvTile / 8), x = idx % (kDvTile / 8);
-        const bool ok = r < rows && c0 + x * 8 < dv;
-        cpAsync16(dst + r * L.ldC + x * 8, Cp + (ok ? (size_t)(k0 + r) * dv + c0 + x * 8 : 0), ok);
-      }
+      k3LoadCprevSlice<TIn>(dst, L.ldC, Cp, j * kRows, dqk, dv, c0);
     } else {
       const int k0 = (j - nSl) * kRows;
-      for (int idx = tid; idx < kRows * (kDvTile / 8); idx += kThreads) {
-        const int r = idx / (kDvTile / 8), x = idx % (kDvTile / 8);
-        const bool ok = k0 + r < len && c0 + x * 8 < dv;
-        const size_t g2 = ok ? (((size_t)b * S + t0 + k0 + r) * H + head) * dv + c0 + x * 8 : 0;
-        cpAsync16(dst + r * L.ldC + x * 8, vg + g2, ok);
-      }
+      k3LoadTokenRows<TIn>(dst, L.ldC, a.v, a, b, head, t0 + k0, len - k0, dv, c0, kDvTile);
     }
     cpAsyncCommit();
   };
@@ -1120,17 +1082,7 @@ __global__ void __launch_bounds__(kThreads, 2)
     const int rows = isC ? min(kRows, dqk - k0) : kRows;
     const TIn* A = isC ? sQ : sPA;
     const int ldA = isC ? L.ldQ : L.ldPA;
-    for (int kk = 0; kk < rows; kk += 16) {
-      unsigned fa[4];
-      loadA(fa, A, ldA, rowBase, k0 + kk, lane);
-#pragma unroll
-      for (int np = 0; np < 4; ++np) {
-        unsigned fb[4];
-        loadBkn(fb, cur, L.ldC, kk, colBase + np * 16, lane);
-        mma16816<TIn>(acc[2 * np], fa, fb[0], fb[1]);
-        mma16816<TIn>(acc[2 * np + 1], fa, fb[2], fb[3]);
-      }
-    }
+    k3AccTile<TIn, false>(acc, A, ldA, k0, rows, cur, L.ldC, rowBase, colBase, lane);
     if (j == nSl - 1) {
       // Row scale e^{b_s+m0-m_s}/sqrt(dqk) of the inter-chunk term, before the intra-chunk term.
 #pragma unroll

@@ -12,6 +12,18 @@
 
 namespace kvsim_xlstm {
 
+// Consecutive regions of one buffer (a kernel's shared memory, a workspace), each starting at a
+// multiple of `align` (a power of two): take(bytes) returns the region's offset; `end` is the total.
+struct RegionCarver {
+  size_t end = 0, align;
+  __host__ __device__ explicit RegionCarver(size_t alignBytes) : align(alignBytes) {}
+  __host__ __device__ size_t take(size_t bytes) {
+    const size_t at = end;
+    end += (bytes + align - 1) & ~(align - 1);
+    return at;
+  }
+};
+
 // Why a separate epsilon constant: it is part of the function (xLSTM adds it to the
 // normalizer), so the reference and every kernel must use the same value.
 constexpr float kNormEps = 1e-6f;
