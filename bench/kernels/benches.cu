@@ -176,6 +176,7 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
   for (const Variant& variant : {Variant{"wgmma128", "", "contig-w128"}, Variant{"wgmma64", "", "contig-w64"},
                                  Variant{"ws2", "", "contig-ws2"}, Variant{"wsl", "", "contig-wsl"},
                                  Variant{"ws", "", "contig-ws"}, Variant{"tmae", "", "contig-tmae"},
+                                 Variant{"tmal", "", "contig-tmal"},
                                  Variant{"", "blocks", "contig-blk"}}) {
     if (*variant.kernel) setenv("KVSIM_ATTN_PREFILL", variant.kernel, 1);
     if (*variant.order) setenv("KVSIM_ATTN_PREFILL_ORDER", variant.order, 1);
@@ -191,14 +192,34 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
               causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq, hkv, d, contigMs,
               flops / (contigMs * 1e-3) / 1e12);
   std::fflush(stdout);
+  // One variant of the load path, timed right after a contiguous run of the kernel under test (the ratio of
+  // neighbours): kernel = KVSIM_ATTN_PREFILL ("" = under test), minBlock = KVSIM_ATTN_TMA_MIN_BLOCK, tmaKvOff =
+  // KVSIM_ATTN_TMA_KV=off (prefillHopperTma.cu's measurement switches; they change the load path, never results).
+  auto variantRow = [&](const char* label, const kvsim_kv_cache_t& kv, const char* kernel, const char* minBlock,
+                        bool tmaKvOff) {
+    const double contigNowMs = run(arena);
+    if (*kernel) setenv("KVSIM_ATTN_PREFILL", kernel, 1);
+    if (*minBlock) setenv("KVSIM_ATTN_TMA_MIN_BLOCK", minBlock, 1);
+    if (tmaKvOff) setenv("KVSIM_ATTN_TMA_KV", "off", 1);
+    const double ms = run(kv);
+    restoreUnderTest();
+    unsetenv("KVSIM_ATTN_TMA_MIN_BLOCK");
+    unsetenv("KVSIM_ATTN_TMA_KV");
+    std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f paged/contig_time=%.3f\n", label,
+                causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq, hkv, d, ms, flops / (ms * 1e-3) / 1e12,
+                ms / contigNowMs);
+    std::fflush(stdout);
+  };
   Rng rng(17);
   for (int bs : blockSizes) {
     int perSeq = (maxCtx + bs - 1) / bs, numBlocks = perSeq * batch;
     std::vector<int32_t> table(numBlocks);
     for (int i = 0; i < numBlocks; ++i) table[i] = i;
+    const std::vector<int32_t> ascending = table;
     for (int i = numBlocks - 1; i > 0; --i) std::swap(table[i], table[rng.below(i + 1)]);
-    DevBuf<int32_t> dtab(numBlocks);
+    DevBuf<int32_t> dtab(numBlocks), dtabAscending(numBlocks);
     dtab.upload(table);
+    dtabAscending.upload(ascending);
     DevBuf<uint16_t> pk((size_t)numBlocks * bs * rowElems), pv((size_t)numBlocks * bs * rowElems);
     fill(pk, 14, dt);
     fill(pv, 15, dt);
@@ -220,7 +241,20 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
                 ("paged2-bs" + std::to_string(bs)).c_str(), causal ? "causal" : "full", dtName(dt), shapeStr.c_str(),
                 hq, hkv, d, pagedAgainMs, flops / (pagedAgainMs * 1e-3) / 1e12, pagedAgainMs / contigAgainMs);
     std::fflush(stdout);
+    // Where the paged overhead comes from (bench/kernels/NOTES.md run 15): the same pool with its blocks in
+    // ascending order (locality, not the block table, differs from contiguous), block numbers looked up a
+    // tile ahead (tmal), and for blocks below the TMA minimum one TMA box per block (boxes).
+    const std::string b = std::to_string(bs);
+    kvsim_kv_cache_t pagedAscending = paged;
+    pagedAscending.blockTable = dtabAscending.p;
+    variantRow(("paged-bs" + b + "-asc").c_str(), pagedAscending, "", "", false);
+    variantRow(("paged-bs" + b + "-tmal").c_str(), paged, "tmal", "", false);
+    if (bs < 64) {
+      variantRow(("paged-bs" + b + "-boxes").c_str(), paged, "", "8", false);
+      variantRow(("paged-bs" + b + "-tmal+boxes").c_str(), paged, "tmal", "8", false);
+    }
   }
+  if (!blockSizes.empty()) variantRow("contig-cp", arena, "", "", true); // contiguous K/V through cp.async
   if (!blockSizes.empty()) {
     const double again = run(arena);
     std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f\n", "contig-2nd",
@@ -246,7 +280,7 @@ int runBenches() {
 
 // The prefill half alone (`kernels_check prefill`, e.g. under ncu with a kernel-name filter).
 int runPrefillBenches() {
-  benchPrefill(KVSIM_DTYPE_F16, {0, 0, 0, 0}, {4096, 4096, 4096, 4096}, true, 32, 8, 128, {16, 64, 256});
+  benchPrefill(KVSIM_DTYPE_F16, {0, 0, 0, 0}, {4096, 4096, 4096, 4096}, true, 32, 8, 128, {16, 32, 64, 256});
   benchPrefill(KVSIM_DTYPE_F16, {0}, {16384}, true, 32, 8, 128, {});
   benchPrefill(KVSIM_DTYPE_F16, std::vector<int>(16, 0), std::vector<int>(16, 1024), true, 32, 8, 128, {});
   benchPrefill(KVSIM_DTYPE_BF16, {0, 0, 0, 0}, {4096, 4096, 4096, 4096}, true, 32, 8, 128, {});

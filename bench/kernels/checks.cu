@@ -136,11 +136,20 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
   // path: "" = the default (persistent TMA) kernel, "ws" = the one-tile-per-CTA warp-specialised kernel, "mma" = the mma.sync kernel, "wgmma64" / "wgmma128"
   // = the non-specialised wgmma kernel with 64 / 128-key tiles, "wsl" / "ws2" = the warp-specialised
   // kernel's variants (copies arrive on landing / 2 stages), "tmae" = the TMA kernel with early next-tile loads.
-  // A path ending in "-blocks" also launches in the blocks-fastest grid order (prefillGrid.cuh).
+  // "tmal" = the TMA kernel looking paged block numbers up a tile ahead.
+  // A path ending in "-blocks" also launches in the blocks-fastest grid order (prefillGrid.cuh); "+boxes"
+  // moves the smallest TMA block size to 8 tokens (KVSIM_ATTN_TMA_MIN_BLOCK=8: paged blocks of 8-32 tokens
+  // through one TMA box per block), "+cp" sends every K/V tile through cp.async (KVSIM_ATTN_TMA_KV=off):
+  // the load paths the kernel bench's paged / contiguous decomposition times.
   auto runPath = [&](const kvsim_kv_cache_t& cache, const std::string& what, const char* pathArg) {
     std::string path = pathArg;
     const bool blocks = path.size() >= 7 && path.compare(path.size() - 7, 7, "-blocks") == 0;
     if (blocks) path.resize(path.size() - 7);
+    const size_t plus = path.find('+');
+    const std::string modifier = plus == std::string::npos ? "" : path.substr(plus + 1);
+    if (plus != std::string::npos) path.resize(plus);
+    if (modifier == "boxes") setenv("KVSIM_ATTN_TMA_MIN_BLOCK", "8", 1);
+    if (modifier == "cp") setenv("KVSIM_ATTN_TMA_KV", "off", 1);
     if (blocks) setenv("KVSIM_ATTN_PREFILL_ORDER", "blocks", 1);
     if (!path.empty()) setenv("KVSIM_ATTN_PREFILL", path.c_str(), 1);
     else unsetenv("KVSIM_ATTN_PREFILL");
@@ -150,6 +159,8 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
     CK(cudaDeviceSynchronize());
     unsetenv("KVSIM_ATTN_PREFILL");
     unsetenv("KVSIM_ATTN_PREFILL_ORDER");
+    unsetenv("KVSIM_ATTN_TMA_MIN_BLOCK");
+    unsetenv("KVSIM_ATTN_TMA_KV");
     const double err = relErr(dout.download(), ref, dt);
     const double tol = tolFor(dt);
     char name[256];
@@ -167,7 +178,8 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
     return list.find("," + name + ",") != std::string::npos;
   };
   auto runOne = [&](const kvsim_kv_cache_t& cache, const std::string& what) {
-    for (const char* path : {"", "tmae", "mma", "wgmma64", "wgmma128", "ws", "wsl", "ws2", "-blocks", "wgmma64-blocks", "ws-blocks", "tmae-blocks"})
+    for (const char* path : {"", "tmae", "tmal", "mma", "wgmma64", "wgmma128", "ws", "wsl", "ws2", "-blocks", "wgmma64-blocks",
+                             "ws-blocks", "tmae-blocks", "tmal-blocks", "+boxes", "tmal+boxes", "+cp"})
       if (selected(path)) runPath(cache, what, path);
   };
   runOne(lay.arena(), tokenRows > 1 || tightSlots ? "contig-rows" + std::to_string(tokenRows) + (tightSlots ? "-tight" : "")

@@ -17,16 +17,18 @@ if [ "$mode" != bench ]; then
   # The newest prefill variant (NEW_PATHS) before it may become a default: more seeds, each under a
   # timeout (a producer/consumer protocol fault hangs rather than fails), then compute-sanitizer
   # memcheck and synccheck on its paths alone (KVSIM_CHECK_PATHS; decode checks run too).
-  np=${NEW_PATHS:-tmae,tmae-blocks}
+  np=${NEW_PATHS:-tmal,tmal-blocks,+boxes,tmal+boxes,+cp}
   for s in 11 22 33; do
     KVSIM_CHECK_PATHS=$np timeout 60 bench/kernels/build/kernels_check check $s > "$OUT/check_new_$s.log" 2>&1
     echo "new paths ($np) seed $s: exit $? $(grep -E 'CHECKS' "$OUT/check_new_$s.log" | tail -1)"
   done
   if command -v compute-sanitizer > /dev/null; then
+    # the sanitizers on the new kernel code's paths only (SAN_PATHS): they run ~20x slower than the checks
+    sp=${SAN_PATHS:-tmal,tmal+boxes}
     for tool in memcheck synccheck; do
-      KVSIM_CHECK_PATHS=$np timeout 150 compute-sanitizer --tool $tool --error-exitcode 9 bench/kernels/build/kernels_check check 44 \
+      KVSIM_CHECK_PATHS=$sp timeout 150 compute-sanitizer --tool $tool --error-exitcode 9 bench/kernels/build/kernels_check check 44 \
         > "$OUT/check_new_$tool.log" 2>&1
-      echo "new paths ($np) $tool: exit $? $(grep -E 'ERROR SUMMARY|CHECKS' "$OUT/check_new_$tool.log" | tr '\n' ' ')"
+      echo "new paths ($sp) $tool: exit $? $(grep -E 'ERROR SUMMARY|CHECKS' "$OUT/check_new_$tool.log" | tr '\n' ' ')"
     done
   fi
 fi

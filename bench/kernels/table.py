@@ -41,17 +41,17 @@ def main(paths):
               f"{float(f['TB/s']):>7.2f}{float(f['of_copy']):>7.3f}{ratio:>7}{f.get('paged/contig_time', '-'):>13}")
     for k, v in sdpa_dec.items():
         print(f"{'sdpa':<12}{k[0]:<6}{k[1]:>5}{k[2]:>7}{k[3]:>4}{'':>7}{'':>9}{v:>7.2f}")
-    print(f"{'prefill':<12}{'kind':<7}{'dtype':<6}{'D':>4}{'B':>4}{'q':>7}{'prefix':>7}{'ms':>9}{'TFLOP/s':>9}{'/SDPA':>7}{'paged/contig':>13}")
+    print(f"{'prefill':<22}{'kind':<7}{'dtype':<6}{'D':>4}{'B':>4}{'q':>7}{'prefix':>7}{'ms':>9}{'TFLOP/s':>9}{'/SDPA':>7}{'paged/contig':>13}")
     for l in lines:
         if not l.startswith("BENCH prefill"):
             continue
         f, w = fields(l), l.split()
         sd = sdpa_pre.get((w[3], w[4], f["B"], f["q"], f["prefix"], f["D"]))
         ratio = f"{float(f['TFLOP/s']) / sd:.3f}" if sd else "-"
-        print(f"{w[2]:<12}{w[3]:<7}{w[4]:<6}{f['D']:>4}{f['B']:>4}{f['q']:>7}{f['prefix']:>7}{float(f['ms']):>9.3f}"
+        print(f"{w[2]:<22}{w[3]:<7}{w[4]:<6}{f['D']:>4}{f['B']:>4}{f['q']:>7}{f['prefix']:>7}{float(f['ms']):>9.3f}"
               f"{float(f['TFLOP/s']):>9.1f}{ratio:>7}{f.get('paged/contig_time', '-'):>13}")
     for k, v in sdpa_pre.items():
-        print(f"{'sdpa':<12}{k[0]:<7}{k[1]:<6}{k[5]:>4}{k[2]:>4}{k[3]:>7}{k[4]:>7}{'':>9}{v:>9.1f}")
+        print(f"{'sdpa':<22}{k[0]:<7}{k[1]:<6}{k[5]:>4}{k[2]:>4}{k[3]:>7}{k[4]:>7}{'':>9}{v:>9.1f}")
 
 
 if __name__ == "__main__":

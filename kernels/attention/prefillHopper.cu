@@ -212,9 +212,9 @@ namespace {
 constexpr const char* kHopperPrefillNames[][2] = {{"ws", "ws/blocks"},           {"wsl", "wsl/blocks"},
                                                   {"ws2", "ws2/blocks"},         {"wgmma64", "wgmma64/blocks"},
                                                   {"wgmma128", "wgmma128/blocks"}, {"tma", "tma/blocks"},
-                                                  {"tmae", "tmae/blocks"}};
+                                                  {"tmae", "tmae/blocks"},       {"tmal", "tmal/blocks"}};
 constexpr int kHopperPrefillCount = sizeof(kHopperPrefillNames) / sizeof(kHopperPrefillNames[0]);
-static_assert(kHopperPrefillCount == static_cast<int>(HopperPrefill::kTmaEarly) + 1, "one name pair per HopperPrefill value");
+static_assert(kHopperPrefillCount == static_cast<int>(HopperPrefill::kTmaAhead) + 1, "one name pair per HopperPrefill value");
 } // namespace
 
 HopperPrefill hopperPrefillFromEnv() {
@@ -234,10 +234,12 @@ int launchPrefillHopper(const PrefillParams& p, const kvsim_attn_shape_t* s, con
   // warp-specialised kernel (prefillHopperWs.cu, ws) at every contiguous shape of the kernel bench, most at
   // 16 x 1024 (bench/kernels/NOTES.md, run 11), which was faster than this file's kernels (run 9).
   // KVSIM_ATTN_PREFILL picks another for comparisons: ws, wsl / ws2 (its variants 1 / 2), wgmma64 / wgmma128
-  // (this file's), tmae (the TMA kernel's producer issuing the next work tile's loads earlier).
+  // (this file's), tmae (the TMA kernel's producer issuing the next work tile's loads earlier), tmal (its
+  // producer looking up paged block numbers a tile ahead).
   const HopperPrefill k = hopperPrefillFromEnv();
-  if (k == HopperPrefill::kTma || k == HopperPrefill::kTmaEarly)
-    return launchPrefillHopperTma(p, s, kv, batch, maxQueryLen, causal, k == HopperPrefill::kTmaEarly, stream);
+  if (k == HopperPrefill::kTma || k == HopperPrefill::kTmaEarly || k == HopperPrefill::kTmaAhead)
+    return launchPrefillHopperTma(p, s, kv, batch, maxQueryLen, causal, k == HopperPrefill::kTmaEarly,
+                                  k == HopperPrefill::kTmaAhead, stream);
   if (k != HopperPrefill::kWgmma64 && k != HopperPrefill::kWgmma128)
     return launchPrefillHopperWs(p, s, kv, batch, maxQueryLen, causal, static_cast<int>(k), stream);
   const bool bn128 = k == HopperPrefill::kWgmma128;

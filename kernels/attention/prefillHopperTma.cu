@@ -26,6 +26,8 @@
 #include <cuda.h>
 #include <cuda_runtime.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "attention.h"
 #include "common.cuh"
@@ -89,9 +91,11 @@ __device__ __forceinline__ Work workOf(const PrefillParams& p, int t, int rowBlo
 
 // This lane's share of the TMA copies of one full K or V tile (tokens tok0 .. tok0+kBN-1 of request
 // req, KV head h), issued by the lanes of the producer's first warp.
+// blkAhead: the block number this lane's copy reads when the caller looked it up a tile ahead (paged,
+// KVSIM_ATTN_PREFILL=tmal), -1 to look it up here.
 template <int D>
 __device__ __forceinline__ void tmaKvTile(const ContiguousKv& kv, const CUtensorMap* map, uint32_t dst, int req,
-                                          int h, int tok0, uint32_t bar, int lane) {
+                                          int h, int tok0, uint32_t bar, int lane, int) {
   if (lane != 0) return;
   const int slot = kv.slotOfRequest ? kv.slotOfRequest[req] : req;
 #pragma unroll
@@ -99,12 +103,12 @@ __device__ __forceinline__ void tmaKvTile(const ContiguousKv& kv, const CUtensor
 }
 template <int D>
 __device__ __forceinline__ void tmaKvTile(const PagedKv& kv, const CUtensorMap* map, uint32_t dst, int req, int h,
-                                          int tok0, uint32_t bar, int lane) {
+                                          int tok0, uint32_t bar, int lane, int blkAhead) {
   const int32_t* table = kv.blockTable + (long long)req * kv.maxBlocksPerSeq;
   const int bs = 1 << kv.blockShift;
   if (bs >= kBN) {
     if (lane != 0) return;
-    const int blk = __ldg(table + (tok0 >> kv.blockShift));
+    const int blk = blkAhead >= 0 ? blkAhead : __ldg(table + (tok0 >> kv.blockShift));
 #pragma unroll
     for (int pc = 0; pc < D / 64; ++pc) tmaLoad4d(dst + pc * kBN * 128, map, pc * 64, h, tok0 & (bs - 1), blk, bar);
     return;
@@ -114,16 +118,29 @@ __device__ __forceinline__ void tmaKvTile(const PagedKv& kv, const CUtensorMap* 
   // swizzle (keyed on address bits 7-9) matches the tile's row index.
   const int b = lane, n = kBN >> kv.blockShift;
   if (b >= n) return;
-  const int blk = __ldg(table + (tok0 >> kv.blockShift) + b);
+  const int blk = blkAhead >= 0 ? blkAhead : __ldg(table + (tok0 >> kv.blockShift) + b);
 #pragma unroll
   for (int pc = 0; pc < D / 64; ++pc) tmaLoad4d(dst + pc * kBN * 128 + b * bs * 128, map, pc * 64, h, 0, blk, bar);
 }
 
-template <typename T, int D, class Kv, bool Causal>
+// The block number lane `lane` of the producer's first warp gives tmaKvTile for the full tile at tok0
+// (TMA path), or -1 where it issues no copy; contiguous: unused.
+__device__ __forceinline__ int tmaLaneBlock(const ContiguousKv&, int, int, int) { return -1; }
+__device__ __forceinline__ int tmaLaneBlock(const PagedKv& kv, int req, int tok0, int lane) {
+  const int32_t* table = kv.blockTable + (long long)req * kv.maxBlocksPerSeq;
+  const int bs = 1 << kv.blockShift;
+  if (bs >= kBN) return lane == 0 ? __ldg(table + (tok0 >> kv.blockShift)) : -1;
+  return lane < (kBN >> kv.blockShift) ? __ldg(table + (tok0 >> kv.blockShift) + lane) : -1;
+}
+
+// Ahead: a template parameter, not a flag, so the default kernel's producer keeps its registers (a runtime
+// flag made ptxas spill it within its 40 registers); only paged caches have lookups to move.
+template <typename T, int D, class Kv, bool Causal, bool Ahead>
 __global__ void __launch_bounds__(kThreads, 1)
     prefillHopperTmaKernel(PrefillParams p, Kv kv, const __grid_constant__ CUtensorMap tmQ,
                            const __grid_constant__ CUtensorMap tmK, const __grid_constant__ CUtensorMap tmV,
                            int rowBlocks, int batch, bool tmaQ, bool tmaKv, bool early) {
+  constexpr bool ahead = Ahead;
 #if KVSIM_HAVE_WGMMA_TMA
   constexpr int kChunks = D / 8; // 16-byte chunks per row
   constexpr uint32_t kTileBytes = kBN * D * 2, kQBytes = kBM * D * 2;
@@ -177,8 +194,28 @@ __global__ void __launch_bounds__(kThreads, 1)
       if (!w.rows || w.nTiles == 0) continue;
       const int kvHead = w.head / p.group;
       const auto rq = kv.template forRequest<T>(w.req, kvHead, D);
-      // Tile j of K (isV false) or V into stage (kvIt + j) % kStages.
-      auto loadTile = [&](bool isV, int j) {
+      // ahead (KVSIM_ATTN_PREFILL=tmal): the block numbers of tile j + 1 are loaded while tile j is issued,
+      // and tile j's serve both its K and its V copies, so no copy waits on a block-table load (paged;
+      // contiguous addressing has no lookup and ignores them). Per thread: the block of each of its cp.async
+      // row groups (kPasses), and on the producer's first warp the block of its TMA box.
+      // A full tile through TMA needs only its box's block (blk[0], -1 where this lane issues no box).
+      constexpr int kPasses = kBN / (8 * kGroupsPerPass);
+      int blkK[kPasses] = {}, blkV[kPasses] = {}, blkNext[kPasses] = {};
+      auto lookupTile = [&](int j, int (&blk)[kPasses]) {
+        const int tok0 = j * kBN;
+        if (tmaKv && tok0 + kBN <= w.kvEnd) {
+          blk[0] = warp == 0 ? tmaLaneBlock(kv, w.req, tok0, lane) : -1;
+          return;
+        }
+#pragma unroll
+        for (int pass = 0; pass < kPasses; ++pass) {
+          const int tokR = tok0 + (pass * kGroupsPerPass + g0) * 8;
+          blk[pass] = tokR < w.kvEnd ? rq.lookup(tokR) : 0;
+        }
+      };
+      // Tile j of K (isV false) or V into stage (kvIt + j) % kStages; blk as lookupTile gave it when ahead,
+      // else unused.
+      auto loadTile = [&](bool isV, int j, const int (&blk)[kPasses]) {
         const uint32_t it = kvIt + j, st = it % kStages;
         const uint32_t full = (isV ? barFullV : barFullK) + 8 * st;
         if (it >= kStages) mbarWait((isV ? barEmptyV : barEmptyK) + 8 * st, ((it / kStages) - 1) & 1);
@@ -189,7 +226,7 @@ __global__ void __launch_bounds__(kThreads, 1)
           // has landed, whichever lane's copy lands first.
           if (tid == 0) mbarArriveExpectTx(full, kTileBytes);
           else mbarArrive(full);
-          if (warp == 0) tmaKvTile<D>(kv, isV ? &tmV : &tmK, dst, w.req, kvHead, tok0, full, lane);
+          if (warp == 0) tmaKvTile<D>(kv, isV ? &tmV : &tmK, dst, w.req, kvHead, tok0, full, lane, ahead ? blk[0] : -1);
           return;
         }
         // cp.async: the row block's last tile when it reaches past its keys (rows zero-filled), or every tile
@@ -199,7 +236,9 @@ __global__ void __launch_bounds__(kThreads, 1)
         for (int pass = 0; pass < kBN / (8 * kGroupsPerPass); ++pass) {
           const int r0 = (pass * kGroupsPerPass + g0) * 8;
           const int tokR = tok0 + r0;
-          const T* src = base + (tokR < w.kvEnd ? rq.offset(tokR, rq.lookup(tokR)) : 0) + c * 8;
+          // (pass is 0 or kPasses - 1 = 1: a register pick, where blk[pass] under `unroll 1` would be local memory)
+          const int blkAhead = pass == 0 ? blk[0] : blk[kPasses - 1];
+          const T* src = base + (tokR < w.kvEnd ? rq.offset(tokR, ahead ? blkAhead : rq.lookup(tokR)) : 0) + c * 8;
           const int valid = w.kvEnd - tokR;
 #pragma unroll
           for (int jj = 0; jj < 8; ++jj) {
@@ -213,7 +252,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       // early (KVSIM_ATTN_PREFILL=tmae): the tile's K_0 is issued before the wait for Q's buffer, which
       // frees only after the consumers' last S of the previous tile; K_0 needs only its own stage. So K_0
       // is in flight while they finish that tile (its last softmax, P V and epilogue), not after.
-      if (early) loadTile(false, 0);
+      if (early) loadTile(false, 0, blkK);
       // Q: free once the consumers' last S of the previous tile has landed.
       if (q > 0) mbarWait(barQEmpty, (q - 1) & 1);
       if (tmaQ && w.row0 + kBM <= w.qLen) {
@@ -238,10 +277,16 @@ __global__ void __launch_bounds__(kThreads, 1)
       // (about kStages tiles before this work tile ends), the next work tile's Q is prefetched into L2
       // (a TMA prefetch: no shared memory, no barrier), so its load at the buffer's release is an L2
       // hit, not a DRAM round trip, while the consumers finish this tile.
+      if (ahead) lookupTile(0, blkK);
       for (int j = early ? 1 : 0; j <= w.nTiles; ++j) {
-        if (j < w.nTiles) loadTile(false, j);
-        if (j > 0) loadTile(true, j - 1);
+        if (ahead && j + 1 < w.nTiles) lookupTile(j + 1, blkNext);
+        if (j < w.nTiles) loadTile(false, j, blkK);
+        if (j > 0) loadTile(true, j - 1, blkV);
         if (early && tid == 0 && tmaQ && j == w.nTiles) prefetchNextQ(t); // after V_{n-1}: delays no copy
+        if (ahead) {
+#pragma unroll
+          for (int pass = 0; pass < kPasses; ++pass) blkV[pass] = blkK[pass], blkK[pass] = blkNext[pass];
+        }
       }
       kvIt += w.nTiles;
       ++q;
@@ -381,6 +426,20 @@ struct TmaMaps {
 // the contiguous time, 64-token 0.98-1.03x). FlashAttention-3 likewise keeps small pages off TMA.
 constexpr int kTmaMinBlockTokens = 64;
 
+// Measurement switches for the paged / contiguous decomposition in the kernel bench (bench/kernels/benches.cu),
+// read per call: KVSIM_ATTN_TMA_KV=off sends every K/V tile through the cp.async path (contiguous too);
+// KVSIM_ATTN_TMA_MIN_BLOCK=N (a power of two, 8..128) moves the smallest TMA block size. Unset: the defaults
+// above. An unparsable value is ignored (the default stays): these never change results, only the load path.
+bool tmaKvOff() {
+  const char* v = getenv("KVSIM_ATTN_TMA_KV");
+  return v && strcmp(v, "off") == 0;
+}
+int tmaMinBlockTokens() {
+  const char* v = getenv("KVSIM_ATTN_TMA_MIN_BLOCK");
+  const int n = v ? atoi(v) : 0;
+  return n >= 8 && n <= kBN && (n & (n - 1)) == 0 ? n : kTmaMinBlockTokens;
+}
+
 TmaMaps encodeMaps(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, const void* q, int batch, int maxQueryLen) {
   TmaMaps m{}; // maps a flag leaves off are passed zeroed, never read
   const bool bf16 = s->dtype == KVSIM_DTYPE_BF16;
@@ -389,7 +448,7 @@ TmaMaps encodeMaps(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, cons
   const cuuint64_t qDims[3] = {d, (cuuint64_t)s->numQHeads, (cuuint64_t)batch * (cuuint64_t)maxQueryLen};
   const cuuint64_t qStrides[2] = {headBytes, headBytes * (cuuint64_t)s->numQHeads};
   m.tmaQ = aligned16(q) && encode(&m.q, bf16, 3, q, qDims, qStrides, kBM);
-  if (!aligned16(kv->k) || !aligned16(kv->v)) return m;
+  if (!aligned16(kv->k) || !aligned16(kv->v) || tmaKvOff()) return m;
   // K/V: the slot or block index is the outermost coordinate. Its extent is a bound on the index, not
   // memory to read: TMA only ever reads full tiles of tokens below the context.
   const cuuint64_t kIndexBound = 0x7fffffffull;
@@ -407,7 +466,7 @@ TmaMaps encodeMaps(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, cons
     m.tmaKv = encode(&m.k, bf16, 4, kv->k, dims, strides, kBN) && encode(&m.v, bf16, 4, kv->v, dims, strides, kBN);
     return m;
   }
-  if (kv->blockSizeTokens < kTmaMinBlockTokens) return m;
+  if (kv->blockSizeTokens < tmaMinBlockTokens()) return m;
   const cuuint64_t bs = (cuuint64_t)kv->blockSizeTokens, rowBytes = headBytes * (cuuint64_t)s->numKvHeads;
   const cuuint64_t dims[4] = {d, (cuuint64_t)s->numKvHeads, bs, kIndexBound};
   const cuuint64_t strides[3] = {headBytes, rowBytes, rowBytes * bs};
@@ -429,14 +488,14 @@ int smCount() {
   return n > 0 ? n : 132;
 }
 
-template <typename T, int D, class Kv, bool Causal>
+template <typename T, int D, class Kv, bool Causal, bool Ahead>
 int launchTma(const PrefillParams& p, const Kv& kv, const TmaMaps& maps, int batch, int maxQueryLen, bool early,
               cudaStream_t stream) {
   constexpr size_t smem = TmaSmem<T, D>::kBytes;
   static bool configured = false;
   if (!configured) {
-    cudaError_t e = cudaFuncSetAttribute(prefillHopperTmaKernel<T, D, Kv, Causal>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         (int)smem);
+    cudaError_t e = cudaFuncSetAttribute(prefillHopperTmaKernel<T, D, Kv, Causal, Ahead>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
     if (e != cudaSuccess) return (int)e;
     configured = true;
   }
@@ -445,37 +504,38 @@ int launchTma(const PrefillParams& p, const Kv& kv, const TmaMaps& maps, int bat
   if (tiles <= 0) return 0;
   const int grid = (int)(tiles < smCount() ? tiles : smCount());
   if (tiles > 0x7fffffffLL - grid) return KVSIM_ATTN_EINVAL; // t += gridDim.x must not overflow
-  prefillHopperTmaKernel<T, D, Kv, Causal><<<grid, kThreads, smem, stream>>>(p, kv, maps.q, maps.k, maps.v, rowBlocks, batch,
-                                                                             maps.tmaQ, maps.tmaKv, early);
+  prefillHopperTmaKernel<T, D, Kv, Causal, Ahead><<<grid, kThreads, smem, stream>>>(p, kv, maps.q, maps.k, maps.v, rowBlocks,
+                                                                                    batch, maps.tmaQ, maps.tmaKv, early);
   return (int)cudaGetLastError();
 }
 
 template <typename T, int D, bool Causal>
 int tmaByLayout(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
-                int maxQueryLen, bool early, cudaStream_t stream) {
+                int maxQueryLen, bool early, bool ahead, cudaStream_t stream) {
   const TmaMaps maps = encodeMaps(s, kv, p.q, batch, maxQueryLen);
   if (kv->layout == KVSIM_KV_CONTIGUOUS)
-    return launchTma<T, D, ContiguousKv, Causal>(p, contiguousKvOf(s, kv), maps, batch, maxQueryLen, early, stream);
-  return launchTma<T, D, PagedKv, Causal>(p, pagedKvOf(s, kv), maps, batch, maxQueryLen, early, stream);
+    return launchTma<T, D, ContiguousKv, Causal, false>(p, contiguousKvOf(s, kv), maps, batch, maxQueryLen, early, stream);
+  return ahead ? launchTma<T, D, PagedKv, Causal, true>(p, pagedKvOf(s, kv), maps, batch, maxQueryLen, early, stream)
+               : launchTma<T, D, PagedKv, Causal, false>(p, pagedKvOf(s, kv), maps, batch, maxQueryLen, early, stream);
 }
 
 template <typename T, int D>
 int tmaByCausal(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
-                int maxQueryLen, bool causal, bool early, cudaStream_t stream) {
-  return causal ? tmaByLayout<T, D, true>(p, s, kv, batch, maxQueryLen, early, stream)
-                : tmaByLayout<T, D, false>(p, s, kv, batch, maxQueryLen, early, stream);
+                int maxQueryLen, bool causal, bool early, bool ahead, cudaStream_t stream) {
+  return causal ? tmaByLayout<T, D, true>(p, s, kv, batch, maxQueryLen, early, ahead, stream)
+                : tmaByLayout<T, D, false>(p, s, kv, batch, maxQueryLen, early, ahead, stream);
 }
 
 } // namespace
 
 int launchPrefillHopperTma(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
-                           int maxQueryLen, bool causal, bool early, cudaStream_t stream) {
+                           int maxQueryLen, bool causal, bool early, bool ahead, cudaStream_t stream) {
   const bool bf16 = s->dtype == KVSIM_DTYPE_BF16;
   if (s->headDim == 64)
-    return bf16 ? tmaByCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, early, stream)
-                : tmaByCausal<__half, 64>(p, s, kv, batch, maxQueryLen, causal, early, stream);
-  return bf16 ? tmaByCausal<__nv_bfloat16, 128>(p, s, kv, batch, maxQueryLen, causal, early, stream)
-              : tmaByCausal<__half, 128>(p, s, kv, batch, maxQueryLen, causal, early, stream);
+    return bf16 ? tmaByCausal<__nv_bfloat16, 64>(p, s, kv, batch, maxQueryLen, causal, early, ahead, stream)
+                : tmaByCausal<__half, 64>(p, s, kv, batch, maxQueryLen, causal, early, ahead, stream);
+  return bf16 ? tmaByCausal<__nv_bfloat16, 128>(p, s, kv, batch, maxQueryLen, causal, early, ahead, stream)
+              : tmaByCausal<__half, 128>(p, s, kv, batch, maxQueryLen, causal, early, ahead, stream);
 }
 
 } // namespace kvsim

@@ -25,7 +25,7 @@ bool prefillHopperAvailable();
 
 // The Hopper prefill kernels, and the one KVSIM_ATTN_PREFILL picks (unset or unknown: the default, tma):
 // the single rule both the launch and kvsim_attn_prefill_kernel follow.
-enum class HopperPrefill : int { kWs = 0, kWsl = 1, kWs2 = 2, kWgmma64 = 3, kWgmma128 = 4, kTma = 5, kTmaEarly = 6 };
+enum class HopperPrefill : int { kWs = 0, kWsl = 1, kWs2 = 2, kWgmma64 = 3, kWgmma128 = 4, kTma = 5, kTmaEarly = 6, kTmaAhead = 7 };
 HopperPrefill hopperPrefillFromEnv();
 // Its name; blocksOrder: as launched in the blocks-fastest grid order (prefillGrid.cuh), "<name>/blocks".
 const char* hopperPrefillName(HopperPrefill k, bool blocksOrder);
@@ -43,8 +43,10 @@ int launchPrefillHopperWs(const PrefillParams& p, const kvsim_attn_shape_t* s, c
 // Launches the persistent TMA prefill (prefillHopperTma.cu; sm_90a only, same contract; loads that TMA
 // cannot describe go through cp.async in the same kernel). early (KVSIM_ATTN_PREFILL=tmae, not the default
 // until measured): each work tile's first K tile issued before the wait for Q's buffer, and the next work
-// tile's Q prefetched into L2 (prefillHopperTma.cu); the consumers' code is the same.
+// tile's Q prefetched into L2 (prefillHopperTma.cu); the consumers' code is the same. ahead
+// (KVSIM_ATTN_PREFILL=tmal, not the default until measured): the producer looks up a tile's block numbers
+// one tile before it issues the tile's copies, and K and V of a tile share them (paged only).
 int launchPrefillHopperTma(const PrefillParams& p, const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, int batch,
-                           int maxQueryLen, bool causal, bool early, cudaStream_t stream);
+                           int maxQueryLen, bool causal, bool early, bool ahead, cudaStream_t stream);
 
 } // namespace kvsim

@@ -1082,7 +1082,11 @@ __global__ void __launch_bounds__(kThreads, 2)
     const int rows = isC ? min(kRows, dqk - k0) : kRows;
     const TIn* A = isC ? sQ : sPA;
     const int ldA = isC ? L.ldQ : L.ldPA;
-    k3AccTile<TIn, false>(acc, A, ldA, k0, rows, cur, L.ldC, rowBase, colBase, lane);
+    // Full 64-row items (every V tile; every Cprev slice when dqk % 64 == 0) through the unrolled loop,
+    // as kernel 3's P V: run 8's profile of this kernel had its MMAs waiting on ldmatrix results, which the
+    // runtime-bounded loop cannot hoist. Same k order either way, so the same bits.
+    if (rows == kRows) k3AccTile<TIn, true>(acc, A, ldA, k0, kRows, cur, L.ldC, rowBase, colBase, lane);
+    else k3AccTile<TIn, false>(acc, A, ldA, k0, rows, cur, L.ldC, rowBase, colBase, lane);
     if (j == nSl - 1) {
       // Row scale e^{b_s+m0-m_s}/sqrt(dqk) of the inter-chunk term, before the intra-chunk term.
 #pragma unroll
