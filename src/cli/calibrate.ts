@@ -114,7 +114,8 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         // A separate replay with graphs on: the eager fit above stays what it was without the flag.
         const g = await fitCudaGraphEnactment(model, gpu, tp, policy, profile, args.device);
         fit.cudaGraphs = g;
-        process.stderr.write(`calibrate: ${key} with CUDA graphs: ${(g.iterationS * 1e3).toFixed(3)} ms per decode iteration beyond the tables at the padded batch (${g.iterations} graph iterations)\n`);
+        const sign = g.iterationS < 0 ? ' (negative: graph iterations ran faster than their tables, which time each operation with its own launch)' : '';
+        process.stderr.write(`calibrate: ${key} with CUDA graphs: ${(g.iterationS * 1e3).toFixed(3)} ms per decode iteration beyond the tables at the padded batch${sign} (${g.iterations} graph iterations)\n`);
       }
     }
     if (args.cudaGraphs) profile.method += '; enactment.<policy>.cudaGraphs: decode iterations as CUDA graphs padded to vLLM V1 capture sizes (src/gpu/fitEnactment.ts fitCudaGraphEnactment)';

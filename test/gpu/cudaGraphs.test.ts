@@ -164,6 +164,19 @@ describe('CalibratedCostModel with cudaGraphs', () => {
     expect(JSON.stringify(graphs.describe().sources)).toMatch(/enactment\.paged\.cudaGraphs/);
   });
 
+  it('a negative graph fit lowers a graph iteration below its tables, never below zero', () => {
+    const eager = new CalibratedCostModel({ ...ctx, profile: withGraphFit(0, 0) });
+    const total = (t: ReturnType<typeof price>) => t.gemmS + t.prefillAttentionS + t.decodeAttentionS + t.recurrentS + t.commS + t.overheadS;
+    const tables = total(price(new CalibratedCostModel({ ...ctx, profile: withGraphFit(0, 0), cudaGraphs: { captureSizes: sizes } }), decode(5)));
+    const saving = new CalibratedCostModel({ ...ctx, profile: withGraphFit(-1e-4, 0), cudaGraphs: { captureSizes: sizes } });
+    expect(price(saving, decode(5)).overheadS).toBeCloseTo(-1e-4, 12);
+    expect(total(price(saving, decode(5)))).toBeCloseTo(tables - 1e-4, 12);
+    const absurd = new CalibratedCostModel({ ...ctx, profile: withGraphFit(-10, 0), cudaGraphs: { captureSizes: sizes } });
+    expect(total(price(absurd, decode(5)))).toBeCloseTo(0, 12);
+    // Eager and prefill iterations keep the eager fit.
+    expect(price(saving, prefill()).overheadS).toBeCloseTo(price(eager, prefill()).overheadS, 12);
+  });
+
   it('refuses a profile without the graph fit even with fallback allowed', () => {
     expect(() => new CalibratedCostModel({ ...ctx, profile, allowFallback: true, cudaGraphs: { captureSizes: sizes } })).toThrow(/graphs\.json has no enactment\.paged\.cudaGraphs fit.*kvsim calibrate --model llama-3-8b --cuda-graphs/);
   });
@@ -173,8 +186,13 @@ describe('profile and CLI', () => {
   it('readProfile accepts a graph fit and names a malformed one', () => {
     expect(() => validateProfile(withGraphFit(1e-4), 'p.json')).not.toThrow();
     const bad = withGraphFit(1e-4);
-    (bad.enactment!.paged.cudaGraphs as { iterationS: unknown }).iterationS = -1;
-    expect(() => validateProfile(bad, 'p.json')).toThrow(/p\.json: enactment\.paged\.cudaGraphs\.iterationS: expected a finite number >= 0/);
+    (bad.enactment!.paged.cudaGraphs as { iterationS: unknown }).iterationS = 'fast';
+    expect(() => validateProfile(bad, 'p.json')).toThrow(/p\.json: enactment\.paged\.cudaGraphs\.iterationS: expected a finite number \(seconds; negative/);
+    // Negative is a saving against the tables (2026-12-07 H100: graph decode iterations 460 us under them), not an error.
+    expect(() => validateProfile(withGraphFit(-4.6e-4), 'p.json')).not.toThrow();
+    const fewer = withGraphFit(1e-4);
+    (fewer.enactment!.paged.cudaGraphs as { iterations: unknown }).iterations = -1;
+    expect(() => validateProfile(fewer, 'p.json')).toThrow(/p\.json: enactment\.paged\.cudaGraphs\.iterations: expected an integer >= 0/);
   });
 
   it('replay --cuda-graphs without --backend gpu is refused in one line', async () => {

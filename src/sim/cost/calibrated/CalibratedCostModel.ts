@@ -295,6 +295,8 @@ export class CalibratedCostModel implements CostModel {
     } else {
       const graphFit = graphRows > 0 ? e?.cudaGraphs : undefined;
       overheadS = e ? (graphFit ? graphFit.iterationS : e.iterationS) + (e.perPrefillTokenS ?? 0) * agg.prefillTokens + (e.perPrefillRequestS ?? 0) * agg.prefillRequests : p!.iterationOverheadS!;
+      // A graph fit may be negative (launch gaps saved against the tables); it never takes the iteration below zero.
+      if (graphFit && overheadS < 0) overheadS = Math.max(overheadS, -(gemmS + prefillS + decodeS + recurrentS + commS));
       // The executor's bookkeeping when a policy that maps nothing admits requests: overhead, not allocation.
       if (e && agg.allocOps > 0) overheadS += (e.harnessIterationS ?? 0) + (e.harnessPerOpS ?? 0) * agg.allocOps;
       src.count('overhead', graphFit ? this.graphOverheadLabel : this.overheadLabel);

@@ -144,6 +144,10 @@ export interface EnactmentFit {
 
 /** What decode iterations run as CUDA graphs cost beyond the tables (src/gpu/fitEnactment.ts). */
 export interface CudaGraphFit {
+  /**
+   * Signed: negative when graph iterations run faster than their tables (each table cell was timed with its
+   * own launches, which a graph removes). The cost model never lets it take an iteration below zero.
+   */
   iterationS: number;
   /** Graph iterations the fit saw. */
   iterations: number;

@@ -72,9 +72,9 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
       const g = v?.cudaGraphs as Record<string, unknown> | undefined;
       if (g !== undefined) {
         if (typeof g !== 'object' || g === null) fail(`enactment.${k}.cudaGraphs`, 'an object {iterationS, iterations, captureSizes}');
-        for (const f of ['iterationS', 'iterations']) {
-          if (typeof g[f] !== 'number' || !Number.isFinite(g[f] as number) || (g[f] as number) < 0) fail(`enactment.${k}.cudaGraphs.${f}`, 'a finite number >= 0');
-        }
+        // iterationS is signed: what a graph iteration costs beyond (or, negative, saves against) the tables.
+        if (typeof g.iterationS !== 'number' || !Number.isFinite(g.iterationS)) fail(`enactment.${k}.cudaGraphs.iterationS`, 'a finite number (seconds; negative: graph iterations faster than their tables)');
+        if (typeof g.iterations !== 'number' || !Number.isInteger(g.iterations) || g.iterations < 0) fail(`enactment.${k}.cudaGraphs.iterations`, 'an integer >= 0');
         increasing(g.captureSizes, `enactment.${k}.cudaGraphs.captureSizes`, fail);
       }
     }
