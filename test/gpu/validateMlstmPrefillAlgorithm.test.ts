@@ -21,10 +21,11 @@ const committed = JSON.parse(readFileSync(COMMITTED, 'utf8')) as CalibrationProf
 const dir = mkdtempSync(join(tmpdir(), 'kvsim-mlstm-algorithm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The committed profile with recurrentPrefill.algorithm set (or left unrecorded). */
+/** The committed profile with recurrentPrefill.algorithm set (or, undefined, removed: a profile older than the field). */
 function profileWith(algorithm: string | undefined): string {
   const p = structuredClone(committed);
-  if (algorithm !== undefined) p.recurrentPrefill = { algorithm, ...p.recurrentPrefill! };
+  const { algorithm: _recorded, ...table } = p.recurrentPrefill!;
+  p.recurrentPrefill = algorithm !== undefined ? { ...table, algorithm } : table;
   const path = join(dir, `xlstm-7b.${algorithm ?? 'unrecorded'}.json`);
   writeFileSync(path, JSON.stringify(p));
   return path;
@@ -59,10 +60,11 @@ describe('kvsim validate: the profile\'s mLSTM prefill algorithm beside the one 
     expect(validationSchema(v.json), ajv.errorsText(validationSchema.errors)).toBe(true);
   });
 
-  it('warns once when the profile does not record its algorithm (the committed profile, picked automatically)', async () => {
-    const v = await validate('sequential', []);
+  it('warns once when the profile does not record its algorithm (profiles before the field, e.g. xlstm-7b of 2026-12-06)', async () => {
+    const path = profileWith(undefined);
+    const v = await validate('sequential', ['--profile', path]);
     expect(v.warnings).toHaveLength(1);
-    expect(v.warnings[0]).toMatch(/^validate: warning: the profile's mLSTM prefill \(.*profiles\/h100-sxm-80gb\/xlstm-7b\.json\) was measured with an algorithm it does not record \(recurrentPrefill\.algorithm absent\); this GPU runs 'sequential' — mLSTM prefill times may differ; re-run kvsim calibrate$/);
+    expect(v.warnings[0]).toBe(`validate: warning: the profile's mLSTM prefill (${path}) was measured with an algorithm it does not record (recurrentPrefill.algorithm absent); this GPU runs 'sequential' — mLSTM prefill times may differ; re-run kvsim calibrate`);
     expect(v.json.recurrentPrefillAlgorithm).toEqual({ profile: null, gpu: 'sequential', warning: v.warnings[0] });
     expect(validationSchema(v.json), ajv.errorsText(validationSchema.errors)).toBe(true);
   });
@@ -75,6 +77,15 @@ describe('kvsim validate: the profile\'s mLSTM prefill algorithm beside the one 
     // The schema refuses a malformed record.
     expect(validationSchema({ ...v.json, recurrentPrefillAlgorithm: { profile: 'sequential' } })).toBe(false);
     expect(validationSchema({ ...v.json, recurrentPrefillAlgorithm: { profile: 'sequential', gpu: 'tfla', kernel: 'x' } })).toBe(false);
+  });
+
+  it('the committed profile, picked automatically, records what it was measured with: quiet on a GPU that runs it, one warning on one that does not', async () => {
+    const recorded = committed.recurrentPrefill?.algorithm;
+    expect(recorded).toMatch(/^auto: tfla-v2 from 16 tokens/); // H100 calibration of 2026-12-07
+    expect((await validate(recorded, [])).warnings).toEqual([]);
+    const other = await validate('sequential', []);
+    expect(other.warnings).toHaveLength(1);
+    expect(other.warnings[0]).toMatch(/^validate: warning: the profile's mLSTM prefill \(.*profiles\/h100-sxm-80gb\/xlstm-7b\.json\) was measured with algorithm 'auto: tfla-v2 from 16 tokens, sequential below'; this GPU runs 'sequential'/);
   });
 
   it('warns once when the addon cannot say which algorithm it runs (an old build)', async () => {
