@@ -28,6 +28,8 @@
 #             same profile: are the slow first iterations of each token count lazy kernel loading? (after hybrid)
 #   kbench    kvsim gpu bench kernels --sdpa (attention vs SDPA in the same call, xLSTM kernel rows)
 #   kcheck    the attention kernel checks (bench/kernels/device_run.sh check: kernels_check built there)
+#   kinter    kvsim's prefill and PyTorch SDPA alternated in one process on the same tensors
+#             (bench/kernels/device_run.sh interleaved: builds libkvsim_attn.so there)
 #   kncu      Nsight Compute on the persistent TMA prefill kernel (bench/kernels/ncu_prefill.sh tma), with
 #             the SASS instructions its stall samples fell on (bench/gpu/ncuHotSass.py)
 # Prepare here: bash bench/gpu/pack-gpu-tests.sh (it also cuts .device/traces/mooncake-300.jsonl); carry .device.
@@ -48,7 +50,7 @@ step() { # name command...
   "$@" > "$w/$name.log" 2>&1
   local rc=$?
   echo "== $name: exit $rc, $((SECONDS - t0)) s" >> "$txt"
-  grep -E "Test Files|Tests  |FAIL|per-iteration|makespan|TTFT|decode-only|mixed  |prefill-only|with allocation|first of token|run-to-run|wrote|error|checks:|CHECKS|ERROR SUMMARY|^contiguous +4 |crossover|parts B=|new paths" "$w/$name.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 16 >> "$txt"
+  grep -E "Test Files|Tests  |FAIL|per-iteration|makespan|TTFT|decode-only|mixed  |prefill-only|with allocation|first of token|run-to-run|wrote|error|checks:|CHECKS|ERROR SUMMARY|^contiguous +4 |crossover|parts B=|new paths|SUMMARY" "$w/$name.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 16 >> "$txt"
   archive
 }
 V="--trace .device/traces/conv-1200.csv --first 100 --time-scale 0.1"
@@ -87,6 +89,7 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
         --json "$w/hybrid-eager.validation.json" --runs "$w/hybrid-eager" ;;
     kbench) step kbench kvsim gpu bench kernels --sdpa -o "$w/kbench.json" ;;
     kcheck) step kcheck env OUT="$w/kcheck" bash bench/kernels/device_run.sh check ;;
+    kinter) step kinter env OUT="$w/kinter" bash bench/kernels/device_run.sh interleaved ;;
     kncu) step kncu bash -c "{ [ -x bench/kernels/build/kernels_check ] || bench/kernels/build.sh; } && OUT='$w/kncu' bash bench/kernels/ncu_prefill.sh tma && head -32 '$w/kncu/ncu_tma.hot.txt'" ;;
     *) echo "staged-session: unknown stage $s" >&2; exit 2 ;;
   esac

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # One device call: build (if no prebuilt binary was carried), correctness checks, kvsim timings,
 # cuBLAS ceiling, SDPA side by side, then the summary table. Logs go to $OUT.
-# Usage on the GPU machine: bench/kernels/device_run.sh [check|bench|all]
+# Usage on the GPU machine: bench/kernels/device_run.sh [check|bench|interleaved|all]
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/kvsim-out}; mkdir -p "$OUT"
 mode=${1:-all}
+case "$mode" in check | bench | interleaved | all) ;; *) echo "device_run: unknown mode '$mode' (expected check, bench, interleaved or all)" >&2; exit 2 ;; esac
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem,temperature.gpu,power.draw --format=csv,noheader | tee "$OUT/gpu.txt"
-if [ ! -x bench/kernels/build/kernels_check ]; then bench/kernels/build.sh > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }; fi
+if [ "$mode" != interleaved ] && [ ! -x bench/kernels/build/kernels_check ]; then bench/kernels/build.sh > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }; fi
 bench/kernels/build.sh --gemm-only > "$OUT/build_gemm.log" 2>&1 || tail -5 "$OUT/build_gemm.log"
 rc=0
 command -v cuobjdump >/dev/null && cuobjdump -sass bench/kernels/build/kernels_check 2>/dev/null | awk '/Function :/{fn=$3} /STL|LDL/{sp[fn]++} /HMMA/{mm[fn]++} END{for(f in mm) printf "%s HMMA=%d LDL/STL=%d\n", f, mm[f], sp[f]+0}' > "$OUT/sass_summary.txt"
-if [ "$mode" != bench ]; then
+if [ "$mode" = check ] || [ "$mode" = all ]; then
   timeout 200 bench/kernels/build/kernels_check check "${SEED:-$RANDOM}" > "$OUT/check.log" 2>&1; rc=$?
   grep -E "^FAIL|CHECKS|error" "$OUT/check.log" | head -30
   # The newest prefill variant (NEW_PATHS) before it may become a default: more seeds, each under a
@@ -32,7 +33,7 @@ if [ "$mode" != bench ]; then
     done
   fi
 fi
-if [ "$mode" != check ]; then
+if [ "$mode" = bench ] || [ "$mode" = all ]; then
   timeout 200 bench/kernels/build/kernels_check bench > "$OUT/kernels.log" 2>&1 || { rc=1; tail -5 "$OUT/kernels.log"; }
   [ -x bench/kernels/build/gemm_ceiling ] && bench/kernels/build/gemm_ceiling > "$OUT/gemm.log" 2>&1
   PYTHONUNBUFFERED=1 python3 bench/kernels/sdpa_reference.py > "$OUT/sdpa.log" 2>&1 || tail -5 "$OUT/sdpa.log"
@@ -42,5 +43,11 @@ if [ "$mode" != check ]; then
     grep -E "^FAIL|^SKIP|Error" "$OUT/addon.log" | head; grep -c "^PASS" "$OUT/addon.log"
   fi
   python3 bench/kernels/table.py "$OUT/kernels.log" "$OUT/gemm.log" "$OUT/sdpa.log" | tee "$OUT/table.txt"
+fi
+# kvsim and SDPA alternated in one process on the same tensors (the two paths above disagree: NOTES run 16).
+if [ "$mode" = interleaved ] || [ "$mode" = all ]; then
+  { [ -f bench/kernels/build/libkvsim_attn.so ] || bench/kernels/build.sh --lib > "$OUT/build_lib.log" 2>&1; } &&
+    timeout 240 python3 bench/kernels/sdpa_interleaved.py > "$OUT/interleaved.log" 2>&1
+  echo "interleaved: exit $?"; grep -E "SUMMARY|sdpa_interleaved:" "$OUT/interleaved.log"
 fi
 exit $rc
