@@ -195,6 +195,9 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
   // One variant of the load path, timed right after a contiguous run of the kernel under test (the ratio of
   // neighbours): kernel = KVSIM_ATTN_PREFILL ("" = under test), minBlock = KVSIM_ATTN_TMA_MIN_BLOCK, tmaKvOff =
   // KVSIM_ATTN_TMA_KV=off (prefillHopperTma.cu's measurement switches; they change the load path, never results).
+  const char* minBlockEnv = getenv("KVSIM_ATTN_TMA_MIN_BLOCK");
+  const char* tmaKvEnv = getenv("KVSIM_ATTN_TMA_KV");
+  const std::string callerMinBlock = minBlockEnv ? minBlockEnv : "", callerTmaKv = tmaKvEnv ? tmaKvEnv : "";
   auto variantRow = [&](const char* label, const kvsim_kv_cache_t& kv, const char* kernel, const char* minBlock,
                         bool tmaKvOff) {
     const double contigNowMs = run(arena);
@@ -203,8 +206,11 @@ void benchPrefill(kvsim_dtype_t dt, const std::vector<int>& prefix, const std::v
     if (tmaKvOff) setenv("KVSIM_ATTN_TMA_KV", "off", 1);
     const double ms = run(kv);
     restoreUnderTest();
-    unsetenv("KVSIM_ATTN_TMA_MIN_BLOCK");
-    unsetenv("KVSIM_ATTN_TMA_KV");
+    // The switches as the caller exported them, not just cleared.
+    if (callerMinBlock.empty()) unsetenv("KVSIM_ATTN_TMA_MIN_BLOCK");
+    else setenv("KVSIM_ATTN_TMA_MIN_BLOCK", callerMinBlock.c_str(), 1);
+    if (callerTmaKv.empty()) unsetenv("KVSIM_ATTN_TMA_KV");
+    else setenv("KVSIM_ATTN_TMA_KV", callerTmaKv.c_str(), 1);
     std::printf("BENCH prefill %-10s %s %s %s Hq=%d Hkv=%d D=%d ms=%.4f TFLOP/s=%.1f paged/contig_time=%.3f\n", label,
                 causal ? "causal" : "full", dtName(dt), shapeStr.c_str(), hq, hkv, d, ms, flops / (ms * 1e-3) / 1e12,
                 ms / contigNowMs);

@@ -9,14 +9,15 @@ out=bench/kernels/build
 mkdir -p "$out"
 arch="-gencode=arch=compute_90a,code=sm_90a"
 if [ "${1:-}" = "--lib" ]; then
-  nvcc -O3 -std=c++17 $arch --threads 0 -shared -Xcompiler -fPIC -lineinfo -o "$out/libkvsim_attn.so" \
+  nvcc -O3 -std=c++17 $arch --threads 0 -DKVSIM_ATTN_MEASUREMENT_SWITCHES -shared -Xcompiler -fPIC -lineinfo -o "$out/libkvsim_attn.so" \
     kernels/attention/decode.cu kernels/attention/prefill.cu kernels/attention/prefillHopper.cu kernels/attention/prefillHopperWs.cu \
     kernels/attention/prefillHopperTma.cu kernels/attention/fillRandom.cu
   exit 0
 fi
 if [ "${1:-}" != "--gemm-only" ]; then
   # --threads 0: one nvcc job per source file, in parallel (the 8 files took ~3 min one after another).
-  nvcc -O3 -std=c++17 $arch --threads 0 -Xptxas -v -lineinfo -o "$out/kernels_check" \
+  # KVSIM_ATTN_MEASUREMENT_SWITCHES: the load-path switches the bench's paged decomposition sets (prefillHopperTma.cu).
+  nvcc -O3 -std=c++17 $arch --threads 0 -DKVSIM_ATTN_MEASUREMENT_SWITCHES -Xptxas -v -lineinfo -o "$out/kernels_check" \
     kernels/attention/decode.cu kernels/attention/prefill.cu kernels/attention/prefillHopper.cu kernels/attention/prefillHopperWs.cu kernels/attention/prefillHopperTma.cu \
     bench/kernels/kernels_check.cu bench/kernels/checks.cu bench/kernels/benches.cu 2> "$out/ptxas.log" \
     || { cat "$out/ptxas.log"; exit 1; }

@@ -141,6 +141,16 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
   // moves the smallest TMA block size to 8 tokens (KVSIM_ATTN_TMA_MIN_BLOCK=8: paged blocks of 8-32 tokens
   // through one TMA box per block), "+cp" sends every K/V tile through cp.async (KVSIM_ATTN_TMA_KV=off):
   // the load paths the kernel bench's paged / contiguous decomposition times.
+  // The load-path switches as the caller exported them (restored after each path, never just cleared).
+  const char* minBlockEnv = std::getenv("KVSIM_ATTN_TMA_MIN_BLOCK");
+  const char* tmaKvEnv = std::getenv("KVSIM_ATTN_TMA_KV");
+  const std::string callerMinBlock = minBlockEnv ? minBlockEnv : "", callerTmaKv = tmaKvEnv ? tmaKvEnv : "";
+  auto restoreSwitches = [&]() {
+    if (callerMinBlock.empty()) unsetenv("KVSIM_ATTN_TMA_MIN_BLOCK");
+    else setenv("KVSIM_ATTN_TMA_MIN_BLOCK", callerMinBlock.c_str(), 1);
+    if (callerTmaKv.empty()) unsetenv("KVSIM_ATTN_TMA_KV");
+    else setenv("KVSIM_ATTN_TMA_KV", callerTmaKv.c_str(), 1);
+  };
   auto runPath = [&](const kvsim_kv_cache_t& cache, const std::string& what, const char* pathArg) {
     std::string path = pathArg;
     const bool blocks = path.size() >= 7 && path.compare(path.size() - 7, 7, "-blocks") == 0;
@@ -159,8 +169,7 @@ void checkPrefill(Counts& counts, Rng& rng, kvsim_dtype_t dt, int d, int hq, int
     CK(cudaDeviceSynchronize());
     unsetenv("KVSIM_ATTN_PREFILL");
     unsetenv("KVSIM_ATTN_PREFILL_ORDER");
-    unsetenv("KVSIM_ATTN_TMA_MIN_BLOCK");
-    unsetenv("KVSIM_ATTN_TMA_KV");
+    restoreSwitches();
     const double err = relErr(dout.download(), ref, dt);
     const double tol = tolFor(dt);
     char name[256];

@@ -28,8 +28,10 @@
  * Implementations: decode is one kernel (mma.sync, any sm_80+ build) plus a split reduction. Prefill
  * runs on wgmma when the file was compiled for sm_90a (e.g. CMAKE_CUDA_ARCHITECTURES=90a) and the
  * device is a Hopper (the persistent warp-specialised TMA kernel, prefillHopperTma.cu); otherwise on
- * mma.sync. Environment KVSIM_ATTN_PREFILL=mma|ws|wsl|ws2|wgmma64|wgmma128|tma|tmae picks a prefill kernel and
- * KVSIM_ATTN_PREFILL_ORDER=blocks the other grid order (for benchmarks and checks only).
+ * mma.sync. Environment KVSIM_ATTN_PREFILL=mma|ws|wsl|ws2|wgmma64|wgmma128|tma|tmae|tmal picks a prefill kernel and
+ * KVSIM_ATTN_PREFILL_ORDER=blocks the other grid order (for benchmarks and checks only). Builds with
+ * -DKVSIM_ATTN_MEASUREMENT_SWITCHES (bench/kernels/build.sh, never the addon) also read KVSIM_ATTN_TMA_KV=off and
+ * KVSIM_ATTN_TMA_MIN_BLOCK=N, which move K/V loads between TMA and cp.async (prefillHopperTma.cu).
  *
  * Every function returns 0 on success, a negative KVSIM_ATTN_E* code for an invalid or unsupported
  * argument (nothing launched), or a positive cudaError_t from the launch.
@@ -103,7 +105,7 @@ int kvsim_attn_prefill(const kvsim_attn_shape_t* shape, const kvsim_kv_cache_t* 
                        int32_t causal, void* stream);
 
 /* The prefill kernel kvsim_attn_prefill would launch now for this shape, by the same rules: "tma" (the
- * default on a Hopper with an sm_90a build), "tmae", "ws", "wsl", "ws2", "wgmma64" or "wgmma128" (picked by
+ * default on a Hopper with an sm_90a build), "tmae", "tmal", "ws", "wsl", "ws2", "wgmma64" or "wgmma128" (picked by
  * KVSIM_ATTN_PREFILL; an unknown value runs "tma" there, as the launch does; "tma" names the kernel, whose
  * loads go through TMA or cp.async per layout, see prefillHopperTma.cu), or "mma" (any other GPU or
  * build, or KVSIM_ATTN_PREFILL=mma); the Hopper names end in "/blocks" under

@@ -140,6 +140,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     prefillHopperTmaKernel(PrefillParams p, Kv kv, const __grid_constant__ CUtensorMap tmQ,
                            const __grid_constant__ CUtensorMap tmK, const __grid_constant__ CUtensorMap tmV,
                            int rowBlocks, int batch, bool tmaQ, bool tmaKv, bool early) {
+  // Never early with Ahead (launchTma refuses the pair): early's K_0 issue comes before the tile's lookups.
   constexpr bool ahead = Ahead;
 #if KVSIM_HAVE_WGMMA_TMA
   constexpr int kChunks = D / 8; // 16-byte chunks per row
@@ -430,6 +431,9 @@ constexpr int kTmaMinBlockTokens = 64;
 // read per call: KVSIM_ATTN_TMA_KV=off sends every K/V tile through the cp.async path (contiguous too);
 // KVSIM_ATTN_TMA_MIN_BLOCK=N (a power of two, 8..128) moves the smallest TMA block size. Unset: the defaults
 // above. An unparsable value is ignored (the default stays): these never change results, only the load path.
+// Compiled in only with KVSIM_ATTN_MEASUREMENT_SWITCHES (bench/kernels/build.sh): the addon ignores them, so an
+// exported variable can never change what a calibration times without its profile saying so.
+#if defined(KVSIM_ATTN_MEASUREMENT_SWITCHES)
 bool tmaKvOff() {
   const char* v = getenv("KVSIM_ATTN_TMA_KV");
   return v && strcmp(v, "off") == 0;
@@ -439,6 +443,10 @@ int tmaMinBlockTokens() {
   const int n = v ? atoi(v) : 0;
   return n >= 8 && n <= kBN && (n & (n - 1)) == 0 ? n : kTmaMinBlockTokens;
 }
+#else
+constexpr bool tmaKvOff() { return false; }
+constexpr int tmaMinBlockTokens() { return kTmaMinBlockTokens; }
+#endif
 
 TmaMaps encodeMaps(const kvsim_attn_shape_t* s, const kvsim_kv_cache_t* kv, const void* q, int batch, int maxQueryLen) {
   TmaMaps m{}; // maps a flag leaves off are passed zeroed, never read
@@ -492,6 +500,9 @@ template <typename T, int D, class Kv, bool Causal, bool Ahead>
 int launchTma(const PrefillParams& p, const Kv& kv, const TmaMaps& maps, int batch, int maxQueryLen, bool early,
               cudaStream_t stream) {
   constexpr size_t smem = TmaSmem<T, D>::kBytes;
+  // tmae and tmal are one HopperPrefill value each, so never both; the kernel's K_0-before-Q issue (early)
+  // would run before the Ahead instance's first block-number lookup.
+  if (Ahead && early) return KVSIM_ATTN_EINVAL;
   static bool configured = false;
   if (!configured) {
     cudaError_t e = cudaFuncSetAttribute(prefillHopperTmaKernel<T, D, Kv, Causal, Ahead>,
