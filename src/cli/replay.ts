@@ -9,6 +9,7 @@ import { createPolicy, POLICY_KINDS } from '../sim/memory/createPolicy.js';
 import type { CalibrationProfile } from '../sim/cost/calibrated/CalibrationProfile.js';
 import { findMatchingProfiles, profilesDir } from '../sim/cost/calibrated/findProfile.js';
 import { modelShape } from '../sim/cost/calibrated/ModelShape.js';
+import { cudaGraphCaptureSizes } from '../sim/cost/calibrated/cudaGraphSizes.js';
 import { readProfile } from '../sim/cost/calibrated/readProfile.js';
 import { formatCostSources } from '../sim/cost/formatCostSources.js';
 import { ATTENTION_KERNEL_NAMES } from '../sim/cost/resolveCostModel.js';
@@ -97,7 +98,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         .option('allow-fallback', { type: 'boolean', describe: 'price terms the chosen profile lacks with the roofline (warns with the share of iterations) instead of failing' })
         .option('backend', { type: 'string', default: 'sim', choices: ['sim', 'gpu'], describe: 'sim: the simulator predicts; gpu: run every iteration on the local GPU (needs the native addon)' })
         .option('device', { type: 'number', default: 0, describe: 'CUDA device for --backend gpu' })
-        .option('cuda-graphs', { type: 'boolean', describe: "--backend gpu: run decode-only iterations as CUDA graphs padded to vLLM V1's capture sizes (needs a profile with enactment.<policy>.cudaGraphs: kvsim calibrate --cuda-graphs)" })
+        .option('cuda-graphs', { type: 'boolean', describe: "decode-only iterations as CUDA graphs padded to vLLM V1's capture sizes: priced so by the simulator, run so with --backend gpu (needs a profile with enactment.<policy>.cudaGraphs: kvsim calibrate --cuda-graphs; e.g. --cost-model profiles/h100-sxm-80gb/cuda-graphs/llama-3-8b.2026-12-07.json)" })
         .option('progress', { type: 'boolean', describe: 'progress on stderr (default: when stderr is a terminal)' })
         .example('$0 replay', 'the default trace, Llama-3-8B and xLSTM-7B on an H100, every policy')
         .example('$0 replay --trace azure-conv-2023 --model llama-3-8b --policy paged,vattention --page-size 64K', 'the Azure conversation trace, two policies')
@@ -174,7 +175,6 @@ export async function replay(rawArgs: ReplayArgs): Promise<RunResult[]> {
   if (backend !== 'sim' && backend !== 'gpu') throw expected('"sim" or "gpu"', '--backend', backend);
   const cudaGraphs = args['cuda-graphs'];
   if (cudaGraphs !== undefined && typeof cudaGraphs !== 'boolean') throw expected('true or false', '--cuda-graphs', cudaGraphs);
-  if (cudaGraphs && backend !== 'gpu') throw new InvalidOptionError('--cuda-graphs runs decode iterations as CUDA graphs on the GPU: it needs --backend gpu (the simulator prices graphs only against a GPU replay, kvsim validate --cuda-graphs)');
   const runs: RunResult[] = [];
   for (const [i, p] of plans.entries()) {
     const tag = `[${i + 1}/${plans.length}] ${p.model} ${p.policy}`;
@@ -196,9 +196,14 @@ export async function replay(rawArgs: ReplayArgs): Promise<RunResult[]> {
       const g = await replayOnGpu({ trace, model, hardware, tp, policy: p.policy, policyOptions: options, capacityBytes, scheduler, schedulerOptions, seed: seedOf(args), engine, device: args.device, profile, ...(cudaGraphs ? { cudaGraphs } : {}) });
       runs.push(g.run);
     } else {
-      const policy = createPolicy(p.policy, { model, hardware, tp, capacityBytes, vllmV1Defaults: scheduler === 'vllm', maxNumSeqs: resolveSchedulerOptions(schedulerOptions, scheduler, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name }).maxNumSeqs }, options as never);
+      const sched = resolveSchedulerOptions(schedulerOptions, scheduler, { gpuMemoryBytes: hardware.memoryBytes, gpuName: hardware.name });
+      const policy = createPolicy(p.policy, { model, hardware, tp, capacityBytes, vllmV1Defaults: scheduler === 'vllm', maxNumSeqs: sched.maxNumSeqs }, options as never);
+      // --cuda-graphs: decode batches priced padded to the capture sizes the GPU executor would use (the same
+      // rule as kvsim validate --cuda-graphs) with the profile's graph fit; refused, in one line, without one.
+      // The GPU executor also keeps one spare KV block / slot for the padding rows; the simulator does not.
+      const graphs = cudaGraphs ? { cudaGraphs: { captureSizes: cudaGraphCaptureSizes(sched.maxNumSeqs, Math.max(sched.maxNumBatchedTokens, sched.tokenBudget)) } } : {};
       // The one cost resolution (resolveCostModel), as simulate() does by default; the notes print its choice.
-      const costModelOptions = { profile: args['cost-model'] ?? 'auto', attentionKernels: args['attention-kernels'], allowFallback: args['allow-fallback'] };
+      const costModelOptions = { profile: args['cost-model'] ?? 'auto', attentionKernels: args['attention-kernels'], allowFallback: args['allow-fallback'], ...graphs };
       runs.push(await simulate({ trace, model, hardware, tp, policy, policyOptions: options, scheduler, schedulerOptions, seed: seedOf(args), engine, costModelOptions }));
     }
     if (showProgress) progressLine('');

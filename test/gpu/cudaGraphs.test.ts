@@ -195,10 +195,20 @@ describe('profile and CLI', () => {
     expect(() => validateProfile(fewer, 'p.json')).toThrow(/p\.json: enactment\.paged\.cudaGraphs\.iterations: expected an integer >= 0/);
   });
 
-  it('replay --cuda-graphs without --backend gpu is refused in one line', async () => {
+  it('replay --cuda-graphs on the simulator prices decode iterations as graphs with a profile that has the fit, and refuses one without in one line', async () => {
+    const graphProfile = 'profiles/h100-sxm-80gb/cuda-graphs/llama-3-8b.2026-12-07.json';
+    const base = ['replay', '--model', 'llama-3-8b', '--policy', 'paged', '--count', '40', '--cost-model', graphProfile];
+    const eager = await runKvsim(base);
+    const graphs = await runKvsim([...base, '--cuda-graphs']);
+    expect(graphs.code, graphs.err).toBe(0);
+    expect(graphs.out).toMatch(/enactment\.paged\.cudaGraphs/);
+    expect(eager.out).not.toMatch(/cudaGraphs/);
+    // The committed graph fit is negative (graph iterations 0.171 ms under their tables): TBT goes down.
+    const tbt = (out: string) => Number(/TBT p50\s+([\d.]+) ms/.exec(out)![1]);
+    expect(tbt(graphs.out)).toBeLessThan(tbt(eager.out));
     const { err, code } = await runKvsim(['replay', '--cuda-graphs', '--model', 'llama-3-8b', '--policy', 'paged', '--count', '3']);
     expect(code).toBe(2);
     expect(err.trimEnd().split('\n')).toHaveLength(1);
-    expect(err).toMatch(/--cuda-graphs .*needs --backend gpu/);
+    expect(err).toMatch(/has no enactment\.paged\.cudaGraphs fit.*kvsim calibrate --model llama-3-8b --cuda-graphs/);
   });
 });
