@@ -30,7 +30,8 @@
 #   kcheck    the attention kernel checks (bench/kernels/device_run.sh check: kernels_check built there)
 #   kinter    kvsim's prefill and PyTorch SDPA alternated in one process on the same tensors
 #             (bench/kernels/device_run.sh interleaved: builds libkvsim_attn.so there)
-#   kncu      Nsight Compute on the persistent TMA prefill kernel (bench/kernels/ncu_prefill.sh tma), with
+#   kncu      Nsight Compute on the persistent TMA prefill kernel (bench/kernels/ncu_prefill.sh ${KNCU:-tma}; KNCU="tma tmacp
+#             tmapaged" profiles the paged-bs16 decomposition), with
 #             the SASS instructions its stall samples fell on (bench/gpu/ncuHotSass.py)
 # Prepare here: bash bench/gpu/pack-gpu-tests.sh (it also cuts .device/traces/mooncake-300.jsonl); carry .device.
 set -uo pipefail
@@ -90,7 +91,7 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
     kbench) step kbench kvsim gpu bench kernels --sdpa -o "$w/kbench.json" ;;
     kcheck) step kcheck env OUT="$w/kcheck" bash bench/kernels/device_run.sh check ;;
     kinter) step kinter env OUT="$w/kinter" bash bench/kernels/device_run.sh interleaved ;;
-    kncu) step kncu bash -c "{ [ -x bench/kernels/build/kernels_check ] || bench/kernels/build.sh; } && OUT='$w/kncu' bash bench/kernels/ncu_prefill.sh tma && head -32 '$w/kncu/ncu_tma.hot.txt'" ;;
+    kncu) step kncu bash -c "{ [ -x bench/kernels/build/kernels_check ] || bench/kernels/build.sh; } && OUT='$w/kncu' bash bench/kernels/ncu_prefill.sh ${KNCU:-tma} && for n in ${KNCU:-tma}; do head -32 '$w/kncu/ncu_'\$n'.hot.txt'; done" ;;
     *) echo "staged-session: unknown stage $s" >&2; exit 2 ;;
   esac
 done

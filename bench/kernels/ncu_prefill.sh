@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Nsight Compute on the prefill kernels (GPU machine, after bench/kernels/build.sh): one launch each of
 # the kernels named as arguments (default: ws w64; also tma, the persistent TMA kernel), causal fp16 d128 contiguous, the
-# first launch of `kernels_check prefill` (its 4 x 4096 case), `--set full`. Writes $OUT/ncu_<name>.txt
+# first launch of `kernels_check prefill` (its 4 x 4096 case), `--set full`. The paged-bs16 decomposition (NOTES run 16):
+# tmapaged = the TMA kernel's first paged launch (the 4 x 4096 case at 16-token blocks, K/V through cp.async),
+# tmacp = the contiguous one with KVSIM_ATTN_TMA_KV=off (every K/V tile through cp.async; kernels_check is built
+# with the measurement switches). Writes $OUT/ncu_<name>.txt
 # (details page) and prints the lines that say what limits each: duration, SM / memory / L2 throughput,
 # tensor-pipe activity, issue activity and the top warp stalls.
 set -uo pipefail
@@ -11,12 +14,17 @@ BIN=bench/kernels/build/kernels_check
 declare -A KERNEL=(
   [ws]='regex:prefillHopperWsKernel<__half, .int.128, kvsim::ContiguousKv, .bool.1>'
   [w64]='regex:prefillHopperKernel<__half, .int.128, .int.64, kvsim::ContiguousKv, .bool.1>'
-  [tma]='regex:prefillHopperTmaKernel<__half, .int.128, kvsim::ContiguousKv, .bool.1>'
+  # (the TMA kernel's last template argument is Ahead: 0 = the default, 1 = tmal)
+  [tma]='regex:prefillHopperTmaKernel<__half, .int.128, kvsim::ContiguousKv, .bool.1, .bool.0>'
+  [tmacp]='regex:prefillHopperTmaKernel<__half, .int.128, kvsim::ContiguousKv, .bool.1, .bool.0>'
+  [tmapaged]='regex:prefillHopperTmaKernel<__half, .int.128, kvsim::PagedKv, .bool.1, .bool.0>'
 )
+declare -A ENVS=([tmacp]='KVSIM_ATTN_TMA_KV=off')
 names=("$@")
 [ ${#names[@]} -eq 0 ] && names=(ws w64)
 for name in "${names[@]}"; do
-  timeout 150 ncu --kernel-name-base demangled --kernel-name "${KERNEL[$name]}" --launch-count 1 --set full \
+  [ -n "${KERNEL[$name]:-}" ] || { echo "ncu_prefill: unknown kernel '$name' (expected ${!KERNEL[*]})"; continue; }
+  timeout 150 env ${ENVS[$name]:-} ncu --kernel-name-base demangled --kernel-name "${KERNEL[$name]}" --launch-count 1 --set full \
     -o "$OUT/ncu_$name" "$BIN" prefill > "$OUT/ncu_$name.log" 2>&1 || { echo "ncu $name failed:"; tail -3 "$OUT/ncu_$name.log"; continue; }
   ncu -i "$OUT/ncu_$name.ncu-rep" --page details --print-summary none > "$OUT/ncu_$name.txt" 2>&1
   ncu -i "$OUT/ncu_$name.ncu-rep" --page raw --print-summary none > "$OUT/ncu_$name.raw.txt" 2>&1
