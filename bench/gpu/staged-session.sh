@@ -51,7 +51,7 @@ step() { # name command...
   "$@" > "$w/$name.log" 2>&1
   local rc=$?
   echo "== $name: exit $rc, $((SECONDS - t0)) s" >> "$txt"
-  grep -E "Test Files|Tests  |FAIL|per-iteration|makespan|TTFT|decode-only|mixed  |prefill-only|with allocation|first of token|run-to-run|wrote|error|checks:|CHECKS|ERROR SUMMARY|^contiguous +4 |crossover|parts B=|new paths|SUMMARY" "$w/$name.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 16 >> "$txt"
+  grep -E "Test Files|Tests  |FAIL|per-iteration|makespan|TTFT|decode-only|mixed  |prefill-only|with allocation|first of token|run-to-run|wrote|error|checks:|CHECKS|ERROR SUMMARY|^contiguous +4 |crossover|parts B=|new paths|SUMMARY|two rounds" "$w/$name.log" | sed 's/\x1b\[[0-9;]*m//g' | head -n 16 >> "$txt"
   archive
 }
 V="--trace .device/traces/conv-1200.csv --first 100 --time-scale 0.1"

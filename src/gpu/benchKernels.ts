@@ -88,8 +88,12 @@ export interface DecodeBenchRow {
   overContiguous: number;
   /** With --sdpa: PyTorch SDPA's time on this shape (contiguous K/V). */
   sdpaMs?: number;
-  /** With --sdpa: this row's KV TB/s over SDPA's (>1: kvsim faster). */
+  /** With --sdpa: this row's KV TB/s over SDPA's (>1: kvsim faster); from the mean of both rounds where there are two. */
   vsSdpa?: number;
+  /** With --sdpa: kvsim's time on this row in the second round (after the first SDPA measurement). */
+  kvsimRepeatMs?: number;
+  /** With --sdpa: SDPA's time in the second round (after kvsim's second measurement). */
+  sdpaRepeatMs?: number;
 }
 
 export interface PrefillBenchRow {
@@ -102,8 +106,12 @@ export interface PrefillBenchRow {
   overContiguous: number;
   /** With --sdpa: PyTorch SDPA's time on this shape; null where SDPA could not express the mask. */
   sdpaMs?: number | null;
-  /** With --sdpa: this row's TFLOP/s over SDPA's (>1: kvsim faster); null with sdpaMs. */
+  /** With --sdpa: this row's TFLOP/s over SDPA's (>1: kvsim faster); null with sdpaMs; from the mean of both rounds where there are two. */
   vsSdpa?: number | null;
+  /** With --sdpa: kvsim's time on this row in the second round. */
+  kvsimRepeatMs?: number;
+  /** With --sdpa: SDPA's time in the second round; null with sdpaMs. */
+  sdpaRepeatMs?: number | null;
 }
 
 export interface KernelBenchReport {
@@ -116,6 +124,10 @@ export interface KernelBenchReport {
   prefill: PrefillBenchRow[];
   /** With --sdpa: PyTorch SDPA measured on the same shapes in the same call (withSdpa). */
   sdpa?: SdpaSideBySide;
+  /** With --sdpa: SDPA's second round (withSdpaRounds: kvsim, SDPA, kvsim, SDPA). */
+  sdpaRepeat?: SdpaSideBySide;
+  /** With --sdpa: the largest relative difference between a row's two rounds, per side (drift within the call). */
+  roundSpread?: { kvsim: number; sdpa: number };
 }
 
 /** Times the attention kernels (CUDA events, warm-up, median) with the copy ceiling measured in the same run. */
@@ -218,6 +230,13 @@ export function formatKernelBench(r: KernelBenchReport): string {
     );
     for (const p of s.rows.prefill) {
       if (p.medianMs === null) lines.push(`SDPA n/a for prefill ${p.batch}x${p.queryLen}x${p.contextLen}: ${p.note ?? 'not measured'}`);
+    }
+    if (r.roundSpread) {
+      lines.push(
+        `two rounds, alternated (kvsim, SDPA, kvsim, SDPA): the ms columns are the first round's, /SDPA is from the mean of both; ` +
+          `largest difference between a row's rounds: kvsim ${(100 * r.roundSpread.kvsim).toFixed(1)} %, SDPA ${(100 * r.roundSpread.sdpa).toFixed(1)} %` +
+          (Math.max(r.roundSpread.kvsim, r.roundSpread.sdpa) > 0.03 ? ' (over 3 %: the card drifted within this call; read /SDPA with that spread)' : ''),
+      );
     }
   }
   return lines.join('\n');

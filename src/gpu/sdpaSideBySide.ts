@@ -225,3 +225,37 @@ export function withSdpa(report: KernelBenchReport, sdpa: SdpaSideBySide): Kerne
   });
   return { ...report, decode, prefill, sdpa };
 }
+
+/**
+ * `--sdpa` as run: kvsim's timings (`first`), SDPA (`s1`), kvsim again (`second`), SDPA again (`s2`), so
+ * clock or thermal drift within the call shows as a difference between a row's rounds (two sequential
+ * measurements of each side in different processes can disagree by several per cent: bench/kernels/NOTES.md,
+ * run 16). Rows keep the first round's figures; vsSdpa is the mean SDPA time over the mean kvsim time;
+ * each row carries both rounds' times and the report the largest relative difference per side.
+ */
+export function withSdpaRounds(first: KernelBenchReport, second: KernelBenchReport, s1: SdpaSideBySide, s2: SdpaSideBySide): KernelBenchReport {
+  const one = withSdpa(first, s1);
+  const two = withSdpa(second, s2);
+  const key = (x: { layout: string; batch: number }, i: number) => `${i}:${x.layout}:${x.batch}`;
+  if (one.decode.length !== two.decode.length || one.prefill.length !== two.prefill.length ||
+      one.decode.some((x, i) => key(x, i) !== key(two.decode[i], i)) || one.prefill.some((x, i) => key(x, i) !== key(two.prefill[i], i))) {
+    throw new KvsimError('SDPA_ANSWER', '--sdpa: the two rounds of kvsim timings have different rows (a bug)');
+  }
+  let kvsimSpread = 0;
+  let sdpaSpread = 0;
+  const spread = (a: number, b: number) => Math.abs(b - a) / Math.min(a, b);
+  const decode = one.decode.map((x, i): DecodeBenchRow => {
+    const y = two.decode[i];
+    kvsimSpread = Math.max(kvsimSpread, spread(x.medianMs, y.medianMs));
+    sdpaSpread = Math.max(sdpaSpread, spread(x.sdpaMs!, y.sdpaMs!));
+    return { ...x, kvsimRepeatMs: y.medianMs, sdpaRepeatMs: y.sdpaMs, vsSdpa: (x.sdpaMs! + y.sdpaMs!) / (x.medianMs + y.medianMs) };
+  });
+  const prefill = one.prefill.map((x, i): PrefillBenchRow => {
+    const y = two.prefill[i];
+    kvsimSpread = Math.max(kvsimSpread, spread(x.medianMs, y.medianMs));
+    const both = x.sdpaMs != null && y.sdpaMs != null;
+    if (both) sdpaSpread = Math.max(sdpaSpread, spread(x.sdpaMs!, y.sdpaMs!));
+    return { ...x, kvsimRepeatMs: y.medianMs, sdpaRepeatMs: y.sdpaMs ?? null, vsSdpa: both ? (x.sdpaMs! + y.sdpaMs!) / (x.medianMs + y.medianMs) : null };
+  });
+  return { ...one, decode, prefill, sdpaRepeat: s2, roundSpread: { kvsim: kvsimSpread, sdpa: sdpaSpread } };
+}

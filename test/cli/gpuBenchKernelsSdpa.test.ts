@@ -31,7 +31,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kvsim-sdpa-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const LOG = join(dir, 'specs.jsonl');
 
-/** The fake interpreter: argv[2] is the script path; FAKE_SDPA picks ok | na (chunked rows null) | garbage | other-card | bad-formula. */
+/** The fake interpreter: argv[2] is the script path; FAKE_SDPA picks ok | na (chunked rows null) | garbage | other-card | bad-formula | drift (prefill 12 ms from the second measurement on). */
 const FAKE = join(dir, 'fake-python');
 writeFileSync(
   FAKE,
@@ -55,7 +55,8 @@ const prefill = spec.prefill.map((s) => {
   const pairs = s.queryLen * (s.contextLen - s.queryLen) + 0.5 * s.queryLen * (s.queryLen + 1);
   const flops = 4 * s.batch * pairs * spec.numQHeads * spec.headDim;
   if (mode === 'na' && s.queryLen < s.contextLen) return { ...s, medianMs: null, flops, tflops: null, note: 'fake: no lower-right mask' };
-  return { ...s, medianMs: 10, flops, tflops: flops / 10e-3 / 1e12, mask: s.queryLen < s.contextLen ? 'causal_lower_right' : 'is_causal' };
+  const ms = mode === 'drift' && fs.readFileSync(${JSON.stringify(LOG)}, 'utf8').trim().split('\\n').filter((l) => !JSON.parse(l).spec.probe).length > 1 ? 12 : 10;
+  return { ...s, medianMs: ms, flops, tflops: flops / (ms * 1e-3) / 1e12, mask: s.queryLen < s.contextLen ? 'causal_lower_right' : 'is_causal' };
 });
 console.log('a library line before the answer');
 console.log(JSON.stringify({ ...head, dateUtc: '2026-12-07T00:00:00Z', decode, prefill }));
@@ -100,12 +101,16 @@ describe('kvsim gpu bench kernels --sdpa (fake binding, fake interpreter)', () =
     expect(r.sdpa?.rows.prefill.map((p) => p.mask)).toEqual(['is_causal', 'causal_lower_right']);
   });
 
-  it('sends the script exactly the report\'s shapes, each once, after a probe and after kvsim\'s own timings', async () => {
+  it('sends the script exactly the report\'s shapes, twice (kvsim, SDPA, kvsim, SDPA), after a probe and after kvsim\'s own timings', async () => {
     const { out, code } = await kvsim([...RUN, '--sdpa', '--json', '--dtype', 'bf16']);
     expect(code).toBe(0);
     const r = JSON.parse(out) as KernelBenchReport;
     const sent = specsSent();
-    expect(sent.map((s) => Boolean(s.spec.probe))).toEqual([true, false]);
+    expect(sent.map((s) => Boolean(s.spec.probe))).toEqual([true, false, false]);
+    expect(sent[2].spec).toEqual(sent[1].spec);
+    // kvsim's rows timed twice: every prefill shape's calls come in two rounds.
+    const prefillCalls = benchCalls.filter((c) => c.kind === 'prefill').length;
+    expect(prefillCalls).toBe(2 * r.prefill.length);
     expect(sent.every((s) => s.script.endsWith('bench/kernels/sdpa_side_by_side.py'))).toBe(true);
     const spec = sent[1].spec;
     const uniq = (xs: string[]) => [...new Set(xs)];
@@ -115,6 +120,23 @@ describe('kvsim gpu bench kernels --sdpa (fake binding, fake interpreter)', () =
     expect(spec).toMatchObject({ device: o.device, dtype: 'bf16', numQHeads: o.numQHeads, numKvHeads: o.numKvHeads, headDim: o.headDim, warmup: o.warmup, reps: 3 });
     // The same shapes kvsim timed.
     expect(uniq(benchCalls.filter((c) => c.kind === 'prefill').map((c) => `${c.batch}x${c.queryLen}x${c.contextLen}`))).toEqual(spec.prefill.map((s) => `${s.batch}x${s.queryLen}x${s.contextLen}`));
+  });
+
+  it('two rounds: /SDPA from the mean of each side, both rounds in the JSON, and the spread printed (flagged above 3 %)', async () => {
+    vi.stubEnv('FAKE_SDPA', 'drift'); // the second SDPA round answers prefill 12 ms (first 10), decode 2 ms both
+    const { out, code } = await kvsim([...RUN, '--sdpa', '--json']);
+    expect(code).toBe(0);
+    const r = JSON.parse(out) as KernelBenchReport;
+    for (const x of r.prefill) {
+      expect([x.sdpaMs, x.sdpaRepeatMs, x.medianMs, x.kvsimRepeatMs]).toEqual([10, 12, 5, 5]);
+      expect(x.vsSdpa).toBeCloseTo(22 / 10, 12);
+    }
+    for (const x of r.decode) expect([x.sdpaMs, x.sdpaRepeatMs, x.vsSdpa]).toEqual([2, 2, 2]);
+    expect(r.roundSpread).toEqual({ kvsim: 0, sdpa: 0.2 });
+    expect(r.sdpaRepeat?.provenance).toBe('measured');
+    rmSync(LOG, { force: true }); // the fake counts its answers in the log: start the text run's rounds afresh
+    const text = await kvsim([...RUN, '--sdpa']);
+    expect(text.out).toMatch(/two rounds, alternated \(kvsim, SDPA, kvsim, SDPA\).*kvsim 0\.0 %, SDPA 20\.0 % \(over 3 %: the card drifted within this call/);
   });
 
   it('prints /SDPA columns, the provenance line, and n/a with the reason for rows SDPA could not measure', async () => {
