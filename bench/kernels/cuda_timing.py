@@ -10,7 +10,9 @@ a failed import into a one-line refusal).
 import statistics
 
 
-def median_ms(torch, fn, warmup, reps):
+def median_ms(torch, fn, warmup, reps, prime=None):
+    """prime: called before each start event (sdpa_interleaved.py queues a GPU busy-wait there, so the
+    timed call is queued before its start event fires and host queueing time is left out)."""
     for _ in range(warmup):
         fn()
     torch.cuda.synchronize()
@@ -18,6 +20,8 @@ def median_ms(torch, fn, warmup, reps):
     for _ in range(reps):
         start = torch.cuda.Event(enable_timing=True)
         end = torch.cuda.Event(enable_timing=True)
+        if prime is not None:
+            prime()
         start.record()
         fn()
         end.record()

@@ -93,21 +93,8 @@ TOLERANCE = {F16: 2e-2, BF16: 6e-2}
 
 
 def median_ms_primed(torch, fn, warmup, reps):
-    """As cuda_timing.median_ms, with a GPU busy-wait queued before each start event."""
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(reps):
-        start = torch.cuda.Event(enable_timing=True)
-        end = torch.cuda.Event(enable_timing=True)
-        torch.cuda._sleep(PRIME_CYCLES)
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times)
+    """cuda_timing.median_ms with a GPU busy-wait queued before each start event."""
+    return median_ms(torch, fn, warmup, reps, prime=lambda: torch.cuda._sleep(PRIME_CYCLES))
 
 
 def sm_clock_mhz(torch):

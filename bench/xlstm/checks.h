@@ -2,6 +2,7 @@
 #pragma once
 
 #include "harness.h"
+#include "../../kernels/xlstm/xlstmInternal.h"  // XLSTM_TFLA_* (kTflaV2Flags)
 
 struct StepCase {
   const char* name;
@@ -43,6 +44,8 @@ struct CheckTally {
 // "tfla" rows, which the C ABI names "tfla-v2" since run 8):
 // held to the same bounds, and its h and state must be bit-identical to tfla's.
 constexpr int kPrefillTflaV2 = 100;
+// The variant flags kPrefillTflaV2 forces (the harness's checks, bench rows and parts lines).
+constexpr unsigned kTflaV2Flags = XLSTM_TFLA_FUSED_STATE | XLSTM_TFLA_WIDE_OUTPUT;
 constexpr int kPrefillAlgorithms[] = {XLSTM_PREFILL_SEQUENTIAL, XLSTM_PREFILL_TFLA, kPrefillTflaV2};
 inline bool isTflaAlgorithm(int algorithm) { return algorithm == XLSTM_PREFILL_TFLA || algorithm == kPrefillTflaV2; }
 // The algorithm code xlstm_mlstm_prefill and its workspace size know (tfla-v2: tfla's).

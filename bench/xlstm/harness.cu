@@ -109,5 +109,5 @@ std::string slstmVariantLabel(int variant, const xlstm_slstm_step_args& a) {
 int runPrefillAlgorithm(xlstm_mlstm_prefill_args& a, int algorithm, void* stream) {
   a.algorithm = publicPrefillAlgorithm(algorithm);
   if (algorithm != kPrefillTflaV2) return xlstm_mlstm_prefill(&a, stream);
-  return xlstm_mlstm_prefill_tfla_variant(&a, stream, nullptr, XLSTM_TFLA_FUSED_STATE | XLSTM_TFLA_WIDE_OUTPUT);
+  return xlstm_mlstm_prefill_tfla_variant(&a, stream, nullptr, kTflaV2Flags);
 }

@@ -104,7 +104,7 @@ static void printTflaParts(const xlstm_mlstm_prefill_args& a, int B, int S, xlst
   for (int r = 0; r < kReps; ++r) {
     void* marks[4];
     for (int i = 0; i < 4; ++i) marks[i] = ev[4 * r + i];
-    XK(xlstm_mlstm_prefill_tfla_variant(&a, nullptr, marks, v2 ? XLSTM_TFLA_FUSED_STATE | XLSTM_TFLA_WIDE_OUTPUT : 0));
+    XK(xlstm_mlstm_prefill_tfla_variant(&a, nullptr, marks, v2 ? kTflaV2Flags : 0));
   }
   CK(cudaDeviceSynchronize());
   // v2: one fused state pass (its time on the first part, the second part's events are back to back),

@@ -130,10 +130,12 @@ export interface KernelBenchReport {
   roundSpread?: { kvsim: number; sdpa: number };
 }
 
-/** Times the attention kernels (CUDA events, warm-up, median) with the copy ceiling measured in the same run. */
-export function runKernelBench(native: AttentionNative, info: NativeDeviceInfo, options: KernelBenchOptions = {}): KernelBenchReport {
-  const o = resolveKernelBenchOptions(options);
-  const base: NativeAttentionBenchOptions = {
+/**
+ * The native bench call for these options' shape and timing (a 2 GiB copy as given; callers override kind and
+ * sizes): the one place the attention bench arguments are spelled (benchKernels, the prefill crossover).
+ */
+export function attentionBenchBase(o: ResolvedKernelBenchOptions): NativeAttentionBenchOptions {
+  return {
     device: o.device,
     kind: 'copy',
     dtype: o.dtype === 'bf16' ? 1 : 0,
@@ -151,6 +153,12 @@ export function runKernelBench(native: AttentionNative, info: NativeDeviceInfo, 
     warmup: o.warmup,
     reps: o.reps,
   };
+}
+
+/** Times the attention kernels (CUDA events, warm-up, median) with the copy ceiling measured in the same run. */
+export function runKernelBench(native: AttentionNative, info: NativeDeviceInfo, options: KernelBenchOptions = {}): KernelBenchReport {
+  const o = resolveKernelBenchOptions(options);
+  const base = attentionBenchBase(o);
   const bench = (x: Partial<NativeAttentionBenchOptions>) => nativeCall(() => native.attentionBench({ ...base, ...x }));
   const copy = bench({ kind: 'copy' });
   // An untimed pass first, so clocks are up before the first row (the first contiguous decode row

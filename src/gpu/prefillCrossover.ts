@@ -1,5 +1,6 @@
 import { checkInt, expected } from '../errors.js';
-import type { AttentionNative, NativeAttentionBenchOptions } from './AttentionNative.js';
+import type { AttentionNative } from './AttentionNative.js';
+import { attentionBenchBase, resolveKernelBenchOptions } from './benchKernels.js';
 import type { HalfDtype } from './halfBits.js';
 import { nativeCall } from './nativeCall.js';
 import { benchXlstm } from './xlstmKernels.js';
@@ -101,26 +102,10 @@ export function findCrossovers(rows: readonly PrefillCrossoverRow[]): CrossoverP
  */
 export function runPrefillCrossover(attention: AttentionNative, xlstm: XlstmNative, card: string, options: PrefillCrossoverOptions = {}): PrefillCrossoverReport {
   const o = resolvePrefillCrossoverOptions(options);
-  const headDim = 128;
+  // The kernel bench's default attention shape is one Llama-3-8B layer (32 q / 8 kv heads, d 128).
+  const base = attentionBenchBase(resolveKernelBenchOptions({ device: o.device, dtype: o.dtype, warmup: o.warmup, reps: o.reps }));
   const rows = o.seqLens.map((seqLen): PrefillCrossoverRow => {
-    const attn: NativeAttentionBenchOptions = {
-      device: o.device,
-      kind: 'prefill',
-      dtype: o.dtype === 'bf16' ? 1 : 0,
-      numQHeads: 32,
-      numKvHeads: 8,
-      headDim,
-      softmaxScale: 1 / Math.sqrt(headDim),
-      layout: 0,
-      blockSizeTokens: 0,
-      batch: 1,
-      contextLen: seqLen,
-      queryLen: seqLen,
-      causal: true,
-      copyBytes: 0,
-      warmup: o.warmup,
-      reps: o.reps,
-    };
+    const attn = { ...base, kind: 'prefill' as const, batch: 1, contextLen: seqLen, queryLen: seqLen, causal: true };
     const attentionMs = nativeCall(() => attention.attentionBench(attn)).medianMs;
     const mlstmMs = benchXlstm(xlstm, {
       device: o.device, kind: 'mlstmPrefill', inputDtype: o.dtype, stateDtype: 'f32', batch: 1, seqLen,

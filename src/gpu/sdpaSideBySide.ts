@@ -236,9 +236,9 @@ export function withSdpa(report: KernelBenchReport, sdpa: SdpaSideBySide): Kerne
 export function withSdpaRounds(first: KernelBenchReport, second: KernelBenchReport, s1: SdpaSideBySide, s2: SdpaSideBySide): KernelBenchReport {
   const one = withSdpa(first, s1);
   const two = withSdpa(second, s2);
-  const key = (x: { layout: string; batch: number }, i: number) => `${i}:${x.layout}:${x.batch}`;
-  if (one.decode.length !== two.decode.length || one.prefill.length !== two.prefill.length ||
-      one.decode.some((x, i) => key(x, i) !== key(two.decode[i], i)) || one.prefill.some((x, i) => key(x, i) !== key(two.prefill[i], i))) {
+  const same = (a: readonly { layout: string; batch: number }[], b: readonly { layout: string; batch: number }[]) =>
+    a.length === b.length && a.every((x, i) => x.layout === b[i].layout && x.batch === b[i].batch);
+  if (!same(one.decode, two.decode) || !same(one.prefill, two.prefill)) {
     throw new KvsimError('SDPA_ANSWER', '--sdpa: the two rounds of kvsim timings have different rows (a bug)');
   }
   let kvsimSpread = 0;
