@@ -31,15 +31,22 @@ export function parseXlstmSweep(text) {
   return ms;
 }
 
+/** The median count xlstm_bench printed for its sweep ("(median of N)"), or undefined when it did not say. */
+export function xlstmSweepReps(text) {
+  const m = /\(median of (\d+)\)/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** The report over the lengths both logs have; throws when fewer than two. */
-export function crossoverFromSweeps(attention, mlstm, card) {
+export function crossoverFromSweeps(attention, mlstm, card, mlstmReps) {
   const seqLens = [...attention.keys()].filter((s) => mlstm.has(s)).sort((a, b) => a - b);
   if (seqLens.length < 2) {
     throw new Error(`fewer than two prompt lengths in both logs (attention: ${[...attention.keys()].join(', ') || 'none'}; mLSTM: ${[...mlstm.keys()].join(', ') || 'none'})`);
   }
   const rows = seqLens.map((seqLen) => ({ seqLen, attentionMs: attention.get(seqLen), mlstmMs: mlstm.get(seqLen), mlstmOverAttention: mlstm.get(seqLen) / attention.get(seqLen) }));
   const options = { ...resolvePrefillCrossoverOptions({ seqLens, dtype: 'bf16' }), reps: 20 };
-  return { card, dateUtc: "the logs' date", options, rows, crossovers: findCrossovers(rows) };
+  // The kernels sweep times a median of 20 (bench/kernels/benches.cu); xlstm_bench says its own count.
+  return { card, dateUtc: "the logs' date", options, mlstmReps, rows, crossovers: findCrossovers(rows) };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -49,9 +56,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exit(2);
   }
   try {
-    const report = crossoverFromSweeps(parseKernelsSweep(readFileSync(kernelsLog, 'utf8'), kernelsLog), parseXlstmSweep(readFileSync(xlstmLog, 'utf8')), card);
+    const xlstmText = readFileSync(xlstmLog, 'utf8');
+    const report = crossoverFromSweeps(parseKernelsSweep(readFileSync(kernelsLog, 'utf8'), kernelsLog), parseXlstmSweep(xlstmText), card, xlstmSweepReps(xlstmText));
     console.log(formatPrefillCrossover(report));
-    console.log('(from kernels_check sweep + xlstm_bench --prefill-sweep in one device call: attention median of 20, mLSTM median of 15)');
+    console.log('(from kernels_check sweep + xlstm_bench --prefill-sweep in one device call)');
   } catch (e) {
     console.error(`prefillCrossoverLogs: ${e.message}`);
     process.exit(1);

@@ -73,6 +73,8 @@ export interface PrefillCrossoverReport {
   card: string;
   dateUtc: string;
   options: ResolvedPrefillCrossoverOptions;
+  /** Set when the mLSTM timings were a median of a different count than `options.reps` (sweeps read from logs). */
+  mlstmReps?: number;
   rows: PrefillCrossoverRow[];
   /** Every change of the faster kernel inside the measured range (none: one kernel wins throughout). */
   crossovers: CrossoverPoint[];
@@ -120,7 +122,7 @@ export function runPrefillCrossover(attention: AttentionNative, xlstm: XlstmNati
 export function formatPrefillCrossover(r: PrefillCrossoverReport): string {
   const o = r.options;
   const lines = [
-    `Prefill crossover, one request, kernels only (measured on ${r.card}, ${r.dateUtc}, median of ${o.reps}, ${o.dtype} inputs):`,
+    `Prefill crossover, one request, kernels only (measured on ${r.card}, ${r.dateUtc}, median of ${o.reps}${r.mlstmReps !== undefined && r.mlstmReps !== o.reps ? ` (mLSTM: median of ${r.mlstmReps})` : ''}, ${o.dtype} inputs):`,
     'attention = kvsim causal prefill, one Llama-3-8B layer (32 q / 8 kv heads, d 128, contiguous KV); ' +
       'mLSTM = tfla prefill, one xLSTM-7B layer (8 heads, dqk 256, dv 512, fp32 state)',
     '| prompt tokens | attention ms | mLSTM ms | mLSTM / attention |',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { formatPrefillCrossover } from '../../src/gpu/prefillCrossover.js';
 // @ts-expect-error: a plain-JavaScript bench script without type declarations
-import { crossoverFromSweeps, parseKernelsSweep, parseXlstmSweep } from '../../bench/gpu/prefillCrossoverLogs.mjs';
+import { crossoverFromSweeps, parseKernelsSweep, parseXlstmSweep, xlstmSweepReps } from '../../bench/gpu/prefillCrossoverLogs.mjs';
 
 // Lines as kernels_check sweep and xlstm_bench --prefill-sweep print them (bench/kernels/benches.cu, bench/xlstm/main.cu).
 const kernelsLog = [
@@ -22,6 +23,14 @@ describe('prefillCrossoverLogs (the crossover from the two sweep logs)', () => {
     const r = crossoverFromSweeps(parseKernelsSweep(kernelsLog, 'k.log'), parseXlstmSweep(xlstmLog), 'Fake');
     expect(r.rows.map((x: { mlstmOverAttention: number }) => x.mlstmOverAttention)).toEqual([2, 0.5]);
     expect(r.crossovers).toEqual([{ seqLen: 2048, between: [1024, 4096], mlstmFasterAbove: true }]);
+  });
+
+  it('says in the table header when the mLSTM median is of a different count than the attention one', () => {
+    expect(xlstmSweepReps(xlstmLog)).toBe(15);
+    const r = crossoverFromSweeps(parseKernelsSweep(kernelsLog, 'k.log'), parseXlstmSweep(xlstmLog), 'Fake', xlstmSweepReps(xlstmLog));
+    expect(formatPrefillCrossover(r).split('\n')[0]).toMatch(/median of 20 \(mLSTM: median of 15\), bf16 inputs/);
+    const same = crossoverFromSweeps(parseKernelsSweep(kernelsLog, 'k.log'), parseXlstmSweep(xlstmLog), 'Fake', 20);
+    expect(formatPrefillCrossover(same).split('\n')[0]).not.toMatch(/mLSTM: median/);
   });
 
   it('names the file and line of a contig row it cannot read, and refuses fewer than two common lengths', () => {
