@@ -11,6 +11,7 @@
 #             stage run with LLAMA_FLAGS=--cuda-graphs (the profile's graph overhead fit)
 #   hybrid    kvsim calibrate --quick --model hybrid-7b; kvsim validate hybrid-7b paged, first 100 Azure conv
 #   xlstm71   kvsim calibrate --quick --model xlstm71-1.3b; kvsim validate recurrent, first 100 Azure conv
+#   xlstm71b  the xlstm71 stage again, its own profile and logs (two calibrations minutes apart: do they agree?)
 #   xlstm71c  the xlstm71 stage with KVSIM_SLSTM_VARIANT=coop (the cooperative sLSTM step inside the addon
 #             and the executor, calibrated and validated with it)
 #   hybridp, xlstm71p  the hybrid / xlstm71 stages with `calibrate --timing primed` (each timed run after a GPU
@@ -76,6 +77,8 @@ for s in ${STAGES:-tests llama mooncake hybrid xlstm71}; do
         --cuda-graphs --profile "$w/p/llama-3-8b.json" --json "$w/mooncake-graphs.validation.json" --runs "$w/mooncake-graphs" ;;
     hybrid) quick hybrid hybrid-7b paged ;;
     xlstm71) quick xlstm71 xlstm71-1.3b recurrent ;;
+    # the same again under its own name (profile p/xlstm71-1.3b-xlstm71b.json): do two calibrations agree?
+    xlstm71b) quick xlstm71b xlstm71-1.3b recurrent --timing isolated ;;
     hybridp) quick hybridp hybrid-7b paged --timing primed ;;
     xlstm71p) quick xlstm71p xlstm71-1.3b recurrent --timing primed ;;
     # (--timing isolated is the default; named so the profile gets its own file, p/xlstm71-1.3b-xlstm71c.json)
