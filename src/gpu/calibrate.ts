@@ -86,27 +86,12 @@ export interface CalibrateOptions {
    * queued before its start event fires (native/gpuModelProfile.cc Median). @defaultValue `'isolated'`
    */
   timing?: CalibrationTiming;
-  /**
-   * Seconds of discarded GPU work (the largest layer-GEMM cell, timed and thrown away) before the first
-   * recorded cell, so the first cells are not timed while the clocks still ramp up from idle. Two quick
-   * calibrations of xlstm71-1.3b minutes apart (H100, 2026-12-07) gave its first GEMM cells 76.7 vs 55.9 us
-   * (1 token) and 69.8 vs 57.1 us (64 tokens), where the 8192-token cell agreed within 1.5 %. 0 turns it off.
-   * @defaultValue {@link WARM_UP_S}
-   */
-  warmUpS?: number;
   /** Called after each measured point (progress). */
   onPoint?: (what: string, done: number, total: number) => void;
 }
 
 export type CalibrationTiming = 'isolated' | 'primed';
 export const CALIBRATION_TIMINGS: readonly CalibrationTiming[] = ['isolated', 'primed'];
-/** Seconds of GPU work before a calibration's first recorded cell (CalibrateOptions.warmUpS). */
-export const WARM_UP_S = 0.5;
-/** At most this many discarded timings in the warm-up (a fake or a broken timer that reports ~0 s must still end). */
-const WARM_UP_MAX_CALLS = 200;
-/** Warm-up runs the native timer adds before each timed median (native/gpuModelProfile.cc). */
-const NATIVE_WARMUP_RUNS = 3;
-
 /** The busy-wait before each primed run: longer than the host takes to launch any profiled operation (<= ~10 launches). */
 export const PRIME_NS = 50_000;
 
@@ -122,8 +107,6 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
   // Checked before the GPU model is created: a bad value costs nothing.
   const blockOrder = checkBlockOrder(o.blockOrder ?? 'shuffled');
   const timing = checkCalibrationTiming(o.timing ?? 'isolated');
-  const warmUpS = o.warmUpS ?? WARM_UP_S;
-  if (!(Number.isFinite(warmUpS) && warmUpS >= 0 && warmUpS <= 60)) throw expected('seconds from 0 to 60', 'warmUpS', warmUpS);
   const primeNs = timing === 'primed' ? PRIME_NS : 0;
   // Order of the `paged` tables (0 shuffled, 1 ascending), and whether `pagedAscending` is measured too.
   const pagedOrder = blockOrder === 'ascending' ? 1 : 0;
@@ -175,7 +158,6 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
     bName,
   });
   try {
-    const warmUpCalls = warmUp(model, o.model, Math.max(...g.gemmTokens), g.reps, warmUpS);
     const profile: CalibrationProfile = {
       schema: 'kvsim.profile/1',
       card: info.name,
@@ -187,7 +169,7 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
       tp: o.tp,
       dtype: 'bf16',
       // Named from the code's identifiers, so a rename cannot leave the provenance stale.
-      method: `CUDA events around each operation, 3 warm-up runs, median of ${g.reps}${primeNs > 0 ? ` primed runs (each after a ${primeNs / 1000} us GPU busy-wait, so its launches are queued before its start event)` : ''}; random bf16 data; ${blockOrderMethod(blockOrder)}; attention cells interleaved (contiguous then every paged variant at one point before the next); ${warmUpS > 0 ? `first a ${warmUpS} s warm-up (the largest layer-GEMM cell timed ${warmUpCalls} times, discarded); ` : ''}kvsim ${GpuModel.name}.${GpuModel.prototype.time.name} (src/gpu/${GpuModel.name}.ts, native/gpuModelProfile.cc)`,
+      method: `CUDA events around each operation, 3 warm-up runs, median of ${g.reps}${primeNs > 0 ? ` primed runs (each after a ${primeNs / 1000} us GPU busy-wait, so its launches are queued before its start event)` : ''}; random bf16 data; ${blockOrderMethod(blockOrder)}; attention cells interleaved (contiguous then every paged variant at one point before the next); kvsim ${GpuModel.name}.${GpuModel.prototype.time.name} (src/gpu/${GpuModel.name}.ts, native/gpuModelProfile.cc)`,
       command: o.command ?? `kvsim calibrate --model ${o.model.name}${o.tp > 1 ? ` --tp ${o.tp}` : ''}${blockOrder !== 'shuffled' ? ` --block-order ${blockOrder}` : ''}${timing !== 'isolated' ? ` --timing ${timing}` : ''}`,
       shape: modelShape(o.model, o.tp),
       layerGemm: {},
@@ -248,23 +230,6 @@ export function calibrate(binding: NativeBinding, info: NativeDeviceInfo, o: Cal
   } finally {
     model.destroy();
   }
-}
-
-/**
- * Times the largest layer-GEMM cell of the model's first layer kind until `seconds` of GPU work have run
- * (each call's median times its runs, warm-up included), discarding the results; returns how many calls.
- */
-function warmUp(model: GpuModel, spec: ModelSpec, tokens: number, reps: number, seconds: number): number {
-  if (seconds <= 0) return 0;
-  const first = spec.layers[0]?.kind;
-  const kind = first === 'mlstm' ? 1 : first === 'slstm' ? 2 : 0;
-  let spentS = 0;
-  let calls = 0;
-  while (spentS < seconds && calls < WARM_UP_MAX_CALLS) {
-    spentS += model.time('layerGemm', { kind, tokens, reps }) * (reps + NATIVE_WARMUP_RUNS);
-    calls++;
-  }
-  return calls;
 }
 
 /** The method string's words for the block order; shuffled keeps today's wording (same profiles byte for byte). */

@@ -37,13 +37,8 @@ const GRID: Partial<CalibrationGrid> = {
   reps: 7,
 };
 
-function allTimeCalls(calls: FakeCall[]): Extract<FakeCall, { call: 'time' }>[] {
-  return calls.filter((c): c is Extract<FakeCall, { call: 'time' }> => c.call === 'time');
-}
-/** The recorded cells' timings: every call from the first table's (lm head) on; the warm-up comes before it. */
 function timeCalls(calls: FakeCall[]): Extract<FakeCall, { call: 'time' }>[] {
-  const all = allTimeCalls(calls);
-  return all.slice(all.findIndex((c) => c.op === 'lmHead'));
+  return calls.filter((c): c is Extract<FakeCall, { call: 'time' }> => c.call === 'time');
 }
 
 describe('calibrate builds the grid it claims (fake binding)', () => {
@@ -70,7 +65,7 @@ describe('calibrate builds the grid it claims (fake binding)', () => {
     // The default block order is today's: shuffled tables only, the native side never asked for another order.
     expect(p.decodeAttention?.pagedAscending).toBeUndefined();
     expect(p.prefillAttention?.pagedAscending).toBeUndefined();
-    expect(p.method).toMatch(/; random bf16 data; paged block tables shuffled; attention cells interleaved \(contiguous then every paged variant at one point before the next\); first a 0\.5 s warm-up \(the largest layer-GEMM cell timed 200 times, discarded\); kvsim GpuModel\.time /);
+    expect(p.method).toMatch(/; random bf16 data; paged block tables shuffled; attention cells interleaved \(contiguous then every paged variant at one point before the next\); kvsim GpuModel\.time /);
     expect(p.method).not.toMatch(/blockOrder|pagedAscending/);
     const times = timeCalls(fake.calls);
     expect(times.some((c) => 'blockOrder' in c.params)).toBe(false);
@@ -269,23 +264,5 @@ describe('calibrate builds the grid it claims (fake binding)', () => {
     expect(fake.calls.at(-1)).toEqual({ call: 'destroy', what: 'model' });
     const bare = fakeBinding({ withoutGpuModel: true });
     expect(() => calibrate(bare.binding, bare.info, { model: modelPreset('llama-3-8b'), gpu: 'h100', tp: 1, grid: GRID })).toThrow(/no GpuModel/);
-  });
-
-  it('warms the GPU up before the first recorded cell: the largest GEMM cell of the first layer kind, until warmUpS of GPU work, none of it recorded', () => {
-    // 1 ms per timed median of 7 reps (+3 native warm-up runs): 10 ms of GPU work per call, so 0.5 s = 50 calls.
-    const fake = fakeBinding({ timeS: (op, params) => (op === 'layerGemm' && params.tokens === 512 ? 1e-3 : 2e-6) });
-    const p = calibrate(fake.binding, fake.info, { model: modelPreset('xlstm71-1.3b'), gpu: 'h100', tp: 1, grid: GRID });
-    const all = allTimeCalls(fake.calls);
-    const first = all.findIndex((c) => c.op === 'lmHead');
-    expect(first).toBe(50);
-    expect(all.slice(0, first).every((c) => c.op === 'layerGemm' && c.params.kind === 1 && c.params.tokens === 512 && c.params.reps === 7)).toBe(true);
-    expect(p.method).toMatch(/first a 0\.5 s warm-up \(the largest layer-GEMM cell timed 50 times, discarded\)/);
-    // The cells are what they were without the warm-up.
-    const none = fakeBinding({ timeS: (op, params) => (op === 'layerGemm' && params.tokens === 512 ? 1e-3 : 2e-6) });
-    const q = calibrate(none.binding, none.info, { model: modelPreset('xlstm71-1.3b'), gpu: 'h100', tp: 1, grid: GRID, warmUpS: 0 });
-    expect(allTimeCalls(none.calls)[0].op).toBe('lmHead');
-    expect(q.method).not.toMatch(/warm-up \(/);
-    expect({ ...q, method: '' }).toEqual({ ...p, method: '', date: q.date });
-    expect(() => calibrate(none.binding, none.info, { model: modelPreset('xlstm71-1.3b'), gpu: 'h100', tp: 1, grid: GRID, warmUpS: -1 })).toThrow(/^Expected seconds from 0 to 60 for warmUpS/);
   });
 });

@@ -69,7 +69,7 @@ describe('calibrate with sLSTM layers and hybrids (fake binding)', () => {
   it('xlstm71-1.3b: mLSTM and sLSTM GEMM, step and prefill tables, each cell its own native point; the profile validates', () => {
     const fake = fakeBinding({ timeS: encode });
     const progress: [number, number][] = [];
-    const p = calibrate(fake.binding, fake.info, { model: modelPreset('xlstm71-1.3b'), gpu: 'h100', tp: 1, grid: GRID, warmUpS: 0, onPoint: (_w, done, total) => progress.push([done, total]) });
+    const p = calibrate(fake.binding, fake.info, { model: modelPreset('xlstm71-1.3b'), gpu: 'h100', tp: 1, grid: GRID, onPoint: (_w, done, total) => progress.push([done, total]) });
     const g = GRID as CalibrationGrid;
     expect(p.layerGemm?.slstm).toEqual({ x: g.gemmTokens, xName: 'tokens', timeS: g.gemmTokens.map((tokens) => encode('layerGemm', { kind: 2, tokens })) });
     expect(p.layerGemm?.mlstm?.timeS).toEqual(g.gemmTokens.map((tokens) => encode('layerGemm', { kind: 1, tokens })));
@@ -87,7 +87,7 @@ describe('calibrate with sLSTM layers and hybrids (fake binding)', () => {
   it('hybrid-7b: attention tables and mLSTM tables in one profile, the point count exact', () => {
     const fake = fakeBinding({ timeS: encode });
     const progress: [number, number][] = [];
-    const p = calibrate(fake.binding, fake.info, { model: modelPreset('hybrid-7b'), gpu: 'h100', tp: 1, grid: GRID, warmUpS: 0, onPoint: (_w, done, total) => progress.push([done, total]) });
+    const p = calibrate(fake.binding, fake.info, { model: modelPreset('hybrid-7b'), gpu: 'h100', tp: 1, grid: GRID, onPoint: (_w, done, total) => progress.push([done, total]) });
     expect(Object.keys(p.layerGemm ?? {}).sort()).toEqual(['attention', 'mlstm']);
     expect(p.decodeAttention?.paged?.['16']).toBeDefined();
     expect(p.recurrentStep).toBeDefined();
