@@ -8,4 +8,7 @@ export OUT="${OUT:-/tmp/out}"
 [ -e build/Release/kvsim_native.node ] || bash bench/gpu/run-all-gpu-checks.sh build
 export KVSIM_NATIVE_PATH="$PWD/build/Release/kvsim_native.node"
 export CUDA_MODULE_LOADING=EAGER  # no lazy kernel loading inside timed iterations
+# The GPU tests that replay Azure conv requests read it here (as run-all-gpu-checks.sh sets it): without it
+# staged-session's tests stage looked for ../shared, absent on the GPU machine (vmm.gpu.test.ts, 2026-12-07).
+export KVSIM_AZURE_CONV_CSV="${KVSIM_AZURE_CONV_CSV:-$PWD/.device/traces/conv-1200.csv}"
 kvsim() { node .device/js/src/cli/main.js "$@"; }
