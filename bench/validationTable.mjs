@@ -86,15 +86,17 @@ function policyCell(v) {
  * beside the validation when there is one (quick: a coarse grid), and a host-speed probe's scaling of the
  * kernel tables is shown with it.
  */
-function profileCell(v, sim, dir) {
+function profileCell(v, sim, dir, stem) {
   const cm = sim?.config?.costModel;
   const path = cm?.profile ?? predictorArgs(v.predictor)?.[1];
   let name = path !== undefined ? repoPath(path) : v.predictor;
   if (name === undefined) return MISSING;
-  // The archived quick profile of that calibration: `<model>.<date>.quick-profile.json` or the undated
-  // `<model>.quick-profile.json`, whichever has the calibration date the sim run records (one card and
-  // model can have several, one per session).
-  const quick = [`${v.model}.${cm?.date}.quick-profile.json`, `${v.model}.quick-profile.json`]
+  // The archived quick profile of that calibration: the one named with this run's own suffix
+  // (`<model>.<policy>.<trace>.2026-12-07f` -> `<model>.2026-12-07f.quick-profile.json`), else
+  // `<model>.<date>.quick-profile.json` or the undated `<model>.quick-profile.json`, whichever has the
+  // calibration date the sim run records (one card and model can have several, several a day).
+  const suffix = /\.(\d{4}-\d{2}-\d{2}[a-z]?(?:-[a-z]+)?)$/.exec(stem ?? '')?.[1];
+  const quick = [...(suffix ? [`${v.model}.${suffix}.quick-profile.json`] : []), `${v.model}.${cm?.date}.quick-profile.json`, `${v.model}.quick-profile.json`]
     .map((f) => join(dir, f))
     .find((f) => existsSync(f) && (cm?.date === undefined || JSON.parse(readFileSync(f, 'utf8')).date === cm.date));
   if (name.startsWith('/') && quick !== undefined) name = `${repoPath(resolve(quick))} (--quick grid; run on the device as ${name})`;
@@ -140,7 +142,7 @@ function rowsOfFile(dir, file) {
         signedPct(e2e?.makespanS),
         `${signedPct(e2e?.ttftP50)} / ${signedPct(e2e?.ttftP99)}`,
         `${signedPct(e2e?.tbtP50)} / ${signedPct(e2e?.tbtP99)}`,
-        profileCell(v, sim, dir),
+        profileCell(v, sim, dir, stem),
         text(date),
         runsCell(gpu, sim),
       ],

@@ -128,6 +128,24 @@ describe('bench/validationTable.mjs on a fixture', () => {
     expect(r[col('runs')]).toBe('yes');
   });
 
+  it("names the quick profile archived with the run's own suffix, else the one of the calibration date", () => {
+    // Two quick calibrations of one day, each archived beside its validation run (a profiles tree of its own).
+    const q = join(tmp, 'quick', 'profiles', 'gpu-q', 'validation');
+    mkdirSync(q, { recursive: true });
+    const quickProfile = JSON.stringify({ date: '2026-12-07' });
+    writeFileSync(join(q, 'm3.2026-12-07.quick-profile.json'), quickProfile);
+    writeFileSync(join(q, 'm3.2026-12-07f.quick-profile.json'), quickProfile);
+    for (const stem of ['m3.recurrent.conv100.2026-12-07f', 'm3.recurrent.conv100.2026-12-07e']) {
+      writeFileSync(join(q, `${stem}.validation.json`), JSON.stringify({ ...bare, model: 'm3' }));
+      writeFileSync(join(q, `${stem}.sim.json.gz`), run('x', 1, { profile: '/root/out/p/m3.json', date: '2026-12-07' }));
+    }
+    const quick = rows(generate('--profiles', join(tmp, 'quick', 'profiles')));
+    const cell = (stem: string) => quick.find((cells) => cells[0] === `\`${stem}\``)?.[col('profile')];
+    const device = '(--quick grid; run on the device as /root/out/p/m3.json) (2026-12-07)';
+    expect(cell('m3.recurrent.conv100.2026-12-07f')).toBe(`profiles/gpu-q/validation/m3.2026-12-07f.quick-profile.json ${device}`);
+    expect(cell('m3.recurrent.conv100.2026-12-07e')).toBe(`profiles/gpu-q/validation/m3.2026-12-07.quick-profile.json ${device}`);
+  });
+
   it("prints '-' for every field an older file lacks, and says its run files are missing", () => {
     const r = byFile('bare');
     const absent = ['scheduler', 'requests', 'time scale', 'median', 'p95', 'p99', 'makespan', 'profile', 'date'];
