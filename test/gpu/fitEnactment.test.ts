@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import seedrandom from 'seedrandom';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { emptyPairs, type GpuIterationPairs } from '../../src/gpu/GpuExecutor.js';
 import type { GpuReplayConfig, GpuReplayResult } from '../../src/gpu/replayOnGpu.js';
 import type { CalibrationProfile } from '../../src/sim/cost/calibrated/CalibrationProfile.js';
+import { validateProfile } from '../../src/sim/cost/calibrated/readProfile.js';
 import { modelPreset } from '../../src/sim/model/presets.js';
 
 // fitEnactment on CPU: the GPU calibration replay is replaced by iteration pairs generated from a
@@ -79,6 +81,27 @@ describe('fitEnactment recovers a known model from its calibration replay', () =
     // The intercept is small beside 200 ops x 25 us: judge it against the op term's scale.
     expect(Math.abs(fit.allocIterationS - TRUTH.allocIterationS) / (TRUTH.perAllocOpS * 100), msg).toBeLessThanOrEqual(tolerance);
     expect(fit.iterations).toBe(600);
+  });
+
+  it('floors the iteration cost at 0 and records the signed decode-only median beside it (decodeMedianS)', async () => {
+    nextPairs = synthetic(400, 'negative', 0);
+    // Every decode-only iteration 0.3 ms faster than its tables (TRUTH's +0.8 ms, then -1.1 ms).
+    nextPairs.gpuS = nextPairs.gpuS.map((t, i) => t - (nextPairs.prefillTokens[i] === 0 ? 1.1e-3 : 0));
+    warmUpPairs = nextPairs;
+    const fit = await fitEnactment(modelPreset('llama-3-8b'), 'h100', 1, 'paged', profile, 0);
+    expect(fit.iterationS).toBe(0);
+    expect(fit.decodeMedianS).toBeCloseTo(-0.3e-3, 9);
+    nextPairs = synthetic(400, 'positive', 0);
+    warmUpPairs = nextPairs;
+    const plain = await fitEnactment(modelPreset('llama-3-8b'), 'h100', 1, 'paged', profile, 0);
+    expect(plain.decodeMedianS).toBeCloseTo(TRUTH.iterationS, 9);
+    expect(plain.iterationS).toBe(plain.decodeMedianS);
+    // Profiles accept it signed, and refuse a value that is not a finite number.
+    const real = JSON.parse(readFileSync('profiles/h100-sxm-80gb/llama-3-8b.json', 'utf8'));
+    real.enactment.paged.decodeMedianS = -0.3e-3;
+    expect(validateProfile(structuredClone(real), 'p.json').enactment?.paged.decodeMedianS).toBe(-0.3e-3);
+    real.enactment.paged.decodeMedianS = 'x';
+    expect(() => validateProfile(real, 'p.json')).toThrow(/^p\.json: enactment\.paged\.decodeMedianS: expected a finite number \(seconds, signed\)/);
   });
 
   it('fits the second of two replays of the same trace: first-use costs of the warm-up pass do not reach the fit', async () => {

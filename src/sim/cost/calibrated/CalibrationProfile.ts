@@ -117,7 +117,14 @@ export function profileOrigin(p: CalibrationProfile): string {
  * (overlapped or synchronous).
  */
 export interface EnactmentFit {
+  /** Fixed cost per iteration beyond the tables (decodeMedianS floored at 0). */
   iterationS: number;
+  /**
+   * The median over the calibration replay's decode-only iterations of measured minus tables, before the
+   * floor at 0 (signed; absent in profiles fitted before 2026-12-07). Read by no cost model: recorded so a
+   * signed eager fit can be judged against validations. Negative: the tables over-price those iterations.
+   */
+  decodeMedianS?: number;
   /** Extra time per prefill token (glue kernels and copies the single-operation tables leave out). */
   perPrefillTokenS?: number;
   /** Per prompt in a prefill iteration, beyond the tables (absent in profiles fitted before 2026-12-06: 0). */

@@ -69,6 +69,8 @@ export function validateProfile(json: unknown, path: string): CalibrationProfile
         const t = v?.[f];
         if (t !== undefined && (typeof t !== 'number' || !Number.isFinite(t) || t < 0)) fail(`enactment.${k}.${f}`, 'a finite number >= 0');
       }
+      const dm = v?.decodeMedianS;
+      if (dm !== undefined && (typeof dm !== 'number' || !Number.isFinite(dm))) fail(`enactment.${k}.decodeMedianS`, 'a finite number (seconds, signed)');
       const g = v?.cudaGraphs as Record<string, unknown> | undefined;
       if (g !== undefined) {
         if (typeof g !== 'object' || g === null) fail(`enactment.${k}.cudaGraphs`, 'an object {iterationS, iterations, captureSizes}');
