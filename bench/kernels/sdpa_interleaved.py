@@ -138,6 +138,7 @@ def run_shape(torch, F, lib, batch, s, causal, dtype, rounds, reps, hq=32, hkv=8
     flops = 4.0 * hq * d * pairs
     name = f"{'causal' if causal else 'full'} {'bf16' if dtype == BF16 else 'f16'} B={batch} q={s} Hq={hq} Hkv={hkv} D={d}"
     ratios = {"plain": [], "primed": []}
+    clocks = []  # SM clock after each timing: it fell from 1980 to 1410-1800 MHz within run 17 (NOTES)
     for r in range(rounds):
         # A B B A: even rounds kvsim first, odd rounds SDPA first.
         order = (("kvsim", ours), ("sdpa", sdpa)) if r % 2 == 0 else (("sdpa", sdpa), ("kvsim", ours))
@@ -148,6 +149,8 @@ def run_shape(torch, F, lib, batch, s, causal, dtype, rounds, reps, hq=32, hkv=8
             clock = sm_clock_mhz(torch)
             ratio = ms["sdpa"] / ms["kvsim"]  # > 1: kvsim faster
             ratios[mode].append(ratio)
+            if clock is not None:
+                clocks.append(clock)
             print(f"INTERLEAVED prefill {name} round={r + 1} timing={mode} first={order[0][0]} kvsim_ms={ms['kvsim']:.4f} "
                   f"sdpa_ms={ms['sdpa']:.4f} kvsim_TFLOP/s={flops / (ms['kvsim'] * 1e-3) / 1e12:.1f} "
                   f"sdpa_TFLOP/s={flops / (ms['sdpa'] * 1e-3) / 1e12:.1f} sdpa/kvsim_time={ratio:.3f}"
@@ -156,7 +159,8 @@ def run_shape(torch, F, lib, batch, s, causal, dtype, rounds, reps, hq=32, hkv=8
     for mode, rs in ratios.items():
         print(f"INTERLEAVED-SUMMARY prefill {name} kernel={kernel} timing={mode} rounds={rounds} reps={reps} "
               f"median sdpa/kvsim_time={statistics.median(rs):.3f} (min {min(rs):.3f}, max {max(rs):.3f}; "
-              f">1: kvsim faster) max_abs_diff_vs_sdpa={max_abs:.3e} ({'ok' if ok else 'FAIL'}, tolerance {TOLERANCE[dtype]:.0e})",
+              f">1: kvsim faster) max_abs_diff_vs_sdpa={max_abs:.3e} ({'ok' if ok else 'FAIL'}, tolerance {TOLERANCE[dtype]:.0e})"
+              f"{f' sm_clock_MHz={min(clocks)}-{max(clocks)}' if clocks else ''}",
               flush=True)
     del q, k, v, out, ref
     torch.cuda.empty_cache()
