@@ -92,11 +92,15 @@ function profileCell(v, sim, dir, stem) {
   let name = path !== undefined ? repoPath(path) : v.predictor;
   if (name === undefined) return MISSING;
   // The archived quick profile of that calibration: the one named with this run's own suffix
-  // (`<model>.<policy>.<trace>.2026-12-07f` -> `<model>.2026-12-07f.quick-profile.json`), else
-  // `<model>.<date>.quick-profile.json` or the undated `<model>.quick-profile.json`, whichever has the
-  // calibration date the sim run records (one card and model can have several, several a day).
-  const suffix = /\.(\d{4}-\d{2}-\d{2}[a-z]?(?:-[a-z]+)?)$/.exec(stem ?? '')?.[1];
-  const quick = [...(suffix ? [`${v.model}.${suffix}.quick-profile.json`] : []), `${v.model}.${cm?.date}.quick-profile.json`, `${v.model}.quick-profile.json`]
+  // (`<model>.<policy>.<trace>.2026-12-07f` -> `<model>.2026-12-07f.quick-profile.json`); for a run named by
+  // its bare date or not at all, `<model>.<date>.quick-profile.json` or the undated `<model>.quick-profile.json`,
+  // whichever has the calibration date the sim run records. A lettered or tagged run without its own archived
+  // profile shows the device path only: the day's other quick profiles share its date, and any of them may be
+  // another calibration's.
+  const suffix = /\.(\d{4}-\d{2}-\d{2}[a-z]?(?:-[a-z0-9]+)?)$/.exec(stem ?? '')?.[1];
+  const own = suffix ? [`${v.model}.${suffix}.quick-profile.json`] : [];
+  const byDate = suffix === undefined || suffix === cm?.date ? [`${v.model}.${cm?.date}.quick-profile.json`, `${v.model}.quick-profile.json`] : [];
+  const quick = [...own, ...byDate]
     .map((f) => join(dir, f))
     .find((f) => existsSync(f) && (cm?.date === undefined || JSON.parse(readFileSync(f, 'utf8')).date === cm.date));
   if (name.startsWith('/') && quick !== undefined) name = `${repoPath(resolve(quick))} (--quick grid; run on the device as ${name})`;

@@ -31,10 +31,17 @@ export function parseXlstmSweep(text) {
   return ms;
 }
 
-/** The median count xlstm_bench printed for its sweep ("(median of N)"), or undefined when it did not say. */
+/**
+ * The median count of the SWEEP lines (`reps=N`, printed since 2026-12-07), or null when the log's lines do not
+ * say (older logs; the header then says so instead of borrowing the attention sweep's count).
+ */
 export function xlstmSweepReps(text) {
-  const m = /\(median of (\d+)\)/.exec(text);
-  return m ? Number(m[1]) : undefined;
+  const counts = new Set();
+  for (const line of text.split('\n')) {
+    const m = /^SWEEP mlstm tfla .* reps=(\d+)/.exec(line);
+    if (m) counts.add(Number(m[1]));
+  }
+  return counts.size === 1 ? [...counts][0] : null;
 }
 
 /** The report over the lengths both logs have; throws when fewer than two. */

@@ -138,7 +138,7 @@ def run_shape(torch, F, lib, batch, s, causal, dtype, rounds, reps, hq=32, hkv=8
     flops = 4.0 * hq * d * pairs
     name = f"{'causal' if causal else 'full'} {'bf16' if dtype == BF16 else 'f16'} B={batch} q={s} Hq={hq} Hkv={hkv} D={d}"
     ratios = {"plain": [], "primed": []}
-    clocks = []  # SM clock after each timing: it fell from 1980 to 1410-1800 MHz within run 17 (NOTES)
+    clocks = []  # SM clock after each timing: 1380-1980 MHz within run 17, falling within a shape (NOTES)
     for r in range(rounds):
         # A B B A: even rounds kvsim first, odd rounds SDPA first.
         order = (("kvsim", ours), ("sdpa", sdpa)) if r % 2 == 0 else (("sdpa", sdpa), ("kvsim", ours))

@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
     env.copyGBs = measureCopyGBs((size_t)1 << 30);
     for (int S = 256; S <= 32768; S *= 2) {
       const Row r = benchMlstmPrefill(env, 1, S, XLSTM_F32, XLSTM_PREFILL_TFLA);
-      std::printf("SWEEP mlstm tfla B=1 S=%d us=%.2f\n", S, r.timeUs);
+      std::printf("SWEEP mlstm tfla B=1 S=%d us=%.2f reps=%d\n", S, r.timeUs, kPrefillMedianReps);
     }
   }
   if (profileSlstm) {  // one sLSTM step (its two kernels) for a profiler

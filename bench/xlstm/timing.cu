@@ -163,7 +163,7 @@ Row benchMlstmPrefill(const BenchEnv& env, int B, int S, xlstm_dtype st, int alg
     a.workspaceBytes = wsBytes;
   }
   const double ms = medianMs([&] { XK(runPrefillAlgorithm(a, algorithm, nullptr)); }, once ? 0 : 2,
-                             once ? 1 : 15);
+                             once ? 1 : kPrefillMedianReps);
   if (isTflaAlgorithm(algorithm) && !once) printTflaParts(a, B, S, st, algorithm == kPrefillTflaV2);
   // Model FLOPs of the sequential kernel's chunkwise form (L = 64, dense intra-chunk matrices):
   // QK^T 2L^2 dqk, PV 2L^2 dv, Q C 2L dqk dv, state update 2L dqk dv, per chunk and head. The

@@ -9,6 +9,8 @@ struct BenchEnv {
 
 double measureCopyGBs(size_t bytes);
 Row benchMlstmStep(const BenchEnv& env, int batch, xlstm_dtype state, int streaming, int unroll);
+// Timed runs (median reported) of each mLSTM prefill timing; the prefill sweep prints it with its lines.
+constexpr int kPrefillMedianReps = 15;
 // xLSTM-7B mLSTM layer (H 8, dqk 256, dv 512, bf16 inputs) prefill of batch x seqLen tokens with
 // `algorithm` (xlstm_prefill_algorithm); a workspace allocated once is passed to every call, so
 // the times exclude cudaMallocAsync. once: one call, no warm-up (a profiler sees exactly one

@@ -109,7 +109,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     for (const { policy, key } of enactmentFitsFor(model)) {
       const fit = await fitEnactment(model, gpu, tp, policy, profile, args.device);
       profile.enactment[key] = fit;
-      const floored = fit.decodeMedianS !== undefined && fit.decodeMedianS < 0 ? ` (floored at 0: the decode-only median was ${(fit.decodeMedianS * 1e3).toFixed(3)} ms, the tables over-price those iterations)` : '';
+      const floored = fit.decodeMedianS !== undefined && fit.decodeMedianS < 0 ? ` (floored at 0: the median of measured minus tables was ${(fit.decodeMedianS * 1e3).toFixed(3)} ms, the tables over-price those iterations)` : '';
       process.stderr.write(`calibrate: ${key}: ${(fit.iterationS * 1e3).toFixed(3)} ms per iteration${floored} + ${((fit.perPrefillTokenS ?? 0) * 1e6).toFixed(2)} us per prefill token + ${((fit.perPrefillRequestS ?? 0) * 1e3).toFixed(3)} ms per prompt beyond the tables; allocation ${(fit.allocIterationS * 1e3).toFixed(3)} ms + ${(fit.perAllocOpS * 1e6).toFixed(2)} us per op (${fit.iterations} iterations)\n`);
       if (args.cudaGraphs) {
         // A separate replay with graphs on: the eager fit above stays what it was without the flag.

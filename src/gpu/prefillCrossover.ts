@@ -73,8 +73,11 @@ export interface PrefillCrossoverReport {
   card: string;
   dateUtc: string;
   options: ResolvedPrefillCrossoverOptions;
-  /** Set when the mLSTM timings were a median of a different count than `options.reps` (sweeps read from logs). */
-  mlstmReps?: number;
+  /**
+   * Sweeps read from logs: the mLSTM timings' median count when it differs from `options.reps`, null when the
+   * log does not say. Absent: both kernels timed with `options.reps` (`kvsim gpu bench kernels`).
+   */
+  mlstmReps?: number | null;
   rows: PrefillCrossoverRow[];
   /** Every change of the faster kernel inside the measured range (none: one kernel wins throughout). */
   crossovers: CrossoverPoint[];
@@ -118,11 +121,17 @@ export function runPrefillCrossover(attention: AttentionNative, xlstm: XlstmNati
   return { card, dateUtc: new Date().toISOString(), options: o, rows, crossovers: findCrossovers(rows) };
 }
 
+/** The header's words on the mLSTM median count where it is not the attention one's. */
+function mlstmRepsNote(mlstmReps: number | null | undefined, reps: number): string {
+  if (mlstmReps === null) return ' (mLSTM: median count not recorded in its log)';
+  return mlstmReps !== undefined && mlstmReps !== reps ? ` (mLSTM: median of ${mlstmReps})` : '';
+}
+
 /** The sweep as a markdown table with its provenance and the crossover sentence. */
 export function formatPrefillCrossover(r: PrefillCrossoverReport): string {
   const o = r.options;
   const lines = [
-    `Prefill crossover, one request, kernels only (measured on ${r.card}, ${r.dateUtc}, median of ${o.reps}${r.mlstmReps !== undefined && r.mlstmReps !== o.reps ? ` (mLSTM: median of ${r.mlstmReps})` : ''}, ${o.dtype} inputs):`,
+    `Prefill crossover, one request, kernels only (measured on ${r.card}, ${r.dateUtc}, median of ${o.reps}${mlstmRepsNote(r.mlstmReps, o.reps)}, ${o.dtype} inputs):`,
     'attention = kvsim causal prefill, one Llama-3-8B layer (32 q / 8 kv heads, d 128, contiguous KV); ' +
       'mLSTM = tfla prefill, one xLSTM-7B layer (8 heads, dqk 256, dv 512, fp32 state)',
     '| prompt tokens | attention ms | mLSTM ms | mLSTM / attention |',

@@ -11,7 +11,7 @@ const kernelsLog = [
   'BENCH prefill contig     causal bf16 B=1 q=4096 prefix=0 Hq=32 Hkv=8 D=128 ms=0.8000 TFLOP/s=100.0',
   'BENCH prefill contig-2nd causal bf16 B=1 q=4096 prefix=0 Hq=32 Hkv=8 D=128 ms=0.8100 TFLOP/s=99.0',
 ].join('\n');
-const xlstmLog = ['tfla parts B=1 S=1024 state=f32 (median of 15): chunk state 1 us', 'SWEEP mlstm tfla B=1 S=1024 us=100.00', 'SWEEP mlstm tfla B=1 S=4096 us=400.00'].join('\n');
+const xlstmLog = ['tfla-v2 parts B=1 S=1024 state=f32 (median of 15): chunk state 1 us', 'SWEEP mlstm tfla B=1 S=1024 us=100.00 reps=15', 'SWEEP mlstm tfla B=1 S=4096 us=400.00 reps=15'].join('\n');
 
 describe('prefillCrossoverLogs (the crossover from the two sweep logs)', () => {
   it('reads only the default kernel\'s rows and the SWEEP lines, in ms', () => {
@@ -31,6 +31,11 @@ describe('prefillCrossoverLogs (the crossover from the two sweep logs)', () => {
     expect(formatPrefillCrossover(r).split('\n')[0]).toMatch(/median of 20 \(mLSTM: median of 15\), bf16 inputs/);
     const same = crossoverFromSweeps(parseKernelsSweep(kernelsLog, 'k.log'), parseXlstmSweep(xlstmLog), 'Fake', 20);
     expect(formatPrefillCrossover(same).split('\n')[0]).not.toMatch(/mLSTM: median/);
+    // An older log's SWEEP lines carry no count (its "(median of N)" line is another timing's): said, not guessed.
+    const old = xlstmLog.replace(/ reps=15/g, '');
+    expect(xlstmSweepReps(old)).toBeNull();
+    const unknown = crossoverFromSweeps(parseKernelsSweep(kernelsLog, 'k.log'), parseXlstmSweep(old), 'Fake', xlstmSweepReps(old));
+    expect(formatPrefillCrossover(unknown).split('\n')[0]).toMatch(/median of 20 \(mLSTM: median count not recorded in its log\)/);
   });
 
   it('names the file and line of a contig row it cannot read, and refuses fewer than two common lengths', () => {

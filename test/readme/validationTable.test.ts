@@ -128,14 +128,14 @@ describe('bench/validationTable.mjs on a fixture', () => {
     expect(r[col('runs')]).toBe('yes');
   });
 
-  it("names the quick profile archived with the run's own suffix, else the one of the calibration date", () => {
+  it("names the quick profile archived with the run's own suffix, never another calibration's of the same day", () => {
     // Two quick calibrations of one day, each archived beside its validation run (a profiles tree of its own).
     const q = join(tmp, 'quick', 'profiles', 'gpu-q', 'validation');
     mkdirSync(q, { recursive: true });
     const quickProfile = JSON.stringify({ date: '2026-12-07' });
     writeFileSync(join(q, 'm3.2026-12-07.quick-profile.json'), quickProfile);
     writeFileSync(join(q, 'm3.2026-12-07f.quick-profile.json'), quickProfile);
-    for (const stem of ['m3.recurrent.conv100.2026-12-07f', 'm3.recurrent.conv100.2026-12-07e']) {
+    for (const stem of ['m3.recurrent.conv100.2026-12-07f', 'm3.recurrent.conv100.2026-12-07e', 'm3.recurrent.conv100.2026-12-07']) {
       writeFileSync(join(q, `${stem}.validation.json`), JSON.stringify({ ...bare, model: 'm3' }));
       writeFileSync(join(q, `${stem}.sim.json.gz`), run('x', 1, { profile: '/root/out/p/m3.json', date: '2026-12-07' }));
     }
@@ -143,7 +143,10 @@ describe('bench/validationTable.mjs on a fixture', () => {
     const cell = (stem: string) => quick.find((cells) => cells[0] === `\`${stem}\``)?.[col('profile')];
     const device = '(--quick grid; run on the device as /root/out/p/m3.json) (2026-12-07)';
     expect(cell('m3.recurrent.conv100.2026-12-07f')).toBe(`profiles/gpu-q/validation/m3.2026-12-07f.quick-profile.json ${device}`);
-    expect(cell('m3.recurrent.conv100.2026-12-07e')).toBe(`profiles/gpu-q/validation/m3.2026-12-07.quick-profile.json ${device}`);
+    // A lettered run without its own archived profile: the device path, not the day's first calibration.
+    expect(cell('m3.recurrent.conv100.2026-12-07e')).toBe('/root/out/p/m3.json (2026-12-07)');
+    // A run named by its bare date: the profile of that date.
+    expect(cell('m3.recurrent.conv100.2026-12-07')).toBe(`profiles/gpu-q/validation/m3.2026-12-07.quick-profile.json ${device}`);
   });
 
   it("prints '-' for every field an older file lacks, and says its run files are missing", () => {

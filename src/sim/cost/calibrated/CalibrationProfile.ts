@@ -120,8 +120,8 @@ export interface EnactmentFit {
   /** Fixed cost per iteration beyond the tables (decodeMedianS floored at 0). */
   iterationS: number;
   /**
-   * The median over the calibration replay's decode-only iterations of measured minus tables, before the
-   * floor at 0 (signed; absent in profiles fitted before 2026-12-07). Read by no cost model: recorded so a
+   * The median over the calibration replay's decode-only iterations (all iterations when it had none) of
+   * measured minus tables, before the floor at 0 (signed; absent in profiles written before this field). Read by no cost model: recorded so a
    * signed eager fit can be judged against validations. Negative: the tables over-price those iterations.
    */
   decodeMedianS?: number;
