@@ -126,8 +126,8 @@ export interface KernelBenchReport {
   sdpa?: SdpaSideBySide;
   /** With --sdpa: SDPA's second round (withSdpaRounds: kvsim, SDPA, kvsim, SDPA). */
   sdpaRepeat?: SdpaSideBySide;
-  /** With --sdpa: the largest relative difference between a row's two rounds, per side (drift within the call). */
-  roundSpread?: { kvsim: number; sdpa: number };
+  /** With --sdpa: the largest relative difference between a row's two rounds, per side (drift within the call), and its row. */
+  roundSpread?: { kvsim: number; sdpa: number; kvsimRow?: string; sdpaRow?: string };
 }
 
 /**
@@ -242,7 +242,8 @@ export function formatKernelBench(r: KernelBenchReport): string {
     if (r.roundSpread) {
       lines.push(
         `two rounds, alternated (kvsim, SDPA, kvsim, SDPA): the ms columns are the first round's, /SDPA is from the mean of both; ` +
-          `largest difference between a row's rounds: kvsim ${(100 * r.roundSpread.kvsim).toFixed(1)} %, SDPA ${(100 * r.roundSpread.sdpa).toFixed(1)} %` +
+          `largest difference between a row's rounds: kvsim ${(100 * r.roundSpread.kvsim).toFixed(1)} %${r.roundSpread.kvsimRow ? ` (${r.roundSpread.kvsimRow})` : ''}, ` +
+          `SDPA ${(100 * r.roundSpread.sdpa).toFixed(1)} %${r.roundSpread.sdpaRow ? ` (${r.roundSpread.sdpaRow})` : ''}` +
           (Math.max(r.roundSpread.kvsim, r.roundSpread.sdpa) > 0.03 ? ' (over 3 %: the card drifted within this call; read /SDPA with that spread)' : ''),
       );
     }

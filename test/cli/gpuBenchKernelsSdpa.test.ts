@@ -31,7 +31,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kvsim-sdpa-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const LOG = join(dir, 'specs.jsonl');
 
-/** The fake interpreter: argv[2] is the script path; FAKE_SDPA picks ok | na (chunked rows null) | garbage | other-card | bad-formula | drift (prefill 12 ms from the second measurement on). */
+/** The fake interpreter: argv[2] is the script path; FAKE_SDPA picks ok | na (chunked rows null) | garbage | other-card | bad-formula | drift (prefill 12 ms from the second measurement on) | drift-chunked (the same, chunked rows only). */
 const FAKE = join(dir, 'fake-python');
 writeFileSync(
   FAKE,
@@ -55,7 +55,8 @@ const prefill = spec.prefill.map((s) => {
   const pairs = s.queryLen * (s.contextLen - s.queryLen) + 0.5 * s.queryLen * (s.queryLen + 1);
   const flops = 4 * s.batch * pairs * spec.numQHeads * spec.headDim;
   if (mode === 'na' && s.queryLen < s.contextLen) return { ...s, medianMs: null, flops, tflops: null, note: 'fake: no lower-right mask' };
-  const ms = mode === 'drift' && fs.readFileSync(${JSON.stringify(LOG)}, 'utf8').trim().split('\\n').filter((l) => !JSON.parse(l).spec.probe).length > 1 ? 12 : 10;
+  const second = fs.readFileSync(${JSON.stringify(LOG)}, 'utf8').trim().split('\\n').filter((l) => !JSON.parse(l).spec.probe).length > 1;
+  const ms = second && (mode === 'drift' || (mode === 'drift-chunked' && s.queryLen < s.contextLen)) ? 12 : 10;
   return { ...s, medianMs: ms, flops, tflops: flops / (ms * 1e-3) / 1e12, mask: s.queryLen < s.contextLen ? 'causal_lower_right' : 'is_causal' };
 });
 console.log('a library line before the answer');
@@ -132,11 +133,19 @@ describe('kvsim gpu bench kernels --sdpa (fake binding, fake interpreter)', () =
       expect(x.vsSdpa).toBeCloseTo(22 / 10, 12);
     }
     for (const x of r.decode) expect([x.sdpaMs, x.sdpaRepeatMs, x.vsSdpa]).toEqual([2, 2, 2]);
-    expect(r.roundSpread).toEqual({ kvsim: 0, sdpa: 0.2 });
+    // Which row each side's largest spread was on (ties: the first row; kvsim's rounds agree everywhere).
+    expect(r.roundSpread).toEqual({ kvsim: 0, sdpa: 0.2, kvsimRow: 'decode contiguous 64x4096', sdpaRow: 'prefill contiguous 4x4096' });
     expect(r.sdpaRepeat?.provenance).toBe('measured');
     rmSync(LOG, { force: true }); // the fake counts its answers in the log: start the text run's rounds afresh
     const text = await kvsim([...RUN, '--sdpa']);
-    expect(text.out).toMatch(/two rounds, alternated \(kvsim, SDPA, kvsim, SDPA\).*kvsim 0\.0 %, SDPA 20\.0 % \(over 3 %: the card drifted within this call/);
+    expect(text.out).toMatch(/two rounds, alternated \(kvsim, SDPA, kvsim, SDPA\).*kvsim 0\.0 % \(decode contiguous 64x4096\), SDPA 20\.0 % \(prefill contiguous 4x4096\) \(over 3 %: the card drifted within this call/);
+  });
+
+  it("names the row of each side's largest round spread: a chunked row's drift is not the headline row's", async () => {
+    vi.stubEnv('FAKE_SDPA', 'drift-chunked');
+    const { out, code } = await kvsim([...RUN, '--sdpa']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/SDPA 20\.0 % \(prefill contiguous 4x512 of 4096\) \(over 3 %/);
   });
 
   it('prints /SDPA columns, the provenance line, and n/a with the reason for rows SDPA could not measure', async () => {
