@@ -9,7 +9,7 @@ import { createPolicy, POLICY_KINDS } from '../sim/memory/createPolicy.js';
 import type { CalibrationProfile } from '../sim/cost/calibrated/CalibrationProfile.js';
 import { findMatchingProfiles, profilesDir } from '../sim/cost/calibrated/findProfile.js';
 import { modelShape } from '../sim/cost/calibrated/ModelShape.js';
-import { cudaGraphCaptureSizes } from '../sim/cost/calibrated/cudaGraphSizes.js';
+import { schedulerCaptureSizes } from '../sim/cost/calibrated/cudaGraphSizes.js';
 import { readProfile } from '../sim/cost/calibrated/readProfile.js';
 import { formatCostSources } from '../sim/cost/formatCostSources.js';
 import { ATTENTION_KERNEL_NAMES } from '../sim/cost/resolveCostModel.js';
@@ -201,7 +201,7 @@ export async function replay(rawArgs: ReplayArgs): Promise<RunResult[]> {
       // --cuda-graphs: decode batches priced padded to the capture sizes the GPU executor would use (the same
       // rule as kvsim validate --cuda-graphs) with the profile's graph fit; refused, in one line, without one.
       // The GPU executor also keeps one spare KV block / slot for the padding rows; the simulator does not.
-      const graphs = cudaGraphs ? { cudaGraphs: { captureSizes: cudaGraphCaptureSizes(sched.maxNumSeqs, Math.max(sched.maxNumBatchedTokens, sched.tokenBudget)) } } : {};
+      const graphs = cudaGraphs ? { cudaGraphs: { captureSizes: schedulerCaptureSizes(sched) } } : {};
       // The one cost resolution (resolveCostModel), as simulate() does by default; the notes print its choice.
       const costModelOptions = { profile: args['cost-model'] ?? 'auto', attentionKernels: args['attention-kernels'], allowFallback: args['allow-fallback'], ...graphs };
       runs.push(await simulate({ trace, model, hardware, tp, policy, policyOptions: options, scheduler, schedulerOptions, seed: seedOf(args), engine, costModelOptions }));

@@ -4,7 +4,7 @@ import { resolveModelArg } from './modelArg.js';
 import { checkOutputPath } from '../io/checkOutputPath.js';
 import { writeJsonOutput } from '../io/writeJsonOutput.js';
 import { usesPagedKernels } from '../sim/cost/calibrated/predictorFor.js';
-import { cudaGraphCaptureSizes } from '../sim/cost/calibrated/cudaGraphSizes.js';
+import { schedulerCaptureSizes } from '../sim/cost/calibrated/cudaGraphSizes.js';
 import { resolveCostModel } from '../sim/cost/resolveCostModel.js';
 import { simulate } from '../sim/engine/simulate.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
@@ -117,7 +117,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const runShape = { model, hardware, tp, policy: simPolicy, policyOptions };
     // With --cuda-graphs both replays price the GPU's own rule: decode batches padded to the capture
     // sizes replayOnGpu uses, with the profile's graph overhead fit (refused without one).
-    const graphs = cudaGraphs ? { cudaGraphs: { captureSizes: cudaGraphCaptureSizes(sched.maxNumSeqs, Math.max(sched.maxNumBatchedTokens, sched.tokenBudget)) } } : {};
+    const graphs = cudaGraphs ? { cudaGraphs: { captureSizes: schedulerCaptureSizes(sched) } } : {};
     let resolved = resolveCostModel(runShape, { profile: args.profile ?? 'auto', ...graphs });
     // The host-speed probe (issue 21: the same card runs a whole replay ~2% faster on one lease than on
     // another): the profile's kernel tables are rescaled by what this GPU measures now, before either replay.

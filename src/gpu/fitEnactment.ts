@@ -86,11 +86,10 @@ export async function fitEnactment(model: ModelSpec, gpu: string, tp: number, po
   // The fixed part from decode-only iterations; what prefill iterations add beyond it, per prompt token.
   const decodeOnly = diff.filter((_, i) => pairs.prefillTokens[i] === 0);
   // Floored at 0 (a cost); the signed median (over decode-only iterations, or all when the replay had none) is
-  // recorded beside it (decodeMedianS): where it is negative the
-  // tables, each cell timed with its own launches, over-price the replay's back-to-back iterations, as the graph
-  // fit below found, and the floor leaves that as a positive decode bias (xlstm71-1.3b, H100, 2026-12-07: floor
-  // hit in both quick calibrations, decode-only bias +4.8 % / +8.6 %). Recorded to decide on a signed eager fit
-  // with measurements, not changed blind.
+  // recorded beside it (decodeMedianS). Where it is negative the tables, each cell timed with its own launches,
+  // over-price the replay's back-to-back iterations, as the graph fit below found, and the floor leaves that as
+  // a positive decode bias (xlstm71-1.3b, H100, 2026-12-07: floor hit in both quick calibrations, decode-only
+  // bias +4.8 % / +8.6 %). Recorded to decide on a signed eager fit with measurements, not changed blind.
   const decodeMedianS = median(decodeOnly.length > 0 ? decodeOnly : diff);
   const iterationS = Math.max(0, decodeMedianS);
   // What prefill iterations add beyond it: per prompt and per prompt token, least squares (both >= 0).

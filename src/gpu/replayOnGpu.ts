@@ -1,5 +1,5 @@
 import { expected, InvalidOptionError } from '../errors.js';
-import { cudaGraphCaptureSizes } from '../sim/cost/calibrated/cudaGraphSizes.js';
+import { schedulerCaptureSizes } from '../sim/cost/calibrated/cudaGraphSizes.js';
 import type { CalibrationProfile } from '../sim/cost/calibrated/CalibrationProfile.js';
 import { hardwarePreset } from '../sim/hardware/presets.js';
 import { createPolicy } from '../sim/memory/createPolicy.js';
@@ -76,7 +76,7 @@ export async function replayOnGpu(config: GpuReplayConfig): Promise<GpuReplayRes
   const policy = createPolicy(config.policy, { model, hardware, tp, capacityBytes: config.capacityBytes, recordOps: true, vllmV1Defaults: schedulerKind === 'vllm', maxNumSeqs: sched.maxNumSeqs }, config.policyOptions as never);
   const maxTokens = Math.max(sched.maxNumBatchedTokens, sched.tokenBudget);
   // The sizes GpuModel derives from the same maxBatch and maxTokens (GpuModelOptions.graphSizes default).
-  const captureSizes = cudaGraphs ? cudaGraphCaptureSizes(sched.maxNumSeqs, maxTokens) : undefined;
+  const captureSizes = cudaGraphs ? schedulerCaptureSizes(sched) : undefined;
   const predictor = predictorFor(model, hardware, tp, policy, config.policyOptions, config.profile, captureSizes ? { captureSizes } : undefined);
   const executor = new GpuExecutor(binding, info, {
     policy,

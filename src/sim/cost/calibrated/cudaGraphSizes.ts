@@ -15,6 +15,15 @@ export function cudaGraphCaptureSizes(maxNumSeqs: number, maxNumBatchedTokens: n
 }
 
 /**
+ * The capture sizes for a scheduler's resolved limits: max_num_seqs, and the largest iteration it forms
+ * (max_num_batched_tokens, or the token budget where that is larger). The one rule the GPU replay, kvsim
+ * validate --cuda-graphs and kvsim replay --cuda-graphs share.
+ */
+export function schedulerCaptureSizes(sched: { maxNumSeqs: number; maxNumBatchedTokens: number; tokenBudget: number }): number[] {
+  return cudaGraphCaptureSizes(sched.maxNumSeqs, Math.max(sched.maxNumBatchedTokens, sched.tokenBudget));
+}
+
+/**
  * The capture size a decode-only batch of `rows` is padded to: the smallest size >= rows (vLLM's
  * bs_to_padded_graph_size, vllm/config/compilation.py), or undefined when rows exceed the largest
  * size (the batch runs eagerly).
